@@ -1,25 +1,44 @@
 import { Command, CommanderError } from "commander"
 import { VERSION } from "../version.ts"
 import { CliError, EXIT } from "./errors.ts"
-
-// Each command group lives in its own file and registers itself here; none of them may import
-// server, SQLite or harness code at the top level, so the client path stays fast.
-const groups: Array<(program: Command) => void> = []
+import { registerServe } from "./serve.ts"
+import { registerServer } from "./server.ts"
+import { registerStreams } from "./streams.ts"
 
 export function buildProgram(): Command {
   const program = new Command("iterate")
     .description("Run and orchestrate AI coding agents from the terminal, scripts, a web page or a remote machine")
     .version(VERSION, "-v, --version", "print the version")
+    .option("--server <url>", "talk to this iterate server instead of the local daemon (env: ITERATE_SERVER_URL)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-  for (const register of groups) register(program)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  iterate streams create demo && iterate streams append demo '{"type":"hello"}'
+  iterate streams read demo --follow
+  iterate server status`,
+    )
+  // Subcommands inherit exitOverride only when it is set on them; apply it across the tree.
+  registerServe(program)
+  registerServer(program)
+  registerStreams(program)
+  const applyExitOverride = (command: Command) => {
+    command.exitOverride()
+    command.commands.forEach(applyExitOverride)
+  }
+  applyExitOverride(program)
   return program
 }
 
 export async function run(args: string[]): Promise<void> {
-  const program = buildProgram()
+  // A closed pipe (`| head`) is the reader being done, not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT.ok)
+  })
   try {
-    await program.parseAsync(args, { from: "user" })
+    await buildProgram().parseAsync(args, { from: "user" })
   } catch (error) {
     process.exitCode = report(error)
   }
@@ -28,15 +47,10 @@ export async function run(args: string[]): Promise<void> {
 function report(error: unknown): number {
   if (error instanceof CommanderError) {
     // commander already printed its message; help and version are successes.
-    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help")
-      return EXIT.ok
+    if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code)) return EXIT.ok
     return EXIT.usage
-  }
-  if (error instanceof CliError) {
-    process.stderr.write(`iterate: ${error.message}\n`)
-    return error.code
   }
   const message = error instanceof Error ? error.message : String(error)
   process.stderr.write(`iterate: ${message}\n`)
-  return EXIT.failure
+  return error instanceof CliError ? error.code : EXIT.failure
 }

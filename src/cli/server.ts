@@ -1,0 +1,135 @@
+import { existsSync, openSync, readSync, statSync, closeSync } from "node:fs"
+import type { Command } from "commander"
+import { ensureDaemon, remoteTarget } from "../daemon/connect.ts"
+import { findTrustedDaemon } from "../daemon/health.ts"
+import { sleep } from "../daemon/process.ts"
+import { stopDaemon } from "../daemon/stop.ts"
+import { resolvePaths } from "../paths/index.ts"
+import { CliError, EXIT } from "./errors.ts"
+import { duration, note, out, printJson } from "./output.ts"
+import { integer } from "./options.ts"
+
+// Server management acts on the local daemon only, and never starts one except `server start`.
+function localOnly(command: Command): void {
+  if (remoteTarget({ server: command.optsWithGlobals<{ server?: string }>().server }))
+    throw new CliError(`iterate server ${command.name()} manages the local daemon; it does not take --server or ITERATE_SERVER_URL`, EXIT.usage)
+}
+
+async function status(options: { json?: boolean }, command: Command): Promise<void> {
+  localOnly(command)
+  const found = await findTrustedDaemon(resolvePaths().daemonRecord)
+  if (!found) {
+    if (options.json) printJson({ running: false })
+    else out("not running")
+    process.exitCode = EXIT.notRunning
+    return
+  }
+  const { record } = found
+  const uptimeMs = Date.now() - Date.parse(record.startedAt)
+  if (options.json) {
+    printJson({ running: true, url: record.url, pid: record.pid, version: found.health.version, startedAt: record.startedAt, uptimeMs })
+    return
+  }
+  out(`running  ${record.url}  pid ${record.pid}  version ${found.health.version}  up ${duration(uptimeMs)}`)
+}
+
+async function start(_: unknown, command: Command): Promise<void> {
+  localOnly(command)
+  const record = await ensureDaemon()
+  out(record.url)
+}
+
+/** Stops the local daemon if one runs; true when there was one. */
+async function stopLocal(): Promise<boolean> {
+  const found = await findTrustedDaemon(resolvePaths().daemonRecord)
+  if (!found) return false
+  await stopDaemon(found.record)
+  note(`stopped the daemon (pid ${found.record.pid})`)
+  return true
+}
+
+async function stop(_: unknown, command: Command): Promise<void> {
+  localOnly(command)
+  if (!(await stopLocal())) note("no daemon was running")
+}
+
+async function restart(_: unknown, command: Command): Promise<void> {
+  localOnly(command)
+  await stopLocal()
+  out((await ensureDaemon()).url)
+}
+
+function readFrom(path: string, start: number): { text: string; end: number } {
+  const fd = openSync(path, "r")
+  try {
+    const size = statSync(path).size
+    const buffer = Buffer.alloc(Math.max(0, size - start))
+    const read = readSync(fd, buffer, 0, buffer.length, start)
+    return { text: buffer.subarray(0, read).toString("utf8"), end: start + read }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+async function logs(options: { follow?: boolean; lines: number }, command: Command): Promise<void> {
+  localOnly(command)
+  const path = resolvePaths().daemonLog
+  if (!existsSync(path)) {
+    if (!options.follow) throw new CliError(`no daemon log yet (${path})`)
+  }
+  let position = 0
+  if (existsSync(path)) {
+    const { text, end } = readFrom(path, 0)
+    const lines = text.split("\n")
+    if (lines[lines.length - 1] === "") lines.pop()
+    const tail = lines.slice(-options.lines)
+    if (tail.length) process.stdout.write(tail.join("\n") + "\n")
+    position = end
+  }
+  if (!options.follow) return
+  for (;;) {
+    await sleep(200)
+    if (!existsSync(path)) continue
+    // A smaller file means it was rotated: start again from its beginning.
+    if (statSync(path).size < position) position = 0
+    const { text, end } = readFrom(path, position)
+    if (text) process.stdout.write(text)
+    position = end
+  }
+}
+
+export function registerServer(program: Command): void {
+  const server = program
+    .command("server")
+    .description("manage the local background daemon")
+    .addHelpText("after", "\nExamples:\n  iterate server status\n  iterate server logs -f\n  iterate server restart")
+
+  server
+    .command("status")
+    .description("whether the daemon runs: url, pid, version, uptime (exit 3 when it does not)")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExamples:\n  iterate server status\n  iterate server status --json | jq .url")
+    .action(status)
+  server
+    .command("start")
+    .description("start the background daemon if it is not running; prints its URL")
+    .addHelpText("after", "\nExamples:\n  iterate server start")
+    .action(start)
+  server
+    .command("stop")
+    .description("stop the background daemon gracefully and remove its record")
+    .addHelpText("after", "\nExamples:\n  iterate server stop")
+    .action(stop)
+  server
+    .command("restart")
+    .description("stop the daemon if it runs, then start a new one")
+    .addHelpText("after", "\nExamples:\n  iterate server restart")
+    .action(restart)
+  server
+    .command("logs")
+    .description("print the daemon log")
+    .option("-f, --follow", "keep printing new lines")
+    .option("-n, --lines <n>", "how many lines from the end", integer("--lines"), 50)
+    .addHelpText("after", "\nExamples:\n  iterate server logs -n 200\n  iterate server logs -f")
+    .action(logs)
+}

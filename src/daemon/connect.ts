@@ -1,0 +1,84 @@
+import type { Client } from "../sdk/client/index.ts"
+import { resolvePaths, type Paths } from "../paths/index.ts"
+import { VERSION } from "../version.ts"
+import { bearer, sdkClient } from "./client.ts"
+import { findTrustedDaemon } from "./health.ts"
+import { breakStaleLock, tryLock, unlock } from "./lock.ts"
+import { sleep } from "./process.ts"
+import { ensurePrivateDir, type DaemonRecord } from "./record.ts"
+import { spawnDaemon } from "./spawn.ts"
+import { stopDaemon } from "./stop.ts"
+
+export interface Connection {
+  url: string
+  client: Client
+  /** set for the local daemon, absent for a remote --server */
+  record?: DaemonRecord
+}
+
+const LOCK_WAIT_MS = 30_000
+
+/**
+ * The auto-daemon protocol (SPEC): reuse the recorded daemon when it proves its identity and runs
+ * this version; replace it when the version differs; otherwise start one under the spawn lock.
+ * Any number of concurrent callers end up with the same single daemon.
+ */
+export async function ensureDaemon(paths: Paths = resolvePaths()): Promise<DaemonRecord> {
+  const deadline = Date.now() + LOCK_WAIT_MS
+  let announced = false
+  for (;;) {
+    const found = await findTrustedDaemon(paths.daemonRecord)
+    if (found?.health.version === VERSION) return found.record
+    if (found) {
+      if (!announced) process.stderr.write(`iterate: restarting the daemon (it runs ${found.health.version}, this is ${VERSION})\n`)
+      announced = true
+      await stopDaemon(found.record)
+      continue
+    }
+    ensurePrivateDir(paths.state)
+    if (tryLock(paths.daemonLock)) {
+      try {
+        // Someone may have finished starting one between our check and the lock.
+        const late = await findTrustedDaemon(paths.daemonRecord)
+        if (!late) return await spawnDaemon(paths)
+      } finally {
+        unlock(paths.daemonLock)
+      }
+      continue
+    }
+    breakStaleLock(paths.daemonLock)
+    if (Date.now() > deadline) throw new Error(`gave up waiting for another process to start the daemon (lock: ${paths.daemonLock})`)
+    await sleep(10)
+  }
+}
+
+export interface ConnectOptions {
+  /** --server URL; falls back to ITERATE_SERVER_URL */
+  server?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export function remoteTarget(options: ConnectOptions): string | undefined {
+  return options.server ?? (options.env ?? process.env).ITERATE_SERVER_URL ?? undefined
+}
+
+/** A client for the daemon this command should talk to: a remote server, or the local daemon (started if needed). */
+export async function connect(options: ConnectOptions = {}): Promise<Connection> {
+  const env = options.env ?? process.env
+  const remote = remoteTarget(options)
+  if (remote) {
+    const password = env.ITERATE_SERVER_PASSWORD
+    return { url: remote, client: sdkClient(remote, password ? bearer(password) : undefined) }
+  }
+  return local(await ensureDaemon(resolvePaths(env)))
+}
+
+const local = (record: DaemonRecord): Connection => ({ url: record.url, client: sdkClient(record.url, bearer(record.token)), record })
+
+/** Like `connect`, but never starts a daemon: for reconnecting a live read after the daemon went away. */
+export async function reconnect(options: ConnectOptions = {}): Promise<Connection | undefined> {
+  const env = options.env ?? process.env
+  if (remoteTarget(options)) return connect(options)
+  const found = await findTrustedDaemon(resolvePaths(env).daemonRecord)
+  return found && local(found.record)
+}

@@ -1,0 +1,51 @@
+import { OpenAPIHono } from "@hono/zod-openapi"
+import { Hono } from "hono"
+import { HTTPException } from "hono/http-exception"
+import type { DaemonContext } from "./context.ts"
+import { errorBody } from "./errors.ts"
+import { daemonRoutes } from "./routes/daemon.ts"
+import { healthRoutes } from "./routes/health.ts"
+import { streamRoutes } from "./routes/streams.ts"
+import { security, type SecurityOptions } from "./security.ts"
+
+export const OPENAPI_INFO = {
+  title: "iterate",
+  description: "The iterate daemon: durable event streams and the agents that run on them.",
+}
+
+/** The routes and their OpenAPI document, without transport concerns (scripts/generate-sdk.ts renders it). */
+export function createApi(ctx: DaemonContext): OpenAPIHono {
+  const api = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issue = result.error.issues[0]
+        const where = issue?.path.length ? `${issue.path.join(".")}: ` : ""
+        return c.json(errorBody("invalid_request", `${where}${issue?.message ?? "invalid request"}`), 400)
+      }
+    },
+  })
+  healthRoutes(api, ctx)
+  daemonRoutes(api, ctx)
+  streamRoutes(api, ctx)
+  api.doc31("/doc", { openapi: "3.1.0", info: { ...OPENAPI_INFO, version: ctx.version } })
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
+  return api
+}
+
+/** The daemon's HTTP app: security in front of every route, JSON errors for everything that fails. */
+export function createApp(ctx: DaemonContext, options: SecurityOptions): Hono {
+  const app = new Hono()
+  app.use("*", security(options))
+  app.route("/", createApi(ctx))
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404))
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      const status = error.status
+      const message = status === 400 && /JSON/i.test(error.message) ? "the body is not valid JSON" : error.message
+      return c.json(errorBody(status === 400 ? "invalid_request" : "http_error", message), status)
+    }
+    console.error(`request ${c.req.method} ${c.req.path} failed:`, error)
+    return c.json(errorBody("internal", "internal error; see the daemon log"), 500)
+  })
+  return app
+}

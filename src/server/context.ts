@@ -1,0 +1,18 @@
+import type { StreamStore } from "../streams/store.ts"
+
+/** What routes need from the running daemon. */
+export interface DaemonContext {
+  store: StreamStore
+  version: string
+  instanceId: string
+  pid: number
+  startedAt: Date
+  url: () => string
+  longPollTimeoutMs: number
+  /** lifts Bun's idle timeout for a request that waits for data */
+  keepOpen: (request: Request) => void
+  /** aborted when shutdown begins, so live reads end instead of holding the daemon open */
+  closing: AbortSignal
+  /** begins a graceful shutdown after the current response is sent */
+  shutdown: () => void
+}

@@ -1,0 +1,19 @@
+import { z } from "@hono/zod-openapi"
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "stream_not_found" }),
+      message: z.string().openapi({ example: "no stream named demo" }),
+    }),
+  })
+  .openapi("Error")
+
+export const errorResponses = {
+  400: { description: "Bad input", content: { "application/json": { schema: ErrorSchema } } },
+  401: { description: "Missing or wrong credentials", content: { "application/json": { schema: ErrorSchema } } },
+}
+
+export const notFoundResponse = {
+  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
+}

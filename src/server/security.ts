@@ -1,0 +1,117 @@
+import { createHash, timingSafeEqual } from "node:crypto"
+import type { MiddlewareHandler } from "hono"
+import { errorResponse } from "./errors.ts"
+
+export interface Credentials {
+  /** the random token from daemon.json; always accepted */
+  token: string
+  /** ITERATE_SERVER_PASSWORD, when set; accepted as a bearer token or via Basic auth */
+  password?: string
+  username: string
+}
+
+export interface SecurityOptions {
+  credentials: Credentials
+  /** exact `host:port` values (lowercase) the Host header may carry */
+  hosts: Set<string>
+  /** host names accepted on any port (`--allowed-host`, for proxies and DNS names) */
+  hostNames: Set<string>
+  /** origins allowed to make cross-origin requests (`--cors`); never a wildcard */
+  corsOrigins: Set<string>
+}
+
+// Browsers read these from cross-origin stream reads; everything else stays hidden.
+const EXPOSED_HEADERS = [
+  "Stream-Next-Offset",
+  "Stream-Up-To-Date",
+  "Stream-Cursor",
+  "Stream-Closed",
+  "Stream-TTL",
+  "Stream-Expires-At",
+  "Stream-SSE-Data-Encoding",
+  "Producer-Epoch",
+  "Producer-Seq",
+  "Producer-Expected-Seq",
+  "Producer-Received-Seq",
+  "ETag",
+  "Location",
+].join(", ")
+
+const digest = (value: string) => createHash("sha256").update(value).digest()
+
+/** Equal-length digests make the comparison constant-time whatever the inputs' lengths. */
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b))
+}
+
+export function authorized(header: string | undefined, credentials: Credentials): boolean {
+  if (!header) return false
+  const space = header.indexOf(" ")
+  const scheme = header.slice(0, space).toLowerCase()
+  const value = header.slice(space + 1).trim()
+  if (scheme === "bearer") {
+    // Evaluate both comparisons so timing does not tell which secret came close.
+    const token = safeEqual(value, credentials.token)
+    const password = credentials.password !== undefined && safeEqual(value, credentials.password)
+    return token || password
+  }
+  if (scheme === "basic" && credentials.password !== undefined) {
+    const decoded = Buffer.from(value, "base64").toString("utf8")
+    const colon = decoded.indexOf(":")
+    if (colon < 0) return false
+    const user = safeEqual(decoded.slice(0, colon), credentials.username)
+    const password = safeEqual(decoded.slice(colon + 1), credentials.password)
+    return user && password
+  }
+  return false
+}
+
+function hostAllowed(host: string | undefined, options: SecurityOptions): boolean {
+  if (!host) return false
+  const lower = host.toLowerCase()
+  if (options.hosts.has(lower)) return true
+  const name = lower.startsWith("[") ? lower.slice(0, lower.indexOf("]") + 1) : lower.split(":")[0]!
+  return options.hostNames.has(name)
+}
+
+/**
+ * Host check (against DNS rebinding), Origin allowlist with CORS for allowed origins only, and
+ * authentication on every route but /health. Runs before any route.
+ */
+export function security(options: SecurityOptions): MiddlewareHandler {
+  return async (c, next) => {
+    const host = c.req.header("host")
+    if (!hostAllowed(host, options))
+      return errorResponse(421, "host_not_allowed", `Host ${host ?? "(none)"} is not an address this server answers on`)
+
+    const origin = c.req.header("origin")
+    const sameOrigin = origin !== undefined && (origin === `http://${host}` || origin === `https://${host}`)
+    const crossOrigin = origin !== undefined && !sameOrigin
+    if (crossOrigin && !options.corsOrigins.has(origin))
+      return errorResponse(403, "origin_not_allowed", `Origin ${origin} is not allowed; start the server with --cors ${origin} to allow it`)
+
+    if (crossOrigin && c.req.method === "OPTIONS") {
+      // Preflights carry no credentials, so they are answered before authentication.
+      return new Response(null, {
+        status: 204,
+        headers: {
+          "Access-Control-Allow-Origin": origin,
+          Vary: "Origin",
+          "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE, OPTIONS",
+          "Access-Control-Allow-Headers": c.req.header("access-control-request-headers") ?? "authorization, content-type",
+          "Access-Control-Max-Age": "600",
+        },
+      })
+    }
+
+    if (c.req.path === "/health" || authorized(c.req.header("authorization"), options.credentials)) await next()
+    else
+      c.res = errorResponse(401, "unauthorized", "missing or wrong credentials", { "WWW-Authenticate": 'Bearer realm="iterate"' })
+
+    if (crossOrigin) {
+      c.res.headers.set("Access-Control-Allow-Origin", origin)
+      c.res.headers.append("Vary", "Origin")
+      c.res.headers.set("Access-Control-Expose-Headers", EXPOSED_HEADERS)
+    }
+  }
+}

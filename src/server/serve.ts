@@ -1,0 +1,128 @@
+import { randomBytes, randomUUID } from "node:crypto"
+import { mkdirSync } from "node:fs"
+import { networkInterfaces } from "node:os"
+import { join } from "node:path"
+import { findTrustedDaemon } from "../daemon/health.ts"
+import { ensurePrivateDir, removeRecord, writeRecord } from "../daemon/record.ts"
+import { resolvePaths } from "../paths/index.ts"
+import { StreamStore } from "../streams/store.ts"
+import { VERSION } from "../version.ts"
+import { createApp } from "./app.ts"
+import type { DaemonContext } from "./context.ts"
+import { logToFile } from "./log.ts"
+import type { SecurityOptions } from "./security.ts"
+
+export interface ServeOptions {
+  port: number
+  hostname: string
+  cors: string[]
+  /** extra Host names accepted on any port (a DNS name or proxy in front of a remote server) */
+  allowedHosts: string[]
+  longPollTimeoutMs: number
+  logFile?: string
+}
+
+const STOP_GRACE_MS = 5_000
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"])
+export const isLoopback = (hostname: string) => LOOPBACK.has(hostname) || hostname.startsWith("127.")
+
+const hostPort = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`.toLowerCase()
+
+/** The Host header values this server answers to: the bound address, loopback names for a loopback bind. */
+function allowedHosts(hostname: string, port: number): Set<string> {
+  const names = new Set<string>([hostname])
+  if (isLoopback(hostname)) ["127.0.0.1", "localhost", "::1"].forEach((n) => names.add(n))
+  if (hostname === "0.0.0.0" || hostname === "::") {
+    ;["127.0.0.1", "localhost", "::1"].forEach((n) => names.add(n))
+    for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) names.add(a.address)
+  }
+  return new Set([...names].map((name) => hostPort(name, port)))
+}
+
+/** Runs the daemon in this process until it is shut down (route, SIGINT or SIGTERM). */
+export async function serve(options: ServeOptions): Promise<void> {
+  const env = process.env
+  const password = env.ITERATE_SERVER_PASSWORD || undefined
+  if (!isLoopback(options.hostname) && !password)
+    throw new Error(
+      `refusing to listen on ${options.hostname} without a password: set ITERATE_SERVER_PASSWORD (e.g. export ITERATE_SERVER_PASSWORD=$(openssl rand -hex 32)) or bind 127.0.0.1`,
+    )
+
+  const paths = resolvePaths(env)
+  const running = await findTrustedDaemon(paths.daemonRecord)
+  if (running)
+    throw new Error(`a daemon is already running at ${running.record.url} (pid ${running.record.pid}); stop it with: iterate server stop`)
+
+  ensurePrivateDir(paths.state)
+  mkdirSync(paths.data, { recursive: true, mode: 0o700 })
+  if (options.logFile) logToFile(options.logFile)
+
+  const store = new StreamStore(join(paths.data, "streams.db"))
+  const instanceId = randomUUID()
+  const token = randomBytes(32).toString("base64url")
+  const startedAt = new Date()
+  let url = ""
+  const closing = new AbortController()
+  let stopping: Promise<void> | undefined
+  let resolveDone!: () => void
+  const done = new Promise<void>((resolve) => (resolveDone = resolve))
+
+  const ctx: DaemonContext = {
+    store,
+    version: VERSION,
+    instanceId,
+    pid: process.pid,
+    startedAt,
+    url: () => url,
+    longPollTimeoutMs: options.longPollTimeoutMs,
+    keepOpen: (request) => server.timeout(request, 0),
+    closing: closing.signal,
+    // Let the shutdown response leave before the listener closes.
+    shutdown: () => void setTimeout(() => void stop("shutdown requested"), 10),
+  }
+
+  const security: SecurityOptions = {
+    credentials: { token, password, username: env.ITERATE_SERVER_USERNAME || "iterate" },
+    hosts: new Set(),
+    hostNames: new Set(options.allowedHosts.map((h) => h.toLowerCase())),
+    corsOrigins: new Set(options.cors),
+  }
+  const app = createApp(ctx, security)
+  const server = Bun.serve({ hostname: options.hostname, port: options.port, fetch: app.fetch, idleTimeout: 60 })
+  const port = server.port!
+  for (const host of allowedHosts(options.hostname, port)) security.hosts.add(host)
+  url = `http://${hostPort(options.hostname, port)}`
+
+  const stop = (reason: string) =>
+    (stopping ??= (async () => {
+      console.log(`stopping: ${reason}`)
+      removeRecord(paths.daemonRecord, instanceId)
+      closing.abort()
+      // Stop listening, let in-flight requests finish (live reads were just ended), then close
+      // idle keep-alive sockets, which a plain graceful stop would wait out. A stalled client is cut off.
+      void server.stop()
+      const deadline = Date.now() + STOP_GRACE_MS
+      while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(5)
+      await server.stop(true)
+      store.close()
+      resolveDone()
+    })())
+
+  process.on("SIGINT", () => void stop("SIGINT"))
+  process.on("SIGTERM", () => void stop("SIGTERM"))
+  process.on("uncaughtException", (error) => console.error("uncaught exception:", error))
+  process.on("unhandledRejection", (error) => console.error("unhandled rejection:", error))
+
+  writeRecord(paths.daemonRecord, {
+    pid: process.pid,
+    port,
+    hostname: options.hostname,
+    url,
+    version: VERSION,
+    instanceId,
+    token,
+    startedAt: startedAt.toISOString(),
+  })
+  console.log(`iterate ${VERSION} listening on ${url} (pid ${process.pid})`)
+  await done
+}
