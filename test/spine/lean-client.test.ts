@@ -1,0 +1,37 @@
+import { afterAll, expect, test } from "vitest"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { ROOT, Sandbox } from "../support/sandbox.ts"
+
+const sandbox = new Sandbox()
+afterAll(() => sandbox.close())
+
+/** Runs the CLI from source with a preload that writes every module the process loaded at exit. */
+async function modulesLoadedBy(args: string[]): Promise<string[]> {
+  const out = join(sandbox.dir, `modules-${args.join("-")}.txt`)
+  const preload = join(sandbox.dir, "trace.ts")
+  await Bun.write(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(out)}, Object.keys(require.cache).join("\\n")))`)
+  const child = Bun.spawn(["bun", "--preload", preload, join(ROOT, "src", "index.ts"), ...args], {
+    env: sandbox.env,
+    stdout: "ignore",
+    stderr: "pipe",
+  })
+  expect(await child.exited, await new Response(child.stderr).text()).toBe(0)
+  return readFileSync(out, "utf8").split("\n")
+}
+
+test("a client command loads no server, SQLite, Hono or harness code", async () => {
+  const modules = await modulesLoadedBy(["streams", "list", "--json"])
+  expect(modules.some((m) => m.includes("/src/cli/streams.ts"))).toBe(true)
+  const forbidden = modules.filter((m) => /\/src\/(server|streams|harness|agents)\/|\/node_modules\/(hono|@hono|zod)\/|bun:sqlite/.test(m))
+  expect(forbidden).toEqual([])
+})
+
+test("--version loads nothing but the entry and the version", async () => {
+  const modules = await modulesLoadedBy(["--version"])
+  expect(modules.filter((m) => m.includes("/src/")).map((m) => m.slice(m.indexOf("/src/")))).toEqual(
+    expect.arrayContaining(["/src/index.ts", "/src/version.ts"]),
+  )
+  expect(modules.filter((m) => m.includes("/src/") && !/\/src\/(index|version)\.ts$/.test(m))).toEqual([])
+  expect(modules.some((m) => m.includes("node_modules/commander"))).toBe(false)
+})
