@@ -16,7 +16,12 @@ describe("OpenCode supervisor", { timeout: 60_000 }, () => {
     await Promise.all(running.splice(0).map((runtime) => runtime.stop()))
   })
 
-  function runtime(options: { env?: Record<string, string>; maxRestarts?: number; onCrash?: (c: OpencodeCrash) => void }) {
+  function runtime(options: {
+    env?: Record<string, string>
+    maxRestarts?: number
+    healthIntervalMs?: number
+    onCrash?: (c: OpencodeCrash) => void
+  }) {
     const made = new OpencodeRuntime({
       binary: testOpencodeBinary(),
       directory: project.directory,
@@ -56,5 +61,18 @@ describe("OpenCode supervisor", { timeout: 60_000 }, () => {
     await opencode.start()
     expect(opencode.pid).not.toBe(pid)
     expect(isAlive(opencode.pid!)).toBe(true)
+  })
+
+  test("an opencode that stops answering is killed and restarted", async () => {
+    const crashes: OpencodeCrash[] = []
+    const opencode = runtime({ healthIntervalMs: 200, onCrash: (crash) => crashes.push(crash) })
+    await opencode.start()
+    const pid = opencode.pid!
+
+    process.kill(pid, "SIGSTOP")
+    const crash = await waitFor("the crash report", () => crashes[0])
+    expect(crash).toMatchObject({ pid, reason: "stopped answering health checks", restartInMs: 500 })
+    expect(isAlive(pid)).toBe(false)
+    await waitFor("the restarted server", () => opencode.pid !== undefined && opencode.pid !== pid)
   })
 })
