@@ -16,27 +16,25 @@ describe("OpenCode supervisor", { timeout: 60_000 }, () => {
     await Promise.all(running.splice(0).map((runtime) => runtime.stop()))
   })
 
-  function runtime(options: {
-    env?: Record<string, string>
-    maxRestarts?: number
-    healthIntervalMs?: number
-    onCrash?: (c: OpencodeCrash) => void
-  }) {
-    const made = new OpencodeRuntime({
+  /** A runtime on the test project whose crash reports land in `crashes`. */
+  function runtime(options: { env?: Record<string, string>; maxRestarts?: number; healthIntervalMs?: number } = {}) {
+    const crashes: OpencodeCrash[] = []
+    const opencode = new OpencodeRuntime({
       binary: testOpencodeBinary(),
       directory: project.directory,
       logDir: project.logDir,
       ...options,
       env: { ...project.env, ...options.env },
+      onCrash: (crash) => crashes.push(crash),
     })
-    running.push(made)
-    return made
+    running.push(opencode)
+    return { opencode, crashes, firstCrash: () => waitFor("the crash report", () => crashes[0]) }
   }
 
   test("an opencode that dies before listening fails start with its own error, on one line", async () => {
     const notADirectory = join(project.directory, "not-a-directory")
     writeFileSync(notADirectory, "")
-    const opencode = runtime({ env: { XDG_DATA_HOME: notADirectory } })
+    const { opencode } = runtime({ env: { XDG_DATA_HOME: notADirectory } })
 
     const error: Error = await opencode.start().then(
       () => new Error("started"),
@@ -48,14 +46,12 @@ describe("OpenCode supervisor", { timeout: 60_000 }, () => {
   })
 
   test("after too many crashes in a row it gives up, and the next request starts opencode again", async () => {
-    const crashes: OpencodeCrash[] = []
-    const opencode = runtime({ maxRestarts: 0, onCrash: (crash) => crashes.push(crash) })
+    const { opencode, firstCrash } = runtime({ maxRestarts: 0 })
     await opencode.start()
     const pid = opencode.pid!
 
     process.kill(pid, "SIGKILL")
-    const crash = await waitFor("the crash report", () => crashes[0])
-    expect(crash).toMatchObject({ pid, restartInMs: undefined })
+    expect(await firstCrash()).toMatchObject({ pid, restartInMs: undefined })
     expect(opencode.pid).toBeUndefined()
 
     await opencode.start()
@@ -64,14 +60,12 @@ describe("OpenCode supervisor", { timeout: 60_000 }, () => {
   })
 
   test("an opencode that stops answering is killed and restarted", async () => {
-    const crashes: OpencodeCrash[] = []
-    const opencode = runtime({ healthIntervalMs: 200, onCrash: (crash) => crashes.push(crash) })
+    const { opencode, firstCrash } = runtime({ healthIntervalMs: 200 })
     await opencode.start()
     const pid = opencode.pid!
 
     process.kill(pid, "SIGSTOP")
-    const crash = await waitFor("the crash report", () => crashes[0])
-    expect(crash).toMatchObject({ pid, reason: "stopped answering health checks", restartInMs: 500 })
+    expect(await firstCrash()).toMatchObject({ pid, reason: "stopped answering health checks", restartInMs: 500 })
     expect(isAlive(pid)).toBe(false)
     await waitFor("the restarted server", () => opencode.pid !== undefined && opencode.pid !== pid)
   })
