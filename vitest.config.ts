@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Black-box tests spawn daemons and harness processes; two cores are shared by them.
     maxWorkers: 2,
+    // Under `bun --bun`, the default forks pool cannot start its workers (Bun's child_process
+    // has no channel.unref); worker threads run fine.
     pool: "threads",
   },
 })

@@ -1,0 +1,136 @@
+// The slice of `opencode serve`'s HTTP API (OpenAPI at GET /doc) the agents layer drives.
+// Every route, /global/health included, needs HTTP Basic auth once OPENCODE_SERVER_PASSWORD is
+// set; the username is OPENCODE_SERVER_USERNAME, "opencode" by default.
+import type { OpencodeEvent } from "./events.ts"
+import { sseData } from "./sse.ts"
+
+export interface Credentials {
+  username: string
+  password: string
+}
+
+/** 256 random bits, URL-safe, so it survives env vars, argv and Basic auth unchanged. */
+export function generatePassword(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")
+}
+
+export interface OpencodeSession {
+  id: string
+  directory: string
+  title: string
+  [key: string]: unknown
+}
+
+export interface PromptInput {
+  text: string
+  /** `provider/model`, e.g. `anthropic/claude-sonnet-4-5`; the project's default model when absent. */
+  model?: string
+  /** An opencode agent such as `build` or `plan`; opencode's default agent when absent. */
+  agent?: string
+}
+
+export class OpencodeApiError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message)
+  }
+}
+
+/** How long a plain API call may take; the event stream has no limit. */
+const CALL_TIMEOUT_MS = 30_000
+
+export class OpencodeClient {
+  private readonly authorization: string
+
+  constructor(
+    readonly url: string,
+    credentials: Credentials,
+  ) {
+    this.authorization = `Basic ${btoa(`${credentials.username}:${credentials.password}`)}`
+  }
+
+  async health(timeoutMs = 2_000): Promise<{ healthy: boolean; version: string }> {
+    return (await this.call("GET", "/global/health", undefined, timeoutMs)).json()
+  }
+
+  async createSession(title?: string): Promise<OpencodeSession> {
+    return (await this.call("POST", "/session", title === undefined ? {} : { title })).json()
+  }
+
+  /** Starts a turn and returns once opencode accepted it; the reply comes on the event stream. */
+  async prompt(sessionId: string, input: PromptInput): Promise<void> {
+    await this.call("POST", `/session/${encodeURIComponent(sessionId)}/prompt_async`, {
+      parts: [{ type: "text", text: input.text }],
+      ...(input.model && { model: parseModel(input.model) }),
+      ...(input.agent && { agent: input.agent }),
+    })
+  }
+
+  /** Stops the session's current turn; false when there was none. */
+  async abort(sessionId: string): Promise<boolean> {
+    return (await this.call("POST", `/session/${encodeURIComponent(sessionId)}/abort`)).json()
+  }
+
+  /**
+   * The native events of this server's directory, each object as opencode sent it, for as long
+   * as the connection lasts; aborting `signal` ends it quietly.
+   */
+  async *events(signal: AbortSignal): AsyncGenerator<OpencodeEvent> {
+    let response: Response
+    try {
+      response = await fetch(`${this.url}/event`, {
+        headers: { authorization: this.authorization, accept: "text/event-stream" },
+        signal,
+      })
+    } catch (error) {
+      if (signal.aborted) return
+      throw error
+    }
+    if (!response.ok || !response.body) throw await apiError("GET", "/event", response)
+    try {
+      for await (const data of sseData(response.body)) yield JSON.parse(data) as OpencodeEvent
+    } catch (error) {
+      if (!signal.aborted) throw error
+    }
+  }
+
+  private async call(method: string, path: string, body?: unknown, timeoutMs = CALL_TIMEOUT_MS): Promise<Response> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: {
+        authorization: this.authorization,
+        ...(body !== undefined && { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    if (!response.ok) throw await apiError(method, path, response)
+    return response
+  }
+}
+
+/** `provider/model` → opencode's ids; the model id may itself contain slashes (`openrouter/x/y`). */
+export function parseModel(model: string): { providerID: string; modelID: string } {
+  const slash = model.indexOf("/")
+  if (slash <= 0 || slash === model.length - 1)
+    throw new OpencodeApiError(`model "${model}" is not in the form provider/model`)
+  return { providerID: model.slice(0, slash), modelID: model.slice(slash + 1) }
+}
+
+async function apiError(method: string, path: string, response: Response): Promise<OpencodeApiError> {
+  const text = await response.text().catch(() => "")
+  let detail = text.trim()
+  try {
+    const body = JSON.parse(text)
+    detail = body?.data?.message ?? body?.error?.message ?? body?.message ?? (typeof body?.error === "string" ? body.error : detail)
+  } catch {
+    // not JSON: the raw text is the best detail there is
+  }
+  const reason = response.status === 401 ? "unauthorized (wrong or missing OPENCODE_SERVER_PASSWORD)" : detail
+  return new OpencodeApiError(
+    `opencode ${method} ${path} failed with ${response.status}${reason ? `: ${String(reason).split("\n")[0]}` : ""}`,
+    response.status,
+  )
+}

@@ -1,0 +1,72 @@
+// How the supervisor behaves when opencode will not start or keeps dying, with the real binary.
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, describe, expect, test } from "vitest"
+import { type OpencodeCrash, OpencodeRuntime } from "../../../src/harness/opencode/index.ts"
+import { useLlmStub } from "../../support/llm-stub.ts"
+import { testOpencodeBinary, useOpencodeProject } from "../../support/opencode-project.ts"
+import { isAlive, waitFor } from "../../support/wait.ts"
+
+const stub = useLlmStub()
+const project = useOpencodeProject(stub)
+
+describe("OpenCode supervisor", { timeout: 60_000 }, () => {
+  const running: OpencodeRuntime[] = []
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((runtime) => runtime.stop()))
+  })
+
+  /** A runtime on the test project whose crash reports land in `crashes`. */
+  function runtime(options: { env?: Record<string, string>; maxRestarts?: number; healthIntervalMs?: number } = {}) {
+    const crashes: OpencodeCrash[] = []
+    const opencode = new OpencodeRuntime({
+      binary: testOpencodeBinary(),
+      directory: project.directory,
+      logDir: project.logDir,
+      ...options,
+      env: { ...project.env, ...options.env },
+      onCrash: (crash) => crashes.push(crash),
+    })
+    running.push(opencode)
+    return { opencode, crashes, firstCrash: () => waitFor("the crash report", () => crashes[0]) }
+  }
+
+  test("an opencode that dies before listening fails start with its own error, on one line", async () => {
+    const notADirectory = join(project.directory, "not-a-directory")
+    writeFileSync(notADirectory, "")
+    const { opencode } = runtime({ env: { XDG_DATA_HOME: notADirectory } })
+
+    const error: Error = await opencode.start().then(
+      () => new Error("started"),
+      (e) => e,
+    )
+    expect(error.message).toMatch(/^opencode serve exited before listening \(code 1: ENOTDIR: not a directory/)
+    expect(error.message).toContain(`(log: ${opencode.logFile})`)
+    expect(error.message).not.toContain("\n")
+  })
+
+  test("after too many crashes in a row it gives up, and the next request starts opencode again", async () => {
+    const { opencode, firstCrash } = runtime({ maxRestarts: 0 })
+    await opencode.start()
+    const pid = opencode.pid!
+
+    process.kill(pid, "SIGKILL")
+    expect(await firstCrash()).toMatchObject({ pid, restartInMs: undefined })
+    expect(opencode.pid).toBeUndefined()
+
+    await opencode.start()
+    expect(opencode.pid).not.toBe(pid)
+    expect(isAlive(opencode.pid!)).toBe(true)
+  })
+
+  test("an opencode that stops answering is killed and restarted", async () => {
+    const { opencode, firstCrash } = runtime({ healthIntervalMs: 200 })
+    await opencode.start()
+    const pid = opencode.pid!
+
+    process.kill(pid, "SIGSTOP")
+    expect(await firstCrash()).toMatchObject({ pid, reason: "stopped answering health checks", restartInMs: 500 })
+    expect(isAlive(pid)).toBe(false)
+    await waitFor("the restarted server", () => opencode.pid !== undefined && opencode.pid !== pid)
+  })
+})

@@ -1,0 +1,207 @@
+// The one stand-in in our tests: an OpenAI-compatible chat-completions server on loopback that a
+// test scripts reply by reply. opencode reaches it through a custom `@ai-sdk/openai-compatible`
+// provider (see opencode-project.ts), so everything between the prompt and the model is real.
+//
+//   const stub = useLlmStub()                       // up for the file, script cleared after each test
+//   stub.reply(toolCall("write", { filePath, content }), text("Done."))
+//   ... prompt opencode ...
+//   stub.turns                                      // what the model was asked, in order
+//
+// Each chat-completions request takes the next scripted reply. Requests that opencode makes on its
+// own behalf (the session title) never consume the script: they get a fixed title, so a test only
+// scripts the turns it cares about.
+import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest"
+
+export type StubReply =
+  | { kind: "text"; text: string; reasoning: string; chunkSize: number; delayMs: number }
+  | { kind: "tools"; calls: Array<{ id: string; name: string; arguments: string }> }
+  | { kind: "failure"; status: number; message: string }
+
+/**
+ * A reply with `text`, streamed in chunks of `chunkSize` characters; `delayMs` between chunks makes
+ * it slow (for aborts); `reasoning` is streamed first as `reasoning_content`, the way thinking models do.
+ */
+export function text(
+  body: string,
+  options: { chunkSize?: number; delayMs?: number; reasoning?: string } = {},
+): StubReply {
+  return {
+    kind: "text",
+    text: body,
+    reasoning: options.reasoning ?? "",
+    chunkSize: options.chunkSize ?? 8,
+    delayMs: options.delayMs ?? 0,
+  }
+}
+
+/** An API error response. Status 400 is one opencode does not retry, so the turn fails at once. */
+export function failure(message: string, status = 400): StubReply {
+  return { kind: "failure", status, message }
+}
+
+let callCounter = 0
+/** A reply that asks the client to run one tool, e.g. opencode's `write` with `{ filePath, content }`. */
+export function toolCall(name: string, args: Record<string, unknown>): StubReply {
+  return { kind: "tools", calls: [{ id: `call_${++callCounter}`, name, arguments: JSON.stringify(args) }] }
+}
+
+export interface RecordedRequest {
+  body: ChatRequest
+  /** True when the client went away before the reply was complete (an abort). */
+  cancelled: boolean
+}
+
+interface ChatRequest {
+  model: string
+  stream?: boolean
+  messages: Array<{ role: string; content?: unknown }>
+}
+
+export const STUB_TITLE = "Stub session"
+
+export class LlmStub {
+  private server: ReturnType<typeof Bun.serve> | undefined
+  private script: StubReply[] = []
+  readonly requests: RecordedRequest[] = []
+
+  /** Starts serving on 127.0.0.1 on a free port. */
+  start(): this {
+    // idleTimeout 0: a slowly streamed reply may sit quiet for longer than Bun's default 10 s.
+    this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (req) => this.handle(req) })
+    return this
+  }
+
+  /** Base URL for an OpenAI-compatible client, ending in `/v1`. */
+  get url(): string {
+    if (!this.server) throw new Error("the LLM stub is not started")
+    return `http://127.0.0.1:${this.server.port}/v1`
+  }
+
+  /** Appends replies to the script; each model request takes the next one. */
+  reply(...replies: StubReply[]): void {
+    this.script.push(...replies)
+  }
+
+  /** The requests that took a scripted reply (title requests left out). */
+  get turns(): RecordedRequest[] {
+    return this.requests.filter((r) => !isTitleRequest(r.body))
+  }
+
+  /** Forgets the script and the recorded requests, for the next test. */
+  reset(): void {
+    this.script = []
+    this.requests.length = 0
+  }
+
+  stop(): void {
+    this.server?.stop(true)
+    this.server = undefined
+  }
+
+  private async handle(req: Request): Promise<Response> {
+    const path = new URL(req.url).pathname
+    if (req.method === "GET" && path === "/v1/models")
+      return Response.json({ object: "list", data: [{ id: "stub-model", object: "model", owned_by: "stub" }] })
+    if (req.method !== "POST" || path !== "/v1/chat/completions")
+      return Response.json({ error: { message: `no route ${req.method} ${path}` } }, { status: 404 })
+
+    const body = (await req.json()) as ChatRequest
+    const record: RecordedRequest = { body, cancelled: false }
+    this.requests.push(record)
+
+    const reply =
+      (isTitleRequest(body) ? text(STUB_TITLE) : this.script.shift()) ??
+      failure("the LLM stub has no scripted reply left for this request")
+    if (reply.kind === "failure")
+      return Response.json({ error: { message: reply.message, type: "stub_error" } }, { status: reply.status })
+    if (!body.stream) return Response.json(completion(body.model, reply))
+    return new Response(sse(body.model, reply, record), {
+      headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+    })
+  }
+}
+
+/** A stub for one test: started now, stopped when the test finishes. */
+export function startLlmStub(): LlmStub {
+  const stub = new LlmStub().start()
+  onTestFinished(() => stub.stop())
+  return stub
+}
+
+/** A stub for a whole file: started before the first test, script cleared after each, stopped at the end. */
+export function useLlmStub(): LlmStub {
+  const stub = new LlmStub()
+  beforeAll(() => void stub.start())
+  afterEach(() => stub.reset())
+  afterAll(() => stub.stop())
+  return stub
+}
+
+// opencode asks its small model for a session title with a system prompt that names the task;
+// answering those outside the script keeps tests independent of whether and when it asks.
+function isTitleRequest(body: ChatRequest): boolean {
+  const system = body.messages.find((m) => m.role === "system")
+  return typeof system?.content === "string" && system.content.includes("title generator")
+}
+
+const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }
+
+type Answer = Exclude<StubReply, { kind: "failure" }>
+
+function toolCalls(reply: Extract<StubReply, { kind: "tools" }>) {
+  return reply.calls.map((c, index) => ({ index, id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } }))
+}
+
+function completion(model: string, reply: Answer) {
+  const message =
+    reply.kind === "text"
+      ? { role: "assistant", content: reply.text, ...(reply.reasoning && { reasoning_content: reply.reasoning }) }
+      : { role: "assistant", content: null, tool_calls: toolCalls(reply) }
+  return {
+    id: "chatcmpl-stub",
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, message, finish_reason: reply.kind === "text" ? "stop" : "tool_calls" }],
+    usage,
+  }
+}
+
+function sse(model: string, reply: Answer, record: RecordedRequest): ReadableStream {
+  const encoder = new TextEncoder()
+  return new ReadableStream({
+    async start(controller) {
+      const send = (data: unknown) => {
+        if (!record.cancelled) controller.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`))
+      }
+      const chunk = (delta: object, finish: string | null = null) =>
+        send({
+          id: "chatcmpl-stub",
+          object: "chat.completion.chunk",
+          created: Math.floor(Date.now() / 1000),
+          model,
+          choices: [{ index: 0, delta, finish_reason: finish }],
+        })
+      chunk({ role: "assistant", content: "" })
+      if (reply.kind === "text") {
+        for (const [field, body] of [["reasoning_content", reply.reasoning], ["content", reply.text]] as const) {
+          for (let i = 0; i < body.length; i += reply.chunkSize) {
+            if (reply.delayMs > 0) await Bun.sleep(reply.delayMs)
+            if (record.cancelled) return
+            chunk({ [field]: body.slice(i, i + reply.chunkSize) })
+          }
+        }
+      } else {
+        chunk({ tool_calls: toolCalls(reply) })
+      }
+      chunk({}, reply.kind === "text" ? "stop" : "tool_calls")
+      send({ id: "chatcmpl-stub", object: "chat.completion.chunk", model, choices: [], usage })
+      if (record.cancelled) return
+      controller.enqueue(encoder.encode("data: [DONE]\n\n"))
+      controller.close()
+    },
+    cancel() {
+      record.cancelled = true
+    },
+  })
+}
