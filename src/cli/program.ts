@@ -1,15 +1,18 @@
 import { Command, CommanderError } from "commander"
 import { VERSION } from "../version.ts"
 import { CliError, EXIT } from "./errors.ts"
+import { registerUpgrade } from "./upgrade.ts"
 
 // Each command group lives in its own file and registers itself here; none of them may import
 // server, SQLite or harness code at the top level, so the client path stays fast.
-const groups: Array<(program: Command) => void> = []
+const groups: Array<(program: Command) => void> = [registerUpgrade]
 
 export function buildProgram(): Command {
   const program = new Command("iterate")
     .description("Run and orchestrate AI coding agents from the terminal, scripts, a web page or a remote machine")
     .version(VERSION, "-v, --version", "print the version")
+    // Options after a command name belong to that command, so `upgrade --version X` is not the program's --version.
+    .enablePositionalOptions()
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
   for (const register of groups) register(program)
