@@ -121,11 +121,6 @@ describe("binaries for other systems have the right headers", () => {
 })
 
 describe("scripts/build.ts", () => {
-  test("bun run build writes the host binary to dist/iterate", async () => {
-    await runOk(["bun", "run", "build"], { cwd: root })
-    expect((await runOk([join(root, "dist/iterate"), "--version"])).stdout).toBe(`${pkg.version}\n`)
-  })
-
   test("the same sources and SOURCE_DATE_EPOCH give the same archives, byte for byte", async () => {
     const sums = []
     for (const _ of [1, 2]) {

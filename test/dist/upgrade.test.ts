@@ -1,6 +1,6 @@
 // `iterate upgrade` and `iterate uninstall` on real installs: install.sh against loopback release
 // servers (the current release and a next one built here), npm against a loopback registry.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
@@ -170,9 +170,7 @@ describe("how iterate was installed is read from where it lives", () => {
   })
 
   test("a bad --version is a usage error", async () => {
-    const binary = join(mkdtempSync(join(tmpdir(), "iterate-bad-")), "iterate")
-    copyFileSync(join(root, "dist/iterate"), binary)
-    const result = await run([binary, "upgrade", "--version", "latest-ish"])
+    const result = await run(["bun", "src/index.ts", "upgrade", "--version", "latest-ish"], { cwd: root })
     expect(result.code).toBe(2)
     expect(result.stderr).toBe("iterate: --version latest-ish is not a version like 1.2.3\n")
   })
