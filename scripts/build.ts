@@ -55,11 +55,7 @@ function folderEntries(folder: string, prefix: string): Entry[] {
     }))
 }
 
-const text = (path: string, content: string, mode = 0o644): Entry => ({
-  path,
-  data: new TextEncoder().encode(content),
-  mode,
-})
+const text = (path: string, content: string): Entry => ({ path, data: new TextEncoder().encode(content), mode: 0o644 })
 
 const manifest = (fields: object) => JSON.stringify(fields, null, 2) + "\n"
 
