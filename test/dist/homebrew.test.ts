@@ -1,11 +1,11 @@
 // The Homebrew formula written from homebrew/iterate.rb.tmpl for the release in dist/release.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { beforeAll, expect, test } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
 import { ensureRelease, homebrewFormula, releaseBuildTimeout, releaseDir, root } from "../support/release-build.ts"
 import { run, runOk } from "../support/run-process.ts"
+import { scratchDir } from "../support/scratch.ts"
 import { findTool, missing } from "../support/tools.ts"
 
 beforeAll(ensureRelease, releaseBuildTimeout)
@@ -44,7 +44,7 @@ test.skipIf(noRuby)(`ruby -c accepts the formula${noRuby ? ` (${noRuby})` : ""}`
 })
 
 test("the generator refuses a release whose SHA256SUMS lacks an archive the formula needs", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "iterate-brew-"))
+  const dir = scratchDir("brew")
   const partial = [...sums()].filter(([file]) => file !== "iterate-linux-arm64.tar.gz")
   writeFileSync(join(dir, "SHA256SUMS"), partial.map(([file, sha]) => `${sha}  ${file}\n`).join(""))
   const result = await run(["bun", "scripts/homebrew.ts", "--release", dir, "--out", join(dir, "iterate.rb")], { cwd: root })

@@ -1,6 +1,5 @@
 // install.sh, run by the system's sh (dash on Debian) against a loopback server holding dist/release.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
@@ -8,6 +7,7 @@ import { candidates } from "../../npm/iterate/lib/targets.js"
 import { ensureRelease, releaseBuildTimeout, releaseDir, root } from "../support/release-build.ts"
 import { type Served, serveFolder } from "../support/release-server.ts"
 import { run, runOk } from "../support/run-process.ts"
+import { scratchDir } from "../support/scratch.ts"
 import { findTool, missing } from "../support/tools.ts"
 
 const script = join(root, "install.sh")
@@ -22,7 +22,7 @@ afterAll(() => server.stop())
 
 /** A clean user: own HOME, a PATH without the install folder, bash as login shell, no TTY. */
 function user(env: Record<string, string> = {}) {
-  const home = mkdtempSync(join(tmpdir(), "iterate-home-"))
+  const home = scratchDir("home")
   return { home, env: { HOME: home, PATH: "/usr/local/bin:/usr/bin:/bin", SHELL: "/bin/bash", ITERATE_DOWNLOAD_URL: server.url, ...env } }
 }
 

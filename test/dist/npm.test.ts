@@ -1,6 +1,5 @@
 // The npm packages, installed by the real npm from a loopback registry holding dist/npm.
-import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync, readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
@@ -8,6 +7,7 @@ import { candidates } from "../../npm/iterate/lib/targets.js"
 import { type Registry, npmUser, packageManifest, serveRegistry } from "../support/npm-registry.ts"
 import { ensureRelease, npmDir, releaseBuildTimeout, releaseDir } from "../support/release-build.ts"
 import { run, runOk } from "../support/run-process.ts"
+import { scratchDir } from "../support/scratch.ts"
 
 let registry: Registry
 
@@ -19,7 +19,7 @@ afterAll(() => registry.stop())
 
 /** `npm i -g --prefix <tmp> iterate …` as a fresh user; gives the prefix and that user's environment. */
 async function installGlobally(...npmArgs: string[]) {
-  const home = mkdtempSync(join(tmpdir(), "iterate-npm-"))
+  const home = scratchDir("npm")
   const env = npmUser(registry, home)
   const prefix = join(home, "prefix")
   await runOk(["npm", "install", "--global", "--prefix", prefix, ...npmArgs, "iterate"], { env })
@@ -29,7 +29,7 @@ async function installGlobally(...npmArgs: string[]) {
 
 /** A project dependency without optional dependencies (global installs ignore --omit=optional). */
 async function installWithoutPlatformPackages() {
-  const home = mkdtempSync(join(tmpdir(), "iterate-npm-"))
+  const home = scratchDir("npm")
   const env = npmUser(registry, home)
   await runOk(["npm", "install", "--ignore-scripts", "--omit=optional", "iterate"], { env, cwd: home })
   return { env, bin: join(home, "node_modules/.bin/iterate"), launcher: join(home, "node_modules/iterate/bin/iterate") }
@@ -93,7 +93,7 @@ describe("the launcher", () => {
 
   test("ITERATE_BINARY_PATH names the binary to run, and the launcher stays a launcher", async () => {
     const { bin, launcher, env } = await installWithoutPlatformPackages()
-    const dir = mkdtempSync(join(tmpdir(), "iterate-own-"))
+    const dir = scratchDir("own")
     await runOk(["tar", "-xzf", join(releaseDir, `iterate-${candidates()[0]}.tar.gz`), "-C", dir])
     const result = await runOk([bin, "--version"], { env: { ...env, ITERATE_BINARY_PATH: join(dir, "iterate") } })
     expect(result.stdout).toBe(`${pkg.version}\n`)

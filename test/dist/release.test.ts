@@ -1,13 +1,13 @@
 // The release build: one archive per SPEC target plus SHA256SUMS, each archive holding a binary for its
 // platform that reports the package version.
-import { mkdtempSync, readdirSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { beforeAll, describe, expect, test, vi } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
 import { elf, machO, pe } from "../support/executable-headers.ts"
 import { ensureRelease, releaseBuildTimeout, releaseDir, root } from "../support/release-build.ts"
 import { run, runOk } from "../support/run-process.ts"
+import { scratchDir } from "../support/scratch.ts"
 import { findTool, missing } from "../support/tools.ts"
 import { mingw, runUnderWine, wine } from "../support/wine.ts"
 
@@ -38,7 +38,7 @@ function unpack(target: string): Promise<{ binary: string; listing: string }> {
 }
 
 async function unpackNow(target: string): Promise<{ binary: string; listing: string }> {
-  const dir = mkdtempSync(join(tmpdir(), `iterate-${target}-`))
+  const dir = scratchDir(target)
   const file = join(releaseDir, archive(target))
   if (target.startsWith("windows")) {
     await runOk(["unzip", "-q", file, "-d", dir])
@@ -124,7 +124,7 @@ describe("scripts/build.ts", () => {
   test("the same sources and SOURCE_DATE_EPOCH give the same archives, byte for byte", async () => {
     const sums = []
     for (const _ of [1, 2]) {
-      const out = mkdtempSync(join(tmpdir(), "iterate-build-"))
+      const out = scratchDir("build")
       await runOk(["bun", "scripts/build.ts", "--target", "linux-arm64-musl", "--out", out], {
         cwd: root,
         env: { ...process.env, SOURCE_DATE_EPOCH: "1700000000" },

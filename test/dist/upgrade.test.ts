@@ -1,7 +1,6 @@
 // `iterate upgrade` and `iterate uninstall` on real installs: install.sh against loopback release
 // servers (the current release and a next one built here), npm against a loopback registry.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
@@ -10,11 +9,12 @@ import { type Registry, npmUser, serveRegistry } from "../support/npm-registry.t
 import { ensureRelease, npmDir, releaseBuildTimeout, releaseDir, root } from "../support/release-build.ts"
 import { type Served, serveFolder } from "../support/release-server.ts"
 import { run, runOk } from "../support/run-process.ts"
+import { scratchDir } from "../support/scratch.ts"
 
 const host = candidates()[0]!
 const [major, minor, patch] = pkg.version.split(/[.-]/).map(Number) as [number, number, number]
 const next = `${major}.${minor}.${patch + 1}`
-const nextDir = mkdtempSync(join(tmpdir(), "iterate-next-"))
+const nextDir = scratchDir("next")
 let current: Served
 let upcoming: Served
 
@@ -31,7 +31,7 @@ afterAll(() => {
 
 /** A user with iterate installed by install.sh from the current release. */
 async function installedWithInstallSh(rc = "") {
-  const home = mkdtempSync(join(tmpdir(), "iterate-home-"))
+  const home = scratchDir("home")
   const env = { HOME: home, PATH: "/usr/local/bin:/usr/bin:/bin", SHELL: "/bin/bash", XDG_STATE_HOME: join(home, "state") }
   if (rc) writeFileSync(join(home, ".bashrc"), rc)
   await runOk(["sh", join(root, "install.sh")], { env: { ...env, ITERATE_DOWNLOAD_URL: current.url } })
@@ -133,7 +133,7 @@ describe("installed with npm", () => {
   afterAll(() => registry.stop())
 
   test("upgrade runs npm for the prefix iterate lives in, and uninstall removes it", async () => {
-    const home = mkdtempSync(join(tmpdir(), "iterate-npm-"))
+    const home = scratchDir("npm")
     const env = npmUser(registry, home)
     const prefix = join(home, "prefix")
     const bin = join(prefix, "bin/iterate")
@@ -152,7 +152,7 @@ describe("installed with npm", () => {
 
 describe("how iterate was installed is read from where it lives", () => {
   test("in a Homebrew Cellar, upgrade goes through brew", async () => {
-    const home = mkdtempSync(join(tmpdir(), "iterate-brew-"))
+    const home = scratchDir("brew")
     const cellar = join(home, `Cellar/iterate/${pkg.version}/bin`)
     mkdirSync(cellar, { recursive: true })
     await runOk(["tar", "-xzf", join(releaseDir, `iterate-${host}.tar.gz`), "-C", cellar])
