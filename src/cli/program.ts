@@ -1,17 +1,25 @@
-import { Command, CommanderError } from "commander"
+import { Command, CommanderError, Option } from "commander"
 import { VERSION } from "../version.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
 import { registerStreams } from "./streams.ts"
+import { registerUpgrade } from "./upgrade.ts"
+
+const serverOption = () =>
+  new Option("--server <url>", "talk to this iterate server instead of the local daemon").env("ITERATE_SERVER_URL")
+
+// Commands that act on this machine only and so take no --server.
+const LOCAL = new Set(["serve", "server", "upgrade", "uninstall"])
 
 export function buildProgram(): Command {
   const program = new Command("iterate")
     .description("Run and orchestrate AI coding agents from the terminal, scripts, a web page or a remote machine")
     .version(VERSION, "-v, --version", "print the version")
-    .option("--server <url>", "talk to this iterate server instead of the local daemon (env: ITERATE_SERVER_URL)")
+    // Options after a command name belong to that command, so `upgrade --version X` is not the program's --version.
+    .enablePositionalOptions()
+    .addOption(serverOption())
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride()
     .addHelpText(
       "after",
       `
@@ -20,15 +28,20 @@ Examples:
   iterate streams read demo --follow
   iterate server status`,
     )
-  // Subcommands inherit exitOverride only when it is set on them; apply it across the tree.
   registerServe(program)
   registerServer(program)
   registerStreams(program)
-  const applyExitOverride = (command: Command) => {
+  registerUpgrade(program)
+
+  // Across the tree: exitOverride is not inherited by subcommands, and with positional options a
+  // program-level --server only counts before the command name, so every command that talks to a
+  // daemon takes it too (`iterate streams list --server URL`).
+  const configure = (command: Command, local: boolean) => {
     command.exitOverride()
-    command.commands.forEach(applyExitOverride)
+    if (command.commands.length === 0 && command !== program && !local) command.addOption(serverOption())
+    for (const sub of command.commands) configure(sub, local || LOCAL.has(sub.name()))
   }
-  applyExitOverride(program)
+  configure(program, false)
   return program
 }
 

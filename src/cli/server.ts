@@ -1,6 +1,6 @@
 import { existsSync, openSync, readSync, statSync, closeSync } from "node:fs"
 import type { Command } from "commander"
-import { ensureDaemon, remoteTarget } from "../daemon/connect.ts"
+import { ensureDaemon } from "../daemon/connect.ts"
 import { findTrustedDaemon } from "../daemon/health.ts"
 import { sleep } from "../daemon/process.ts"
 import { stopDaemon } from "../daemon/stop.ts"
@@ -9,10 +9,11 @@ import { CliError, EXIT } from "./errors.ts"
 import { duration, note, out, printJson } from "./output.ts"
 import { integer } from "./options.ts"
 
-// Server management acts on the local daemon only, and never starts one except `server start`.
+// Server management acts on the local daemon only (ITERATE_SERVER_URL does not redirect it), and
+// never starts one except `server start`.
 function localOnly(command: Command): void {
-  if (remoteTarget({ server: command.optsWithGlobals<{ server?: string }>().server }))
-    throw new CliError(`iterate server ${command.name()} manages the local daemon; it does not take --server or ITERATE_SERVER_URL`, EXIT.usage)
+  if (command.getOptionValueSourceWithGlobals("server") === "cli")
+    throw new CliError(`iterate server ${command.name()} manages the local daemon; it does not take --server`, EXIT.usage)
 }
 
 async function status(options: { json?: boolean }, command: Command): Promise<void> {

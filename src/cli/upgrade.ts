@@ -1,0 +1,15 @@
+import { type Command, Option } from "commander"
+
+export function registerUpgrade(program: Command): void {
+  program
+    .command("upgrade")
+    .description("upgrade iterate the way it was installed (install.sh, npm or Homebrew) and stop a daemon of the old version")
+    .option("--version <version>", "install this version instead of the latest release")
+    .addOption(new Option("--method <method>", "upgrade this way instead of the way iterate was installed").choices(["curl", "npm", "brew"]))
+    .action(async (options) => (await import("../install/upgrade.ts")).upgrade(options))
+  program
+    .command("uninstall")
+    .description("stop the daemon and remove iterate the way it was installed")
+    .option("--purge", "also delete iterate's data, config, cache and state folders")
+    .action(async (options) => (await import("../install/upgrade.ts")).uninstall(options))
+}
