@@ -1,8 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
+import { isJson } from "../../streams/content-type.ts"
 import { appendEvents } from "../../streams/events.ts"
 import { streamNameProblem } from "../../streams/names.ts"
 import { formatOffset } from "../../streams/offsets.ts"
-import { createStreamProtocol, isJson } from "../../streams/protocol.ts"
+import { createStreamProtocol } from "../../streams/protocol.ts"
+import { StreamClosedError } from "../../streams/store.ts"
 import type { DaemonContext } from "../context.ts"
 import { errorResponse } from "../errors.ts"
 import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas.ts"
@@ -159,12 +161,36 @@ function documentProtocol(app: OpenAPIHono) {
   })
 }
 
+const PREFIX = "/v1/stream/"
+
+/** The stream a path under /v1/stream/ names (percent-decoded), or why it names none. */
+function nameFromPath(raw: string): { name: string } | { problem: string } {
+  let name: string
+  try {
+    name = decodeURIComponent(raw)
+  } catch {
+    return { problem: `invalid stream name ${raw}` }
+  }
+  const problem = streamNameProblem(name)
+  return problem ? { problem } : { name }
+}
+
+/** A stream reference in a header: its URL, its path, or its bare name. */
+function referencedStream(reference: string): string | undefined {
+  let path = reference
+  if (URL.canParse(reference)) path = new URL(reference).pathname
+  const found = nameFromPath(path.startsWith(PREFIX) ? path.slice(PREFIX.length) : path)
+  return "name" in found ? found.name : undefined
+}
+
 export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { store } = ctx
-  const protocol = createStreamProtocol(store, {
+  const protocol = createStreamProtocol({
+    store,
     longPollTimeoutMs: ctx.longPollTimeoutMs,
     keepOpen: ctx.keepOpen,
     closing: ctx.closing,
+    streamName: referencedStream,
   })
 
   app.openapi(list, (c) =>
@@ -190,22 +216,20 @@ export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
     if (!meta) return c.json({ error: { code: "stream_not_found", message: `no stream named ${name}` } }, 404)
     if (!isJson(meta.contentType))
       return c.json({ error: { code: "not_json", message: `stream ${name} holds ${meta.contentType}, not JSON events` } }, 409)
-    const events = appendEvents(store, name, inputs)
-    if (!events) return c.json({ error: { code: "stream_not_found", message: `no stream named ${name}` } }, 404)
-    return c.json({ events }, 201)
+    try {
+      const events = appendEvents(store, name, inputs)
+      if (!events) return c.json({ error: { code: "stream_not_found", message: `no stream named ${name}` } }, 404)
+      return c.json({ events }, 201)
+    } catch (error) {
+      if (!(error instanceof StreamClosedError)) throw error
+      return c.json({ error: { code: "stream_closed", message: error.message } }, 409)
+    }
   })
 
   documentProtocol(app)
-  app.all("/v1/stream/*", (c) => {
-    const raw = c.req.path.slice("/v1/stream/".length)
-    let name: string
-    try {
-      name = decodeURIComponent(raw)
-    } catch {
-      return errorResponse(400, "invalid_stream_name", `invalid stream name ${raw}`)
-    }
-    const problem = streamNameProblem(name)
-    if (problem) return errorResponse(400, "invalid_stream_name", problem)
-    return protocol(c.req.raw, name)
+  app.all(`${PREFIX}*`, (c) => {
+    const found = nameFromPath(c.req.path.slice(PREFIX.length))
+    if ("problem" in found) return errorResponse(400, "invalid_stream_name", found.problem)
+    return protocol(c.req.raw, found.name)
   })
 }
