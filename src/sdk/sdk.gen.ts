@@ -51,7 +51,7 @@ export const appendEvents = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * Delete a stream and its history
+ * Delete a stream (its forks keep reading its history)
  */
 export const deleteStream = <ThrowOnError extends boolean = false>(options: Options<DeleteStreamData, ThrowOnError>): RequestResult<DeleteStreamResponses, DeleteStreamErrors, ThrowOnError> => (options.client ?? client).delete<DeleteStreamResponses, DeleteStreamErrors, ThrowOnError>({ url: '/v1/stream/{name}', ...options });
 
@@ -66,7 +66,7 @@ export const readStream = <ThrowOnError extends boolean = false>(options: Option
 export const headStream = <ThrowOnError extends boolean = false>(options: Options<HeadStreamData, ThrowOnError>): RequestResult<HeadStreamResponses, HeadStreamErrors, ThrowOnError> => (options.client ?? client).head<HeadStreamResponses, HeadStreamErrors, ThrowOnError>({ url: '/v1/stream/{name}', ...options });
 
 /**
- * Append raw data (Durable Streams); JSON streams flatten one level of array
+ * Append data, and/or close the stream (Durable Streams); JSON streams flatten one level of array
  */
 export const appendStream = <ThrowOnError extends boolean = false>(options: Options<AppendStreamData, ThrowOnError>): RequestResult<AppendStreamResponses, AppendStreamErrors, ThrowOnError> => (options.client ?? client).post<AppendStreamResponses, AppendStreamErrors, ThrowOnError>({
     url: '/v1/stream/{name}',
@@ -78,7 +78,7 @@ export const appendStream = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * Create a stream (Durable Streams); idempotent, 409 when it exists with another content type
+ * Create a stream, or fork one (Durable Streams); idempotent, 409 when it exists with another configuration
  */
 export const createStream = <ThrowOnError extends boolean = false>(options: Options<CreateStreamData, ThrowOnError>): RequestResult<CreateStreamResponses, CreateStreamErrors, ThrowOnError> => (options.client ?? client).put<CreateStreamResponses, CreateStreamErrors, ThrowOnError>({
     url: '/v1/stream/{name}',

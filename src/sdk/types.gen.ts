@@ -201,7 +201,7 @@ export type AppendEventsErrors = {
      */
     404: Error;
     /**
-     * The stream does not hold JSON
+     * The stream does not hold JSON, or is closed
      */
     409: Error;
 };
@@ -240,6 +240,10 @@ export type DeleteStreamErrors = {
      * No such stream
      */
     404: Error;
+    /**
+     * The stream was deleted; forks still read its history
+     */
+    410: Error;
 };
 
 export type DeleteStreamError = DeleteStreamErrors[keyof DeleteStreamErrors];
@@ -263,10 +267,14 @@ export type ReadStreamData = {
     };
     query?: {
         /**
-         * -1 (start, the default), now, or an offset the stream gave out
+         * -1 (start, the default), now (the tail), or an offset the stream gave out
          */
         offset?: string;
         live?: 'long-poll' | 'sse';
+        /**
+         * the Stream-Cursor of the previous live response
+         */
+        cursor?: string;
     };
     url: '/v1/stream/{name}';
 };
@@ -284,6 +292,10 @@ export type ReadStreamErrors = {
      * No such stream
      */
     404: Error;
+    /**
+     * The stream was deleted; forks still read its history
+     */
+    410: Error;
 };
 
 export type ReadStreamError = ReadStreamErrors[keyof ReadStreamErrors];
@@ -294,7 +306,7 @@ export type ReadStreamResponses = {
      */
     200: Array<unknown>;
     /**
-     * Long-poll timed out with nothing new
+     * Long-poll timed out with nothing new, or the stream is closed
      */
     204: void;
 };
@@ -321,7 +333,11 @@ export type HeadStreamErrors = {
     /**
      * No such stream
      */
-    404: Error;
+    404: unknown;
+    /**
+     * Deleted; kept for its forks
+     */
+    410: unknown;
 };
 
 export type HeadStreamError = HeadStreamErrors[keyof HeadStreamErrors];
@@ -334,7 +350,33 @@ export type HeadStreamResponses = {
 };
 
 export type AppendStreamData = {
-    body: unknown;
+    body?: unknown;
+    headers?: {
+        /**
+         * must match the stream's content type (not needed to only close)
+         */
+        'Content-Type'?: string;
+        /**
+         * true: close the stream (after appending the body, if any)
+         */
+        'Stream-Closed'?: string;
+        /**
+         * writer sequence: must sort after the previous one
+         */
+        'Stream-Seq'?: string;
+        /**
+         * idempotent producer: a stable id (with Producer-Epoch and Producer-Seq)
+         */
+        'Producer-Id'?: string;
+        /**
+         * the producer's epoch; a higher one fences off older ones
+         */
+        'Producer-Epoch'?: string;
+        /**
+         * 0, 1, 2… per epoch; a repeat is acknowledged as a duplicate
+         */
+        'Producer-Seq'?: string;
+    };
     path: {
         /**
          * stream name (may contain /, URL-encoded)
@@ -355,20 +397,32 @@ export type AppendStreamErrors = {
      */
     401: Error;
     /**
+     * A producer epoch older than the stream has seen
+     */
+    403: Error;
+    /**
      * No such stream
      */
     404: Error;
     /**
-     * Content type does not match the stream
+     * Content type mismatch, the stream is closed, a Stream-Seq regression, or a producer sequence gap
      */
     409: Error;
+    /**
+     * The stream was deleted; forks still read its history
+     */
+    410: Error;
 };
 
 export type AppendStreamError = AppendStreamErrors[keyof AppendStreamErrors];
 
 export type AppendStreamResponses = {
     /**
-     * Committed
+     * Committed (idempotent producer)
+     */
+    200: unknown;
+    /**
+     * Committed, or a producer's duplicate
      */
     204: void;
 };
@@ -377,6 +431,36 @@ export type AppendStreamResponse = AppendStreamResponses[keyof AppendStreamRespo
 
 export type CreateStreamData = {
     body?: unknown;
+    headers?: {
+        /**
+         * the stream's content type; application/json streams hold JSON messages
+         */
+        'Content-Type'?: string;
+        /**
+         * seconds the stream lives after its last read or write
+         */
+        'Stream-TTL'?: string;
+        /**
+         * RFC 3339 instant the stream expires at
+         */
+        'Stream-Expires-At'?: string;
+        /**
+         * true: create it closed
+         */
+        'Stream-Closed'?: string;
+        /**
+         * fork this stream (its URL, path or name)
+         */
+        'Stream-Forked-From'?: string;
+        /**
+         * where the fork branches off (default: the source's tail)
+         */
+        'Stream-Fork-Offset'?: string;
+        /**
+         * also keep this many bytes (JSON: messages) after the fork offset
+         */
+        'Stream-Fork-Sub-Offset'?: string;
+    };
     path: {
         /**
          * stream name (may contain /, URL-encoded)
@@ -397,7 +481,11 @@ export type CreateStreamErrors = {
      */
     401: Error;
     /**
-     * Exists with another configuration
+     * The stream to fork does not exist
+     */
+    404: Error;
+    /**
+     * Exists with another configuration, or was deleted and is kept for its forks
      */
     409: Error;
 };

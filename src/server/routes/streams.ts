@@ -1,13 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
 import { isJson } from "../../streams/content-type.ts"
 import { appendEvents } from "../../streams/events.ts"
-import { streamNameProblem } from "../../streams/names.ts"
 import { formatOffset } from "../../streams/offsets.ts"
-import { createStreamProtocol } from "../../streams/protocol.ts"
 import { StreamClosedError } from "../../streams/store.ts"
 import type { DaemonContext } from "../context.ts"
-import { errorResponse } from "../errors.ts"
-import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas.ts"
+import { ErrorSchema, errorResponses, notFoundResponse, StreamNameParam } from "../schemas.ts"
+import { streamProtocolRoutes } from "./stream-protocol.ts"
 
 const StreamInfo = z
   .object({
@@ -40,10 +38,6 @@ const StreamEvent = z
   })
   .openapi("StreamEvent")
 
-const NameParam = z.object({
-  name: z.string().openapi({ param: { name: "name", in: "path" }, description: "stream name (may contain /, URL-encoded)" }),
-})
-
 const list = createRoute({
   method: "get",
   path: "/v1/streams",
@@ -61,7 +55,7 @@ const append = createRoute({
   operationId: "appendEvents",
   summary: "Append events to a JSON stream; the daemon stamps offset, version, createdAt and streamId",
   request: {
-    params: NameParam,
+    params: StreamNameParam,
     body: {
       required: true,
       content: { "application/json": { schema: z.array(EventInput).min(1) } },
@@ -74,124 +68,12 @@ const append = createRoute({
     },
     ...errorResponses,
     ...notFoundResponse,
-    409: { description: "The stream does not hold JSON", content: { "application/json": { schema: ErrorSchema } } },
+    409: { description: "The stream does not hold JSON, or is closed", content: { "application/json": { schema: ErrorSchema } } },
   },
 })
 
-const errorContent = { "application/json": { schema: ErrorSchema } }
-const streamHeaders = {
-  "Stream-Next-Offset": { description: "offset to read from next", schema: { type: "string" as const } },
-}
-
-/** The Durable Streams routes are byte-level protocol routes: documented here, served by protocol.ts. */
-function documentProtocol(app: OpenAPIHono) {
-  const params = NameParam
-  const common = { 401: errorResponses[401], 404: { description: "No such stream", content: errorContent } }
-  app.openAPIRegistry.registerPath({
-    method: "put",
-    path: "/v1/stream/{name}",
-    operationId: "createStream",
-    summary: "Create a stream (Durable Streams); idempotent, 409 when it exists with another content type",
-    request: {
-      params,
-      body: { required: false, content: { "application/json": { schema: z.unknown() }, "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } },
-    },
-    responses: {
-      200: { description: "Already existed with the same configuration", headers: streamHeaders },
-      201: { description: "Created", headers: streamHeaders },
-      400: errorResponses[400],
-      401: errorResponses[401],
-      409: { description: "Exists with another configuration", content: errorContent },
-    },
-  })
-  app.openAPIRegistry.registerPath({
-    method: "post",
-    path: "/v1/stream/{name}",
-    operationId: "appendStream",
-    summary: "Append raw data (Durable Streams); JSON streams flatten one level of array",
-    request: {
-      params,
-      body: { required: true, content: { "application/json": { schema: z.unknown() }, "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } },
-    },
-    responses: {
-      204: { description: "Committed", headers: streamHeaders },
-      400: errorResponses[400],
-      ...common,
-      409: { description: "Content type does not match the stream", content: errorContent },
-    },
-  })
-  app.openAPIRegistry.registerPath({
-    method: "get",
-    path: "/v1/stream/{name}",
-    operationId: "readStream",
-    summary: "Read from an offset (Durable Streams): catch-up, live=long-poll or live=sse",
-    request: {
-      params,
-      query: z.object({
-        offset: z.string().optional().openapi({ description: "-1 (start, the default), now, or an offset the stream gave out" }),
-        live: z.enum(["long-poll", "sse"]).optional(),
-      }),
-    },
-    responses: {
-      200: {
-        description: "Messages after the offset: a JSON array for JSON streams, bytes otherwise, or an SSE stream",
-        headers: streamHeaders,
-        content: { "application/json": { schema: z.array(z.unknown()) }, "text/event-stream": { schema: z.string() } },
-      },
-      204: { description: "Long-poll timed out with nothing new", headers: streamHeaders },
-      400: errorResponses[400],
-      ...common,
-    },
-  })
-  app.openAPIRegistry.registerPath({
-    method: "head",
-    path: "/v1/stream/{name}",
-    operationId: "headStream",
-    summary: "Stream metadata only",
-    request: { params },
-    responses: { 200: { description: "Exists", headers: streamHeaders }, ...common },
-  })
-  app.openAPIRegistry.registerPath({
-    method: "delete",
-    path: "/v1/stream/{name}",
-    operationId: "deleteStream",
-    summary: "Delete a stream and its history",
-    request: { params },
-    responses: { 204: { description: "Deleted" }, ...common },
-  })
-}
-
-const PREFIX = "/v1/stream/"
-
-/** The stream a path under /v1/stream/ names (percent-decoded), or why it names none. */
-function nameFromPath(raw: string): { name: string } | { problem: string } {
-  let name: string
-  try {
-    name = decodeURIComponent(raw)
-  } catch {
-    return { problem: `invalid stream name ${raw}` }
-  }
-  const problem = streamNameProblem(name)
-  return problem ? { problem } : { name }
-}
-
-/** A stream reference in a header: its URL, its path, or its bare name. */
-function referencedStream(reference: string): string | undefined {
-  let path = reference
-  if (URL.canParse(reference)) path = new URL(reference).pathname
-  const found = nameFromPath(path.startsWith(PREFIX) ? path.slice(PREFIX.length) : path)
-  return "name" in found ? found.name : undefined
-}
-
 export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { store } = ctx
-  const protocol = createStreamProtocol({
-    store,
-    longPollTimeoutMs: ctx.longPollTimeoutMs,
-    keepOpen: ctx.keepOpen,
-    closing: ctx.closing,
-    streamName: referencedStream,
-  })
 
   app.openapi(list, (c) =>
     c.json(
@@ -226,10 +108,5 @@ export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
     }
   })
 
-  documentProtocol(app)
-  app.all(`${PREFIX}*`, (c) => {
-    const found = nameFromPath(c.req.path.slice(PREFIX.length))
-    if ("problem" in found) return errorResponse(400, "invalid_stream_name", found.problem)
-    return protocol(c.req.raw, found.name)
-  })
+  streamProtocolRoutes(app, ctx)
 }
