@@ -7,16 +7,16 @@ import type { Database } from "bun:sqlite"
  */
 export class GroupCommit {
   readonly #db: Database
-  readonly #afterCommit: (written: Set<number>) => void
-  #pending: { run: (written: Set<number>) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = []
+  readonly #afterCommit: (written: Map<number, string>) => void
+  #pending: { run: (written: Map<number, string>) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = []
 
-  /** `afterCommit` hears which streams the batch wrote to (the ids the writes added to their set). */
-  constructor(db: Database, afterCommit: (written: Set<number>) => void) {
+  /** `afterCommit` hears which streams the batch wrote to (the id → name entries the writes added). */
+  constructor(db: Database, afterCommit: (written: Map<number, string>) => void) {
     this.#db = db
     this.#afterCommit = afterCommit
   }
 
-  submit<T>(run: (written: Set<number>) => T): Promise<T> {
+  submit<T>(run: (written: Map<number, string>) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       // setImmediate runs after the I/O callbacks of this turn: every request parsed in it joins.
       if (this.#pending.length === 0) setImmediate(() => this.#flush())
@@ -27,7 +27,7 @@ export class GroupCommit {
   #flush(): void {
     const batch = this.#pending
     this.#pending = []
-    const written = new Set<number>()
+    const written = new Map<number, string>()
     const outcomes: { ok: boolean; value: unknown }[] = []
     try {
       this.#db.transaction(() => {

@@ -82,6 +82,8 @@ export class StreamClosedError extends Error {
 }
 
 type Listener = () => void
+/** Hears about every stream: "changed" after data or a close commits, "deleted" when it goes. */
+export type Watcher = (name: string, change: "changed" | "deleted") => void
 
 interface StreamRow {
   id: number
@@ -140,6 +142,7 @@ const READ_CHUNK = 1024
 export class StreamStore {
   readonly #db: Database
   readonly #listeners = new Map<number, Set<Listener>>()
+  readonly #watchers = new Set<Watcher>()
   readonly #commits: GroupCommit
   readonly #q: {
     byName: Statement<StreamRow, [string]>
@@ -161,7 +164,7 @@ export class StreamStore {
     this.#db = new Database(file, { create: true, strict: true })
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000")
     migrate(this.#db)
-    this.#commits = new GroupCommit(this.#db, (written) => written.forEach((id) => this.#notify(id)))
+    this.#commits = new GroupCommit(this.#db, (written) => written.forEach((name, id) => this.#notify(id, name, "changed")))
     this.#q = {
       byName: this.#db.query("SELECT * FROM streams WHERE name = ?"),
       byId: this.#db.query("SELECT * FROM streams WHERE id = ?"),
@@ -234,7 +237,7 @@ export class StreamStore {
       this.#write(toMeta(row), messages, { close: options.closed })
       return row.id
     })()
-    this.#notify(id)
+    this.#notify(id, name, "changed")
     return { created: true, meta: this.get(name)! }
   }
 
@@ -273,7 +276,7 @@ export class StreamStore {
       return { id: meta.id, values: built.map((b) => b.value) }
     })()
     if (!result) return undefined
-    this.#notify(result.id)
+    this.#notify(result.id, name, "changed")
     return result.values
   }
 
@@ -314,11 +317,16 @@ export class StreamStore {
     return () => set.delete(listener)
   }
 
+  watch(watcher: Watcher): () => void {
+    this.#watchers.add(watcher)
+    return () => this.#watchers.delete(watcher)
+  }
+
   close(): void {
     this.#db.close()
   }
 
-  #append(name: string, request: AppendRequest, written: Set<number>): AppendOutcome {
+  #append(name: string, request: AppendRequest, written: Map<number, string>): AppendOutcome {
     const meta = this.find(name)
     if (!meta) return { status: "not_found" }
     if (meta.deleted) return { status: "gone" }
@@ -342,7 +350,7 @@ export class StreamStore {
       return { status: "writer_seq_conflict", last: meta.writerSeq }
     const tail = this.#write(meta, request.messages, { close: request.close, producer, writerSeq: request.writerSeq })
     if (producer) this.#q.saveProducer.run(meta.id, producer.id, producer.epoch, producer.seq)
-    written.add(meta.id)
+    written.set(meta.id, meta.name)
     return { status: "appended", tail, closed: request.close === true }
   }
 
@@ -371,7 +379,7 @@ export class StreamStore {
       }
     }
     // Wake live readers so they notice the stream is gone instead of waiting out their timeout.
-    this.#notify(meta.id)
+    this.#notify(meta.id, meta.name, "deleted")
     if (meta.forks === 0) this.#listeners.delete(meta.id)
   }
 
@@ -389,7 +397,8 @@ export class StreamStore {
     }
   }
 
-  #notify(streamId: number): void {
+  #notify(streamId: number, name: string, change: "changed" | "deleted"): void {
     for (const listener of this.#listeners.get(streamId) ?? []) listener()
+    for (const watcher of this.#watchers) watcher(name, change)
   }
 }
