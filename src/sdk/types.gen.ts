@@ -68,6 +68,90 @@ export type EventInput = {
     };
 };
 
+export type Subscription = {
+    id: string;
+    type: 'webhook' | 'pull-wake';
+    pattern?: string;
+    streams: Array<{
+        /**
+         * stream name
+         */
+        path: string;
+        link_type: 'explicit' | 'glob';
+        /**
+         * acknowledged up to here (-1: nothing yet)
+         */
+        acked_offset: string;
+    }>;
+    webhook?: {
+        url: string;
+        signing: {
+            alg: 'ed25519';
+            kid: string;
+            jwks_url: string;
+        };
+    };
+    wake_stream?: string;
+    lease_ttl_ms: number;
+    created_at: string;
+    status: 'active' | 'failed';
+    description?: string;
+};
+
+export type SubscriptionInput = {
+    type: 'webhook' | 'pull-wake';
+    /**
+     * stream names to follow: * is one segment, ** any number
+     */
+    pattern?: string;
+    /**
+     * streams to follow by name
+     */
+    streams?: Array<string>;
+    /**
+     * webhook: where wakes are POSTed (https, or http to localhost)
+     */
+    webhook?: {
+        url: string;
+    };
+    /**
+     * pull-wake: the JSON stream wakes are announced on
+     */
+    wake_stream?: string;
+    /**
+     * how long a wake is held (default 30 s)
+     */
+    lease_ttl_ms?: number;
+    description?: string;
+};
+
+export type SubscriptionStream = {
+    /**
+     * stream name
+     */
+    path: string;
+    link_type: 'explicit' | 'glob';
+    /**
+     * acknowledged up to here (-1: nothing yet)
+     */
+    acked_offset: string;
+    tail_offset: string;
+    has_pending: boolean;
+};
+
+export type WakeAcknowledgement = {
+    wake_id: string;
+    generation: number;
+    acks?: Array<{
+        stream: string;
+        offset: string;
+    }>;
+    /**
+     * true: the wake is finished
+     */
+    done?: boolean;
+};
+
 export type GetHealthData = {
     body?: never;
     path?: never;
@@ -218,6 +302,396 @@ export type AppendEventsResponses = {
 };
 
 export type AppendEventsResponse = AppendEventsResponses[keyof AppendEventsResponses];
+
+export type GetWebhookKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/stream/__ds/jwks.json';
+};
+
+export type GetWebhookKeysResponses = {
+    /**
+     * Key set
+     */
+    200: {
+        keys: Array<{
+            [key: string]: string;
+        }>;
+    };
+};
+
+export type GetWebhookKeysResponse = GetWebhookKeysResponses[keyof GetWebhookKeysResponses];
+
+export type DeleteSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}';
+};
+
+export type DeleteSubscriptionErrors = {
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+};
+
+export type DeleteSubscriptionError = DeleteSubscriptionErrors[keyof DeleteSubscriptionErrors];
+
+export type DeleteSubscriptionResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteSubscriptionResponse = DeleteSubscriptionResponses[keyof DeleteSubscriptionResponses];
+
+export type GetSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}';
+};
+
+export type GetSubscriptionErrors = {
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+};
+
+export type GetSubscriptionError = GetSubscriptionErrors[keyof GetSubscriptionErrors];
+
+export type GetSubscriptionResponses = {
+    /**
+     * The subscription
+     */
+    200: Subscription;
+};
+
+export type GetSubscriptionResponse = GetSubscriptionResponses[keyof GetSubscriptionResponses];
+
+export type PutSubscriptionData = {
+    body: SubscriptionInput;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}';
+};
+
+export type PutSubscriptionErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Exists with another configuration
+     */
+    409: Error;
+};
+
+export type PutSubscriptionError = PutSubscriptionErrors[keyof PutSubscriptionErrors];
+
+export type PutSubscriptionResponses = {
+    /**
+     * Already existed, identical
+     */
+    200: Subscription;
+    /**
+     * Created
+     */
+    201: Subscription;
+};
+
+export type PutSubscriptionResponse = PutSubscriptionResponses[keyof PutSubscriptionResponses];
+
+export type AddSubscriptionStreamsData = {
+    body: {
+        streams: Array<string>;
+    };
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/streams';
+};
+
+export type AddSubscriptionStreamsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+};
+
+export type AddSubscriptionStreamsError = AddSubscriptionStreamsErrors[keyof AddSubscriptionStreamsErrors];
+
+export type AddSubscriptionStreamsResponses = {
+    /**
+     * Added
+     */
+    204: void;
+};
+
+export type AddSubscriptionStreamsResponse = AddSubscriptionStreamsResponses[keyof AddSubscriptionStreamsResponses];
+
+export type RemoveSubscriptionStreamData = {
+    body?: never;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+        stream: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/streams/{stream}';
+};
+
+export type RemoveSubscriptionStreamErrors = {
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+};
+
+export type RemoveSubscriptionStreamError = RemoveSubscriptionStreamErrors[keyof RemoveSubscriptionStreamErrors];
+
+export type RemoveSubscriptionStreamResponses = {
+    /**
+     * Removed
+     */
+    204: void;
+};
+
+export type RemoveSubscriptionStreamResponse = RemoveSubscriptionStreamResponses[keyof RemoveSubscriptionStreamResponses];
+
+export type ClaimWakeData = {
+    body: {
+        worker: string;
+    };
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/claim';
+};
+
+export type ClaimWakeErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+    /**
+     * Already claimed (ALREADY_CLAIMED), or nothing to do (NO_PENDING_WORK)
+     */
+    409: Error;
+};
+
+export type ClaimWakeError = ClaimWakeErrors[keyof ClaimWakeErrors];
+
+export type ClaimWakeResponses = {
+    /**
+     * Claimed
+     */
+    200: {
+        wake_id: string;
+        generation: number;
+        token: string;
+        streams: Array<SubscriptionStream>;
+        lease_ttl_ms: number;
+    };
+};
+
+export type ClaimWakeResponse = ClaimWakeResponses[keyof ClaimWakeResponses];
+
+export type WebhookCallbackData = {
+    body: WakeAcknowledgement;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/callback';
+};
+
+export type WebhookCallbackErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+    /**
+     * A wake that is no longer current (FENCED), or an offset out of range (INVALID_OFFSET)
+     */
+    409: Error;
+};
+
+export type WebhookCallbackError = WebhookCallbackErrors[keyof WebhookCallbackErrors];
+
+export type WebhookCallbackResponses = {
+    /**
+     * Acknowledged
+     */
+    200: {
+        ok: boolean;
+        next_wake: boolean;
+    };
+};
+
+export type WebhookCallbackResponse = WebhookCallbackResponses[keyof WebhookCallbackResponses];
+
+export type AckWakeData = {
+    body: WakeAcknowledgement;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/ack';
+};
+
+export type AckWakeErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+    /**
+     * A wake that is no longer current (FENCED), or an offset out of range (INVALID_OFFSET)
+     */
+    409: Error;
+};
+
+export type AckWakeError = AckWakeErrors[keyof AckWakeErrors];
+
+export type AckWakeResponses = {
+    /**
+     * Acknowledged
+     */
+    200: {
+        ok: boolean;
+        next_wake: boolean;
+    };
+};
+
+export type AckWakeResponse = AckWakeResponses[keyof AckWakeResponses];
+
+export type ReleaseWakeData = {
+    body: {
+        wake_id: string;
+        generation: number;
+    };
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/release';
+};
+
+export type ReleaseWakeErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+    /**
+     * A wake that is no longer current (FENCED)
+     */
+    409: Error;
+};
+
+export type ReleaseWakeError = ReleaseWakeErrors[keyof ReleaseWakeErrors];
+
+export type ReleaseWakeResponses = {
+    /**
+     * Released
+     */
+    204: void;
+};
+
+export type ReleaseWakeResponse = ReleaseWakeResponses[keyof ReleaseWakeResponses];
 
 export type DeleteStreamData = {
     body?: never;

@@ -18,6 +18,8 @@ export interface SecurityOptions {
   hostNames: Set<string>
   /** origins allowed to make cross-origin requests (`--cors`); never a wildcard */
   corsOrigins: Set<string>
+  /** whether a bearer token that is not the daemon's authorizes this one path */
+  scopedToken?: (pathname: string, token: string) => boolean
 }
 
 // Browsers read these from cross-origin stream reads; everything else stays hidden.
@@ -116,7 +118,14 @@ export function security(options: SecurityOptions): MiddlewareHandler {
       )
     }
 
-    if (c.req.path === "/health" || authorized(c.req.header("authorization"), options.credentials)) await next()
+    const authorization = c.req.header("authorization")
+    const bearer = authorization?.match(/^Bearer (\S+)$/i)?.[1]
+    if (
+      c.req.path === "/health" ||
+      authorized(authorization, options.credentials) ||
+      (bearer !== undefined && options.scopedToken?.(new URL(c.req.url).pathname, bearer))
+    )
+      await next()
     else
       c.res = errorResponse(401, "unauthorized", "missing or wrong credentials", { "WWW-Authenticate": 'Bearer realm="iterate"' })
 

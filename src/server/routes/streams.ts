@@ -6,6 +6,7 @@ import { StreamClosedError } from "../../streams/store.ts"
 import type { DaemonContext } from "../context.ts"
 import { ErrorSchema, errorResponses, notFoundResponse, StreamNameParam } from "../schemas.ts"
 import { streamProtocolRoutes } from "./stream-protocol.ts"
+import { streamSubscriptionRoutes } from "./stream-subscriptions.ts"
 
 const StreamInfo = z
   .object({
@@ -108,5 +109,7 @@ export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
     }
   })
 
+  // The control namespace first: its paths are under /v1/stream/ too.
+  streamSubscriptionRoutes(app, ctx)
   streamProtocolRoutes(app, ctx)
 }
