@@ -7,7 +7,7 @@ import { Sandbox, waitFor } from "../support/sandbox.ts"
 // sends to the daemon gets the daemon's bearer token; requests elsewhere (its webhook receivers)
 // go out untouched.
 const LONG_POLL_TIMEOUT_MS = 2_000
-const config = { baseUrl: "http://127.0.0.1:1", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS }
+const config = { baseUrl: "http://127.0.0.1:1", longPollTimeoutMs: LONG_POLL_TIMEOUT_MS, subscriptions: true }
 
 let sandbox: Sandbox
 let serve: ReturnType<Sandbox["spawn"]>
