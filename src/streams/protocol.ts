@@ -5,8 +5,6 @@ import type { ProtocolContext } from "./protocol/headers.ts"
 import { deleteStream, headStream } from "./protocol/metadata.ts"
 import { readStream } from "./protocol/read.ts"
 
-export type { ProtocolContext } from "./protocol/headers.ts"
-
 /**
  * The Durable Streams HTTP protocol over the SQLite store, framework-agnostic: PUT create (and
  * fork), POST append and close, GET read (catch-up, long-poll, SSE), HEAD, DELETE.

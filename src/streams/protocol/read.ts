@@ -8,7 +8,7 @@ import { streamEvents } from "./sse.ts"
 import { waitForChange } from "./wait.ts"
 
 // About how much one catch-up response carries; a bigger read continues from its next offset.
-export const READ_BYTES = 4 * 1024 * 1024
+const READ_BYTES = 4 * 1024 * 1024
 
 const bad = (message: string) => problem({ status: 400, code: "invalid_offset", message })
 
