@@ -7,11 +7,15 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { OPENAPI_INFO, createApi } from "../src/server/app.ts"
 import { StreamStore } from "../src/streams/store.ts"
+import { Subscriptions } from "../src/streams/subscriptions/manager.ts"
+import { SubscriptionTable } from "../src/streams/subscriptions/records.ts"
 
 export function renderOpenApiDocument() {
   const store = new StreamStore(":memory:")
+  const subscriptions = new Subscriptions(store, new SubscriptionTable(":memory:"), () => "")
   const api = createApi({
     store,
+    subscriptions,
     version: "0.0.0",
     instanceId: "",
     pid: 0,
@@ -24,6 +28,7 @@ export function renderOpenApiDocument() {
   })
   // A fixed version keeps the generated SDK identical across releases.
   const document = api.getOpenAPI31Document({ openapi: "3.1.0", info: { ...OPENAPI_INFO, version: "1" } })
+  subscriptions.close()
   store.close()
   return document
 }

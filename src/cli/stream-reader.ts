@@ -22,7 +22,8 @@ const isJsonType = (type: string | null) => (type ?? "").split(";")[0]!.trim().t
 
 /**
  * Reads a stream from an offset: catch-up pages until up to date, then (with follow) a live SSE
- * read that resumes from the last offset it saw when the connection drops.
+ * read that resumes from the last offset it saw when the connection drops, until the stream is
+ * closed.
  */
 export async function readStreamFrom(command: Command, name: string, options: ReadOptions): Promise<void> {
   let connection = await connectFor(command)
@@ -41,7 +42,11 @@ export async function readStreamFrom(command: Command, name: string, options: Re
       const messages = bytes.length ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown[]) : []
       if (messages.length) await options.onMessages(messages, offset)
     } else if (bytes.length) await options.onMessages(bytes, offset)
-    if (headers.get("Stream-Up-To-Date") === "true") break
+    if (headers.get("Stream-Up-To-Date") === "true") {
+      // A closed stream has nothing more to follow.
+      if (headers.get("Stream-Closed") === "true") return
+      break
+    }
   }
   if (!options.follow || options.until?.()) return
 
@@ -60,10 +65,11 @@ export async function readStreamFrom(command: Command, name: string, options: Re
         if (event.event === "data") {
           pending = base64 ? Buffer.from(event.data, "base64") : json ? (JSON.parse(event.data) as unknown[]) : new TextEncoder().encode(event.data)
         } else if (event.event === "control") {
-          offset = (JSON.parse(event.data) as { streamNextOffset: string }).streamNextOffset
+          const control = JSON.parse(event.data) as { streamNextOffset: string; streamClosed?: boolean }
+          offset = control.streamNextOffset
           if (pending) await options.onMessages(pending, offset)
           pending = undefined
-          if (options.until?.()) return
+          if (control.streamClosed || options.until?.()) return
         }
       }
     } catch {

@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses } from './types.gen';
+import type { AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookKeysData, GetWebhookKeysResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -51,7 +51,105 @@ export const appendEvents = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * Delete a stream and its history
+ * The public keys that verify webhook signatures (JWKS)
+ */
+export const getWebhookKeys = <ThrowOnError extends boolean = false>(options?: Options<GetWebhookKeysData, ThrowOnError>): RequestResult<GetWebhookKeysResponses, unknown, ThrowOnError> => (options?.client ?? client).get<GetWebhookKeysResponses, unknown, ThrowOnError>({ url: '/v1/stream/__ds/jwks.json', ...options });
+
+/**
+ * Delete a subscription
+ */
+export const deleteSubscription = <ThrowOnError extends boolean = false>(options: Options<DeleteSubscriptionData, ThrowOnError>): RequestResult<DeleteSubscriptionResponses, DeleteSubscriptionErrors, ThrowOnError> => (options.client ?? client).delete<DeleteSubscriptionResponses, DeleteSubscriptionErrors, ThrowOnError>({ url: '/v1/stream/__ds/subscriptions/{id}', ...options });
+
+/**
+ * A subscription and how far each of its streams is acknowledged
+ */
+export const getSubscription = <ThrowOnError extends boolean = false>(options: Options<GetSubscriptionData, ThrowOnError>): RequestResult<GetSubscriptionResponses, GetSubscriptionErrors, ThrowOnError> => (options.client ?? client).get<GetSubscriptionResponses, GetSubscriptionErrors, ThrowOnError>({ url: '/v1/stream/__ds/subscriptions/{id}', ...options });
+
+/**
+ * Create a subscription, or confirm an identical one
+ */
+export const putSubscription = <ThrowOnError extends boolean = false>(options: Options<PutSubscriptionData, ThrowOnError>): RequestResult<PutSubscriptionResponses, PutSubscriptionErrors, ThrowOnError> => (options.client ?? client).put<PutSubscriptionResponses, PutSubscriptionErrors, ThrowOnError>({
+    url: '/v1/stream/__ds/subscriptions/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Follow more streams by name
+ */
+export const addSubscriptionStreams = <ThrowOnError extends boolean = false>(options: Options<AddSubscriptionStreamsData, ThrowOnError>): RequestResult<AddSubscriptionStreamsResponses, AddSubscriptionStreamsErrors, ThrowOnError> => (options.client ?? client).post<AddSubscriptionStreamsResponses, AddSubscriptionStreamsErrors, ThrowOnError>({
+    url: '/v1/stream/__ds/subscriptions/{id}/streams',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Stop following a stream named explicitly
+ */
+export const removeSubscriptionStream = <ThrowOnError extends boolean = false>(options: Options<RemoveSubscriptionStreamData, ThrowOnError>): RequestResult<RemoveSubscriptionStreamResponses, RemoveSubscriptionStreamErrors, ThrowOnError> => (options.client ?? client).delete<RemoveSubscriptionStreamResponses, RemoveSubscriptionStreamErrors, ThrowOnError>({ url: '/v1/stream/__ds/subscriptions/{id}/streams/{stream}', ...options });
+
+/**
+ * Pull-wake: take the pending wake, with a lease
+ */
+export const claimWake = <ThrowOnError extends boolean = false>(options: Options<ClaimWakeData, ThrowOnError>): RequestResult<ClaimWakeResponses, ClaimWakeErrors, ThrowOnError> => (options.client ?? client).post<ClaimWakeResponses, ClaimWakeErrors, ThrowOnError>({
+    url: '/v1/stream/__ds/subscriptions/{id}/claim',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Webhook: acknowledge offsets and/or finish the wake
+ *
+ * Authorized by the wake's token (Authorization: Bearer <token>), not the daemon's.
+ */
+export const webhookCallback = <ThrowOnError extends boolean = false>(options: Options<WebhookCallbackData, ThrowOnError>): RequestResult<WebhookCallbackResponses, WebhookCallbackErrors, ThrowOnError> => (options.client ?? client).post<WebhookCallbackResponses, WebhookCallbackErrors, ThrowOnError>({
+    url: '/v1/stream/__ds/subscriptions/{id}/callback',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Pull-wake: acknowledge offsets and/or finish the claimed wake
+ *
+ * Authorized by the wake's token (Authorization: Bearer <token>), not the daemon's.
+ */
+export const ackWake = <ThrowOnError extends boolean = false>(options: Options<AckWakeData, ThrowOnError>): RequestResult<AckWakeResponses, AckWakeErrors, ThrowOnError> => (options.client ?? client).post<AckWakeResponses, AckWakeErrors, ThrowOnError>({
+    url: '/v1/stream/__ds/subscriptions/{id}/ack',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Pull-wake: give the claimed wake back unfinished
+ *
+ * Authorized by the wake's token (Authorization: Bearer <token>), not the daemon's.
+ */
+export const releaseWake = <ThrowOnError extends boolean = false>(options: Options<ReleaseWakeData, ThrowOnError>): RequestResult<ReleaseWakeResponses, ReleaseWakeErrors, ThrowOnError> => (options.client ?? client).post<ReleaseWakeResponses, ReleaseWakeErrors, ThrowOnError>({
+    url: '/v1/stream/__ds/subscriptions/{id}/release',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a stream (its forks keep reading its history)
  */
 export const deleteStream = <ThrowOnError extends boolean = false>(options: Options<DeleteStreamData, ThrowOnError>): RequestResult<DeleteStreamResponses, DeleteStreamErrors, ThrowOnError> => (options.client ?? client).delete<DeleteStreamResponses, DeleteStreamErrors, ThrowOnError>({ url: '/v1/stream/{name}', ...options });
 
@@ -66,7 +164,7 @@ export const readStream = <ThrowOnError extends boolean = false>(options: Option
 export const headStream = <ThrowOnError extends boolean = false>(options: Options<HeadStreamData, ThrowOnError>): RequestResult<HeadStreamResponses, HeadStreamErrors, ThrowOnError> => (options.client ?? client).head<HeadStreamResponses, HeadStreamErrors, ThrowOnError>({ url: '/v1/stream/{name}', ...options });
 
 /**
- * Append raw data (Durable Streams); JSON streams flatten one level of array
+ * Append data, and/or close the stream (Durable Streams); JSON streams flatten one level of array
  */
 export const appendStream = <ThrowOnError extends boolean = false>(options: Options<AppendStreamData, ThrowOnError>): RequestResult<AppendStreamResponses, AppendStreamErrors, ThrowOnError> => (options.client ?? client).post<AppendStreamResponses, AppendStreamErrors, ThrowOnError>({
     url: '/v1/stream/{name}',
@@ -78,7 +176,7 @@ export const appendStream = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * Create a stream (Durable Streams); idempotent, 409 when it exists with another content type
+ * Create a stream, or fork one (Durable Streams); idempotent, 409 when it exists with another configuration
  */
 export const createStream = <ThrowOnError extends boolean = false>(options: Options<CreateStreamData, ThrowOnError>): RequestResult<CreateStreamResponses, CreateStreamErrors, ThrowOnError> => (options.client ?? client).put<CreateStreamResponses, CreateStreamErrors, ThrowOnError>({
     url: '/v1/stream/{name}',

@@ -68,6 +68,90 @@ export type EventInput = {
     };
 };
 
+export type Subscription = {
+    id: string;
+    type: 'webhook' | 'pull-wake';
+    pattern?: string;
+    streams: Array<{
+        /**
+         * stream name
+         */
+        path: string;
+        link_type: 'explicit' | 'glob';
+        /**
+         * acknowledged up to here (-1: nothing yet)
+         */
+        acked_offset: string;
+    }>;
+    webhook?: {
+        url: string;
+        signing: {
+            alg: 'ed25519';
+            kid: string;
+            jwks_url: string;
+        };
+    };
+    wake_stream?: string;
+    lease_ttl_ms: number;
+    created_at: string;
+    status: 'active' | 'failed';
+    description?: string;
+};
+
+export type SubscriptionInput = {
+    type: 'webhook' | 'pull-wake';
+    /**
+     * stream names to follow: * is one segment, ** any number
+     */
+    pattern?: string;
+    /**
+     * streams to follow by name
+     */
+    streams?: Array<string>;
+    /**
+     * webhook: where wakes are POSTed (https, or http to localhost)
+     */
+    webhook?: {
+        url: string;
+    };
+    /**
+     * pull-wake: the JSON stream wakes are announced on
+     */
+    wake_stream?: string;
+    /**
+     * how long a wake is held (default 30 s)
+     */
+    lease_ttl_ms?: number;
+    description?: string;
+};
+
+export type SubscriptionStream = {
+    /**
+     * stream name
+     */
+    path: string;
+    link_type: 'explicit' | 'glob';
+    /**
+     * acknowledged up to here (-1: nothing yet)
+     */
+    acked_offset: string;
+    tail_offset: string;
+    has_pending: boolean;
+};
+
+export type WakeAcknowledgement = {
+    wake_id: string;
+    generation: number;
+    acks?: Array<{
+        stream: string;
+        offset: string;
+    }>;
+    /**
+     * true: the wake is finished
+     */
+    done?: boolean;
+};
+
 export type GetHealthData = {
     body?: never;
     path?: never;
@@ -201,7 +285,7 @@ export type AppendEventsErrors = {
      */
     404: Error;
     /**
-     * The stream does not hold JSON
+     * The stream does not hold JSON, or is closed
      */
     409: Error;
 };
@@ -218,6 +302,396 @@ export type AppendEventsResponses = {
 };
 
 export type AppendEventsResponse = AppendEventsResponses[keyof AppendEventsResponses];
+
+export type GetWebhookKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/stream/__ds/jwks.json';
+};
+
+export type GetWebhookKeysResponses = {
+    /**
+     * Key set
+     */
+    200: {
+        keys: Array<{
+            [key: string]: string;
+        }>;
+    };
+};
+
+export type GetWebhookKeysResponse = GetWebhookKeysResponses[keyof GetWebhookKeysResponses];
+
+export type DeleteSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}';
+};
+
+export type DeleteSubscriptionErrors = {
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+};
+
+export type DeleteSubscriptionError = DeleteSubscriptionErrors[keyof DeleteSubscriptionErrors];
+
+export type DeleteSubscriptionResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteSubscriptionResponse = DeleteSubscriptionResponses[keyof DeleteSubscriptionResponses];
+
+export type GetSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}';
+};
+
+export type GetSubscriptionErrors = {
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+};
+
+export type GetSubscriptionError = GetSubscriptionErrors[keyof GetSubscriptionErrors];
+
+export type GetSubscriptionResponses = {
+    /**
+     * The subscription
+     */
+    200: Subscription;
+};
+
+export type GetSubscriptionResponse = GetSubscriptionResponses[keyof GetSubscriptionResponses];
+
+export type PutSubscriptionData = {
+    body: SubscriptionInput;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}';
+};
+
+export type PutSubscriptionErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Exists with another configuration
+     */
+    409: Error;
+};
+
+export type PutSubscriptionError = PutSubscriptionErrors[keyof PutSubscriptionErrors];
+
+export type PutSubscriptionResponses = {
+    /**
+     * Already existed, identical
+     */
+    200: Subscription;
+    /**
+     * Created
+     */
+    201: Subscription;
+};
+
+export type PutSubscriptionResponse = PutSubscriptionResponses[keyof PutSubscriptionResponses];
+
+export type AddSubscriptionStreamsData = {
+    body: {
+        streams: Array<string>;
+    };
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/streams';
+};
+
+export type AddSubscriptionStreamsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+};
+
+export type AddSubscriptionStreamsError = AddSubscriptionStreamsErrors[keyof AddSubscriptionStreamsErrors];
+
+export type AddSubscriptionStreamsResponses = {
+    /**
+     * Added
+     */
+    204: void;
+};
+
+export type AddSubscriptionStreamsResponse = AddSubscriptionStreamsResponses[keyof AddSubscriptionStreamsResponses];
+
+export type RemoveSubscriptionStreamData = {
+    body?: never;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+        stream: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/streams/{stream}';
+};
+
+export type RemoveSubscriptionStreamErrors = {
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+};
+
+export type RemoveSubscriptionStreamError = RemoveSubscriptionStreamErrors[keyof RemoveSubscriptionStreamErrors];
+
+export type RemoveSubscriptionStreamResponses = {
+    /**
+     * Removed
+     */
+    204: void;
+};
+
+export type RemoveSubscriptionStreamResponse = RemoveSubscriptionStreamResponses[keyof RemoveSubscriptionStreamResponses];
+
+export type ClaimWakeData = {
+    body: {
+        worker: string;
+    };
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/claim';
+};
+
+export type ClaimWakeErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+    /**
+     * Already claimed (ALREADY_CLAIMED), or nothing to do (NO_PENDING_WORK)
+     */
+    409: Error;
+};
+
+export type ClaimWakeError = ClaimWakeErrors[keyof ClaimWakeErrors];
+
+export type ClaimWakeResponses = {
+    /**
+     * Claimed
+     */
+    200: {
+        wake_id: string;
+        generation: number;
+        token: string;
+        streams: Array<SubscriptionStream>;
+        lease_ttl_ms: number;
+    };
+};
+
+export type ClaimWakeResponse = ClaimWakeResponses[keyof ClaimWakeResponses];
+
+export type WebhookCallbackData = {
+    body: WakeAcknowledgement;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/callback';
+};
+
+export type WebhookCallbackErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+    /**
+     * A wake that is no longer current (FENCED), or an offset out of range (INVALID_OFFSET)
+     */
+    409: Error;
+};
+
+export type WebhookCallbackError = WebhookCallbackErrors[keyof WebhookCallbackErrors];
+
+export type WebhookCallbackResponses = {
+    /**
+     * Acknowledged
+     */
+    200: {
+        ok: boolean;
+        next_wake: boolean;
+    };
+};
+
+export type WebhookCallbackResponse = WebhookCallbackResponses[keyof WebhookCallbackResponses];
+
+export type AckWakeData = {
+    body: WakeAcknowledgement;
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/ack';
+};
+
+export type AckWakeErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+    /**
+     * A wake that is no longer current (FENCED), or an offset out of range (INVALID_OFFSET)
+     */
+    409: Error;
+};
+
+export type AckWakeError = AckWakeErrors[keyof AckWakeErrors];
+
+export type AckWakeResponses = {
+    /**
+     * Acknowledged
+     */
+    200: {
+        ok: boolean;
+        next_wake: boolean;
+    };
+};
+
+export type AckWakeResponse = AckWakeResponses[keyof AckWakeResponses];
+
+export type ReleaseWakeData = {
+    body: {
+        wake_id: string;
+        generation: number;
+    };
+    path: {
+        /**
+         * subscription id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/stream/__ds/subscriptions/{id}/release';
+};
+
+export type ReleaseWakeErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * No such subscription
+     */
+    404: Error;
+    /**
+     * A wake that is no longer current (FENCED)
+     */
+    409: Error;
+};
+
+export type ReleaseWakeError = ReleaseWakeErrors[keyof ReleaseWakeErrors];
+
+export type ReleaseWakeResponses = {
+    /**
+     * Released
+     */
+    204: void;
+};
+
+export type ReleaseWakeResponse = ReleaseWakeResponses[keyof ReleaseWakeResponses];
 
 export type DeleteStreamData = {
     body?: never;
@@ -240,6 +714,10 @@ export type DeleteStreamErrors = {
      * No such stream
      */
     404: Error;
+    /**
+     * The stream was deleted; forks still read its history
+     */
+    410: Error;
 };
 
 export type DeleteStreamError = DeleteStreamErrors[keyof DeleteStreamErrors];
@@ -263,10 +741,14 @@ export type ReadStreamData = {
     };
     query?: {
         /**
-         * -1 (start, the default), now, or an offset the stream gave out
+         * -1 (start, the default), now (the tail), or an offset the stream gave out
          */
         offset?: string;
         live?: 'long-poll' | 'sse';
+        /**
+         * the Stream-Cursor of the previous live response
+         */
+        cursor?: string;
     };
     url: '/v1/stream/{name}';
 };
@@ -284,6 +766,10 @@ export type ReadStreamErrors = {
      * No such stream
      */
     404: Error;
+    /**
+     * The stream was deleted; forks still read its history
+     */
+    410: Error;
 };
 
 export type ReadStreamError = ReadStreamErrors[keyof ReadStreamErrors];
@@ -294,7 +780,7 @@ export type ReadStreamResponses = {
      */
     200: Array<unknown>;
     /**
-     * Long-poll timed out with nothing new
+     * Long-poll timed out with nothing new, or the stream is closed
      */
     204: void;
 };
@@ -321,7 +807,11 @@ export type HeadStreamErrors = {
     /**
      * No such stream
      */
-    404: Error;
+    404: unknown;
+    /**
+     * Deleted; kept for its forks
+     */
+    410: unknown;
 };
 
 export type HeadStreamError = HeadStreamErrors[keyof HeadStreamErrors];
@@ -334,7 +824,33 @@ export type HeadStreamResponses = {
 };
 
 export type AppendStreamData = {
-    body: unknown;
+    body?: unknown;
+    headers?: {
+        /**
+         * must match the stream's content type (not needed to only close)
+         */
+        'Content-Type'?: string;
+        /**
+         * true: close the stream (after appending the body, if any)
+         */
+        'Stream-Closed'?: string;
+        /**
+         * writer sequence: must sort after the previous one
+         */
+        'Stream-Seq'?: string;
+        /**
+         * idempotent producer: a stable id (with Producer-Epoch and Producer-Seq)
+         */
+        'Producer-Id'?: string;
+        /**
+         * the producer's epoch; a higher one fences off older ones
+         */
+        'Producer-Epoch'?: string;
+        /**
+         * 0, 1, 2… per epoch; a repeat is acknowledged as a duplicate
+         */
+        'Producer-Seq'?: string;
+    };
     path: {
         /**
          * stream name (may contain /, URL-encoded)
@@ -355,20 +871,32 @@ export type AppendStreamErrors = {
      */
     401: Error;
     /**
+     * A producer epoch older than the stream has seen
+     */
+    403: Error;
+    /**
      * No such stream
      */
     404: Error;
     /**
-     * Content type does not match the stream
+     * Content type mismatch, the stream is closed, a Stream-Seq regression, or a producer sequence gap
      */
     409: Error;
+    /**
+     * The stream was deleted; forks still read its history
+     */
+    410: Error;
 };
 
 export type AppendStreamError = AppendStreamErrors[keyof AppendStreamErrors];
 
 export type AppendStreamResponses = {
     /**
-     * Committed
+     * Committed (idempotent producer)
+     */
+    200: unknown;
+    /**
+     * Committed, or a producer's duplicate
      */
     204: void;
 };
@@ -377,6 +905,36 @@ export type AppendStreamResponse = AppendStreamResponses[keyof AppendStreamRespo
 
 export type CreateStreamData = {
     body?: unknown;
+    headers?: {
+        /**
+         * the stream's content type; application/json streams hold JSON messages
+         */
+        'Content-Type'?: string;
+        /**
+         * seconds the stream lives after its last read or write
+         */
+        'Stream-TTL'?: string;
+        /**
+         * RFC 3339 instant the stream expires at
+         */
+        'Stream-Expires-At'?: string;
+        /**
+         * true: create it closed
+         */
+        'Stream-Closed'?: string;
+        /**
+         * fork this stream (its URL, path or name)
+         */
+        'Stream-Forked-From'?: string;
+        /**
+         * where the fork branches off (default: the source's tail)
+         */
+        'Stream-Fork-Offset'?: string;
+        /**
+         * also keep this many bytes (JSON: messages) after the fork offset
+         */
+        'Stream-Fork-Sub-Offset'?: string;
+    };
     path: {
         /**
          * stream name (may contain /, URL-encoded)
@@ -397,7 +955,11 @@ export type CreateStreamErrors = {
      */
     401: Error;
     /**
-     * Exists with another configuration
+     * The stream to fork does not exist
+     */
+    404: Error;
+    /**
+     * Exists with another configuration, or was deleted and is kept for its forks
      */
     409: Error;
 };

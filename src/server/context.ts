@@ -1,8 +1,10 @@
 import type { StreamStore } from "../streams/store.ts"
+import type { Subscriptions } from "../streams/subscriptions/manager.ts"
 
 /** What routes need from the running daemon. */
 export interface DaemonContext {
   store: StreamStore
+  subscriptions: Subscriptions
   version: string
   instanceId: string
   pid: number

@@ -17,3 +17,7 @@ export const errorResponses = {
 export const notFoundResponse = {
   404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
 }
+
+export const StreamNameParam = z.object({
+  name: z.string().openapi({ param: { name: "name", in: "path" }, description: "stream name (may contain /, URL-encoded)" }),
+})

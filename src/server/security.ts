@@ -18,6 +18,8 @@ export interface SecurityOptions {
   hostNames: Set<string>
   /** origins allowed to make cross-origin requests (`--cors`); never a wildcard */
   corsOrigins: Set<string>
+  /** whether a bearer token that is not the daemon's authorizes this one path */
+  scopedToken?: (pathname: string, token: string) => boolean
 }
 
 // Browsers read these from cross-origin stream reads; everything else stays hidden.
@@ -78,36 +80,56 @@ function hostAllowed(host: string | undefined, options: SecurityOptions): boolea
  * Host check (against DNS rebinding), Origin allowlist with CORS for allowed origins only, and
  * authentication on every route but /health. Runs before any route.
  */
+// On every response: no MIME sniffing, and no embedding by other sites (fetch with CORS still works).
+const BROWSER_HEADERS = { "X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "same-origin" }
+
+function guarded(response: Response): Response {
+  for (const [name, value] of Object.entries(BROWSER_HEADERS)) response.headers.set(name, value)
+  return response
+}
+
 export function security(options: SecurityOptions): MiddlewareHandler {
   return async (c, next) => {
     const host = c.req.header("host")
     if (!hostAllowed(host, options))
-      return errorResponse(421, "host_not_allowed", `Host ${host ?? "(none)"} is not an address this server answers on`)
+      return guarded(errorResponse(421, "host_not_allowed", `Host ${host ?? "(none)"} is not an address this server answers on`))
 
     const origin = c.req.header("origin")
     const sameOrigin = origin !== undefined && (origin === `http://${host}` || origin === `https://${host}`)
     const crossOrigin = origin !== undefined && !sameOrigin
     if (crossOrigin && !options.corsOrigins.has(origin))
-      return errorResponse(403, "origin_not_allowed", `Origin ${origin} is not allowed; start the server with --cors ${origin} to allow it`)
+      return guarded(
+        errorResponse(403, "origin_not_allowed", `Origin ${origin} is not allowed; start the server with --cors ${origin} to allow it`),
+      )
 
     if (crossOrigin && c.req.method === "OPTIONS") {
       // Preflights carry no credentials, so they are answered before authentication.
-      return new Response(null, {
-        status: 204,
-        headers: {
-          "Access-Control-Allow-Origin": origin,
-          Vary: "Origin",
-          "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE, OPTIONS",
-          "Access-Control-Allow-Headers": c.req.header("access-control-request-headers") ?? "authorization, content-type",
-          "Access-Control-Max-Age": "600",
-        },
-      })
+      return guarded(
+        new Response(null, {
+          status: 204,
+          headers: {
+            "Access-Control-Allow-Origin": origin,
+            Vary: "Origin",
+            "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": c.req.header("access-control-request-headers") ?? "authorization, content-type",
+            "Access-Control-Max-Age": "600",
+          },
+        }),
+      )
     }
 
-    if (c.req.path === "/health" || authorized(c.req.header("authorization"), options.credentials)) await next()
+    const authorization = c.req.header("authorization")
+    const bearer = authorization?.match(/^Bearer (\S+)$/i)?.[1]
+    if (
+      c.req.path === "/health" ||
+      authorized(authorization, options.credentials) ||
+      (bearer !== undefined && options.scopedToken?.(new URL(c.req.url).pathname, bearer))
+    )
+      await next()
     else
       c.res = errorResponse(401, "unauthorized", "missing or wrong credentials", { "WWW-Authenticate": 'Bearer realm="iterate"' })
 
+    c.res = guarded(c.res)
     if (crossOrigin) {
       c.res.headers.set("Access-Control-Allow-Origin", origin)
       c.res.headers.append("Vary", "Origin")

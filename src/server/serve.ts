@@ -6,6 +6,9 @@ import { findTrustedDaemon } from "../daemon/health.ts"
 import { ensurePrivateDir, removeRecord, writeRecord } from "../daemon/record.ts"
 import { resolvePaths } from "../paths/index.ts"
 import { StreamStore } from "../streams/store.ts"
+import { wakeTokenRoute } from "../streams/subscriptions/control.ts"
+import { Subscriptions } from "../streams/subscriptions/manager.ts"
+import { SubscriptionTable } from "../streams/subscriptions/records.ts"
 import { VERSION } from "../version.ts"
 import { createApp } from "./app.ts"
 import type { DaemonContext } from "./context.ts"
@@ -67,8 +70,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   let resolveDone!: () => void
   const done = new Promise<void>((resolve) => (resolveDone = resolve))
 
+  const subscriptions = new Subscriptions(store, new SubscriptionTable(join(paths.data, "subscriptions.db")), () => url)
   const ctx: DaemonContext = {
     store,
+    subscriptions,
     version: VERSION,
     instanceId,
     pid: process.pid,
@@ -86,6 +91,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     hosts: new Set(),
     hostNames: new Set(options.allowedHosts.map((h) => h.toLowerCase())),
     corsOrigins: new Set(options.cors),
+    // A subscription's wake token lets its webhook receiver or worker acknowledge, and nothing else.
+    scopedToken: (pathname, token) => {
+      const subscription = wakeTokenRoute(pathname)
+      return subscription !== undefined && subscriptions.issuedFor(subscription, token)
+    },
   }
   const app = createApp(ctx, security)
   const server = Bun.serve({ hostname: options.hostname, port: options.port, fetch: app.fetch, idleTimeout: 60 })
@@ -104,6 +114,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       const deadline = Date.now() + STOP_GRACE_MS
       while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(5)
       await server.stop(true)
+      subscriptions.close()
       store.close()
       resolveDone()
     })())

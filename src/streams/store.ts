@@ -1,4 +1,9 @@
 import { Database, type Statement } from "bun:sqlite"
+import { mediaType } from "./content-type.ts"
+import { isExpired } from "./expiry.ts"
+import { GroupCommit } from "./group-commit.ts"
+import { checkProducer, sameProducer, type ProducerCheck, type ProducerState, type ProducerTuple } from "./producers.ts"
+import { migrate } from "./schema.ts"
 
 export interface StreamMeta {
   id: number
@@ -8,7 +13,21 @@ export interface StreamMeta {
   closed: boolean
   /** seq of the newest message; 0 when the stream is empty */
   tailSeq: number
+  /** every seq from 1 to tailSeq holds a message (a fork's first ones live in its source) */
   messageCount: number
+  ttlSeconds?: number
+  expiresAt?: string
+  accessedAt: number
+  writerSeq?: string
+  closedBy?: ProducerTuple
+  forkOf?: number
+  forkOffset?: number
+  forkSubOffset: number
+  /** messages up to this seq are read from the source stream */
+  baseSeq: number
+  forks: number
+  /** deleted by a client but kept while forks read from it: 410 Gone to everyone else */
+  deleted: boolean
 }
 
 export interface StoredMessage {
@@ -16,12 +35,55 @@ export interface StoredMessage {
   data: Uint8Array<ArrayBuffer>
 }
 
+/** Where a new fork branches off; forks.ts resolves it from the request headers. */
+export interface ForkPlan {
+  sourceId: number
+  /** Stream-Fork-Offset as requested, kept to recognise an identical re-create */
+  offset?: number
+  subOffset: number
+  baseSeq: number
+  /** the part of the source's next message the fork keeps, stored as the fork's first message */
+  prefix?: Uint8Array
+}
+
 export interface CreateOptions {
   contentType: string
   initial?: Uint8Array[]
+  ttlSeconds?: number
+  expiresAt?: string
+  closed?: boolean
+  fork?: ForkPlan
+}
+
+export interface AppendRequest {
+  /** the request's Content-Type; unchecked for a close without data */
+  contentType?: string
+  messages: Uint8Array[]
+  close?: boolean
+  producer?: ProducerTuple
+  /** Stream-Seq: must sort after the previous one */
+  writerSeq?: string
+}
+
+export type AppendOutcome =
+  | { status: "appended"; tail: number; closed: boolean }
+  | { status: "duplicate"; tail: number; closed: boolean; lastSeq: number }
+  | { status: "not_found" }
+  | { status: "gone" }
+  | { status: "closed"; tail: number }
+  | { status: "content_type_mismatch"; contentType: string }
+  | { status: "writer_seq_conflict"; last: string }
+  | Exclude<ProducerCheck, { status: "accept" | "duplicate" }>
+
+export class StreamClosedError extends Error {
+  constructor(name: string) {
+    super(`stream ${name} is closed`)
+  }
 }
 
 type Listener = () => void
+/** Hears about every stream: "changed" after data or a close commits, "deleted" when it goes. */
+export type Watcher = (name: string, change: "changed" | "deleted") => void
 
 interface StreamRow {
   id: number
@@ -30,28 +92,23 @@ interface StreamRow {
   created_at: number
   closed: number
   tail_seq: number
-  message_count: number
+  ttl_seconds: number | null
+  expires_at: string | null
+  accessed_at: number
+  writer_seq: string | null
+  closed_by: string | null
+  fork_of: number | null
+  fork_offset: number | null
+  fork_sub_offset: number
+  base_seq: number
+  forks: number
+  deleted: number
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS streams (
-  id            INTEGER PRIMARY KEY,
-  name          TEXT NOT NULL UNIQUE,
-  content_type  TEXT NOT NULL,
-  created_at    INTEGER NOT NULL,
-  closed        INTEGER NOT NULL DEFAULT 0,
-  tail_seq      INTEGER NOT NULL DEFAULT 0,
-  message_count INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS messages (
-  stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
-  seq       INTEGER NOT NULL,
-  data      BLOB NOT NULL,
-  PRIMARY KEY (stream_id, seq)
-) WITHOUT ROWID;
-`
+const opt = <T>(value: T | null): T | undefined => value ?? undefined
 
 function toMeta(row: StreamRow): StreamMeta {
+  const closedBy = row.closed_by ? (JSON.parse(row.closed_by) as [string, number, number]) : undefined
   return {
     id: row.id,
     name: row.name,
@@ -59,85 +116,142 @@ function toMeta(row: StreamRow): StreamMeta {
     createdAt: row.created_at,
     closed: row.closed === 1,
     tailSeq: row.tail_seq,
-    messageCount: row.message_count,
+    messageCount: row.tail_seq,
+    ttlSeconds: opt(row.ttl_seconds),
+    expiresAt: opt(row.expires_at),
+    accessedAt: row.accessed_at,
+    writerSeq: opt(row.writer_seq),
+    closedBy: closedBy && { id: closedBy[0], epoch: closedBy[1], seq: closedBy[2] },
+    forkOf: opt(row.fork_of),
+    forkOffset: opt(row.fork_offset),
+    forkSubOffset: row.fork_sub_offset,
+    baseSeq: row.base_seq,
+    forks: row.forks,
+    deleted: row.deleted === 1,
   }
 }
 
+// Rows fetched per query while filling a read; a read stops early once it has enough bytes.
+const READ_CHUNK = 1024
+
 /**
- * Append-only streams in one SQLite file (WAL). `append` returns only after its transaction has
- * committed with synchronous=FULL, so anything acknowledged to a client survives a crash or
- * `kill -9` of the daemon. Listeners hear about appends after the commit, never before.
+ * Append-only streams in one SQLite file (WAL, synchronous=FULL). Nothing is acknowledged before
+ * its transaction has committed, so it survives a crash or `kill -9` of the daemon; concurrent
+ * appends are group-committed. Listeners hear about appends after the commit, never before.
  */
 export class StreamStore {
   readonly #db: Database
   readonly #listeners = new Map<number, Set<Listener>>()
+  readonly #watchers = new Set<Watcher>()
+  readonly #commits: GroupCommit
   readonly #q: {
     byName: Statement<StreamRow, [string]>
+    byId: Statement<StreamRow, [number]>
     list: Statement<StreamRow, []>
-    insertStream: Statement<StreamRow, [string, string, number]>
+    insertStream: Statement<StreamRow, [string, string, number, number | null, string | null, number | null, number | null, number, number]>
     deleteStream: Statement<unknown, [number]>
+    softDelete: Statement<unknown, [number]>
+    addForks: Statement<unknown, [number, number]>
     insertMessage: Statement<unknown, [number, number, Uint8Array]>
-    advance: Statement<unknown, [number, number, number]>
-    read: Statement<StoredMessage, [number, number, number]>
+    advance: Statement<unknown, [number, number, number, string | null, number, string | null]>
+    touch: Statement<unknown, [number, number]>
+    readRange: Statement<StoredMessage, [number, number, number, number]>
+    producer: Statement<ProducerState, [number, string]>
+    saveProducer: Statement<unknown, [number, string, number, number]>
   }
 
   constructor(file: string) {
     this.#db = new Database(file, { create: true, strict: true })
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000")
-    this.#db.exec(SCHEMA)
+    migrate(this.#db)
+    this.#commits = new GroupCommit(this.#db, (written) => written.forEach((name, id) => this.#notify(id, name, "changed")))
     this.#q = {
       byName: this.#db.query("SELECT * FROM streams WHERE name = ?"),
-      list: this.#db.query("SELECT * FROM streams ORDER BY name"),
-      insertStream: this.#db.query("INSERT INTO streams (name, content_type, created_at) VALUES (?, ?, ?) RETURNING *"),
+      byId: this.#db.query("SELECT * FROM streams WHERE id = ?"),
+      list: this.#db.query("SELECT * FROM streams WHERE deleted = 0 ORDER BY name"),
+      insertStream: this.#db.query(
+        `INSERT INTO streams (name, content_type, created_at, accessed_at, ttl_seconds, expires_at, fork_of, fork_offset, fork_sub_offset, base_seq, tail_seq)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING *`,
+      ),
       deleteStream: this.#db.query("DELETE FROM streams WHERE id = ?"),
+      softDelete: this.#db.query("UPDATE streams SET deleted = 1 WHERE id = ?"),
+      addForks: this.#db.query("UPDATE streams SET forks = forks + ?2 WHERE id = ?1"),
       insertMessage: this.#db.query("INSERT INTO messages (stream_id, seq, data) VALUES (?, ?, ?)"),
       advance: this.#db.query(
-        "UPDATE streams SET tail_seq = ?2, message_count = message_count + ?3 WHERE id = ?1",
+        `UPDATE streams SET tail_seq = ?2, accessed_at = ?3, writer_seq = coalesce(?4, writer_seq),
+         closed = max(closed, ?5), closed_by = coalesce(?6, closed_by) WHERE id = ?1`,
       ),
-      read: this.#db.query(
-        "SELECT seq, data FROM messages WHERE stream_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+      touch: this.#db.query("UPDATE streams SET accessed_at = ?2 WHERE id = ?1"),
+      readRange: this.#db.query("SELECT seq, data FROM messages WHERE stream_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
+      producer: this.#db.query("SELECT epoch, last_seq AS lastSeq FROM producers WHERE stream_id = ? AND producer_id = ?"),
+      saveProducer: this.#db.query(
+        `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq`,
       ),
     }
   }
 
-  get(name: string): StreamMeta | undefined {
+  /** The stream, including one deleted but kept for its forks; expired streams are removed here. */
+  find(name: string): StreamMeta | undefined {
     const row = this.#q.byName.get(name)
-    return row ? toMeta(row) : undefined
+    if (!row) return undefined
+    const meta = toMeta(row)
+    if (meta.deleted || !isExpired(meta, Date.now())) return meta
+    this.#db.transaction(() => this.#remove(meta))()
+    return meta.forks > 0 ? { ...meta, deleted: true } : undefined
+  }
+
+  /** The stream, if it exists and is not deleted. */
+  get(name: string): StreamMeta | undefined {
+    const meta = this.find(name)
+    return meta?.deleted ? undefined : meta
   }
 
   list(): StreamMeta[] {
-    return this.#q.list.all().map(toMeta)
+    const now = Date.now()
+    return this.#q.list
+      .all()
+      .map(toMeta)
+      .filter((meta) => !isExpired(meta, now))
   }
 
   /** Creates the stream, or returns the existing one untouched (`created: false`). */
   create(name: string, options: CreateOptions): { created: boolean; meta: StreamMeta } {
-    const existing = this.get(name)
+    const existing = this.find(name)
     if (existing) return { created: false, meta: existing }
-    const meta = this.#db.transaction(() => {
-      const row = this.#q.insertStream.get(name, options.contentType, Date.now())!
-      const created = toMeta(row)
-      if (options.initial?.length) this.#insert(created, options.initial)
-      return created
+    const { fork } = options
+    const id = this.#db.transaction(() => {
+      const row = this.#q.insertStream.get(
+        name,
+        options.contentType,
+        Date.now(),
+        options.ttlSeconds ?? null,
+        options.expiresAt ?? null,
+        fork?.sourceId ?? null,
+        fork?.offset ?? null,
+        fork?.subOffset ?? 0,
+        fork?.baseSeq ?? 0,
+      )!
+      if (fork) this.#q.addForks.run(fork.sourceId, 1)
+      const messages = [...(fork?.prefix ? [fork.prefix] : []), ...(options.initial ?? [])]
+      this.#write(toMeta(row), messages, { close: options.closed })
+      return row.id
     })()
-    this.#notify(meta.id)
+    this.#notify(id, name, "changed")
     return { created: true, meta: this.get(name)! }
   }
 
+  /** Deletes a live stream; one that forks still read from is only marked deleted. */
   delete(name: string): boolean {
     const meta = this.get(name)
     if (!meta) return false
-    this.#q.deleteStream.run(meta.id)
-    // Wake live readers so they notice the stream is gone instead of waiting out their timeout.
-    this.#notify(meta.id)
-    this.#listeners.delete(meta.id)
+    this.#db.transaction(() => this.#remove(meta))()
     return true
   }
 
-  /** Appends already-encoded messages atomically; returns the new tail seq once committed. */
-  append(meta: StreamMeta, messages: Uint8Array[]): number {
-    const tail = this.#db.transaction(() => this.#insert(meta, messages))()
-    this.#notify(meta.id)
-    return tail
+  /** Appends (and/or closes) through group commit; settles once the outcome is durable. */
+  append(name: string, request: AppendRequest): Promise<AppendOutcome> {
+    return this.#commits.submit((written) => this.#append(name, request, written))
   }
 
   /**
@@ -150,26 +264,52 @@ export class StreamStore {
     build: (seq: number, index: number) => { data: Uint8Array; value: T },
   ): T[] | undefined {
     const result = this.#db.transaction(() => {
-      const row = this.#q.byName.get(name)
-      if (!row) return undefined
-      const meta = toMeta(row)
+      const meta = this.get(name)
+      if (!meta) return undefined
+      if (meta.closed) throw new StreamClosedError(name)
       const built = Array.from({ length: count }, (_, i) => build(meta.tailSeq + i + 1, i))
-      this.#insert(
+      this.#write(
         meta,
         built.map((b) => b.data),
+        {},
       )
       return { id: meta.id, values: built.map((b) => b.value) }
     })()
     if (!result) return undefined
-    this.#notify(result.id)
+    this.#notify(result.id, name, "changed")
     return result.values
   }
 
-  read(meta: StreamMeta, afterSeq: number, limit = 1000): StoredMessage[] {
-    return this.#q.read.all(meta.id, afterSeq, limit)
+  /**
+   * Messages after `afterSeq` in order, across the fork's sources: at most `limit` of them, and no
+   * more once `maxBytes` is reached (always at least one when there is one).
+   */
+  read(meta: StreamMeta, afterSeq: number, limit = 1000, maxBytes = Infinity): StoredMessage[] {
+    const out: StoredMessage[] = []
+    let bytes = 0
+    for (const segment of this.#segments(meta, afterSeq)) {
+      let after = segment.after
+      for (;;) {
+        const rows = this.#q.readRange.all(segment.streamId, after, segment.upTo, Math.min(READ_CHUNK, limit - out.length))
+        for (const row of rows) {
+          out.push(row)
+          bytes += row.data.length
+          if (bytes >= maxBytes) return out
+        }
+        if (out.length >= limit) return out
+        if (rows.length < READ_CHUNK) break
+        after = rows[rows.length - 1]!.seq
+      }
+    }
+    return out
   }
 
-  /** Calls `listener` after every committed append to (or deletion of) the stream. */
+  /** Renews a sliding TTL (reads do; HEAD does not). */
+  touch(meta: StreamMeta): void {
+    if (meta.ttlSeconds !== undefined) this.#q.touch.run(meta.id, Date.now())
+  }
+
+  /** Calls `listener` after every committed append to, close or deletion of the stream. */
   subscribe(streamId: number, listener: Listener): () => void {
     let set = this.#listeners.get(streamId)
     if (!set) this.#listeners.set(streamId, (set = new Set()))
@@ -177,19 +317,88 @@ export class StreamStore {
     return () => set.delete(listener)
   }
 
+  watch(watcher: Watcher): () => void {
+    this.#watchers.add(watcher)
+    return () => this.#watchers.delete(watcher)
+  }
+
   close(): void {
     this.#db.close()
   }
 
-  #insert(meta: StreamMeta, messages: Uint8Array[]): number {
-    const current = this.#q.byName.get(meta.name)!
-    let seq = current.tail_seq
+  #append(name: string, request: AppendRequest, written: Map<number, string>): AppendOutcome {
+    const meta = this.find(name)
+    if (!meta) return { status: "not_found" }
+    if (meta.deleted) return { status: "gone" }
+    const { producer } = request
+    const closeOnly = request.messages.length === 0
+    if (meta.closed) {
+      if (sameProducer(meta.closedBy, producer)) return { status: "duplicate", tail: meta.tailSeq, closed: true, lastSeq: producer!.seq }
+      // Closing again is idempotent, unless a producer claims to be the one that closed it.
+      if (closeOnly && !producer) return { status: "appended", tail: meta.tailSeq, closed: true }
+      return { status: "closed", tail: meta.tailSeq }
+    }
+    if (!closeOnly && mediaType(request.contentType) !== mediaType(meta.contentType))
+      return { status: "content_type_mismatch", contentType: meta.contentType }
+    if (producer) {
+      const check = checkProducer(this.#q.producer.get(meta.id, producer.id) ?? undefined, producer.epoch, producer.seq)
+      if (check.status === "duplicate") return { ...check, tail: meta.tailSeq, closed: false }
+      if (check.status !== "accept") return check
+    }
+    // Stream-Seq is checked after producer dedup, so a retried request is a duplicate, not a conflict.
+    if (request.writerSeq !== undefined && meta.writerSeq !== undefined && request.writerSeq <= meta.writerSeq)
+      return { status: "writer_seq_conflict", last: meta.writerSeq }
+    const tail = this.#write(meta, request.messages, { close: request.close, producer, writerSeq: request.writerSeq })
+    if (producer) this.#q.saveProducer.run(meta.id, producer.id, producer.epoch, producer.seq)
+    written.set(meta.id, meta.name)
+    return { status: "appended", tail, closed: request.close === true }
+  }
+
+  /** Inserts messages after the tail and updates the stream row; returns the new tail. */
+  #write(meta: StreamMeta, messages: Uint8Array[], options: { close?: boolean; producer?: ProducerTuple; writerSeq?: string }): number {
+    let seq = meta.tailSeq
     for (const data of messages) this.#q.insertMessage.run(meta.id, ++seq, data)
-    this.#q.advance.run(meta.id, seq, messages.length)
+    const { close, producer } = options
+    const closedBy = close && producer ? JSON.stringify([producer.id, producer.epoch, producer.seq]) : null
+    this.#q.advance.run(meta.id, seq, Date.now(), options.writerSeq ?? null, close ? 1 : 0, closedBy)
     return seq
   }
 
-  #notify(streamId: number): void {
+  /**
+   * Removes a stream: only marks it deleted while forks read from it; otherwise deletes it and
+   * releases its source, removing that too when it was deleted and this was its last fork.
+   */
+  #remove(meta: StreamMeta): void {
+    if (meta.forks > 0) this.#q.softDelete.run(meta.id)
+    else {
+      this.#q.deleteStream.run(meta.id)
+      if (meta.forkOf !== undefined) {
+        this.#q.addForks.run(meta.forkOf, -1)
+        const source = this.#q.byId.get(meta.forkOf)
+        if (source && source.deleted === 1 && source.forks === 0) this.#remove(toMeta(source))
+      }
+    }
+    // Wake live readers so they notice the stream is gone instead of waiting out their timeout.
+    this.#notify(meta.id, meta.name, "deleted")
+    if (meta.forks === 0) this.#listeners.delete(meta.id)
+  }
+
+  /** The seq ranges a read after `afterSeq` covers, oldest first: sources' ranges, then the stream's own. */
+  #segments(meta: StreamMeta, afterSeq: number): { streamId: number; after: number; upTo: number }[] {
+    const segments: { streamId: number; after: number; upTo: number }[] = []
+    let stream = meta
+    let upTo = Number.MAX_SAFE_INTEGER
+    for (;;) {
+      const after = Math.max(afterSeq, stream.baseSeq)
+      if (upTo > after) segments.unshift({ streamId: stream.id, after, upTo })
+      if (stream.forkOf === undefined || afterSeq >= stream.baseSeq) return segments
+      upTo = stream.baseSeq
+      stream = toMeta(this.#q.byId.get(stream.forkOf)!)
+    }
+  }
+
+  #notify(streamId: number, name: string, change: "changed" | "deleted"): void {
     for (const listener of this.#listeners.get(streamId) ?? []) listener()
+    for (const watcher of this.#watchers) watcher(name, change)
   }
 }
