@@ -76,10 +76,6 @@ function hostAllowed(host: string | undefined, options: SecurityOptions): boolea
   return options.hostNames.has(name)
 }
 
-/**
- * Host check (against DNS rebinding), Origin allowlist with CORS for allowed origins only, and
- * authentication on every route but /health. Runs before any route.
- */
 // On every response: no MIME sniffing, and no embedding by other sites (fetch with CORS still works).
 const BROWSER_HEADERS = { "X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "same-origin" }
 
@@ -88,6 +84,10 @@ function guarded(response: Response): Response {
   return response
 }
 
+/**
+ * Host check (against DNS rebinding), Origin allowlist with CORS for allowed origins only, and
+ * authentication on every route but /health. Runs before any route.
+ */
 export function security(options: SecurityOptions): MiddlewareHandler {
   return async (c, next) => {
     const host = c.req.header("host")
