@@ -5,13 +5,16 @@ import { createClient } from "@hey-api/openapi-ts"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { Agents } from "../src/agents/agents.ts"
 import { OPENAPI_INFO, createApi } from "../src/server/app.ts"
 import { StreamStore } from "../src/streams/store.ts"
 
-export function renderOpenApiDocument() {
+export async function renderOpenApiDocument() {
   const store = new StreamStore(":memory:")
+  const agents = new Agents({ database: ":memory:", logDir: tmpdir(), streams: store, harnesses: {} })
   const api = createApi({
     store,
+    agents,
     version: "0.0.0",
     instanceId: "",
     pid: 0,
@@ -24,6 +27,7 @@ export function renderOpenApiDocument() {
   })
   // A fixed version keeps the generated SDK identical across releases.
   const document = api.getOpenAPI31Document({ openapi: "3.1.0", info: { ...OPENAPI_INFO, version: "1" } })
+  await agents.stop()
   store.close()
   return document
 }
@@ -32,7 +36,7 @@ export async function generateSdk(outDir: string): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), "iterate-openapi-"))
   try {
     const input = join(scratch, "openapi.json")
-    writeFileSync(input, JSON.stringify(renderOpenApiDocument(), null, 2))
+    writeFileSync(input, JSON.stringify(await renderOpenApiDocument(), null, 2))
     await createClient({
       input,
       output: { path: outDir },

@@ -1,8 +1,10 @@
+import type { Agents } from "../agents/agents.ts"
 import type { StreamStore } from "../streams/store.ts"
 
 /** What routes need from the running daemon. */
 export interface DaemonContext {
   store: StreamStore
+  agents: Agents
   version: string
   instanceId: string
   pid: number
