@@ -229,6 +229,8 @@ export class Agents {
   }
 
   private crashed(crash: OpencodeCrash): void {
+    const next = crash.restartInMs === undefined ? "given up on until the next prompt" : `restarting in ${crash.restartInMs} ms`
+    console.warn(`opencode for ${crash.directory} ${crash.reason}; ${next} (log: ${crash.logFile})`)
     if (crash.pid !== undefined) this.db.removeProcess(crash.pid)
     this.routers.get(crash.directory)?.crashed(crash)
   }

@@ -14,10 +14,6 @@ export class AgentStreams {
     return this.store.create(name, { contentType: "application/json" }).created
   }
 
-  exists(name: string): boolean {
-    return this.store.get(name) !== undefined
-  }
-
   remove(name: string): void {
     this.store.delete(name)
   }

@@ -35,7 +35,7 @@ const AgentInput = z
 
 const PromptInput = z
   .object({
-    text: z.string().min(1),
+    text: z.string().refine((text) => text.trim() !== "", "a prompt needs text"),
     model: z.string().optional().openapi({ description: "provider/model for this turn" }),
   })
   .openapi("PromptInput")
