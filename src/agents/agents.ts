@@ -63,6 +63,11 @@ export interface AgentsOptions {
 
 const MODEL = /^[^/\s]+\/\S+$/
 
+function checkModel(model: string | undefined): void {
+  if (model !== undefined && !MODEL.test(model))
+    throw new AgentError("invalid_agent", `model ${JSON.stringify(model)} is not in the form provider/model`)
+}
+
 const view = (a: AgentRecord): Agent => ({
   id: a.id,
   name: a.name,
@@ -133,8 +138,7 @@ export class Agents {
     if (!isAbsolute(directory)) throw new AgentError("invalid_agent", `the working directory must be an absolute path, not ${directory}`)
     if (!existsSync(directory)) throw new AgentError("invalid_agent", `the working directory ${directory} does not exist`)
     if (!statSync(directory).isDirectory()) throw new AgentError("invalid_agent", `${directory} is not a directory`)
-    if (input.model !== undefined && !MODEL.test(input.model))
-      throw new AgentError("invalid_agent", `model ${JSON.stringify(input.model)} is not in the form provider/model`)
+    checkModel(input.model)
     if (input.name !== undefined) {
       const problem = agentNameProblem(input.name)
       if (problem) throw new AgentError("invalid_agent", problem)
@@ -178,8 +182,7 @@ export class Agents {
 
   /** Appends a prompt action; the adapter carries it out. */
   prompt(ref: string, prompt: PromptPayload): StreamEvent {
-    if (prompt.model !== undefined && !MODEL.test(prompt.model))
-      throw new AgentError("invalid_agent", `model ${JSON.stringify(prompt.model)} is not in the form provider/model`)
+    checkModel(prompt.model)
     return this.append(this.find(ref), { type: AGENT_EVENT.prompt, payload: prompt })
   }
 

@@ -72,7 +72,7 @@ export class OpencodeAdapter implements SessionListener {
       this.appended = true
       this.wake?.()
     })
-    void this.run(this.agent.consumed)
+    this.run(this.agent.consumed).catch((error) => console.error(`agent ${this.agent.id}: its adapter stopped:`, error))
   }
 
   /** Ends a running turn as failed, e.g. because the daemon stops. */
@@ -98,11 +98,12 @@ export class OpencodeAdapter implements SessionListener {
       this.creating ??= router.runtime.session(this.agent.name).then((session) => session.id)
       try {
         const id = await this.creating
-        if (!this.sessionId) this.ctx.store.setSession(this.agent.id, (this.sessionId = id))
+        if (!this.sessionId && !this.stopped) this.ctx.store.setSession(this.agent.id, (this.sessionId = id))
       } finally {
         this.creating = undefined
       }
     }
+    if (!this.sessionId) throw new Error(`the adapter of agent ${this.agent.name} has stopped`)
     router.listen(this.sessionId, this)
     return { router, sessionId: this.sessionId }
   }
