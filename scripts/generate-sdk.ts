@@ -5,17 +5,20 @@ import { createClient } from "@hey-api/openapi-ts"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { Agents } from "../src/agents/agents.ts"
 import { OPENAPI_INFO, createApi } from "../src/server/app.ts"
 import { StreamStore } from "../src/streams/store.ts"
 import { Subscriptions } from "../src/streams/subscriptions/manager.ts"
 import { SubscriptionTable } from "../src/streams/subscriptions/records.ts"
 
-export function renderOpenApiDocument() {
+export async function renderOpenApiDocument() {
   const store = new StreamStore(":memory:")
   const subscriptions = new Subscriptions(store, new SubscriptionTable(":memory:"), () => "")
+  const agents = new Agents({ database: ":memory:", logDir: tmpdir(), streams: store, harnesses: {} })
   const api = createApi({
     store,
     subscriptions,
+    agents,
     version: "0.0.0",
     instanceId: "",
     pid: 0,
@@ -29,6 +32,7 @@ export function renderOpenApiDocument() {
   // A fixed version keeps the generated SDK identical across releases.
   const document = api.getOpenAPI31Document({ openapi: "3.1.0", info: { ...OPENAPI_INFO, version: "1" } })
   subscriptions.close()
+  await agents.stop()
   store.close()
   return document
 }
@@ -37,7 +41,7 @@ export async function generateSdk(outDir: string): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), "iterate-openapi-"))
   try {
     const input = join(scratch, "openapi.json")
-    writeFileSync(input, JSON.stringify(renderOpenApiDocument(), null, 2))
+    writeFileSync(input, JSON.stringify(await renderOpenApiDocument(), null, 2))
     await createClient({
       input,
       output: { path: outDir },

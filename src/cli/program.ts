@@ -1,6 +1,12 @@
 import { Command, CommanderError, Option } from "commander"
 import { VERSION } from "../version.ts"
+import { registerAgents } from "./agents.ts"
+import { registerAttach } from "./attach.ts"
 import { CliError, EXIT } from "./errors.ts"
+import { registerEvents } from "./events.ts"
+import { registerHarnesses } from "./harnesses.ts"
+import { registerPrompt } from "./prompt.ts"
+import { registerRun } from "./run.ts"
 import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
 import { registerStreams } from "./streams.ts"
@@ -24,13 +30,21 @@ export function buildProgram(): Command {
       "after",
       `
 Examples:
-  iterate streams create demo && iterate streams append demo '{"type":"hello"}'
-  iterate streams read demo --follow
+  iterate run "why does the build fail?"
+  iterate agents new --dir ~/src/app --name app && iterate prompt app "add a --verbose flag"
+  iterate events app --follow
+  iterate streams read agents/k3x9qa --format json
   iterate server status`,
     )
+  registerRun(program)
+  registerAgents(program)
+  registerPrompt(program)
+  registerEvents(program)
+  registerAttach(program)
+  registerHarnesses(program)
+  registerStreams(program)
   registerServe(program)
   registerServer(program)
-  registerStreams(program)
   registerUpgrade(program)
 
   // Across the tree: exitOverride is not inherited by subcommands, and with positional options a

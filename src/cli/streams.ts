@@ -105,7 +105,8 @@ export function formatEventLine(value: unknown, as: "text" | "json"): string {
   return `${dim(value.offset)}  ${dim(value.createdAt)}  ${value.type}${payload}`
 }
 
-async function read(name: string, options: { offset: string; follow?: boolean; format: "text" | "json" }, command: Command) {
+/** Prints a stream's events from an offset, one per line; with follow, keeps printing new ones. */
+export async function read(name: string, options: { offset: string; follow?: boolean; format: "text" | "json" }, command: Command) {
   await readStreamFrom(command, name, {
     offset: options.offset,
     follow: options.follow ?? false,
@@ -114,6 +115,14 @@ async function read(name: string, options: { offset: string; follow?: boolean; f
       process.stdout.write(messages.map((m) => formatEventLine(m, options.format) + "\n").join(""))
     },
   })
+}
+
+/** The options of `read`, for every command that prints a stream with it. */
+export function readOptions(command: Command): Command {
+  return command
+    .option("--offset <offset>", "start after this offset (-1: from the beginning, now: only new events)", "-1")
+    .option("-f, --follow", "keep reading live events")
+    .option("--format <format>", "text, or json for one event per line", format, "text")
 }
 
 export function registerStreams(program: Command): void {
@@ -163,13 +172,12 @@ Examples:
   printf '%s\\n' '{"type":"a"}' '{"type":"b"}' | iterate streams append demo -`,
     )
     .action(append)
-  streams
-    .command("read")
-    .argument("<name>", "stream name")
-    .description("print events from an offset; --follow keeps printing new ones")
-    .option("--offset <offset>", "start after this offset (-1: from the beginning, now: only new events)", "-1")
-    .option("-f, --follow", "keep reading live events")
-    .option("--format <format>", "text, or json for one event per line", format, "text")
+  readOptions(
+    streams
+      .command("read")
+      .argument("<name>", "stream name")
+      .description("print events from an offset; --follow keeps printing new ones"),
+  )
     .addHelpText(
       "after",
       "\nExamples:\n  iterate streams read demo\n  iterate streams read demo --offset now --follow --format json | jq .type",

@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookKeysData, GetWebhookKeysResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
+import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookKeysData, GetWebhookKeysResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -186,3 +186,57 @@ export const createStream = <ThrowOnError extends boolean = false>(options: Opti
         ...options.headers
     }
 });
+
+/**
+ * All agents
+ */
+export const listAgents = <ThrowOnError extends boolean = false>(options?: Options<ListAgentsData, ThrowOnError>): RequestResult<ListAgentsResponses, ListAgentsErrors, ThrowOnError> => (options?.client ?? client).get<ListAgentsResponses, ListAgentsErrors, ThrowOnError>({ url: '/v1/agents', ...options });
+
+/**
+ * Create an agent: a stream and a harness adapter for a working directory
+ */
+export const createAgent = <ThrowOnError extends boolean = false>(options: Options<CreateAgentData, ThrowOnError>): RequestResult<CreateAgentResponses, CreateAgentErrors, ThrowOnError> => (options.client ?? client).post<CreateAgentResponses, CreateAgentErrors, ThrowOnError>({
+    url: '/v1/agents',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Which harnesses this daemon can run, with versions
+ */
+export const listHarnesses = <ThrowOnError extends boolean = false>(options?: Options<ListHarnessesData, ThrowOnError>): RequestResult<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError> => (options?.client ?? client).get<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError>({ url: '/v1/harnesses', ...options });
+
+/**
+ * Stop the agent's turn if one runs, then delete the agent and its stream
+ */
+export const deleteAgent = <ThrowOnError extends boolean = false>(options: Options<DeleteAgentData, ThrowOnError>): RequestResult<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError> => (options.client ?? client).delete<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}', ...options });
+
+/**
+ * One agent
+ */
+export const getAgent = <ThrowOnError extends boolean = false>(options: Options<GetAgentData, ThrowOnError>): RequestResult<GetAgentResponses, GetAgentErrors, ThrowOnError> => (options.client ?? client).get<GetAgentResponses, GetAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}', ...options });
+
+/**
+ * Append a prompt action to the agent's stream; read the stream from its offset for the reply
+ */
+export const promptAgent = <ThrowOnError extends boolean = false>(options: Options<PromptAgentData, ThrowOnError>): RequestResult<PromptAgentResponses, PromptAgentErrors, ThrowOnError> => (options.client ?? client).post<PromptAgentResponses, PromptAgentErrors, ThrowOnError>({
+    url: '/v1/agents/{agent}/prompt',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Append an abort action: the agent's current turn ends
+ */
+export const abortAgent = <ThrowOnError extends boolean = false>(options: Options<AbortAgentData, ThrowOnError>): RequestResult<AbortAgentResponses, AbortAgentErrors, ThrowOnError> => (options.client ?? client).post<AbortAgentResponses, AbortAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/abort', ...options });
+
+/**
+ * The command that opens the harness's TUI on the agent's session (starting the harness if needed)
+ */
+export const attachAgent = <ThrowOnError extends boolean = false>(options: Options<AttachAgentData, ThrowOnError>): RequestResult<AttachAgentResponses, AttachAgentErrors, ThrowOnError> => (options.client ?? client).post<AttachAgentResponses, AttachAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/attach', ...options });

@@ -152,6 +152,88 @@ export type WakeAcknowledgement = {
     done?: boolean;
 };
 
+export type Agent = {
+    id: string;
+    name: string;
+    harness: string;
+    /**
+     * absolute path of the working directory
+     */
+    directory: string;
+    /**
+     * provider/model; the harness's default when absent
+     */
+    model?: string;
+    /**
+     * the agent's event stream
+     */
+    stream: string;
+    /**
+     * busy while a turn runs; error when the last one failed
+     */
+    status: 'idle' | 'busy' | 'error';
+    /**
+     * why the last turn failed, while status is error
+     */
+    error?: string;
+    createdAt: string;
+    /**
+     * the harness's session, once the agent has one
+     */
+    sessionId?: string;
+};
+
+export type Harness = {
+    name: string;
+    available: boolean;
+    binary?: string;
+    version?: string;
+    /**
+     * why it is not available, and how to fix that
+     */
+    problem?: string;
+};
+
+export type AgentInput = {
+    /**
+     * opencode (the default)
+     */
+    harness?: string;
+    /**
+     * absolute path of an existing directory
+     */
+    directory: string;
+    /**
+     * unique; the directory's name when absent
+     */
+    name?: string;
+    /**
+     * provider/model
+     */
+    model?: string;
+};
+
+export type PromptInput = {
+    text: string;
+    /**
+     * provider/model for this turn
+     */
+    model?: string;
+};
+
+export type AttachCommand = {
+    /**
+     * the harness's own TUI on the agent's session
+     */
+    argv: Array<string>;
+    /**
+     * to add to the environment of that process: it holds the harness's password
+     */
+    env: {
+        [key: string]: string;
+    };
+};
+
 export type GetHealthData = {
     body?: never;
     path?: never;
@@ -976,3 +1058,308 @@ export type CreateStreamResponses = {
      */
     201: unknown;
 };
+
+export type ListAgentsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/agents';
+};
+
+export type ListAgentsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+};
+
+export type ListAgentsError = ListAgentsErrors[keyof ListAgentsErrors];
+
+export type ListAgentsResponses = {
+    /**
+     * Agents
+     */
+    200: {
+        agents: Array<Agent>;
+    };
+};
+
+export type ListAgentsResponse = ListAgentsResponses[keyof ListAgentsResponses];
+
+export type CreateAgentData = {
+    body: AgentInput;
+    path?: never;
+    query?: never;
+    url: '/v1/agents';
+};
+
+export type CreateAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Conflicts with the agents there are
+     */
+    409: Error;
+};
+
+export type CreateAgentError = CreateAgentErrors[keyof CreateAgentErrors];
+
+export type CreateAgentResponses = {
+    /**
+     * Created
+     */
+    201: Agent;
+};
+
+export type CreateAgentResponse = CreateAgentResponses[keyof CreateAgentResponses];
+
+export type ListHarnessesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/harnesses';
+};
+
+export type ListHarnessesErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+};
+
+export type ListHarnessesError = ListHarnessesErrors[keyof ListHarnessesErrors];
+
+export type ListHarnessesResponses = {
+    /**
+     * Harnesses
+     */
+    200: {
+        harnesses: Array<Harness>;
+    };
+};
+
+export type ListHarnessesResponse = ListHarnessesResponses[keyof ListHarnessesResponses];
+
+export type DeleteAgentData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}';
+};
+
+export type DeleteAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type DeleteAgentError = DeleteAgentErrors[keyof DeleteAgentErrors];
+
+export type DeleteAgentResponses = {
+    /**
+     * Deleted
+     */
+    204: void;
+};
+
+export type DeleteAgentResponse = DeleteAgentResponses[keyof DeleteAgentResponses];
+
+export type GetAgentData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}';
+};
+
+export type GetAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type GetAgentError = GetAgentErrors[keyof GetAgentErrors];
+
+export type GetAgentResponses = {
+    /**
+     * The agent
+     */
+    200: Agent;
+};
+
+export type GetAgentResponse = GetAgentResponses[keyof GetAgentResponses];
+
+export type PromptAgentData = {
+    body: PromptInput;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/prompt';
+};
+
+export type PromptAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * Conflicts with the agents there are
+     */
+    409: Error;
+};
+
+export type PromptAgentError = PromptAgentErrors[keyof PromptAgentErrors];
+
+export type PromptAgentResponses = {
+    /**
+     * Appended
+     */
+    202: {
+        event: StreamEvent;
+    };
+};
+
+export type PromptAgentResponse = PromptAgentResponses[keyof PromptAgentResponses];
+
+export type AbortAgentData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/abort';
+};
+
+export type AbortAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * Conflicts with the agents there are
+     */
+    409: Error;
+};
+
+export type AbortAgentError = AbortAgentErrors[keyof AbortAgentErrors];
+
+export type AbortAgentResponses = {
+    /**
+     * Appended
+     */
+    202: {
+        event: StreamEvent;
+        /**
+         * the agent's status when the abort was appended
+         */
+        status: 'idle' | 'busy' | 'error';
+    };
+};
+
+export type AbortAgentResponse = AbortAgentResponses[keyof AbortAgentResponses];
+
+export type AttachAgentData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/attach';
+};
+
+export type AttachAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * The harness failed to start
+     */
+    502: Error;
+};
+
+export type AttachAgentError = AttachAgentErrors[keyof AttachAgentErrors];
+
+export type AttachAgentResponses = {
+    /**
+     * The command
+     */
+    200: AttachCommand;
+};
+
+export type AttachAgentResponse = AttachAgentResponses[keyof AttachAgentResponses];

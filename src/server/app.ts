@@ -3,6 +3,7 @@ import { Hono } from "hono"
 import { HTTPException } from "hono/http-exception"
 import type { DaemonContext } from "./context.ts"
 import { errorBody } from "./errors.ts"
+import { agentRoutes } from "./routes/agents.ts"
 import { daemonRoutes } from "./routes/daemon.ts"
 import { healthRoutes } from "./routes/health.ts"
 import { streamRoutes } from "./routes/streams.ts"
@@ -27,6 +28,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   healthRoutes(api, ctx)
   daemonRoutes(api, ctx)
   streamRoutes(api, ctx)
+  agentRoutes(api, ctx)
   api.doc31("/doc", { openapi: "3.1.0", info: { ...OPENAPI_INFO, version: ctx.version } })
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
   return api

@@ -1,3 +1,4 @@
+import type { Agents } from "../agents/agents.ts"
 import type { StreamStore } from "../streams/store.ts"
 import type { Subscriptions } from "../streams/subscriptions/manager.ts"
 
@@ -5,6 +6,7 @@ import type { Subscriptions } from "../streams/subscriptions/manager.ts"
 export interface DaemonContext {
   store: StreamStore
   subscriptions: Subscriptions
+  agents: Agents
   version: string
   instanceId: string
   pid: number

@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { networkInterfaces } from "node:os"
 import { join } from "node:path"
+import { Agents } from "../agents/agents.ts"
+import { type Config, readConfig } from "../config/index.ts"
 import { findTrustedDaemon } from "../daemon/health.ts"
 import { ensurePrivateDir, removeRecord, writeRecord } from "../daemon/record.ts"
 import { resolvePaths } from "../paths/index.ts"
@@ -61,6 +63,22 @@ export async function serve(options: ServeOptions): Promise<void> {
   if (options.logFile) logToFile(options.logFile)
 
   const store = new StreamStore(join(paths.data, "streams.db"))
+  // A broken config file leaves the streams working; the harnesses report it until it is fixed.
+  let config: Config = {}
+  let configProblem: string | undefined
+  try {
+    config = readConfig(paths.configFile)
+  } catch (error) {
+    configProblem = (error as Error).message
+    console.error(configProblem)
+  }
+  const agents = new Agents({
+    database: join(paths.data, "agents.db"),
+    logDir: paths.logDir,
+    streams: store,
+    harnesses: { opencodeBinary: config.harnesses?.opencode?.binary, configProblem },
+  })
+  await agents.start()
   const instanceId = randomUUID()
   const token = randomBytes(32).toString("base64url")
   const startedAt = new Date()
@@ -74,6 +92,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const ctx: DaemonContext = {
     store,
     subscriptions,
+    agents,
     version: VERSION,
     instanceId,
     pid: process.pid,
@@ -115,6 +134,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(5)
       await server.stop(true)
       subscriptions.close()
+      await agents.stop()
       store.close()
       resolveDone()
     })())

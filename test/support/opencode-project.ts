@@ -45,11 +45,22 @@ export function useOpencodeProject(stub: LlmStub): OpencodeProject {
   return project
 }
 
-function createProject(root: string, stubUrl: string): OpencodeProject {
-  const home = join(root, "home")
-  const directory = join(root, "project")
-  mkdirSync(home)
-  mkdirSync(directory)
+/**
+ * Keeps opencode off the network (there is none here besides npm) and away from a developer's own
+ * opencode settings; HOME and the XDG folders are the caller's to point somewhere throwaway.
+ */
+export const OPENCODE_ENV: Record<string, string | undefined> = {
+  npm_config_cache: NPM_CACHE,
+  OPENCODE_DISABLE_MODELS_FETCH: "1",
+  OPENCODE_DISABLE_AUTOUPDATE: "1",
+  OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+  OPENCODE_CONFIG: undefined,
+  OPENCODE_CONFIG_DIR: undefined,
+  OPENCODE_CONFIG_CONTENT: undefined,
+}
+
+/** An opencode.json in `directory` whose only provider (and model) is the stub; edits and commands need no approval. */
+export function writeProjectConfig(directory: string, stubUrl: string): void {
   writeFileSync(
     join(directory, "opencode.json"),
     JSON.stringify(
@@ -73,6 +84,14 @@ function createProject(root: string, stubUrl: string): OpencodeProject {
       2,
     ),
   )
+}
+
+function createProject(root: string, stubUrl: string): OpencodeProject {
+  const home = join(root, "home")
+  const directory = join(root, "project")
+  mkdirSync(home)
+  mkdirSync(directory)
+  writeProjectConfig(directory, stubUrl)
   return {
     directory,
     logDir: join(root, "logs"),
@@ -82,15 +101,7 @@ function createProject(root: string, stubUrl: string): OpencodeProject {
       XDG_DATA_HOME: join(home, ".local", "share"),
       XDG_CACHE_HOME: join(home, ".cache"),
       XDG_STATE_HOME: join(home, ".local", "state"),
-      npm_config_cache: NPM_CACHE,
-      // No internet here besides npm: skip the models.dev catalogue and update checks.
-      OPENCODE_DISABLE_MODELS_FETCH: "1",
-      OPENCODE_DISABLE_AUTOUPDATE: "1",
-      OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
-      // A developer's own opencode settings must not reach the test project.
-      OPENCODE_CONFIG: undefined,
-      OPENCODE_CONFIG_DIR: undefined,
-      OPENCODE_CONFIG_CONTENT: undefined,
+      ...OPENCODE_ENV,
     },
   }
 }

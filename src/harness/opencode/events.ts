@@ -52,6 +52,25 @@ export function turnError(event: OpencodeEvent): TurnError | undefined {
   return { name, message: message.split("\n")[0]!, aborted: name === "MessageAbortedError" }
 }
 
+export interface FinishedTool {
+  /** the tool's name, e.g. `write` or `bash` */
+  tool: string
+  /** opencode's one-line description of the call, e.g. the file written */
+  title: string
+  failed: boolean
+}
+
+/** The tool call an event reports finished (completed or failed), if it does. */
+export function finishedTool(event: OpencodeEvent): FinishedTool | undefined {
+  if (event.type !== "message.part.updated") return undefined
+  const part = record(event.properties?.part)
+  const state = record(part?.state)
+  if (part?.type !== "tool" || (state?.status !== "completed" && state?.status !== "error")) return undefined
+  const failed = state.status === "error"
+  const title = failed ? state.error : state.title
+  return { tool: String(part.tool), title: typeof title === "string" ? title.split("\n")[0]! : "", failed }
+}
+
 /**
  * Follows one session's events and hands out the assistant's reply text as it streams, leaving
  * out the user's own prompt, reasoning and tool parts. Text that arrives whole (no deltas) is

@@ -9,6 +9,7 @@
 //   await opencode.abort(session.id)
 //   const { argv, env } = await opencode.attach(session.id)     // for `iterate attach`
 //   await runtimes.stopAll()                                    // kills every server and its children
+//   await stopOrphanedServer(pid)                               // a server a killed daemon left behind
 //
 // OpencodeRuntimes
 //   new (options: { logDir, binary?, env?, credentials?, startTimeoutMs?, backoff?, maxRestarts?,
@@ -25,6 +26,7 @@
 //   stop(): Promise<void>
 //   pid, logFile, credentials, directory, binary
 // onCrash(crash: { directory, pid, reason, restartInMs, logFile })   restartInMs undefined = gave up
+// stopOrphanedServer(pid): Promise<boolean>         only if pid still is an `opencode serve`
 //
 // Reading events (events.ts): sessionIdOf(event) routes an event to its agent; turnStatus(event)
 // is "idle" when the turn is over; turnError(event) names a failed turn; new ReplyText(sessionId)
@@ -37,6 +39,7 @@ export { type AttachCommand } from "./attach.ts"
 export { findOpencodeBinary, INSTALL_HINT, OpencodeNotFoundError, opencodeVersion, platformBinary } from "./binary.ts"
 export { type Credentials, OpencodeApiError, type OpencodeSession, type PromptInput } from "./client.ts"
 export { type OpencodeEvent, ReplyText, sessionIdOf, type TurnError, turnError, type TurnStatus, turnStatus } from "./events.ts"
+export { stopOrphanedServer } from "./orphans.ts"
 export { OpencodeRuntime, type OpencodeRuntimeOptions } from "./runtime.ts"
 export { OpencodeRuntimes } from "./runtimes.ts"
 export { type OpencodeCrash } from "./supervisor.ts"

@@ -7,7 +7,7 @@ import type { OpencodeEvent } from "./events.ts"
 import { OpencodeSupervisor, type SupervisorOptions } from "./supervisor.ts"
 
 export interface OpencodeRuntimeOptions extends Omit<SupervisorOptions, "binary"> {
-  /** The opencode executable; by default `opencode` on PATH (see findOpencodeBinary). */
+  /** The opencode executable (config `harnesses.opencode.binary`); by default `opencode` on PATH (see findOpencodeBinary). */
   binary?: string
 }
 
@@ -20,10 +20,10 @@ export class OpencodeRuntime {
   private readonly supervisor: OpencodeSupervisor
   private readonly stopping = new AbortController()
 
-  /** Throws OpencodeNotFoundError, with how to install it, when there is no opencode. */
+  /** Throws OpencodeNotFoundError, with how to install it, when there is no opencode (or `binary` is not one). */
   constructor(options: OpencodeRuntimeOptions) {
     this.directory = options.directory
-    this.binary = options.binary ?? findOpencodeBinary()
+    this.binary = findOpencodeBinary(options.binary)
     this.supervisor = new OpencodeSupervisor({ ...options, binary: this.binary })
   }
 

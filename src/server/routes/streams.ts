@@ -27,7 +27,7 @@ const EventInput = z
   })
   .openapi("EventInput")
 
-const StreamEvent = z
+export const StreamEvent = z
   .object({
     offset: z.string().openapi({ description: "the offset just after this event; read from it to continue with the next" }),
     type: z.string(),

@@ -2,7 +2,14 @@
 // (fixtures/*.jsonl: every event of one /event connection, one per line).
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
-import { type OpencodeEvent, ReplyText, sessionIdOf, turnError, turnStatus } from "../../../src/harness/opencode/events.ts"
+import {
+  finishedTool,
+  type OpencodeEvent,
+  ReplyText,
+  sessionIdOf,
+  turnError,
+  turnStatus,
+} from "../../../src/harness/opencode/events.ts"
 
 function fixture(name: string): OpencodeEvent[] {
   return readFileSync(new URL(`fixtures/${name}.jsonl`, import.meta.url), "utf8")
@@ -33,6 +40,12 @@ describe("opencode events", () => {
 
   test("text around a tool call comes out once, without the tool's input", () => {
     expect(replyOf(fixture("tool"))).toBe("I wrote hello.txt.")
+  })
+
+  test("a tool call is reported once, when it has finished, with opencode's title for it", () => {
+    expect(fixture("tool").map(finishedTool).filter(Boolean)).toEqual([
+      { tool: "write", title: "tmp/exp/run/proj/hello.txt", failed: false },
+    ])
   })
 
   test("text that arrives whole, without deltas, still comes out", () => {

@@ -1,0 +1,40 @@
+// The agents layer's only door to the stream store: create and delete an agent's stream, append
+// events to it, read the events after an offset and hear about appends.
+import { appendEvents, type EventInput, type StreamEvent } from "../streams/events.ts"
+import { parseOffset } from "../streams/offsets.ts"
+import type { StreamStore } from "../streams/store.ts"
+
+const decoder = new TextDecoder()
+
+export class AgentStreams {
+  constructor(private readonly store: StreamStore) {}
+
+  /** Creates the JSON stream; false when a stream of that name already exists. */
+  create(name: string): boolean {
+    return this.store.create(name, { contentType: "application/json" }).created
+  }
+
+  remove(name: string): void {
+    this.store.delete(name)
+  }
+
+  /** Appends the events in one commit; undefined when the stream is gone. */
+  append(name: string, events: EventInput[]): StreamEvent[] | undefined {
+    return appendEvents(this.store, name, events)
+  }
+
+  /** Up to `limit` events after `offset` (from the start when undefined); undefined when the stream is gone. */
+  read(name: string, offset: string | undefined, limit = 1000): StreamEvent[] | undefined {
+    const meta = this.store.get(name)
+    if (!meta) return undefined
+    const after = offset === undefined ? 0 : parseOffset(offset)
+    if (after === undefined) throw new Error(`stream ${name}: ${offset} is not an offset`)
+    return this.store.read(meta, after, limit).map((m) => JSON.parse(decoder.decode(m.data)) as StreamEvent)
+  }
+
+  /** Calls `listener` after each append to the stream; returns the unsubscribe function. */
+  subscribe(name: string, listener: () => void): () => void {
+    const meta = this.store.get(name)
+    return meta ? this.store.subscribe(meta.id, listener) : () => {}
+  }
+}

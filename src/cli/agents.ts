@@ -1,0 +1,89 @@
+import { resolve } from "node:path"
+import type { Command } from "commander"
+import type { Connection } from "../daemon/connect.ts"
+import { createAgent, deleteAgent, getAgent, listAgents } from "../sdk/sdk.gen.ts"
+import type { Agent } from "../sdk/types.gen.ts"
+import { connectFor, unwrap } from "./connection.ts"
+import { note, out, printJson, printTable } from "./output.ts"
+
+export const noAgent = (ref: string) => `no agent named ${ref} (see: iterate agents)`
+
+/** The agent an id or name refers to; one line naming it and pointing at `iterate agents` when there is none. */
+export async function agentFor(connection: Connection, ref: string): Promise<Agent> {
+  return unwrap(connection, await getAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
+}
+
+export interface NewAgentOptions {
+  harness: string
+  dir: string
+  name?: string
+  model?: string
+}
+
+export async function newAgent(connection: Connection, options: NewAgentOptions): Promise<Agent> {
+  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model }
+  return unwrap(connection, await createAgent({ client: connection.client, body }))
+}
+
+async function list(options: { json?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(command)
+  const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
+  if (options.json) return printJson(agents)
+  if (agents.length === 0) return note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
+  printTable(
+    ["ID", "NAME", "HARNESS", "STATUS", "MODEL", "DIRECTORY"],
+    agents.map((a) => [a.id, a.name, a.harness, a.status, a.model ?? "-", a.directory]),
+  )
+}
+
+async function create(options: NewAgentOptions, command: Command): Promise<void> {
+  const agent = await newAgent(await connectFor(command), options)
+  note(`created agent ${agent.name} (${agent.harness} in ${agent.directory})`)
+  out(agent.id)
+}
+
+async function remove(ref: string, _: unknown, command: Command): Promise<void> {
+  const connection = await connectFor(command)
+  unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
+  note(`removed agent ${ref}`)
+}
+
+export function registerAgents(program: Command): void {
+  const agents = program
+    .command("agents")
+    .description("coding agents: each a harness (opencode) working in a directory, with its own event stream")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  iterate agents
+  iterate agents new --dir ~/src/app --name app
+  iterate prompt app "add a --verbose flag"
+  iterate agents rm app`,
+    )
+
+  agents
+    .command("list", { isDefault: true })
+    .description("list agents with their status (idle, busy, error)")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
+    .action(list)
+  agents
+    .command("new")
+    .description("create an agent; prints its id")
+    .option("--harness <name>", "the harness that runs it", "opencode")
+    .option("--dir <path>", "its working directory", ".")
+    .option("--name <name>", "a unique name to use instead of the id (default: the directory's name)")
+    .option("--model <provider/model>", "the model it uses (default: the harness's own default)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  iterate agents new\n  iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5",
+    )
+    .action(create)
+  agents
+    .command("rm")
+    .argument("<agent>", "agent id or name")
+    .description("stop the agent's turn if one runs, then delete it and its event stream")
+    .addHelpText("after", "\nExamples:\n  iterate agents rm app")
+    .action(remove)
+}

@@ -1,0 +1,32 @@
+import type { Command } from "commander"
+import { listHarnesses } from "../sdk/sdk.gen.ts"
+import { connectFor, unwrap } from "./connection.ts"
+import { printJson, printTable } from "./output.ts"
+
+async function harnesses(options: { json?: boolean }, command: Command) {
+  const connection = await connectFor(command)
+  const { harnesses } = unwrap(connection, await listHarnesses({ client: connection.client }))
+  if (options.json) return printJson(harnesses)
+  printTable(
+    ["NAME", "VERSION", "STATUS"],
+    harnesses.map((h) => [h.name, h.version ?? "-", h.available ? `available (${h.binary})` : `unavailable: ${h.problem}`]),
+  )
+}
+
+export function registerHarnesses(program: Command): void {
+  program
+    .command("harnesses")
+    .description("which harnesses are available here, with versions")
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      `
+The opencode binary is found on PATH, or set in ~/.config/iterate/config.json (read when the daemon starts):
+  { "harnesses": { "opencode": { "binary": "/opt/opencode/bin/opencode" } } }
+
+Examples:
+  iterate harnesses
+  iterate harnesses --json | jq -r '.[] | select(.available) | .name'`,
+    )
+    .action(harnesses)
+}

@@ -1,0 +1,185 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
+import type { Context } from "hono"
+import type { ContentfulStatusCode } from "hono/utils/http-status"
+import { AgentError, type AgentErrorCode } from "../../agents/agents.ts"
+import type { DaemonContext } from "../context.ts"
+import { errorBody } from "../errors.ts"
+import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas.ts"
+import { StreamEvent } from "./streams.ts"
+
+const Status = z.enum(["idle", "busy", "error"]).openapi({ description: "busy while a turn runs; error when the last one failed" })
+
+const Agent = z
+  .object({
+    id: z.string().openapi({ example: "k3x9qa" }),
+    name: z.string().openapi({ example: "my-project" }),
+    harness: z.string().openapi({ example: "opencode" }),
+    directory: z.string().openapi({ description: "absolute path of the working directory" }),
+    model: z.string().optional().openapi({ description: "provider/model; the harness's default when absent" }),
+    stream: z.string().openapi({ description: "the agent's event stream", example: "agents/k3x9qa" }),
+    status: Status,
+    error: z.string().optional().openapi({ description: "why the last turn failed, while status is error" }),
+    createdAt: z.string().openapi({ format: "date-time" }),
+    sessionId: z.string().optional().openapi({ description: "the harness's session, once the agent has one" }),
+  })
+  .openapi("Agent")
+
+const AgentInput = z
+  .object({
+    harness: z.string().optional().openapi({ description: "opencode (the default)" }),
+    directory: z.string().min(1).openapi({ description: "absolute path of an existing directory" }),
+    name: z.string().optional().openapi({ description: "unique; the directory's name when absent" }),
+    model: z.string().optional().openapi({ description: "provider/model" }),
+  })
+  .openapi("AgentInput")
+
+const PromptInput = z
+  .object({
+    text: z.string().refine((text) => text.trim() !== "", "a prompt needs text"),
+    model: z.string().optional().openapi({ description: "provider/model for this turn" }),
+  })
+  .openapi("PromptInput")
+
+const Harness = z
+  .object({
+    name: z.string(),
+    available: z.boolean(),
+    binary: z.string().optional(),
+    version: z.string().optional(),
+    problem: z.string().optional().openapi({ description: "why it is not available, and how to fix that" }),
+  })
+  .openapi("Harness")
+
+const AttachCommand = z
+  .object({
+    argv: z.array(z.string()).openapi({ description: "the harness's own TUI on the agent's session" }),
+    env: z.record(z.string(), z.string()).openapi({ description: "to add to the environment of that process: it holds the harness's password" }),
+  })
+  .openapi("AttachCommand")
+
+const AgentParam = z.object({
+  agent: z.string().openapi({ param: { name: "agent", in: "path" }, description: "agent id or name" }),
+})
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } })
+const conflict = { 409: json(ErrorSchema, "Conflicts with the agents there are") }
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/agents",
+  operationId: "listAgents",
+  summary: "All agents",
+  responses: { 200: json(z.object({ agents: z.array(Agent) }), "Agents"), ...errorResponses },
+})
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/agents",
+  operationId: "createAgent",
+  summary: "Create an agent: a stream and a harness adapter for a working directory",
+  request: { body: { required: true, content: { "application/json": { schema: AgentInput } } } },
+  responses: { 201: json(Agent, "Created"), ...errorResponses, ...conflict },
+})
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/agents/{agent}",
+  operationId: "getAgent",
+  summary: "One agent",
+  request: { params: AgentParam },
+  responses: { 200: json(Agent, "The agent"), ...errorResponses, ...notFoundResponse },
+})
+
+const remove = createRoute({
+  method: "delete",
+  path: "/v1/agents/{agent}",
+  operationId: "deleteAgent",
+  summary: "Stop the agent's turn if one runs, then delete the agent and its stream",
+  request: { params: AgentParam },
+  responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse },
+})
+
+const prompt = createRoute({
+  method: "post",
+  path: "/v1/agents/{agent}/prompt",
+  operationId: "promptAgent",
+  summary: "Append a prompt action to the agent's stream; read the stream from its offset for the reply",
+  request: { params: AgentParam, body: { required: true, content: { "application/json": { schema: PromptInput } } } },
+  responses: { 202: json(z.object({ event: StreamEvent }), "Appended"), ...errorResponses, ...notFoundResponse, ...conflict },
+})
+
+const abort = createRoute({
+  method: "post",
+  path: "/v1/agents/{agent}/abort",
+  operationId: "abortAgent",
+  summary: "Append an abort action: the agent's current turn ends",
+  request: { params: AgentParam },
+  responses: {
+    202: json(z.object({ event: StreamEvent, status: Status.openapi({ description: "the agent's status when the abort was appended" }) }), "Appended"),
+    ...errorResponses,
+    ...notFoundResponse,
+    ...conflict,
+  },
+})
+
+const attach = createRoute({
+  method: "post",
+  path: "/v1/agents/{agent}/attach",
+  operationId: "attachAgent",
+  summary: "The command that opens the harness's TUI on the agent's session (starting the harness if needed)",
+  request: { params: AgentParam },
+  responses: {
+    200: json(AttachCommand, "The command"),
+    ...errorResponses,
+    ...notFoundResponse,
+    502: json(ErrorSchema, "The harness failed to start"),
+  },
+})
+
+const harnesses = createRoute({
+  method: "get",
+  path: "/v1/harnesses",
+  operationId: "listHarnesses",
+  summary: "Which harnesses this daemon can run, with versions",
+  responses: { 200: json(z.object({ harnesses: z.array(Harness) }), "Harnesses"), ...errorResponses },
+})
+
+const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
+  agent_not_found: 404,
+  invalid_agent: 400,
+  harness_unavailable: 400,
+  name_taken: 409,
+  stream_missing: 409,
+}
+
+/**
+ * Runs a route's work: an AgentError becomes its JSON error; with `harness`, any other failure is
+ * the harness's (502), else it is a bug for the app's error handler.
+ */
+async function answer<T>(c: Context, work: () => T | Promise<T>, harness = false): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    // Each route declares its error statuses; `never` spares spelling out their typed unions here.
+    if (error instanceof AgentError) return c.json(errorBody(error.code, error.message), STATUS[error.code]) as never
+    if (harness) return c.json(errorBody("harness_failed", (error as Error).message), 502) as never
+    throw error
+  }
+}
+
+export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
+  const { agents } = ctx
+  app.openapi(list, (c) => c.json({ agents: agents.list() }, 200))
+  app.openapi(harnesses, async (c) => c.json({ harnesses: await agents.harnesses.list() }, 200))
+  app.openapi(create, (c) => answer(c, () => c.json(agents.create(c.req.valid("json")), 201)))
+  app.openapi(get, (c) => answer(c, () => c.json(agents.get(c.req.valid("param").agent), 200)))
+  app.openapi(remove, (c) =>
+    answer(c, async () => {
+      await agents.remove(c.req.valid("param").agent)
+      return c.body(null, 204)
+    }),
+  )
+  app.openapi(prompt, (c) => answer(c, () => c.json({ event: agents.prompt(c.req.valid("param").agent, c.req.valid("json")) }, 202)))
+  app.openapi(abort, (c) => answer(c, () => c.json(agents.abort(c.req.valid("param").agent), 202)))
+  app.openapi(attach, (c) => answer(c, async () => c.json(await agents.attach(c.req.valid("param").agent), 200), true))
+}

@@ -1,0 +1,182 @@
+// Agents end to end through the compiled binary: the real opencode, started by the daemon the CLI
+// starts, with the LLM stub as the model. The tests share one daemon and one warm opencode and
+// run in order.
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, test } from "vitest"
+import { useAgentSandbox, watch } from "../support/agent-sandbox.ts"
+import { failure, text, toolCall, useLlmStub } from "../support/llm-stub.ts"
+import { BINARY } from "../support/sandbox.ts"
+import { waitFor } from "../support/wait.ts"
+
+const stub = useLlmStub()
+const agents = useAgentSandbox(stub)
+
+interface Event {
+  offset: string
+  type: string
+  payload?: any
+}
+
+const jsonLines = (text: string): Event[] =>
+  text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line))
+
+async function events(agent: string, offset = "-1"): Promise<Event[]> {
+  return jsonLines((await agents.iterate(["events", agent, "--offset", offset, "--format", "json"])).stdout)
+}
+
+const statuses = (list: Event[]) => list.filter((e) => e.type === "iterate:agent:status:changed").map((e) => e.payload)
+
+/** Runs `argv` in a pseudo-terminal; screen() is what it printed so far without escape codes. */
+function inTerminal(argv: string[], env: Record<string, string>) {
+  let output = ""
+  const decoder = new TextDecoder()
+  const child = Bun.spawn(argv, {
+    env,
+    terminal: { cols: 120, rows: 30, data: (_, bytes) => (output += decoder.decode(bytes, { stream: true })) },
+  })
+  void child.exited.then(() => child.terminal?.close())
+  return { process: child, screen: () => output.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "") }
+}
+
+describe("agents through the CLI", { timeout: 90_000 }, () => {
+  test("iterate run makes an agent for the directory, prints the reply and exits 0", async () => {
+    stub.reply(text("Hello from the stub, streamed in chunks."))
+    const run = await agents.iterate(["run", "--dir", agents.project, "say", "hello"])
+    expect(run.stdout).toBe("Hello from the stub, streamed in chunks.\n")
+    expect(JSON.stringify(stub.turns[0]!.body.messages.at(-1))).toContain("say hello")
+
+    const list = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)
+    expect(list).toEqual([
+      expect.objectContaining({ name: "project", harness: "opencode", directory: agents.project, status: "idle", stream: `agents/${list[0].id}` }),
+    ])
+  })
+
+  test("run reuses the directory's agent, takes the message from stdin, and --format json prints valid JSONL", async () => {
+    stub.reply(text("Second answer."))
+    const run = await agents.iterate(["run", "--dir", agents.project, "--format", "json"], { stdin: "from stdin\n" })
+    const lines = jsonLines(run.stdout)
+    expect(lines[0]).toMatchObject({ type: "iterate:agent:action:prompt:called", payload: { text: "from stdin" } })
+    expect(lines.at(-1)).toMatchObject({ type: "iterate:agent:status:changed", payload: { status: "idle", prompt: lines[0]!.offset } })
+    const harness = lines.filter((e) => e.type === "iterate:agent:harness:opencode:event-received")
+    expect(harness.some((e) => e.payload.type === "message.part.delta")).toBe(true)
+    expect(lines.map((e) => e.offset)).toEqual([...lines.map((e) => e.offset)].sort())
+    expect(JSON.parse((await agents.iterate(["agents", "--json"])).stdout)).toHaveLength(1)
+  })
+
+  test("a prompt on which the model calls opencode's write tool leaves the file on disk", async () => {
+    const file = join(agents.project, "hello.txt")
+    stub.reply(toolCall("write", { filePath: file, content: "written by opencode\n" }), text("I wrote hello.txt."))
+    const prompt = await agents.iterate(["prompt", "project", "write", "hello.txt"])
+    expect(readFileSync(file, "utf8")).toBe("written by opencode\n")
+    expect(prompt.stdout).toBe("I wrote hello.txt.\n")
+    expect(prompt.stderr).toContain("✓ write")
+  })
+
+  test("events shows the prompt action, the harness's own events wrapped unchanged, and the status", async () => {
+    const all = await events("project")
+    const prompts = all.filter((e) => e.type === "iterate:agent:action:prompt:called")
+    expect(prompts.map((e) => e.payload.text)).toEqual(["say hello", "from stdin", "write hello.txt"])
+    const native = all.filter((e) => e.type === "iterate:agent:harness:opencode:event-received").map((e) => e.payload)
+    const sessionId = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)[0].sessionId
+    expect(native.every((e) => e.properties.sessionID === sessionId && typeof e.id === "string")).toBe(true)
+    expect(native.some((e) => e.type === "message.part.updated" && e.properties.part.type === "tool" && e.properties.part.tool === "write")).toBe(true)
+    expect(statuses(all).map((s) => s.status)).toEqual(["busy", "idle", "busy", "idle", "busy", "idle"])
+
+    const after = await events("project", prompts[2]!.offset)
+    expect(statuses(after)[0]).toEqual({ status: "busy", prompt: prompts[2]!.offset })
+    // opencode may still send a late event or two of a finished turn: the text read can only be longer.
+    const textLines = (await agents.iterate(["events", "project"])).stdout.trim().split("\n")
+    expect(textLines.slice(0, all.length).map((line) => line.split("  ")[0])).toEqual(all.map((e) => e.offset))
+    expect(textLines[0]).toMatch(/^\d+ {2}\S+ {2}iterate:agent:action:prompt:called {2}\{"text":"say hello"\}$/)
+  })
+
+  test("a failing turn prints the harness's error, exits 1 and is recorded on the stream", async () => {
+    stub.reply(failure("quota exceeded"))
+    const prompt = await agents.iterate(["prompt", "project", "this will fail"], { code: 1 })
+    expect(prompt.stderr).toContain("quota exceeded")
+    const [agent] = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)
+    expect(agent).toMatchObject({ status: "error", error: "quota exceeded" })
+    expect(statuses(await events("project")).at(-1)).toMatchObject({ status: "error", error: "quota exceeded" })
+  })
+
+  test("abort ends a long streaming reply; the prompt waiting for it says so and exits 1", async () => {
+    const long = "word ".repeat(400)
+    stub.reply(text(long, { chunkSize: 5, delayMs: 50 }))
+    const prompt = watch(agents.sandbox.spawn(["prompt", "project", "talk for a long time"]))
+    await waitFor("the reply to start streaming", () => prompt.seen.stdout.length > 0)
+
+    const abort = await agents.iterate(["abort", "project"])
+    expect(abort.stderr).toContain("aborting")
+    expect(await prompt.exited()).toBe(1)
+    expect(prompt.seen.stderr).toContain("the turn was aborted")
+    expect(prompt.seen.stdout.length).toBeLessThan(long.length)
+    await waitFor("the model request to be cancelled", () => stub.turns[0]!.cancelled)
+    expect(statuses(await events("project")).at(-1)).toMatchObject({ status: "idle", aborted: true })
+  })
+
+  test("Ctrl-C on run aborts the turn and exits 130", async () => {
+    stub.reply(text("word ".repeat(400), { chunkSize: 5, delayMs: 50 }))
+    const run = watch(agents.sandbox.spawn(["run", "--agent", "project", "talk for a long time"]))
+    await waitFor("the reply to start streaming", () => run.seen.stdout.length > 0)
+    run.process.kill("SIGINT")
+    expect(await run.exited()).toBe(130)
+    await waitFor("the model request to be cancelled", () => stub.turns[0]!.cancelled)
+    const all = await events("project")
+    expect(all.some((e) => e.type === "iterate:agent:action:abort:called")).toBe(true)
+  })
+
+  test("attach opens opencode's TUI on the agent's session", async () => {
+    const { stdout } = await agents.iterate(["agents", "new", "--dir", agents.project, "--name", "tui-check"])
+    const tui = inTerminal([BINARY, "attach", stdout.trim()], { ...agents.sandbox.env, TERM: "xterm-256color" })
+    // opencode names the session after the agent.
+    await waitFor("the TUI to show the session", () => tui.screen().includes("tui-check"), { timeoutMs: 60_000 })
+    tui.process.kill()
+    await tui.process.exited
+    expect(tui.screen()).not.toContain("401")
+    await agents.iterate(["agents", "rm", "tui-check"])
+  })
+
+  test("agents new and rm; an unknown agent is one line naming it and pointing at iterate agents", async () => {
+    const made = await agents.iterate(["agents", "new", "--dir", agents.project, "--name", "second", "--model", "stub/stub-model"])
+    const id = made.stdout.trim()
+    expect(id).toMatch(/^[a-z2-9]{6}$/)
+    expect(made.stderr).toContain(`created agent second (opencode in ${agents.project})`)
+    const table = (await agents.iterate(["agents"])).stdout
+    expect(table).toMatch(new RegExp(`^${id}\\s+second\\s+opencode\\s+idle\\s+stub/stub-model\\s+${agents.project}$`, "m"))
+    expect((await agents.iterate(["agents", "new", "--dir", agents.project, "--name", "second"], { code: 1 })).stderr).toBe(
+      "iterate: an agent named second exists already\n",
+    )
+
+    await agents.iterate(["agents", "rm", id])
+    expect((await agents.iterate(["streams", "--json"])).stdout).not.toContain(`agents/${id}`)
+    for (const args of [["prompt", "second", "hi"], ["abort", "second"], ["events", "second"], ["agents", "rm", "second"], ["attach", "second"]]) {
+      const result = await agents.iterate(args, { code: 1 })
+      expect(result.stderr).toBe("iterate: no agent named second (see: iterate agents)\n")
+    }
+  })
+
+  test("bad agent settings are refused with one line and exit 1", async () => {
+    const missing = join(agents.project, "missing")
+    expect(existsSync(missing)).toBe(false)
+    expect((await agents.iterate(["agents", "new", "--dir", missing], { code: 1 })).stderr).toBe(
+      `iterate: the working directory ${missing} does not exist\n`,
+    )
+    expect((await agents.iterate(["agents", "new", "--dir", agents.project, "--model", "gpt"], { code: 1 })).stderr).toBe(
+      'iterate: model "gpt" is not in the form provider/model\n',
+    )
+    expect((await agents.iterate(["agents", "new", "--harness", "nope"], { code: 1 })).stderr).toBe(
+      "iterate: unknown harness nope; available: opencode\n",
+    )
+    expect((await agents.iterate(["run"], { code: 2, stdin: "" })).stderr).toBe("iterate: stdin held no message\n")
+  })
+
+  test("harnesses lists opencode with its version", async () => {
+    const [opencode] = JSON.parse((await agents.iterate(["harnesses", "--json"])).stdout)
+    expect(opencode).toMatchObject({ name: "opencode", available: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
+    expect((await agents.iterate(["harnesses"])).stdout).toContain(`opencode  ${opencode.version}  available`)
+  })
+})
