@@ -4,7 +4,7 @@ import { sleep } from "../daemon/process.ts"
 import { readStream } from "../sdk/sdk.gen.ts"
 import { connectFor, reconnectFor, unwrap } from "./connection.ts"
 import { CliError } from "./errors.ts"
-import { readSse } from "./sse.ts"
+import { readSse } from "../sse/read.ts"
 
 export interface ReadOptions {
   offset: string

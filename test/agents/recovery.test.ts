@@ -4,8 +4,7 @@ import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { text, useLlmStub } from "../support/llm-stub.ts"
-import { alive } from "../support/sandbox.ts"
-import { waitFor } from "../support/wait.ts"
+import { isAlive, waitFor } from "../support/wait.ts"
 
 const stub = useLlmStub()
 const agents = useAgentSandbox(stub)
@@ -17,7 +16,7 @@ function opencodeServers(): number[] {
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")
       const environ = readFileSync(`/proc/${entry}/environ`, "utf8")
-      if (argv[1] === "serve" && argv[0]!.includes("opencode") && environ.includes(`HOME=${agents.sandbox.dir}\0`) && alive(Number(entry)))
+      if (argv[1] === "serve" && argv[0]!.includes("opencode") && environ.includes(`HOME=${agents.sandbox.dir}\0`) && isAlive(Number(entry)))
         pids.push(Number(entry))
     } catch {
       // ended while we looked
@@ -53,7 +52,7 @@ describe("agents across failures", { timeout: 120_000 }, () => {
     await waitFor("the reply to start streaming", () => prompt.seen.stdout.length > 0)
 
     await agents.iterate(["server", "restart"])
-    expect(alive(server!)).toBe(false)
+    expect(isAlive(server!)).toBe(false)
     // The waiting prompt reconnects to the new daemon and reads how its turn ended.
     expect(await prompt.exited()).toBe(1)
     expect(prompt.seen.stderr).toContain("the daemon stopped during the turn")
@@ -69,10 +68,10 @@ describe("agents across failures", { timeout: 120_000 }, () => {
   test("killing the daemon: the next daemon stops the opencode it left behind, and the agent answers", async () => {
     const [orphan] = opencodeServers()
     process.kill(agents.sandbox.record()!.pid, "SIGKILL")
-    expect(alive(orphan!)).toBe(true)
+    expect(isAlive(orphan!)).toBe(true)
 
     await agents.iterate(["agents"])
-    await waitFor("the orphaned opencode to be stopped", () => !alive(orphan!))
+    await waitFor("the orphaned opencode to be stopped", () => !isAlive(orphan!))
     expect(await ask("New daemon, new opencode.")).toBe("New daemon, new opencode.\n")
     expect(opencodeServers()).toHaveLength(1)
     expect(readFileSync(agents.sandbox.logPath, "utf8")).toContain(`stopped opencode serve (pid ${orphan}) left by a previous daemon`)

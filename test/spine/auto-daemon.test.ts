@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, test } from "vitest"
 import { statSync, writeFileSync, mkdirSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { ROOT, Sandbox, alive, daemonsIn, waitFor } from "../support/sandbox.ts"
+import { ROOT, Sandbox, daemonsIn } from "../support/sandbox.ts"
+import { isAlive, waitFor } from "../support/wait.ts"
 
 let sandbox: Sandbox
 afterEach(() => sandbox?.close())
@@ -81,7 +82,7 @@ describe("auto-daemon", () => {
       const record = sandbox.record()!
       expect(record.port).not.toBe(stranger.port)
       expect(record.instanceId).not.toBe(planted.instanceId)
-      expect(alive(record.pid)).toBe(true)
+      expect(isAlive(record.pid)).toBe(true)
       expect(seen.length).toBeGreaterThan(0)
       expect(seen.every((r) => r.path === "/health")).toBe(true)
       expect(seen.some((r) => r.authorization !== null)).toBe(false)
@@ -123,7 +124,7 @@ describe("auto-daemon", () => {
       const after = sandbox.record()!
       expect(after.instanceId).not.toBe(before.instanceId)
       expect(after.version).not.toBe("0.0.0-old")
-      await waitFor(() => !alive(before.pid), 5_000, "the old daemon to exit")
+      await waitFor("the old daemon to exit", () => !isAlive(before.pid), { timeoutMs: 5_000 })
       expect(daemonsIn(sandbox.dir)).toEqual([after.pid])
     })
   })
@@ -145,7 +146,7 @@ describe("auto-daemon", () => {
     const record = sandbox.record()!
     const stop = await sandbox.run(["server", "stop"])
     expect(stop.code).toBe(0)
-    expect(alive(record.pid)).toBe(false)
+    expect(isAlive(record.pid)).toBe(false)
     expect(sandbox.record()).toBeUndefined()
     expect(await Bun.file(sandbox.logPath).text()).toContain("stopping: shutdown requested")
 

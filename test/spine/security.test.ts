@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { Sandbox, waitFor, type DaemonRecord } from "../support/sandbox.ts"
+import { Sandbox, type DaemonRecord } from "../support/sandbox.ts"
+import { waitFor } from "../support/wait.ts"
 
 // Bun's fetch lets a test set Host and Origin, as a browser under DNS rebinding or a foreign page would.
 describe("security of the local daemon", () => {
@@ -98,7 +99,7 @@ describe("remote use with ITERATE_SERVER_PASSWORD", () => {
   beforeAll(async () => {
     sandbox = new Sandbox({ ITERATE_SERVER_PASSWORD: password })
     const child = sandbox.spawn(["serve", "--port", "0", "--cors", "http://app.example:5173"])
-    const record = await waitFor(() => sandbox.record(), 10_000, "serve to write its record")
+    const record = await waitFor("serve to write its record", () => sandbox.record(), { timeoutMs: 10_000 })
     url = record.url
     expect(child.pid).toBe(record.pid)
   })

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "vitest"
-import { Sandbox, alive, waitFor } from "../support/sandbox.ts"
+import { Sandbox } from "../support/sandbox.ts"
+import { isAlive, waitFor } from "../support/wait.ts"
 
 let sandbox: Sandbox
 afterEach(() => sandbox?.close())
@@ -82,7 +83,7 @@ describe("streams through the CLI", () => {
     const piped = await sandbox.run(["streams", "append", "demo"], { stdin: '{"type":"ok"}\nnot json\n{"type":"never"}\n' })
     expect(piped.code).toBe(1)
     expect(piped.stderr).toMatch(/^iterate: line 2 is not valid JSON/)
-    expect(alive(pid)).toBe(true)
+    expect(isAlive(pid)).toBe(true)
     const read = await sandbox.run(["streams", "read", "demo", "--format", "json"])
     expect(lines(read.stdout).map((l) => JSON.parse(l).type)).toEqual(["ok"])
     expect(sandbox.record()!.pid).toBe(pid)
@@ -110,7 +111,7 @@ describe("streams through the CLI", () => {
     expect(lines(appended.stdout)).toHaveLength(200)
     const { pid } = sandbox.record()!
     process.kill(pid, "SIGKILL")
-    await waitFor(() => !alive(pid), 5_000, "the daemon to die")
+    await waitFor("the daemon to die", () => !isAlive(pid), { timeoutMs: 5_000 })
 
     const read = await sandbox.run(["streams", "read", "durable", "--format", "json"])
     expect(read.code, read.stderr).toBe(0)
@@ -124,13 +125,13 @@ describe("streams through the CLI", () => {
     await sandbox.run(["streams", "append", "live", '{"type":"old"}'])
     const follower = sandbox.spawn(["streams", "read", "live", "--follow", "--format", "json"])
     const seen = collect(follower.stdout)
-    await waitFor(() => seen.length === 1, 10_000, "the catch-up event")
+    await waitFor("the catch-up event", () => seen.length === 1, { timeoutMs: 10_000 })
     await sandbox.run(["streams", "append", "live", '{"type":"new"}'])
-    await waitFor(() => seen.length === 2, 10_000, "the live event")
+    await waitFor("the live event", () => seen.length === 2, { timeoutMs: 10_000 })
 
     expect((await sandbox.run(["server", "restart"])).code).toBe(0)
     await sandbox.run(["streams", "append", "live", '{"type":"after-restart"}'])
-    await waitFor(() => seen.length === 3, 15_000, "the event after the restart")
+    await waitFor("the event after the restart", () => seen.length === 3, { timeoutMs: 15_000 })
     expect(seen.map((l) => JSON.parse(l).type)).toEqual(["old", "new", "after-restart"])
     follower.kill("SIGINT")
     expect(await follower.exited).toBe(130)

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest"
-import { Sandbox, alive } from "../support/sandbox.ts"
+import { Sandbox } from "../support/sandbox.ts"
+import { isAlive } from "../support/wait.ts"
 import { createJsonStream, startDaemon } from "./daemon.ts"
 
 let sandbox: Sandbox
@@ -52,7 +53,7 @@ test.each(BAD)("%s is a 4xx with a JSON error, never a 5xx", async (_, path, ini
 })
 
 test("after all that the daemon still serves, and the streams are unchanged", async () => {
-  expect(alive(sandbox.record()!.pid)).toBe(true)
+  expect(isAlive(sandbox.record()!.pid)).toBe(true)
   expect(await (await sandbox.api("/v1/stream/text")).text()).toBe("hello")
   expect(await (await sandbox.api("/v1/stream/json")).json()).toEqual([])
   const names = ((await (await sandbox.api("/v1/streams")).json()) as { streams: { name: string }[] }).streams.map((s) => s.name)

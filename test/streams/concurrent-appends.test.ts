@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from "vitest"
 import { parseOffset } from "../../src/streams/offsets.ts"
-import { Sandbox, waitFor } from "../support/sandbox.ts"
+import { Sandbox } from "../support/sandbox.ts"
+import { waitFor } from "../support/wait.ts"
 import { createJsonStream, killDaemon, readAll, startDaemon } from "./daemon.ts"
 
 let sandbox: Sandbox
@@ -58,7 +59,7 @@ test("appends acknowledged before a kill -9 under concurrent load are all there 
 
   let dead = false
   const writers = Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(sandbox, "crash", w, 10_000, () => dead)))
-  await waitFor(async () => (await sandbox.api("/v1/stream/crash", { method: "HEAD" })).headers.get("Stream-Next-Offset")! > "0000000000000500", 20_000, "load")
+  await waitFor("load", async () => (await sandbox.api("/v1/stream/crash", { method: "HEAD" })).headers.get("Stream-Next-Offset")! > "0000000000000500", { timeoutMs: 20_000 })
   await killDaemon(sandbox)
   dead = true
   const acknowledged = await writers

@@ -1,6 +1,7 @@
 import { runConformanceTests } from "@durable-streams/server-conformance-tests"
 import { afterAll, beforeAll } from "vitest"
-import { Sandbox, waitFor } from "../support/sandbox.ts"
+import { Sandbox } from "../support/sandbox.ts"
+import { waitFor } from "../support/wait.ts"
 
 // The public Durable Streams conformance suite against a real daemon (the compiled binary, its
 // SQLite file, loopback HTTP). The suite knows nothing of authentication, so every request it
@@ -16,7 +17,7 @@ const originalFetch = globalThis.fetch
 beforeAll(async () => {
   sandbox = new Sandbox()
   serve = sandbox.spawn(["serve", "--port", "0", "--long-poll-timeout", String(LONG_POLL_TIMEOUT_MS), "--cors", "https://example.com"])
-  const record = await waitFor(() => sandbox.record(), 15_000, "the daemon to write daemon.json")
+  const record = await waitFor("the daemon to write daemon.json", () => sandbox.record(), { timeoutMs: 15_000 })
   config.baseUrl = record.url
   const withToken = (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init)

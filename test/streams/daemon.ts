@@ -1,5 +1,6 @@
-import { readSse } from "../../src/cli/sse.ts"
-import { type DaemonRecord, type Sandbox, alive, waitFor } from "../support/sandbox.ts"
+import { readSse } from "../../src/sse/read.ts"
+import { type DaemonRecord, type Sandbox } from "../support/sandbox.ts"
+import { isAlive, waitFor } from "../support/wait.ts"
 
 // Helpers for the protocol tests: a daemon that can be killed and started again in the same
 // sandbox (new port, new token, same data), and a client that follows it.
@@ -13,7 +14,7 @@ export async function startDaemon(sandbox: Sandbox): Promise<DaemonRecord> {
 export async function killDaemon(sandbox: Sandbox): Promise<void> {
   const { pid } = sandbox.record()!
   process.kill(pid, "SIGKILL")
-  await waitFor(() => !alive(pid), 5_000, "the daemon to die")
+  await waitFor("the daemon to die", () => !isAlive(pid), { timeoutMs: 5_000 })
 }
 
 /** Creates a JSON stream. */

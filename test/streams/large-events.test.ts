@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, expect, test } from "vitest"
-import { readSse } from "../../src/cli/sse.ts"
+import { readSse } from "../../src/sse/read.ts"
 import { Sandbox } from "../support/sandbox.ts"
 import { createJsonStream, readAll, startDaemon } from "./daemon.ts"
 

@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from "vitest"
-import { Sandbox, waitFor } from "../support/sandbox.ts"
+import { Sandbox } from "../support/sandbox.ts"
+import { waitFor } from "../support/wait.ts"
 import { createJsonStream, killDaemon, readAll, sseBatches, startDaemon } from "./daemon.ts"
 
 let sandbox: Sandbox
@@ -58,7 +59,7 @@ test("a live SSE read resumes across a kill -9 and restart of the daemon, withou
   })()
   const writer = appendAll(sandbox, "live", () => done)
 
-  await waitFor(() => received.length >= 50, 20_000, "the reader to be well into the stream")
+  await waitFor("the reader to be well into the stream", () => received.length >= 50, { timeoutMs: 20_000 })
   await killDaemon(sandbox)
   await startDaemon(sandbox)
   let retries: number

@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from "vitest"
-import { Sandbox, waitFor } from "../support/sandbox.ts"
+import { Sandbox } from "../support/sandbox.ts"
+import { waitFor } from "../support/wait.ts"
 import { createJsonStream, killDaemon, readAll, startDaemon } from "./daemon.ts"
 
 let sandbox: Sandbox
@@ -43,7 +44,7 @@ test("a wake token acknowledges its own subscription's wake and opens nothing el
   await startDaemon(sandbox)
   await pullWakeSetup("mine")
   expect((await send("other", "PUT", { type: "pull-wake", pattern: "jobs/*", wake_stream: "wakes" })).status).toBe(201)
-  await waitFor(async () => (await wakes("mine")).length > 0, 10_000, "the wake announcement")
+  await waitFor("the wake announcement", async () => (await wakes("mine")).length > 0, { timeoutMs: 10_000 })
   const { token, wake_id, generation, streams } = await claim("mine")
   const tail = streams.find((s) => s.path === "jobs/one")!.tail_offset
 
@@ -64,7 +65,7 @@ test("subscriptions and their acknowledged offsets survive a kill -9; wake gener
   sandbox = new Sandbox()
   await startDaemon(sandbox)
   await pullWakeSetup("durable")
-  await waitFor(async () => (await wakes("durable")).length > 0, 10_000, "the first wake")
+  await waitFor("the first wake", async () => (await wakes("durable")).length > 0, { timeoutMs: 10_000 })
   const first = await claim("durable")
   const tail = first.streams[0]!.tail_offset
   await send("durable/ack", "POST", { wake_id: first.wake_id, generation: first.generation, acks: [{ stream: "jobs/one", offset: tail }], done: true }, first.token)
@@ -76,7 +77,7 @@ test("subscriptions and their acknowledged offsets survive a kill -9; wake gener
   expect((await send("durable/claim", "POST", { worker: "w" })).status).toBe(409) // nothing pending
 
   await sandbox.api("/v1/stream/jobs/one", { method: "POST", headers: { "content-type": "application/json" }, body: '{"job":2}' })
-  await waitFor(async () => (await wakes("durable")).length > 1, 10_000, "a wake for the new data")
+  await waitFor("a wake for the new data", async () => (await wakes("durable")).length > 1, { timeoutMs: 10_000 })
   const second = await claim("durable")
   expect(second.generation).toBeGreaterThan(first.generation)
   expect(second.streams[0]!.tail_offset > tail).toBe(true)
@@ -86,10 +87,10 @@ test("a claim whose lease runs out is fenced off, and the work is announced agai
   sandbox = new Sandbox()
   await startDaemon(sandbox)
   await pullWakeSetup("leased", 1_000)
-  await waitFor(async () => (await wakes("leased")).length > 0, 10_000, "the first wake")
+  await waitFor("the first wake", async () => (await wakes("leased")).length > 0, { timeoutMs: 10_000 })
   const lapsed = await claim("leased")
 
-  await waitFor(async () => (await wakes("leased")).length > 1, 10_000, "the wake announced again after the lease")
+  await waitFor("the wake announced again after the lease", async () => (await wakes("leased")).length > 1, { timeoutMs: 10_000 })
   const late = await send("leased/ack", "POST", { wake_id: lapsed.wake_id, generation: lapsed.generation, done: true }, lapsed.token)
   expect(late.status).toBe(409)
   expect(((await late.json()) as { error: { code: string } }).error.code).toBe("FENCED")

@@ -1,15 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { type Result, run } from "./run-process.ts"
+import { isAlive } from "./wait.ts"
+
+export type { Result }
 
 export const ROOT = new URL("../..", import.meta.url).pathname
 export const BINARY = join(ROOT, "dist", "iterate")
-
-export interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
 
 export interface DaemonRecord {
   pid: number
@@ -62,16 +60,9 @@ export class Sandbox {
 
   /** Runs the binary (or another one) to completion. */
   async run(args: string[], options: { stdin?: string; binary?: string; env?: Record<string, string> } = {}): Promise<Result> {
-    const child = Bun.spawn([options.binary ?? BINARY, ...args], {
-      env: { ...this.env, ...options.env },
-      cwd: this.dir,
-      stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
-      stdout: "pipe",
-      stderr: "pipe",
-    })
-    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+    const result = await run([options.binary ?? BINARY, ...args], { env: { ...this.env, ...options.env }, cwd: this.dir, stdin: options.stdin })
     this.record()
-    return { code, stdout, stderr }
+    return result
   }
 
   /** Starts a long-running command (serve, read --follow) and returns the process. */
@@ -113,31 +104,6 @@ export class Sandbox {
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.charAt(stat.lastIndexOf(")") + 2) !== "Z"
-  } catch {
-    return false
-  }
-}
-
-/** Polls `check` until it returns something truthy, or fails after `ms`. */
-export async function waitFor<T>(check: () => T | Promise<T>, ms = 10_000, what = "condition"): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value) return value as NonNullable<T>
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(20)
-  }
-}
-
 /** Every iterate daemon process whose XDG_STATE_HOME is inside `dir` (from /proc). */
 export function daemonsIn(dir: string): number[] {
   const pids: number[] = []
@@ -146,7 +112,7 @@ export function daemonsIn(dir: string): number[] {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")
       if (!cmdline.includes("serve")) continue
       const environ = readFileSync(`/proc/${entry}/environ`, "utf8")
-      if (environ.includes(`XDG_STATE_HOME=${join(dir, "state")}\0`) && alive(Number(entry))) pids.push(Number(entry))
+      if (environ.includes(`XDG_STATE_HOME=${join(dir, "state")}\0`) && isAlive(Number(entry))) pids.push(Number(entry))
     } catch {
       // process ended while we looked
     }

@@ -15,12 +15,5 @@ export async function waitFor<T>(
   }
 }
 
-/** True while a process with this id exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+// Zombie-aware: an exited daemon may wait a while for this machine's init to reap it.
+export { isAlive } from "../../src/daemon/process.ts"

@@ -2,7 +2,7 @@
 // Every route, /global/health included, needs HTTP Basic auth once OPENCODE_SERVER_PASSWORD is
 // set; the username is OPENCODE_SERVER_USERNAME, "opencode" by default.
 import type { OpencodeEvent } from "./events.ts"
-import { sseData } from "./sse.ts"
+import { readSse } from "../../sse/read.ts"
 
 export interface Credentials {
   username: string
@@ -90,7 +90,7 @@ export class OpencodeClient {
     }
     if (!response.ok || !response.body) throw await apiError("GET", "/event", response)
     try {
-      for await (const data of sseData(response.body)) yield JSON.parse(data) as OpencodeEvent
+      for await (const { data } of readSse(response.body)) yield JSON.parse(data) as OpencodeEvent
     } catch (error) {
       if (!signal.aborted) throw error
     }
