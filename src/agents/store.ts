@@ -1,7 +1,8 @@
 // Agent records and each adapter's progress, in their own SQLite file next to the streams
 // (agents.db): what an agent is, where its adapter got to in its stream, which harness session it
 // drives, and which harness processes the daemon started (to clean up after a daemon that died).
-import { Database, type Statement } from "bun:sqlite"
+import type { Database, Statement } from "bun:sqlite"
+import { openDatabase } from "../storage/sqlite.ts"
 import type { AgentStatus } from "../protocol/agent-events.ts"
 
 export interface AgentRecord {
@@ -89,8 +90,7 @@ export class AgentStore {
   }
 
   constructor(file: string) {
-    this.#db = new Database(file, { create: true, strict: true })
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000")
+    this.#db = openDatabase(file)
     this.#db.exec(SCHEMA)
     this.#q = {
       all: this.#db.query("SELECT * FROM agents ORDER BY created_at, id"),

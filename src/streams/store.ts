@@ -1,4 +1,5 @@
-import { Database, type Statement } from "bun:sqlite"
+import type { Database, Statement } from "bun:sqlite"
+import { openDatabase } from "../storage/sqlite.ts"
 import { mediaType } from "./content-type.ts"
 import { isExpired } from "./expiry.ts"
 import { GroupCommit } from "./group-commit.ts"
@@ -161,8 +162,7 @@ export class StreamStore {
   }
 
   constructor(file: string) {
-    this.#db = new Database(file, { create: true, strict: true })
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000")
+    this.#db = openDatabase(file)
     migrate(this.#db)
     this.#commits = new GroupCommit(this.#db, (written) => written.forEach((name, id) => this.#notify(id, name, "changed")))
     this.#q = {

@@ -22,7 +22,7 @@ async function modulesLoadedBy(args: string[]): Promise<string[]> {
 
 // A renderer may read harness events with the import-free helpers in events.ts, nothing else of a harness.
 const serverOnly = (m: string) =>
-  /\/src\/(server|streams|harness|agents|config)\/|\/node_modules\/(hono|@hono|zod)\/|bun:sqlite/.test(m) &&
+  /\/src\/(server|streams|harness|agents|config|storage)\/|\/node_modules\/(hono|@hono|zod)\/|bun:sqlite/.test(m) &&
   !m.endsWith("/src/harness/opencode/events.ts")
 
 test.each([

@@ -1,4 +1,5 @@
-import { Database, type Statement } from "bun:sqlite"
+import type { Database, Statement } from "bun:sqlite"
+import { openDatabase } from "../../storage/sqlite.ts"
 
 // Subscriptions, their streams and how far each has been acknowledged survive restarts; the
 // wakes in progress (leases, holders, tokens) do not — after a restart, pending work wakes anew.
@@ -69,8 +70,7 @@ export class SubscriptionTable {
   }
 
   constructor(file: string) {
-    this.#db = new Database(file, { create: true, strict: true })
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000")
+    this.#db = openDatabase(file)
     this.#db.exec(SCHEMA)
     this.#q = {
       insert: this.#db.query("INSERT INTO subscriptions (id, config, created_at) VALUES (?, ?, ?)"),
