@@ -181,15 +181,16 @@ export class Agents {
   }
 
   /** Appends a prompt action; the adapter carries it out. */
-  prompt(ref: string, prompt: PromptPayload): StreamEvent {
+  prompt(ref: string, prompt: PromptPayload): Promise<StreamEvent> {
     checkModel(prompt.model)
     return this.append(this.find(ref), { type: AGENT_EVENT.prompt, payload: prompt })
   }
 
   /** Appends an abort action; returns it with the status the agent had when it was appended. */
-  abort(ref: string): { event: StreamEvent; status: AgentStatus } {
+  async abort(ref: string): Promise<{ event: StreamEvent; status: AgentStatus }> {
     const agent = this.find(ref)
-    return { event: this.append(agent, { type: AGENT_EVENT.abort, payload: {} }), status: agent.status }
+    const status = agent.status
+    return { event: await this.append(agent, { type: AGENT_EVENT.abort, payload: {} }), status }
   }
 
   /** The command that opens opencode's TUI on the agent's session (made now if it has none). */
@@ -208,8 +209,8 @@ export class Agents {
     return agent
   }
 
-  private append(agent: AgentRecord, event: { type: string; payload: unknown }): StreamEvent {
-    const [stored] = this.streams.append(agent.stream, [event]) ?? []
+  private async append(agent: AgentRecord, event: { type: string; payload: unknown }): Promise<StreamEvent> {
+    const [stored] = (await this.streams.append(agent.stream, [event])) ?? []
     if (!stored) throw new AgentError("stream_missing", `the stream of agent ${agent.name} (${agent.stream}) was deleted; remove the agent with: iterate agents rm ${agent.id}`)
     return stored
   }

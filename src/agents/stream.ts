@@ -18,8 +18,8 @@ export class AgentStreams {
     this.store.delete(name)
   }
 
-  /** Appends the events in one commit; undefined when the stream is gone. */
-  append(name: string, events: EventInput[]): StreamEvent[] | undefined {
+  /** Appends the events in one commit, settling once they are durable; undefined when the stream is gone. */
+  append(name: string, events: EventInput[]): Promise<StreamEvent[] | undefined> {
     return appendEvents(this.store, name, events)
   }
 

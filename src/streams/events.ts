@@ -18,8 +18,8 @@ export interface StreamEvent extends EventInput {
 
 const encoder = new TextEncoder()
 
-/** Appends events to a JSON stream; undefined when the stream does not exist. */
-export function appendEvents(store: StreamStore, streamId: string, inputs: EventInput[]): StreamEvent[] | undefined {
+/** Appends events to a JSON stream once they are durable; undefined when the stream does not exist. */
+export function appendEvents(store: StreamStore, streamId: string, inputs: EventInput[]): Promise<StreamEvent[] | undefined> {
   const createdAt = new Date().toISOString()
   return store.appendWith(streamId, inputs.length, (seq, index) => {
     const { type, payload, metadata } = inputs[index]!

@@ -255,15 +255,16 @@ export class StreamStore {
   }
 
   /**
-   * Appends messages built from their own seq (the event envelope carries its offset), in one
-   * transaction so that the seq each one was built with is the seq it is stored under.
+   * Appends messages built from their own seq (the event envelope carries its offset), through
+   * group commit like every append: the seq each one was built with is the seq it is stored under,
+   * and the promise settles once the batch is durable. Undefined when the stream does not exist.
    */
   appendWith<T>(
     name: string,
     count: number,
     build: (seq: number, index: number) => { data: Uint8Array; value: T },
-  ): T[] | undefined {
-    const result = this.#db.transaction(() => {
+  ): Promise<T[] | undefined> {
+    return this.#commits.submit((written) => {
       const meta = this.get(name)
       if (!meta) return undefined
       if (meta.closed) throw new StreamClosedError(name)
@@ -273,11 +274,9 @@ export class StreamStore {
         built.map((b) => b.data),
         {},
       )
-      return { id: meta.id, values: built.map((b) => b.value) }
-    })()
-    if (!result) return undefined
-    this.#notify(result.id, name, "changed")
-    return result.values
+      written.set(meta.id, meta.name)
+      return built.map((b) => b.value)
+    })
   }
 
   /**

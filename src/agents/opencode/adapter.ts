@@ -237,7 +237,9 @@ export class OpencodeAdapter implements SessionListener {
     if (this.stopped || this.pending.length === 0) return
     const events = this.pending
     this.pending = []
-    this.ctx.streams.append(this.agent.stream, events)
+    // Batches commit in the order they were submitted; one that fails (the stream was deleted or
+    // closed by hand) is logged rather than left as an unhandled rejection.
+    this.ctx.streams.append(this.agent.stream, events).catch((error) => console.error(`agent ${this.agent.id}: could not append to ${this.agent.stream}: ${message(error)}`))
   }
 }
 

@@ -179,7 +179,7 @@ export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
       return c.body(null, 204)
     }),
   )
-  app.openapi(prompt, (c) => answer(c, () => c.json({ event: agents.prompt(c.req.valid("param").agent, c.req.valid("json")) }, 202)))
-  app.openapi(abort, (c) => answer(c, () => c.json(agents.abort(c.req.valid("param").agent), 202)))
+  app.openapi(prompt, (c) => answer(c, async () => c.json({ event: await agents.prompt(c.req.valid("param").agent, c.req.valid("json")) }, 202)))
+  app.openapi(abort, (c) => answer(c, async () => c.json(await agents.abort(c.req.valid("param").agent), 202)))
   app.openapi(attach, (c) => answer(c, async () => c.json(await agents.attach(c.req.valid("param").agent), 200), true))
 }

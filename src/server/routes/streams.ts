@@ -92,7 +92,7 @@ export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
     ),
   )
 
-  app.openapi(append, (c) => {
+  app.openapi(append, async (c) => {
     const { name } = c.req.valid("param")
     const inputs = c.req.valid("json")
     const meta = store.get(name)
@@ -100,7 +100,7 @@ export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
     if (!isJson(meta.contentType))
       return c.json({ error: { code: "not_json", message: `stream ${name} holds ${meta.contentType}, not JSON events` } }, 409)
     try {
-      const events = appendEvents(store, name, inputs)
+      const events = await appendEvents(store, name, inputs)
       if (!events) return c.json({ error: { code: "stream_not_found", message: `no stream named ${name}` } }, 404)
       return c.json({ events }, 201)
     } catch (error) {
