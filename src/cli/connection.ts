@@ -39,7 +39,7 @@ export function unwrap<T>(connection: Connection, result: SdkResult<T>, hints: {
     throw new CliError(
       connection.record
         ? "the daemon refused this client's token; restart it with: iterate server restart"
-        : `${connection.url} refused the credentials; set ITERATE_SERVER_PASSWORD`,
+        : `unauthorized — check ITERATE_SERVER_PASSWORD (${connection.url} refused the credentials)`,
     )
   if (response.status === 404 && hints.notFound) throw new CliError(hints.notFound)
   const message = (error as { error?: { message?: string } } | undefined)?.error?.message

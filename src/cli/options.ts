@@ -1,10 +1,11 @@
 import { InvalidArgumentError } from "commander"
 
-/** Commander parser for a whole number ≥ min; bad values are usage errors (exit 2). */
-export function integer(name: string, min = 0) {
+/** Commander parser for a whole number in [min, max]; bad values are usage errors (exit 2). */
+export function integer(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (value: string) => {
     const n = Number(value)
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`)
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ""}`)
     return n
   }
 }
@@ -15,4 +16,25 @@ export const collect = (value: string, previous: string[]) => [...previous, valu
 export function format(value: string): "text" | "json" {
   if (value !== "text" && value !== "json") throw new InvalidArgumentError("--format must be text or json")
   return value
+}
+
+const UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }
+
+/** Commander parser for a size in bytes: `1048576`, `512k`, `64m`, `1GiB` (units are powers of 1024). */
+export function byteSize(name: string) {
+  return (value: string) => {
+    const match = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(value.trim())
+    const bytes = match ? Number(match[1]) * UNITS[match[2]!.toLowerCase()]! : NaN
+    if (!Number.isSafeInteger(bytes) || bytes < 1) throw new InvalidArgumentError(`${name} must be a size such as 1048576, 512k or 64m`)
+    return bytes
+  }
+}
+
+/** Commander parser for an absolute http(s) URL. */
+export function httpUrl(name: string) {
+  return (value: string) => {
+    const url = URL.canParse(value) ? new URL(value) : undefined
+    if (url?.protocol !== "http:" && url?.protocol !== "https:") throw new InvalidArgumentError(`${name} must be an http:// or https:// URL`)
+    return url.href
+  }
 }

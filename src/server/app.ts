@@ -1,6 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi"
 import { Hono } from "hono"
+import { bodyLimit } from "hono/body-limit"
 import { HTTPException } from "hono/http-exception"
+import { accessLog } from "./access-log.ts"
 import type { DaemonContext } from "./context.ts"
 import { errorBody } from "./errors.ts"
 import { agentRoutes } from "./routes/agents.ts"
@@ -34,10 +36,26 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   return api
 }
 
-/** The daemon's HTTP app: security in front of every route, JSON errors for everything that fails. */
-export function createApp(ctx: DaemonContext, options: SecurityOptions): Hono {
+export interface AppOptions extends SecurityOptions {
+  /** bodies larger than this get 413, whether or not they announce their length */
+  maxBodySize: number
+}
+
+/**
+ * The daemon's HTTP app: an access log line for every request, security in front of every route,
+ * a body size limit after it (so strangers' bodies are never read), JSON errors for everything that fails.
+ */
+export function createApp(ctx: DaemonContext, options: AppOptions): Hono {
   const app = new Hono()
+  app.use("*", accessLog())
   app.use("*", security(options))
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: options.maxBodySize,
+      onError: (c) => c.json(errorBody("payload_too_large", `the body is larger than ${options.maxBodySize} bytes (--max-body-size)`), 413),
+    }),
+  )
   app.route("/", createApi(ctx))
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404))
   app.onError((error, c) => {

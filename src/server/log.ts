@@ -21,12 +21,20 @@ export function logToFile(path: string): void {
     size = 0
   }
 
-  const write = (level: string) => (...args: unknown[]) => {
-    const line = `${new Date().toISOString()} ${level} ${format(...args)}\n`
+  routeConsole((line) => {
     if (size + line.length > MAX_BYTES) rotate()
     size += writeSync(fd, line)
-  }
-  console.log = console.info = write("info")
-  console.warn = write("warn")
-  console.error = write("error")
+  })
+}
+
+/** Sends console output to the terminal with the same time and level prefix the log file has. */
+export function logToTerminal(): void {
+  routeConsole((line, level) => writeSync(level === "info" ? 1 : 2, line))
+}
+
+function routeConsole(write: (line: string, level: string) => void): void {
+  const writer = (level: string) => (...args: unknown[]) => write(`${new Date().toISOString()} ${level} ${format(...args)}\n`, level)
+  console.log = console.info = writer("info")
+  console.warn = writer("warn")
+  console.error = writer("error")
 }

@@ -12,17 +12,21 @@ import { wakeTokenRoute } from "../streams/subscriptions/control.ts"
 import { Subscriptions } from "../streams/subscriptions/manager.ts"
 import { SubscriptionTable } from "../streams/subscriptions/records.ts"
 import { VERSION } from "../version.ts"
-import { createApp } from "./app.ts"
+import { type AppOptions, createApp } from "./app.ts"
 import type { DaemonContext } from "./context.ts"
-import { logToFile } from "./log.ts"
-import type { SecurityOptions } from "./security.ts"
+import { logToFile, logToTerminal } from "./log.ts"
 
 export interface ServeOptions {
   port: number
   hostname: string
   cors: string[]
+  /** the URL clients reach this server by through a proxy or DNS name; its host is allowed */
+  publicUrl?: string
   /** extra Host names accepted on any port (a DNS name or proxy in front of a remote server) */
   allowedHosts: string[]
+  maxBodySize: number
+  /** seconds a connection may stay silent before it is closed */
+  idleTimeoutS: number
   longPollTimeoutMs: number
   logFile?: string
 }
@@ -33,15 +37,25 @@ export const isLoopback = (hostname: string) => LOOPBACK.has(hostname) || hostna
 
 const hostPort = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`.toLowerCase()
 
-/** The Host header values this server answers to: the bound address, loopback names for a loopback bind. */
-function allowedHosts(hostname: string, port: number): Set<string> {
+/**
+ * The Host header values this server answers to: the bound address (loopback names for a loopback
+ * bind, every interface for a wildcard bind), and the public URL's host with and without its port.
+ */
+function allowedHosts(hostname: string, port: number, publicUrl: string | undefined): Set<string> {
   const names = new Set<string>([hostname])
   if (isLoopback(hostname)) ["127.0.0.1", "localhost", "::1"].forEach((n) => names.add(n))
   if (hostname === "0.0.0.0" || hostname === "::") {
     ;["127.0.0.1", "localhost", "::1"].forEach((n) => names.add(n))
     for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) names.add(a.address)
   }
-  return new Set([...names].map((name) => hostPort(name, port)))
+  const hosts = new Set([...names].map((name) => hostPort(name, port)))
+  if (publicUrl) {
+    const url = new URL(publicUrl)
+    // URL.host drops a default port; a proxy may forward either form.
+    hosts.add(url.host.toLowerCase())
+    hosts.add(`${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`.toLowerCase())
+  }
+  return hosts
 }
 
 /** Runs the daemon in this process until it is shut down (route, SIGINT or SIGTERM). */
@@ -61,6 +75,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   ensurePrivateDir(paths.state)
   mkdirSync(paths.data, { recursive: true, mode: 0o700 })
   if (options.logFile) logToFile(options.logFile)
+  else logToTerminal()
 
   const store = new StreamStore(join(paths.data, "streams.db"))
   // A broken config file leaves the streams working; the harnesses report it until it is fixed.
@@ -105,7 +120,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     shutdown: () => void setTimeout(() => void stop("shutdown requested"), 10),
   }
 
-  const security: SecurityOptions = {
+  const security: AppOptions = {
+    maxBodySize: options.maxBodySize,
     credentials: { token, password, username: env.ITERATE_SERVER_USERNAME || "iterate" },
     hosts: new Set(),
     hostNames: new Set(options.allowedHosts.map((h) => h.toLowerCase())),
@@ -117,9 +133,16 @@ export async function serve(options: ServeOptions): Promise<void> {
     },
   }
   const app = createApp(ctx, security)
-  const server = Bun.serve({ hostname: options.hostname, port: options.port, fetch: app.fetch, idleTimeout: 60 })
+  const server = Bun.serve({
+    hostname: options.hostname,
+    port: options.port,
+    fetch: app.fetch,
+    idleTimeout: options.idleTimeoutS,
+    // Above the app's own limit, which answers with a JSON 413; this only stops bodies nobody reads.
+    maxRequestBodySize: options.maxBodySize + 1024 * 1024,
+  })
   const port = server.port!
-  for (const host of allowedHosts(options.hostname, port)) security.hosts.add(host)
+  for (const host of allowedHosts(options.hostname, port, options.publicUrl)) security.hosts.add(host)
   url = `http://${hostPort(options.hostname, port)}`
 
   const stop = (reason: string) =>
@@ -154,6 +177,6 @@ export async function serve(options: ServeOptions): Promise<void> {
     token,
     startedAt: startedAt.toISOString(),
   })
-  console.log(`iterate ${VERSION} listening on ${url} (pid ${process.pid})`)
+  console.log(`iterate ${VERSION} listening on ${url}${options.publicUrl ? ` (public URL ${options.publicUrl})` : ""} (pid ${process.pid})`)
   await done
 }

@@ -136,7 +136,8 @@ describe("remote use with ITERATE_SERVER_PASSWORD", () => {
 
       const denied = await client.run(["--server", url, "streams", "list"], { env: { ITERATE_SERVER_PASSWORD: "wrong" } })
       expect(denied.code).toBe(1)
-      expect(denied.stderr).toMatch(/refused the credentials; set ITERATE_SERVER_PASSWORD/)
+      expect(denied.stderr.trim()).toMatch(/^iterate: unauthorized — check ITERATE_SERVER_PASSWORD/)
+      expect(denied.stderr.trim().split("\n")).toHaveLength(1)
     } finally {
       client.close()
     }
