@@ -124,24 +124,6 @@ describe("remote use with ITERATE_SERVER_PASSWORD", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe(origin)
     expect(response.headers.get("access-control-expose-headers")).toContain("Stream-Next-Offset")
   })
-
-  test("the CLI reaches it with --server and the password, and starts no daemon of its own", async () => {
-    const client = new Sandbox({ ITERATE_SERVER_PASSWORD: password })
-    try {
-      const create = await client.run(["--server", url, "streams", "create", "remote-demo"])
-      expect(create.code, create.stderr).toBe(0)
-      const list = await client.run(["streams", "list", "--json"], { env: { ITERATE_SERVER_URL: url } })
-      expect(JSON.parse(list.stdout).map((s: { name: string }) => s.name)).toContain("remote-demo")
-      expect(client.record()).toBeUndefined()
-
-      const denied = await client.run(["--server", url, "streams", "list"], { env: { ITERATE_SERVER_PASSWORD: "wrong" } })
-      expect(denied.code).toBe(1)
-      expect(denied.stderr.trim()).toMatch(/^iterate: unauthorized — check ITERATE_SERVER_PASSWORD/)
-      expect(denied.stderr.trim().split("\n")).toHaveLength(1)
-    } finally {
-      client.close()
-    }
-  })
 })
 
 describe("serve", () => {

@@ -1,0 +1,20 @@
+import { readFileSync } from "node:fs"
+import { watch } from "./agent-sandbox.ts"
+import type { DaemonRecord, Sandbox } from "./sandbox.ts"
+import { waitFor } from "./wait.ts"
+
+/** `iterate serve` in the foreground in a sandbox, once its record answers; its output is watched. */
+export async function startServe(sandbox: Sandbox, args: string[], env: Record<string, string> = {}) {
+  const child = watch(sandbox.spawn(["serve", ...args], { env }))
+  const record: DaemonRecord = await waitFor("serve to write its record", () => sandbox.record(), { timeoutMs: 15_000 })
+  return { ...child, record }
+}
+
+/** The access-log lines of a daemon log file, split into their fields. */
+export function accessLines(logFile: string) {
+  return readFileSync(logFile, "utf8")
+    .split("\n")
+    .map((line) => /^(\S+) info access (\S+) (\S+) (\S+) (\d{3}) (\d+\.\d)ms$/.exec(line))
+    .filter((match) => match !== null)
+    .map(([, time, remote, method, path, status, ms]) => ({ time: time!, remote, method, path, status: Number(status), ms: Number(ms) }))
+}
