@@ -76,4 +76,14 @@ describe("agents across failures", { timeout: 120_000 }, () => {
     expect(opencodeServers()).toHaveLength(1)
     expect(readFileSync(agents.sandbox.logPath, "utf8")).toContain(`stopped opencode serve (pid ${orphan}) left by a previous daemon`)
   })
+
+  test("SIGTERM to the daemon stops its opencode too and removes the record", async () => {
+    const [server] = opencodeServers()
+    const daemon = agents.sandbox.record()!.pid
+    process.kill(daemon, "SIGTERM")
+    await waitFor("the daemon to exit", () => !isAlive(daemon))
+    expect(isAlive(server!)).toBe(false)
+    expect(opencodeServers()).toEqual([])
+    expect(agents.sandbox.record()).toBeUndefined()
+  })
 })

@@ -37,7 +37,7 @@ describe("a password-protected server with a public URL", () => {
   })
 
   test("a wrong or missing password is one clear line and exit 1, and still no local daemon", async () => {
-    for (const env of [{ ITERATE_SERVER_PASSWORD: "wrong" }, {}]) {
+    for (const env of [{ ITERATE_SERVER_PASSWORD: "wrong" }, {}] as Record<string, string>[]) {
       const client = new Sandbox(env)
       try {
         const denied = await client.run(["--server", url, "streams", "list"])

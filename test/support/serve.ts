@@ -16,5 +16,5 @@ export function accessLines(logFile: string) {
     .split("\n")
     .map((line) => /^(\S+) info access (\S+) (\S+) (\S+) (\d{3}) (\d+\.\d)ms$/.exec(line))
     .filter((match) => match !== null)
-    .map(([, time, remote, method, path, status, ms]) => ({ time: time!, remote, method, path, status: Number(status), ms: Number(ms) }))
+    .map(([, time, remote, method, path, status, ms]) => ({ time: time!, remote: remote!, method: method!, path: path!, status: Number(status), ms: Number(ms) }))
 }
