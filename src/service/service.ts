@@ -168,10 +168,12 @@ export async function install(parsed: InstallOptions): Promise<void> {
   }
   // A bootout of a job that is not loaded fails; that is fine, it only has to be gone.
   const wasLoaded = where.manager === "launchd" && (await tool(bootout))?.code === 0
-  // The daemon the CLI started (or the service's own, on a reinstall) holds the state folder; the new one needs it.
-  if (running) {
-    await stopDaemon(running.record)
-    note(`stopped the daemon that was running (pid ${running.record.pid}) so the service can take over`)
+  // The daemon the CLI started (or the service's own, on a reinstall) holds the state folder; the new one
+  // needs it. Asked again: a bootout has already stopped launchd's own.
+  const current = running && (await findTrustedDaemon(paths.daemonRecord))
+  if (current) {
+    await stopDaemon(current.record)
+    note(`stopped the daemon that was running (pid ${current.record.pid}) so the service can take over`)
   }
   for (const command of after) {
     let why = failure(command, await tool(command))
