@@ -9,6 +9,7 @@ import { registerPrompt } from "./prompt.ts"
 import { registerRun } from "./run.ts"
 import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
+import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
 import { registerUpgrade } from "./upgrade.ts"
 
@@ -16,7 +17,7 @@ const serverOption = () =>
   new Option("--server <url>", "talk to this iterate server instead of the local daemon").env("ITERATE_SERVER_URL")
 
 // Commands that act on this machine only and so take no --server.
-const LOCAL = new Set(["serve", "server", "upgrade", "uninstall"])
+const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall"])
 
 export function buildProgram(): Command {
   const program = new Command("iterate")
@@ -45,6 +46,7 @@ Examples:
   registerStreams(program)
   registerServe(program)
   registerServer(program)
+  registerService(program)
   registerUpgrade(program)
 
   // Across the tree: exitOverride is not inherited by subcommands, and with positional options a

@@ -4,6 +4,7 @@ import { networkInterfaces } from "node:os"
 import { join } from "node:path"
 import { Agents } from "../agents/agents.ts"
 import { type Config, readConfig } from "../config/index.ts"
+import { bindRefusal, isLoopback } from "../daemon/bind.ts"
 import { findTrustedDaemon } from "../daemon/health.ts"
 import { ensurePrivateDir, removeRecord, writeRecord } from "../daemon/record.ts"
 import { resolvePaths } from "../paths/index.ts"
@@ -32,8 +33,6 @@ export interface ServeOptions {
 }
 
 const STOP_GRACE_MS = 5_000
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"])
-export const isLoopback = (hostname: string) => LOOPBACK.has(hostname) || hostname.startsWith("127.")
 
 const hostPort = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`.toLowerCase()
 
@@ -62,10 +61,8 @@ function allowedHosts(hostname: string, port: number, publicUrl: string | undefi
 export async function serve(options: ServeOptions): Promise<void> {
   const env = process.env
   const password = env.ITERATE_SERVER_PASSWORD || undefined
-  if (!isLoopback(options.hostname) && !password)
-    throw new Error(
-      `refusing to listen on ${options.hostname} without a password: set ITERATE_SERVER_PASSWORD (e.g. export ITERATE_SERVER_PASSWORD=$(openssl rand -hex 32)) or bind 127.0.0.1`,
-    )
+  const refusal = bindRefusal(options.hostname, password)
+  if (refusal) throw new Error(refusal)
 
   const paths = resolvePaths(env)
   const running = await findTrustedDaemon(paths.daemonRecord)

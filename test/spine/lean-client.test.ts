@@ -28,6 +28,7 @@ const serverOnly = (m: string) =>
 test.each([
   ["streams", "list", "--json"],
   ["agents", "list", "--json"],
+  ["service", "install", "--dry-run"],
 ])("a client command (%s %s) loads no server, SQLite, Hono, harness or agents code", async (...args) => {
   const modules = await modulesLoadedBy(args)
   expect(modules.some((m) => m.includes(`/src/cli/${args[0]}.ts`))).toBe(true)
