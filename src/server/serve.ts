@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { networkInterfaces } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { Agents } from "../agents/agents.ts"
 import { type Config, readConfig } from "../config/index.ts"
 import { bindRefusal, isLoopback } from "../daemon/bind.ts"
@@ -71,8 +71,11 @@ export async function serve(options: ServeOptions): Promise<void> {
 
   ensurePrivateDir(paths.state)
   mkdirSync(paths.data, { recursive: true, mode: 0o700 })
-  if (options.logFile) logToFile(options.logFile)
-  else logToTerminal()
+  if (options.logFile) {
+    // A service keeps its log under the state folder, which may have been removed since it was installed.
+    mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 })
+    logToFile(options.logFile)
+  } else logToTerminal()
 
   const store = new StreamStore(join(paths.data, "streams.db"))
   // A broken config file leaves the streams working; the harnesses report it until it is fixed.
