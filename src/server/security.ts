@@ -102,6 +102,13 @@ export function security(options: SecurityOptions): MiddlewareHandler {
         errorResponse(403, "origin_not_allowed", `Origin ${origin} is not allowed; start the server with --cors ${origin} to allow it`),
       )
 
+    // Browsers mark what another site's page makes them send, with or without an Origin (an <img>,
+    // a <script>, a link). Refusing it keeps a browser's remembered Basic credentials from working
+    // for other sites. Two ports of one host are the same site, hence same-site too.
+    const fetchSite = c.req.header("sec-fetch-site")
+    if ((fetchSite === "cross-site" || fetchSite === "same-site") && !(origin !== undefined && options.corsOrigins.has(origin)))
+      return guarded(errorResponse(403, "cross_site_refused", "requests from another site's page are refused; see --cors"))
+
     if (crossOrigin && c.req.method === "OPTIONS") {
       // Preflights carry no credentials, so they are answered before authentication.
       return guarded(

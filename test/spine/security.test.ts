@@ -68,6 +68,15 @@ describe("security of the local daemon", () => {
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull()
   })
 
+  test("what a browser marks as sent for another site is refused even with credentials; its own pages and tools are not", async () => {
+    for (const site of ["cross-site", "same-site"]) {
+      const response = await sandbox.api("/v1/streams", { headers: { "sec-fetch-site": site } })
+      expect(response.status, site).toBe(403)
+      expect((await response.json()).error.code).toBe("cross_site_refused")
+    }
+    for (const site of ["same-origin", "none"]) expect((await sandbox.api("/v1/streams", { headers: { "sec-fetch-site": site } })).status, site).toBe(200)
+  })
+
   test("bad input is a 4xx JSON error and the daemon keeps running", async () => {
     await sandbox.api("/v1/stream/bad", { method: "PUT", headers: { "content-type": "application/json" } })
     const cases: Array<[string, RequestInit]> = [
