@@ -27,6 +27,7 @@ const BAD: [string, string, RequestInit][] = [
   ["a JSON stream created with invalid JSON", "/v1/stream/new-8", put({ "content-type": "application/json" }, "{nope")],
   ["an append of invalid JSON", "/v1/stream/json", post({ "content-type": "application/json" }, "[1,")],
   ["an empty JSON array", "/v1/stream/json", post({ "content-type": "application/json" }, "[]")],
+  ["JSON nested deeper than it can be re-serialised", "/v1/stream/json", post({ "content-type": "application/json" }, `${"[".repeat(200_000)}${"]".repeat(200_000)}`)],
   ["an append without a body", "/v1/stream/text", post({ "content-type": "text/plain" })],
   ["an append of another content type", "/v1/stream/text", post({ "content-type": "application/json" }, "{}")],
   ["a producer epoch beyond 2^53", "/v1/stream/text", post(producer("99999999999999999999", "0"), "x")],

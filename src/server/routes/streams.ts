@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
 import { isJson } from "../../streams/content-type.ts"
 import { appendEvents } from "../../streams/events.ts"
+import { nestedTooDeep, TOO_DEEP } from "../../streams/json-depth.ts"
 import { formatOffset } from "../../streams/offsets.ts"
 import { StreamClosedError } from "../../streams/store.ts"
 import type { DaemonContext } from "../context.ts"
@@ -59,7 +60,7 @@ const append = createRoute({
     params: StreamNameParam,
     body: {
       required: true,
-      content: { "application/json": { schema: z.array(EventInput).min(1) } },
+      content: { "application/json": { schema: z.array(EventInput).min(1).refine((events) => !nestedTooDeep(events), TOO_DEEP) } },
     },
   },
   responses: {

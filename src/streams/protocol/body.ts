@@ -1,3 +1,4 @@
+import { nestedTooDeep, TOO_DEEP } from "../json-depth.ts"
 import type { StoredMessage } from "../store.ts"
 
 // JSON mode: a body is one message, or an array whose elements are the messages (one level of
@@ -15,6 +16,7 @@ export function splitJson(body: Uint8Array, allowEmpty: boolean): Uint8Array[] |
   } catch {
     return "the body is not valid JSON"
   }
+  if (nestedTooDeep(value)) return TOO_DEEP
   const items = Array.isArray(value) ? value : [value]
   if (items.length === 0 && !allowEmpty) return "an empty JSON array appends nothing"
   return items.map((item) => encoder.encode(JSON.stringify(item)))

@@ -1,3 +1,4 @@
+import { nestedTooDeep, TOO_DEEP } from "../json-depth.ts"
 import { streamNameProblem } from "../names.ts"
 import type { AckRequest, Reply, Subscriptions } from "./manager.ts"
 import type { SubscriptionConfig } from "./records.ts"
@@ -60,15 +61,18 @@ function parseConfig(body: Record<string, unknown>): SubscriptionConfig | string
   }
 }
 
-async function jsonBody(request: Request): Promise<Record<string, unknown> | undefined> {
+/** The request's JSON object, or what is wrong with the body. */
+async function jsonBody(request: Request): Promise<Record<string, unknown> | string> {
   const text = await request.text()
   if (text === "") return {}
+  let value: unknown
   try {
-    const value = JSON.parse(text)
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? value : undefined
+    value = JSON.parse(text)
   } catch {
-    return undefined
+    return "the body must be a JSON object"
   }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return "the body must be a JSON object"
+  return nestedTooDeep(value) ? TOO_DEEP : (value as Record<string, unknown>)
 }
 
 const bearer = (request: Request) => request.headers.get("authorization")?.match(/^Bearer (\S+)$/i)?.[1] ?? ""
@@ -93,7 +97,7 @@ async function route(subscriptions: Subscriptions, request: Request, path: strin
   else if (method !== "POST") return methodNotAllowed()
 
   const body = await jsonBody(request)
-  if (!body) return invalid("the body must be a JSON object")
+  if (typeof body === "string") return invalid(body)
   switch (action) {
     case undefined: {
       const config = parseConfig(body)
