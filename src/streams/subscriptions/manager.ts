@@ -222,7 +222,8 @@ export class Subscriptions {
     if (!check.valid) return error(401, check.code, check.code === "TOKEN_EXPIRED" ? "the wake token has expired" : "not a wake token of this subscription")
     const { generation } = live.record
     if (check.generation !== generation || request.generation !== generation || request.wake_id !== live.wake?.id)
-      return error(409, "FENCED", `wake generation ${String(request.generation)} is not the current one (${generation})`)
+      // JSON, not String(): a client's object may carry a toString that is no function.
+      return error(409, "FENCED", `wake generation ${JSON.stringify(request.generation)} is not the current one (${generation})`)
     return undefined
   }
 
