@@ -238,7 +238,9 @@ export class StreamStore {
       return row.id
     })()
     this.#notify(id, name, "changed")
-    return { created: true, meta: this.get(name)! }
+    // Not get(): a stream created past its lifetime (Stream-TTL 0, a Stream-Expires-At gone by)
+    // is created all the same, like the reference server does, and expires when next looked at.
+    return { created: true, meta: toMeta(this.#q.byId.get(id)!) }
   }
 
   /** Deletes a live stream; one that forks still read from is only marked deleted. */

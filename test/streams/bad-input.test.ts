@@ -53,6 +53,14 @@ test.each(BAD)("%s is a 4xx with a JSON error, never a 5xx", async (_, path, ini
   expect(await response.json()).toEqual({ error: { code: expect.any(String), message: expect.any(String) } })
 })
 
+test("a stream created already past its lifetime is created, then gone", async () => {
+  for (const [header, value] of [["Stream-TTL", "0"], ["Stream-Expires-At", "2000-01-01T00:00:00Z"]]) {
+    const name = `expired-${header}`
+    expect((await sandbox.api(`/v1/stream/${name}`, put({ [header!]: value! }))).status).toBe(201)
+    expect((await sandbox.api(`/v1/stream/${name}`, { method: "HEAD" })).status).toBe(404)
+  }
+})
+
 test("after all that the daemon still serves, and the streams are unchanged", async () => {
   expect(isAlive(sandbox.record()!.pid)).toBe(true)
   expect(await (await sandbox.api("/v1/stream/text")).text()).toBe("hello")
