@@ -260,9 +260,18 @@ function authVariants(fx: Fixtures, op: Operation): [label: string, value: strin
   return variants
 }
 
-// Host and Origin values a DNS-rebinding page or a foreign site would send.
-const HOSTS = (fx: Fixtures) => ["evil.example", `127.0.0.1:${fx.port + 1}`, `localhost:${fx.port}.evil.example`, `[::2]:${fx.port}`]
-const ORIGINS = (fx: Fixtures) => ["http://evil.example", "null", `http://127.0.0.1:${fx.port + 1}`]
+// What a DNS-rebinding page or another site's page would make a browser send.
+const FOREIGN = (fx: Fixtures): [string, string][] => [
+  ["Host", "evil.example"],
+  ["Host", `127.0.0.1:${fx.port + 1}`],
+  ["Host", `localhost:${fx.port}.evil.example`],
+  ["Host", `[::2]:${fx.port}`],
+  ["Origin", "http://evil.example"],
+  ["Origin", "null"],
+  ["Origin", `http://127.0.0.1:${fx.port + 1}`],
+  ["Sec-Fetch-Site", "cross-site"],
+  ["Sec-Fetch-Site", "same-site"],
+]
 
 /** The parts of a request a case may replace. */
 interface Parts {
@@ -334,10 +343,9 @@ export class CaseBuilder {
     const health = op.key === "GET /health"
     for (const [label] of authVariants(this.template, op))
       this.#push(op, `auth: ${label}`, { auth: (fx) => Object.fromEntries(authVariants(fx, op))[label] }, health ? "health" : "refused")
-    // With the daemon's token: a wrong Host or Origin is refused all the same.
-    HOSTS(this.template).forEach((host, i) => this.#push(op, `Host: ${host}`, { headers: (fx) => [["Host", HOSTS(fx)[i]!]] }, "refused"))
-    ORIGINS(this.template).forEach((origin, i) =>
-      this.#push(op, `Origin: ${origin}`, { headers: (fx) => [["Origin", ORIGINS(fx)[i]!]] }, "refused"),
+    // With the daemon's token: a foreign Host, Origin or site is refused all the same.
+    FOREIGN(this.template).forEach(([name, value], i) =>
+      this.#push(op, `${name}: ${value}`, { headers: (fx) => [FOREIGN(fx)[i]!] }, "refused"),
     )
   }
 
