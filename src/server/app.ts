@@ -64,6 +64,8 @@ export function createApp(ctx: DaemonContext, options: AppOptions): Hono {
       const message = status === 400 && /JSON/i.test(error.message) ? "the body is not valid JSON" : error.message
       return c.json(errorBody(status === 400 ? "invalid_request" : "http_error", message), status)
     }
+    // The client hung up in the middle of its body: nobody reads this answer, and it is no daemon error.
+    if (c.req.raw.signal.aborted) return c.json(errorBody("client_closed", "the client closed the connection mid-request"), 400)
     console.error(`request ${c.req.method} ${c.req.path} failed:`, error)
     return c.json(errorBody("internal", "internal error; see the daemon log"), 500)
   })
