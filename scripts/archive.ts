@@ -11,15 +11,7 @@ export interface Entry {
 
 const encoder = new TextEncoder()
 
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
+const concat = (parts: Uint8Array[]) => new Uint8Array(Bun.concatArrayBuffers(parts))
 
 function tarHeader(entry: Entry, mtime: number): Uint8Array {
   const header = new Uint8Array(512)

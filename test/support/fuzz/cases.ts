@@ -170,15 +170,7 @@ const GENERIC_QUERIES = ["%ZZ=1", "a=%ZZ", "&&&", "=", "a[b][c]=1", "__proto__[x
 
 const enc = new TextEncoder()
 const bytes = (...values: number[]) => Uint8Array.from(values)
-const concat = (...parts: Uint8Array[]): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
+const concat = (...parts: Uint8Array[]) => new Uint8Array(Bun.concatArrayBuffers(parts))
 
 /** Bodies any writing route may get: broken, empty, huge, deep, mislabelled. */
 function bodyVariants(prng: Prng): [label: string, body: Body][] {
