@@ -9,7 +9,7 @@ import {
   OpencodeRuntimes,
   stopOrphanedServer,
 } from "../harness/opencode/index.ts"
-import { AGENT_EVENT, type AgentStatus, type PromptPayload } from "../protocol/agent-events.ts"
+import { AGENT_EVENT, type TurnStatus, type PromptPayload } from "../protocol/agent-events.ts"
 import type { StreamEvent } from "../streams/events.ts"
 import type { StreamStore } from "../streams/store.ts"
 import { HARNESS_NAMES, Harnesses, type HarnessSettings, HarnessUnavailableError } from "./harnesses.ts"
@@ -39,7 +39,7 @@ export interface Agent {
   directory: string
   model?: string
   stream: string
-  status: AgentStatus
+  status: TurnStatus
   error?: string
   createdAt: string
   sessionId?: string
@@ -187,7 +187,7 @@ export class Agents {
   }
 
   /** Appends an abort action; returns it with the status the agent had when it was appended. */
-  async abort(ref: string): Promise<{ event: StreamEvent; status: AgentStatus }> {
+  async abort(ref: string): Promise<{ event: StreamEvent; status: TurnStatus }> {
     const agent = this.find(ref)
     const status = agent.status
     return { event: await this.append(agent, { type: AGENT_EVENT.abort, payload: {} }), status }

@@ -3,7 +3,7 @@
 // drives, and which harness processes the daemon started (to clean up after a daemon that died).
 import type { Database, Statement } from "bun:sqlite"
 import { openDatabase } from "../storage/sqlite.ts"
-import type { AgentStatus } from "../protocol/agent-events.ts"
+import type { TurnStatus } from "../protocol/agent-events.ts"
 
 export interface AgentRecord {
   id: string
@@ -14,7 +14,7 @@ export interface AgentRecord {
   model: string | undefined
   /** the agent's event stream */
   stream: string
-  status: AgentStatus
+  status: TurnStatus
   /** one line: why the last turn failed, while status is error */
   error: string | undefined
   createdAt: string
@@ -31,7 +31,7 @@ interface Row {
   directory: string
   model: string | null
   stream: string
-  status: AgentStatus
+  status: TurnStatus
   error: string | null
   created_at: string
   consumed: string | null
@@ -81,7 +81,7 @@ export class AgentStore {
     byName: Statement<Row, [string]>
     insert: Statement<unknown, [string, string, string, string, string | null, string, string]>
     remove: Statement<unknown, [string]>
-    progress: Statement<unknown, [string, AgentStatus, string | null, string | null]>
+    progress: Statement<unknown, [string, TurnStatus, string | null, string | null]>
     consumed: Statement<unknown, [string, string]>
     session: Statement<unknown, [string, string]>
     addProcess: Statement<unknown, [number, string]>
@@ -134,7 +134,7 @@ export class AgentStore {
   }
 
   /** The agent's status, and with `consumed` the action it was set by, in one commit. */
-  setProgress(id: string, progress: { status: AgentStatus; error?: string; consumed?: string }): void {
+  setProgress(id: string, progress: { status: TurnStatus; error?: string; consumed?: string }): void {
     this.#q.progress.run(id, progress.status, progress.error ?? null, progress.consumed ?? null)
   }
 

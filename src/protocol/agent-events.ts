@@ -1,12 +1,19 @@
 // The vocabulary of an agent's stream, shared by the daemon (the adapter writes it) and renderers
-// (the CLI reads it). Import-free, so the CLI client path can load it.
+// (the CLI, the web page, ACP). Import-free, so the CLI client path and the browser can load it.
 //
 //   iterate:agent:action:prompt:called      {text, model?}      a renderer asks for a turn
 //   iterate:agent:action:abort:called       {}                  a renderer asks to stop the turn
+//   iterate:agent:action:permission-reply:called  {id, decision, message?, by?}
+//       answers the permission request `id`: allow (this once), always (this tool from now on, for
+//       this agent), deny (with `message` told to the model); `by` is "policy" when the agent's
+//       permission policy answered rather than a person
 //   iterate:agent:status:changed            {status, prompt?, error?, aborted?}
 //       busy: the adapter handed the prompt at offset `prompt` to the harness (also when the
 //       agent was busy already: the harness folds it into the running turn); idle: the turn of
 //       `prompt` is over (`aborted` when an abort ended it); error: it failed, `error` says why
+//   iterate:agent:permission:requested      {id, tool, kind, summary, request}
+//       the harness wants to use a tool and waits for a permission-reply with the same `id`;
+//       `request` is the harness's own request, verbatim
 //   iterate:agent:harness:<name>:event-received   the harness's own event, unchanged, as payload
 //   iterate:agent:harness:<name>:crashed    {pid?, reason, restartInMs?, logFile}
 //   iterate:agent:error:occurred            {message, action?}  the adapter could not carry out an action
@@ -14,14 +21,24 @@
 export const AGENT_EVENT = {
   prompt: "iterate:agent:action:prompt:called",
   abort: "iterate:agent:action:abort:called",
+  permissionReply: "iterate:agent:action:permission-reply:called",
   status: "iterate:agent:status:changed",
+  permissionRequested: "iterate:agent:permission:requested",
   error: "iterate:agent:error:occurred",
 } as const
+
+export const HARNESS_EVENT = /^iterate:agent:harness:([a-z0-9-]+):event-received$/
+export const HARNESS_CRASH = /^iterate:agent:harness:([a-z0-9-]+):crashed$/
 
 export const harnessEventType = (harness: string) => `iterate:agent:harness:${harness}:event-received`
 export const harnessCrashType = (harness: string) => `iterate:agent:harness:${harness}:crashed`
 
-export type AgentStatus = "idle" | "busy" | "error"
+/**
+ * The status of a turn on the stream. An agent as listed is also `waiting` while a permission
+ * request of its running turn has no reply: that is derived, never appended as a status event.
+ */
+export type TurnStatus = "idle" | "busy" | "error"
+export type AgentStatus = TurnStatus | "waiting"
 
 export interface PromptPayload {
   text: string
@@ -30,7 +47,7 @@ export interface PromptPayload {
 }
 
 export interface StatusPayload {
-  status: AgentStatus
+  status: TurnStatus
   /** offset of the prompt action whose turn this is (the latest, when prompts were folded into one turn) */
   prompt?: string
   error?: string
@@ -50,3 +67,38 @@ export interface CrashPayload {
   restartInMs?: number
   logFile: string
 }
+
+/** What a tool call does, for the policies: `allow-edits` allows `edit` without asking. */
+export type PermissionKind = "edit" | "command" | "read" | "question" | "other"
+
+export interface PermissionRequestedPayload {
+  /** iterate's id for the request (`perm_…`): what `permit` and the reply name */
+  id: string
+  /** the harness's name for the tool, e.g. `write`, `Bash`, `edit` */
+  tool: string
+  kind: PermissionKind
+  /** one line for a person: "write src/app.ts", "run `npm test`" */
+  summary: string
+  /** the harness's own request, verbatim */
+  request: unknown
+}
+
+export type PermissionDecision = "allow" | "always" | "deny"
+
+export interface PermissionReplyPayload {
+  id: string
+  decision: PermissionDecision
+  /** for deny: what the model is told */
+  message?: string
+  /** "policy" when the agent's policy answered on its own */
+  by?: "policy" | "user"
+}
+
+/**
+ * How an agent answers its harness's permission requests before anyone is asked: `ask` (the
+ * default) asks every time, `allow-edits` allows file edits and asks for the rest, `allow-all`
+ * allows everything, `deny` refuses everything. `always` answers add the tool to the agent's
+ * allowed tools, whatever the policy.
+ */
+export const PERMISSION_POLICIES = ["ask", "allow-edits", "allow-all", "deny"] as const
+export type PermissionPolicy = (typeof PERMISSION_POLICIES)[number]

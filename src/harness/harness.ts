@@ -1,0 +1,139 @@
+// The one interface between the agents layer and a harness (opencode, claude, pi, … codex). A
+// harness lives in src/harness/<name>/: finding its binary, the processes it supervises, the
+// session that carries an agent's actions to it, and its transcript reducer (transcript.ts, pure,
+// loaded by renderers too). src/agents knows harnesses only through this file and the registry in
+// ./index.ts: a new harness is a new folder and one line there.
+//
+// The agents layer owns everything durable: it reads actions from the agent's stream in order,
+// appends what the session reports, keeps the turn's status, decides permission requests by the
+// agent's policy (or waits for a person), and stores what the session needs to resume. A session
+// owns the harness's processes and protocol, and reports through HarnessEvents.
+import type { CrashPayload, PermissionDecision, PermissionKind } from "../protocol/agent-events.ts"
+
+export interface HarnessAgent {
+  id: string
+  name: string
+  /** absolute path of an existing directory */
+  directory: string
+  /** as the user gave it (checked by Harness.modelProblem); the harness's default when absent */
+  model?: string
+  /** what the session last reported through `resumable`; absent for a new agent */
+  resume?: HarnessResume
+}
+
+/** Opaque to the agents layer, stored as JSON: e.g. `{ sessionId }` or `{ sessionFile }`. */
+export type HarnessResume = Record<string, string>
+
+export interface TurnInput {
+  text: string
+  /** for this turn only; the agent's model otherwise */
+  model?: string
+}
+
+export interface TurnEnd {
+  status: "idle" | "error"
+  /** one line, for status error */
+  error?: string
+  /** an abort ended it */
+  aborted?: boolean
+}
+
+export interface PermissionAsk {
+  /** the harness's own id for the request: the one `answer` gets back */
+  nativeId: string
+  tool: string
+  kind: PermissionKind
+  /** one line for a person: "write src/app.ts", "run `npm test`" */
+  summary: string
+  /** the harness's own request, verbatim */
+  request: unknown
+}
+
+export interface PermissionAnswer {
+  decision: PermissionDecision
+  /** for deny: what the model is told */
+  message?: string
+}
+
+/** How a session reports to the agents layer. Calls are cheap: the layer batches appends. */
+export interface HarnessEvents {
+  /** one native event, appended verbatim as iterate:agent:harness:<name>:event-received */
+  event(native: unknown): void
+  /** the turn the prompts since the last turn end started is over */
+  turnEnded(end: TurnEnd): void
+  /** the harness waits for a decision; answer it with session.answer(ask.nativeId, …) */
+  permission(ask: PermissionAsk): void
+  /** the harness withdrew a request it asked (its turn was aborted or died) */
+  permissionWithdrawn(nativeId: string): void
+  /** a harness process died; if a turn died with it, turnEnded follows */
+  crashed(crash: CrashPayload): void
+  /** from now on the session can be resumed from this, after a process or daemon restart */
+  resumable(resume: HarnessResume): void
+  /** a process this session started (so a later daemon can stop it if this one is killed) */
+  processStarted(pid: number): void
+  processExited(pid: number): void
+}
+
+export interface HarnessSession {
+  /** Starts a turn, or folds the text into the running one; resolves once the harness took it. */
+  prompt(input: TurnInput): Promise<void>
+  /** Ends the running turn; the harness's process stays up. No-op without a turn. */
+  abort(): Promise<void>
+  answer(nativeId: string, answer: PermissionAnswer): Promise<void>
+  /** The command that opens the harness's own TUI on this session. */
+  attach(): Promise<AttachCommand>
+  /** Stops what this session runs; a later open() with the same resume carries on. */
+  close(): Promise<void>
+}
+
+export interface AttachCommand {
+  argv: string[]
+  /** added to the environment of that process (it may hold a password: never put it in argv) */
+  env: Record<string, string>
+  cwd?: string
+}
+
+export interface HarnessProblem {
+  problem: string
+  /** the command (or setting) that fixes it */
+  fix: string
+}
+
+export interface HarnessCheck {
+  name: string
+  available: boolean
+  binary?: string
+  version?: string
+  /** empty when it is ready; otherwise what is missing, each with its fix */
+  problems: HarnessProblem[]
+}
+
+/** Thrown by open() (and session calls) when the harness cannot run at all; the message says how to fix it. */
+export class HarnessUnavailableError extends Error {}
+
+export interface Harness {
+  readonly name: string
+  /** binary, version, provider configuration: what is missing and the command that fixes it */
+  check(): Promise<HarnessCheck>
+  /** why `model` cannot be used with this harness, or undefined when it can */
+  modelProblem(model: string): string | undefined
+  /** The session of one agent. Starts nothing: the first call does. Throws HarnessUnavailableError. */
+  open(agent: HarnessAgent, events: HarnessEvents): HarnessSession
+  /** A process a killed daemon left behind: stopped if it still is one of this harness's; false when it is not. */
+  stopOrphan(pid: number): Promise<boolean>
+  /** Stops every process of every session. */
+  stop(): Promise<void>
+}
+
+export interface HarnessContext {
+  /** where harness logs go (the daemon's log folder) */
+  logDir: string
+  /** a folder of the daemon's data this harness may keep files in (created on demand) */
+  dataDir: string
+  /** `harnesses.<name>` of config.json, unchecked: each harness validates its own section */
+  config: Record<string, unknown>
+  /** the environment harness processes start from */
+  env: Record<string, string | undefined>
+}
+
+export type HarnessFactory = (context: HarnessContext) => Harness
