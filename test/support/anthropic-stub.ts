@@ -21,7 +21,7 @@ export type StubBlock =
 
 export type StubReply =
   | { kind: "message"; blocks: StubBlock[]; chunkSize: number; delayMs: number; usage: StubUsage }
-  | { kind: "failure"; status: number; type: string; message: string }
+  | { kind: "failure"; status: number; type: string; message: string; retry: boolean }
 
 export interface StubUsage {
   input_tokens: number
@@ -55,11 +55,13 @@ export function toolUse(name: string, input: Record<string, unknown>, options: {
 }
 
 /**
- * An API error response. 400 (invalid_request_error) is one Claude Code does not retry; 529
- * (overloaded_error) and 5xx it retries several times before the turn fails.
+ * An API error response. It says `x-should-retry: false`, which Claude Code obeys, so the turn
+ * fails at once; with `retry` it leaves that out and claude retries as it would (a 529 up to
+ * CLAUDE_CODE_MAX_RETRIES times, with backoff), each retry taking the next scripted reply.
  */
-export function failure(message: string, status = 400, type = status === 529 ? "overloaded_error" : "invalid_request_error"): StubReply {
-  return { kind: "failure", status, type, message }
+export function failure(message: string, status = 400, options: { retry?: boolean } = {}): StubReply {
+  const type = status === 529 ? "overloaded_error" : status >= 500 ? "api_error" : "invalid_request_error"
+  return { kind: "failure", status, type, message, retry: options.retry ?? false }
 }
 
 export interface StubRequest {
@@ -80,7 +82,6 @@ export interface RecordedRequest {
 }
 
 export const STUB_SIDE_TEXT = "Stub side answer"
-export const STUB_MODEL = "claude-stub-1"
 
 export class AnthropicStub {
   private server: ReturnType<typeof Bun.serve> | undefined
@@ -142,7 +143,10 @@ export class AnthropicStub {
     this.requests.push(record)
     const reply = (scripted ? this.script.shift() : text(STUB_SIDE_TEXT)) ?? failure("the Anthropic stub has no scripted reply left for this request")
     if (reply.kind === "failure")
-      return Response.json({ type: "error", error: { type: reply.type, message: reply.message } }, { status: reply.status, headers: { "x-should-retry": "false" } })
+      return Response.json(
+        { type: "error", error: { type: reply.type, message: reply.message } },
+        { status: reply.status, headers: reply.retry ? {} : { "x-should-retry": "false" } },
+      )
     const id = `msg_stub_${++this.messageCounter}`
     if (!body.stream) return Response.json(whole(id, body.model, reply))
     return new Response(sse(id, body.model, reply, record), { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } })
