@@ -12,7 +12,7 @@
 // its own behalf is answered outside the script: POST /v1/messages/count_tokens gets a fixed
 // count, and a request with no tools (a side question such as a session title or a summary)
 // gets a fixed text — so a test scripts only the turns of the conversation.
-import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest"
+import { forFile, forTest, ScriptedServer } from "./scripted-server.ts"
 
 export type StubBlock =
   | { type: "text"; text: string }
@@ -83,28 +83,16 @@ export interface RecordedRequest {
 
 export const STUB_SIDE_TEXT = "Stub side answer"
 
-export class AnthropicStub {
-  private server: ReturnType<typeof Bun.serve> | undefined
-  private script: StubReply[] = []
-  readonly requests: RecordedRequest[] = []
+export class AnthropicStub extends ScriptedServer<StubReply, RecordedRequest> {
   private messageCounter = 0
 
-  /** Starts serving on 127.0.0.1 on a free port. */
-  start(): this {
-    // idleTimeout 0: a slowly streamed reply may sit quiet for longer than Bun's default 10 s.
-    this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (req) => this.handle(req) })
-    return this
+  constructor() {
+    super("Anthropic stub")
   }
 
   /** For ANTHROPIC_BASE_URL: the origin, without /v1 (the client adds it). */
   get url(): string {
-    if (!this.server) throw new Error("the Anthropic stub is not started")
-    return `http://127.0.0.1:${this.server.port}`
-  }
-
-  /** Appends replies to the script; each conversation request takes the next one. */
-  reply(...replies: StubReply[]): void {
-    this.script.push(...replies)
+    return this.origin
   }
 
   /** The requests that took a scripted reply. */
@@ -112,23 +100,7 @@ export class AnthropicStub {
     return this.requests.filter((r) => r.scripted)
   }
 
-  /** Scripted replies not taken yet. */
-  get pending(): number {
-    return this.script.length
-  }
-
-  /** Forgets the script and the recorded requests, for the next test. */
-  reset(): void {
-    this.script = []
-    this.requests.length = 0
-  }
-
-  stop(): void {
-    this.server?.stop(true)
-    this.server = undefined
-  }
-
-  private async handle(req: Request): Promise<Response> {
+  protected async handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname
     if (req.method === "POST" && path === "/v1/messages/count_tokens") {
       this.requests.push({ path, body: (await req.json()) as StubRequest, cancelled: false, scripted: false })
@@ -154,20 +126,10 @@ export class AnthropicStub {
 }
 
 /** A stub for one test: started now, stopped when the test finishes. */
-export function startAnthropicStub(): AnthropicStub {
-  const stub = new AnthropicStub().start()
-  onTestFinished(() => stub.stop())
-  return stub
-}
+export const startAnthropicStub = () => forTest(new AnthropicStub())
 
 /** A stub for a whole file: started before the first test, script cleared after each, stopped at the end. */
-export function useAnthropicStub(): AnthropicStub {
-  const stub = new AnthropicStub()
-  beforeAll(() => void stub.start())
-  afterEach(() => stub.reset())
-  afterAll(() => stub.stop())
-  return stub
-}
+export const useAnthropicStub = () => forFile(new AnthropicStub())
 
 type Answer = Extract<StubReply, { kind: "message" }>
 

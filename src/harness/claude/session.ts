@@ -8,7 +8,7 @@
 // claude's queue and run in the same iterate turn.
 import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
-import type { AttachCommand, HarnessAgent, HarnessEvents, HarnessSession, PermissionAnswer, TurnInput } from "../harness.ts"
+import { type AttachCommand, type HarnessAgent, type HarnessEvents, type HarnessSession, HarnessUnavailableError, type PermissionAnswer, type TurnInput } from "../harness.ts"
 import { claudeModel } from "./model.ts"
 import { permissionKind, permissionResponse, permissionSummary } from "./permissions.ts"
 import { ClaudeProcess, describeExit } from "./process.ts"
@@ -151,7 +151,12 @@ export class ClaudeSession implements HarnessSession {
       ...(this.hasConversation() ? ["--resume", this.sessionId] : ["--session-id", this.sessionId]),
       ...(model ? ["--model", model] : []),
     ]
-    const process: ClaudeProcess = new ClaudeProcess({ argv, cwd: agent.directory, env, logFile, onLine: (line) => this.receive(process, line) })
+    let process: ClaudeProcess
+    try {
+      process = new ClaudeProcess({ argv, cwd: agent.directory, env, logFile, onLine: (line) => this.receive(process, line) })
+    } catch (error) {
+      throw new HarnessUnavailableError((error as Error).message)
+    }
     this.process = process
     this.processModel = model
     events.processStarted(process.pid)

@@ -1,6 +1,6 @@
 // The Claude Code harness driving the real claude binary against the Anthropic stub: a session
 // per test, opened on a Harness with events that record every call.
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, test } from "vitest"
 import { createClaudeHarness } from "../../../src/harness/claude/index.ts"
@@ -184,6 +184,16 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
     expect(respawned).not.toBe(pid)
     expect(cmdline(respawned)).toContain("--resume")
     expect(userTexts(stub.turns.at(-1)!.body)).toEqual(expect.arrayContaining(["remember the word tangerine", "what was the word?"]))
+  })
+
+  test("a claude that dies at start fails the turn with what it said, and is reported as a crash", async () => {
+    const broken = join(project.root, "broken-claude")
+    writeFileSync(broken, "#!/bin/sh\necho 'Error: this claude is broken' >&2\nexit 1\n", { mode: 0o755 })
+    const { events, session } = open({ config: { binary: broken } })
+    await session.prompt({ text: "hello?" })
+    expect(await events.turn(1)).toEqual({ status: "error", error: "claude exited during the turn (code 1: Error: this claude is broken)" })
+    expect(events.crashes).toEqual([expect.objectContaining({ reason: "exited (code 1: Error: this claude is broken)" })])
+    expect(readFileSync(events.crashes[0]!.logFile, "utf8")).toContain("this claude is broken")
   })
 
   test("an idle process closes after the idle timeout, and the next prompt resumes it", async () => {
