@@ -41,8 +41,12 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
     expect(events.resumes).toEqual([{ sessionId: expect.stringMatching(/^[0-9a-f-]{36}$/) }])
     expect(events.started).toHaveLength(1)
     expect(userTexts(stub.turns[0]!.body)).toContain("say hello")
-    // The session's process stays up for the next prompt.
-    expect(isAlive(events.started[0]!)).toBe(true)
+    // The session's process stays up for the next prompt, off the network but for the model API.
+    const pid = events.started[0]!
+    expect(isAlive(pid)).toBe(true)
+    expect(cmdline(pid)).toEqual(expect.arrayContaining(["-p", "--input-format", "stream-json", "--permission-prompt-tool", "stdio", "--session-id", events.resumes[0]!.sessionId]))
+    const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")
+    expect(environ).toEqual(expect.arrayContaining(["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "DISABLE_AUTOUPDATER=1", "DISABLE_TELEMETRY=1", "DISABLE_ERROR_REPORTING=1"]))
   })
 
   test("a tool call asks first; allowed, it writes the file, and the turn carries on to the end", async () => {
@@ -126,7 +130,7 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
     await waitFor("the reply to stream", () => events.streamedText.length > 0)
     await session.abort()
     expect(events.turns).toEqual([{ status: "idle", aborted: true }])
-    expect(stub.turns[0]!.cancelled).toBe(true)
+    await waitFor("the model request to be cancelled", () => stub.turns[0]!.cancelled)
     const pid = events.started[0]!
     expect(isAlive(pid)).toBe(true)
     await session.prompt({ text: "and now?" })
