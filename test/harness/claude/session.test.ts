@@ -13,7 +13,13 @@ import { isAlive, waitFor } from "../../support/wait.ts"
 const stub = useAnthropicStub()
 const project = useClaudeProject(stub)
 
-const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+  } catch {
+    return [] // exited while we looked
+  }
+}
 
 describe("Claude Code session", { timeout: 90_000 }, () => {
   const harnesses: Harness[] = []
