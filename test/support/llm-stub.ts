@@ -10,7 +10,7 @@
 // Each chat-completions request takes the next scripted reply. Requests that opencode makes on its
 // own behalf (the session title) never consume the script: they get a fixed title, so a test only
 // scripts the turns it cares about.
-import { afterAll, afterEach, beforeAll, onTestFinished } from "vitest"
+import { forFile, forTest, ScriptedServer } from "./scripted-server.ts"
 
 export type StubReply =
   | { kind: "text"; text: string; reasoning: string; chunkSize: number; delayMs: number }
@@ -59,27 +59,14 @@ interface ChatRequest {
 
 export const STUB_TITLE = "Stub session"
 
-export class LlmStub {
-  private server: ReturnType<typeof Bun.serve> | undefined
-  private script: StubReply[] = []
-  readonly requests: RecordedRequest[] = []
-
-  /** Starts serving on 127.0.0.1 on a free port. */
-  start(): this {
-    // idleTimeout 0: a slowly streamed reply may sit quiet for longer than Bun's default 10 s.
-    this.server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: 0, fetch: (req) => this.handle(req) })
-    return this
+export class LlmStub extends ScriptedServer<StubReply, RecordedRequest> {
+  constructor() {
+    super("LLM stub")
   }
 
   /** Base URL for an OpenAI-compatible client, ending in `/v1`. */
   get url(): string {
-    if (!this.server) throw new Error("the LLM stub is not started")
-    return `http://127.0.0.1:${this.server.port}/v1`
-  }
-
-  /** Appends replies to the script; each model request takes the next one. */
-  reply(...replies: StubReply[]): void {
-    this.script.push(...replies)
+    return `${this.origin}/v1`
   }
 
   /** The requests that took a scripted reply (title requests left out). */
@@ -87,18 +74,7 @@ export class LlmStub {
     return this.requests.filter((r) => !isTitleRequest(r.body))
   }
 
-  /** Forgets the script and the recorded requests, for the next test. */
-  reset(): void {
-    this.script = []
-    this.requests.length = 0
-  }
-
-  stop(): void {
-    this.server?.stop(true)
-    this.server = undefined
-  }
-
-  private async handle(req: Request): Promise<Response> {
+  protected async handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname
     if (req.method === "GET" && path === "/v1/models")
       return Response.json({ object: "list", data: [{ id: "stub-model", object: "model", owned_by: "stub" }] })
@@ -122,20 +98,10 @@ export class LlmStub {
 }
 
 /** A stub for one test: started now, stopped when the test finishes. */
-export function startLlmStub(): LlmStub {
-  const stub = new LlmStub().start()
-  onTestFinished(() => stub.stop())
-  return stub
-}
+export const startLlmStub = () => forTest(new LlmStub())
 
 /** A stub for a whole file: started before the first test, script cleared after each, stopped at the end. */
-export function useLlmStub(): LlmStub {
-  const stub = new LlmStub()
-  beforeAll(() => void stub.start())
-  afterEach(() => stub.reset())
-  afterAll(() => stub.stop())
-  return stub
-}
+export const useLlmStub = () => forFile(new LlmStub())
 
 // opencode asks its small model for a session title with a system prompt that names the task;
 // answering those outside the script keeps tests independent of whether and when it asks.

@@ -1,0 +1,81 @@
+// A warm turn through the Claude Code harness (a prompt to its long-lived stream-json process,
+// awaited until the session reports the turn over) against `claude -p hi`, one process per turn,
+// on the same Anthropic stub; and the memory of one idle claude process. Each round runs both once,
+// in turn, so a slow patch of the machine hits them alike. Prints a markdown table of medians.
+import { readFileSync, rmSync } from "node:fs"
+import { createClaudeHarness, OFFLINE_ENV } from "../../src/harness/claude/index.ts"
+import { descendants } from "../../src/harness/opencode/process-tree.ts"
+import { AnthropicStub, text } from "../../test/support/anthropic-stub.ts"
+import { createClaudeProject, RecordedEvents, testClaudeBinary } from "../../test/support/claude-project.ts"
+import { median } from "./_support.ts"
+
+const ROUNDS = 20
+const WARMUP = 3
+const TARGET_RATIO = 0.2
+
+const stub = new AnthropicStub().start()
+const project = createClaudeProject(stub.url)
+const binary = testClaudeBinary()
+const harness = createClaudeHarness(project.context())
+const events = new RecordedEvents()
+const session = harness.open({ id: "bench", name: "bench", directory: project.directory }, events)
+
+async function warmTurn(): Promise<number> {
+  const ends = events.turns.length + 1
+  const start = performance.now()
+  await session.prompt({ text: "hi" })
+  await events.turn(ends)
+  return performance.now() - start
+}
+
+// stdin closed: with an idle pipe there, `claude -p` waits 3 s for input before it starts.
+async function oneShot(): Promise<number> {
+  const start = performance.now()
+  const child = Bun.spawn([binary, "-p", "hi"], { cwd: project.directory, env: { ...project.env, ...OFFLINE_ENV }, stdin: "ignore", stdout: "ignore", stderr: "pipe" })
+  const code = await child.exited
+  const elapsed = performance.now() - start
+  if (code !== 0) throw new Error(`claude -p exited ${code}: ${await new Response(child.stderr).text()}`)
+  return elapsed
+}
+
+/** Resident memory of a process and everything below it, in MB (Linux). */
+function rssMb(pid: number): number {
+  const kb = (p: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0)
+  return [pid, ...descendants(pid).map((e) => e.pid)].reduce((sum, p) => sum + kb(p), 0) / 1024
+}
+
+try {
+  for (let i = 0; i < WARMUP; i++) {
+    stub.reply(text("warming up"), text("warming up"))
+    await warmTurn()
+    await oneShot()
+  }
+  const samples = { warm: [] as number[], oneShot: [] as number[] }
+  for (let round = 0; round < ROUNDS; round++) {
+    stub.reply(text("ok"), text("ok"))
+    samples.warm.push(await warmTurn())
+    samples.oneShot.push(await oneShot())
+  }
+  // Idle for a moment after its last turn, as a session between prompts is.
+  await Bun.sleep(2_000)
+  const rss = process.platform === "linux" ? rssMb((session as unknown as { pid: number }).pid) : Number.NaN
+
+  const warm = median(samples.warm)
+  const cold = median(samples.oneShot)
+  const ratio = warm / cold
+  console.log(`
+### Claude Code: one turn on the stub (${ROUNDS} rounds, medians in ms)
+
+| what | median |
+| --- | ---: |
+| a prompt to the session's warm claude → turn over | ${warm.toFixed(1)} |
+| \`claude -p hi\` (a new process per turn) | ${cold.toFixed(1)} |
+
+warm / one-shot: ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? "met" : "missed"}); \
+one idle claude process: ${rss.toFixed(0)} MB resident.
+`)
+} finally {
+  await harness.stop()
+  stub.stop()
+  rmSync(project.root, { recursive: true, force: true })
+}

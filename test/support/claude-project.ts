@@ -1,0 +1,131 @@
+// A throwaway Claude Code setup wired to the Anthropic stub: a project folder, its own HOME and
+// CLAUDE_CONFIG_DIR (so nothing of a developer's Claude login, settings or conversations leaks in
+// or gets written), and an environment whose only provider is the stub. Also the HarnessEvents a
+// test hands to a session, recording every call.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { afterAll, beforeAll } from "vitest"
+import { nativeBinary } from "../../src/harness/claude/binary.ts"
+import type { HarnessContext, HarnessEvents, PermissionAsk, TurnEnd } from "../../src/harness/harness.ts"
+import type { CrashPayload } from "../../src/protocol/agent-events.ts"
+import type { AnthropicStub } from "./anthropic-stub.ts"
+import { waitFor } from "./wait.ts"
+
+/** claude from the `@anthropic-ai/claude-code` devDependency, taken from its platform package. */
+export function testClaudeBinary(): string {
+  const pkg = createRequire(import.meta.url).resolve("@anthropic-ai/claude-code/package.json")
+  const binary = nativeBinary(dirname(pkg))
+  if (!binary) throw new Error("@anthropic-ai/claude-code's platform package is not installed: run `bun install`")
+  return binary
+}
+
+export interface ClaudeProject {
+  root: string
+  /** the agent's directory */
+  directory: string
+  logDir: string
+  dataDir: string
+  /** the whole environment of claude: the stub as provider, throwaway HOME and config folder */
+  env: Record<string, string | undefined>
+  /** a HarnessContext for createClaudeHarness, with the test's binary */
+  context(config?: Record<string, unknown>): HarnessContext
+}
+
+/** A project for a whole test file: made before the first test (after the stub starts), removed at the end. */
+export function useClaudeProject(stub: AnthropicStub): ClaudeProject {
+  const project = {} as ClaudeProject
+  beforeAll(() => void Object.assign(project, createClaudeProject(stub.url)))
+  afterAll(() => rmSync(project.root, { recursive: true, force: true }))
+  return project
+}
+
+export function createClaudeProject(stubUrl: string): ClaudeProject {
+  const root = mkdtempSync(join(tmpdir(), "iterate-claude-"))
+  const home = join(root, "home")
+  const directory = join(root, "project")
+  mkdirSync(home)
+  mkdirSync(directory)
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    CLAUDE_CONFIG_DIR: join(home, ".claude"),
+    ANTHROPIC_BASE_URL: stubUrl,
+    ANTHROPIC_API_KEY: "sk-ant-stub",
+  }
+  const project: ClaudeProject = {
+    root,
+    directory,
+    logDir: join(root, "logs"),
+    dataDir: join(root, "data"),
+    env,
+    context: (config = {}) => ({ logDir: project.logDir, dataDir: project.dataDir, env, config: { binary: testClaudeBinary(), ...config } }),
+  }
+  return project
+}
+
+/** HarnessEvents that keep every call, with waits for what a test expects next. */
+export class RecordedEvents implements HarnessEvents {
+  readonly natives: Array<Record<string, unknown>> = []
+  readonly turns: TurnEnd[] = []
+  readonly asks: PermissionAsk[] = []
+  readonly withdrawn: string[] = []
+  readonly crashes: CrashPayload[] = []
+  readonly resumes: Array<Record<string, string>> = []
+  readonly started: number[] = []
+  readonly exited: number[] = []
+
+  event(native: unknown): void {
+    this.natives.push(native as Record<string, unknown>)
+  }
+  turnEnded(end: TurnEnd): void {
+    this.turns.push(end)
+  }
+  permission(ask: PermissionAsk): void {
+    this.asks.push(ask)
+  }
+  permissionWithdrawn(nativeId: string): void {
+    this.withdrawn.push(nativeId)
+  }
+  crashed(crash: CrashPayload): void {
+    this.crashes.push(crash)
+  }
+  resumable(resume: Record<string, string>): void {
+    this.resumes.push(resume)
+  }
+  processStarted(pid: number): void {
+    this.started.push(pid)
+  }
+  processExited(pid: number): void {
+    this.exited.push(pid)
+  }
+
+  /** The `n`th turn end (1-based), once it came. */
+  turn(n: number): Promise<TurnEnd> {
+    return waitFor(`turn end #${n}`, () => this.turns[n - 1], { timeoutMs: 45_000 })
+  }
+
+  /** The `n`th permission request (1-based), once it came. */
+  ask(n: number): Promise<PermissionAsk> {
+    return waitFor(`permission request #${n}`, () => this.asks[n - 1], { timeoutMs: 45_000 })
+  }
+
+  /** Every text the assistant streamed, joined. */
+  get streamedText(): string {
+    return this.natives
+      .filter((n) => n.type === "stream_event")
+      .map((n) => (n.event as { delta?: { type?: string; text?: string } }).delta)
+      .filter((d) => d?.type === "text_delta")
+      .map((d) => d!.text)
+      .join("")
+  }
+}
+
+/** The texts of a stub request's user messages, in order (tool results as their content). */
+export function userTexts(body: { messages: Array<{ role: string; content: unknown }> }): string[] {
+  return body.messages
+    .filter((m) => m.role === "user")
+    .flatMap((m) => (typeof m.content === "string" ? [{ type: "text", text: m.content }] : (m.content as Array<Record<string, unknown>>)))
+    .map((c) => (c.type === "tool_result" ? JSON.stringify(c.content) : String(c.text ?? "")))
+}
