@@ -1,10 +1,12 @@
 // Every harness's transcript reducer, for renderers. Each reducer is pure and import-free of
 // harness runtime code, so this registry is safe on the CLI client path and in the browser.
 import { foldOpencode } from "../harness/opencode/transcript.ts"
+import { foldPi } from "../harness/pi/transcript.ts"
 import { type HarnessReducer, TranscriptBuilder } from "./build.ts"
 
 export const REDUCERS: Record<string, HarnessReducer> = {
   opencode: foldOpencode,
+  pi: foldPi,
 }
 
 /** A builder for an agent of `harness`, with every known reducer. */
