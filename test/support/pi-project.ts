@@ -50,7 +50,7 @@ export function piEnv(root: string): Record<string, string | undefined> {
   }
 }
 
-/** A models.json in `agentDir` whose only provider is the stub, priced so that turns have a cost. */
+/** A models.json in `agentDir` whose only provider is the stub (two models, the first priced so that turns have a cost). */
 export function writeModels(agentDir: string, stubUrl: string): void {
   mkdirSync(agentDir, { recursive: true })
   const models = {
@@ -60,7 +60,10 @@ export function writeModels(agentDir: string, stubUrl: string): void {
         api: "openai-completions",
         apiKey: "stub",
         compat: { supportsDeveloperRole: false, supportsReasoningEffort: false },
-        models: [{ id: "stub-model", name: "Stub model", cost: { input: 1, output: 2, cacheRead: 0, cacheWrite: 0 } }],
+        models: [
+          { id: "stub-model", name: "Stub model", cost: { input: 1, output: 2, cacheRead: 0, cacheWrite: 0 } },
+          { id: "stub-other", name: "Another stub model" },
+        ],
       },
     },
   }
