@@ -10,7 +10,8 @@ import { accessSync, closeSync, constants, openSync, readSync, realpathSync, sta
 import { basename } from "node:path"
 import type { PiAssets } from "./assets.ts"
 
-export const INSTALL_COMMAND = "npm install -g @mariozechner/pi-coding-agent"
+export const PACKAGE = "@mariozechner/pi-coding-agent"
+export const INSTALL_COMMAND = `npm install -g ${PACKAGE}`
 
 export class PiNotFoundError extends Error {}
 

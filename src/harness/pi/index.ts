@@ -15,10 +15,11 @@
 // Pi writes the file with its first message; `--session <path>` on a path with no file yet starts
 // a new session there, so the path is fixed before anything runs. The extension and launcher are
 // written to <dataDir> (assets.ts); Pi's stderr goes to <logDir>/pi-<name>-<id>.log.
-import { join } from "node:path"
+import { readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { type Harness, type HarnessAgent, type HarnessCheck, type HarnessContext, type HarnessEvents, type HarnessFactory, type HarnessProblem, type HarnessSession, HarnessUnavailableError } from "../harness.ts"
 import { assetPaths } from "./assets.ts"
-import { findPi, INSTALL_COMMAND } from "./binary.ts"
+import { findPi, INSTALL_COMMAND, PACKAGE, type PiProgram } from "./binary.ts"
 import { type PiConfig, parsePiConfig } from "./config.ts"
 import { PiLauncher } from "./launch.ts"
 import { stopOrphanedPi } from "./orphans.ts"
@@ -53,7 +54,7 @@ class PiHarness implements Harness {
     try {
       const command = launcher.command()
       result.runtime = command.runtime
-      result.version = await version(launcher.run(["--version"], command))
+      result.version = packageVersion(launcher.program) ?? (await version(launcher.run(["--version"], command)))
       result.available = true
     } catch (error) {
       problem({ problem: (error as Error).message, fix: "set harnesses.pi.runtime to bun or node (`iterate config set harnesses.pi.runtime node`)" })
@@ -96,6 +97,17 @@ class PiHarness implements Harness {
 
   async stop(): Promise<void> {
     await Promise.all([...this.#sessions].map((session) => session.close()))
+  }
+}
+
+/** The version of the npm package a CLI script belongs to: instant, where `pi --version` takes a second. */
+function packageVersion(program: PiProgram): string | undefined {
+  if (!program.script) return undefined
+  try {
+    const pkg = JSON.parse(readFileSync(join(dirname(dirname(program.path)), "package.json"), "utf8"))
+    return pkg.name === PACKAGE && typeof pkg.version === "string" ? pkg.version : undefined
+  } catch {
+    return undefined
   }
 }
 

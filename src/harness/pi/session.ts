@@ -7,6 +7,11 @@
 // and Pi's own retries of a failed model call stay inside the turn. When an agent_end arrives, a
 // get_state barrier (sent once every prompt has been answered) tells whether anything follows:
 // a retry, an overflow compaction, or a run for a prompt Pi took after the last one ended.
+//
+// Known gaps, both Pi's own: a prompt folded in during the moment between the model's last reply
+// and agent_end stays in Pi's queue until the next prompt delivers it; and a prompt another
+// extension's `input` handler swallows starts no run, so its turn waits for the next one (an
+// extension's `/command` is handled: the barrier after its answer sees that no run started).
 import type { CrashPayload } from "../../protocol/agent-events.ts"
 import type {
   AttachCommand,
@@ -35,6 +40,8 @@ export interface PiSessionOptions {
 interface Turn {
   /** Pi took the prompt that started it */
   started: boolean
+  /** agent runs it has had */
+  runs: number
   /** prompts sent and not answered yet */
   outstanding: number
   /** an agent_end came and nothing has started since: the turn may be over */
@@ -50,7 +57,7 @@ interface Turn {
   error?: string
 }
 
-const newTurn = (): Turn => ({ started: false, outstanding: 0, ended: false, barrier: 0, retrying: false, compacting: false, abortRequested: false })
+const newTurn = (): Turn => ({ started: false, runs: 0, outstanding: 0, ended: false, barrier: 0, retrying: false, compacting: false, abortRequested: false })
 
 export class PiSession implements HarnessSession {
   #process: PiProcess | undefined
@@ -98,6 +105,8 @@ export class PiSession implements HarnessSession {
     }
     turn.started = true
     if (turn.abortRequested) pi.send({ type: "abort" })
+    // An extension's command (`/name …`) may be handled without any run: ask whether one started.
+    if (input.text.startsWith("/") && !turn.runs) turn.ended = true
     this.#maybeBarrier(turn)
   }
 
@@ -156,8 +165,10 @@ export class PiSession implements HarnessSession {
     this.options.events.resumable({ sessionFile: this.options.sessionFile })
   }
 
+  /** Stops `pi` on purpose; from now on it reports nothing, and a prompt starts another. */
   async #stop(pi: PiProcess): Promise<void> {
     this.#stopping.add(pi)
+    if (this.#process === pi) this.#process = undefined
     await pi.kill()
   }
 
@@ -210,7 +221,10 @@ export class PiSession implements HarnessSession {
     const turn = this.#turn
     switch (event.type) {
       case "agent_start":
-        if (turn) (turn.ended = false), (turn.retrying = false)
+        if (!turn) return
+        turn.runs++
+        turn.ended = false
+        turn.retrying = false
         return
       case "agent_end":
         if (!turn) return

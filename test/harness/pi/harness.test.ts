@@ -76,6 +76,11 @@ describe("Pi harness", { timeout: 60_000 }, () => {
     const badRuntime = await harness({ runtime: join(scratch, "no-runtime") }).check()
     expect(badRuntime).toMatchObject({ available: false, problems: [{ problem: expect.stringMatching(/harnesses\.pi\.runtime is set to/) }] })
 
+    const standalone = join(scratch, "standalone-pi")
+    writeFileSync(standalone, "#!/bin/sh\necho 9.9.9\n")
+    chmodSync(standalone, 0o755)
+    expect(await harness({ binary: standalone }).check()).toMatchObject({ available: true, binary: standalone, version: "9.9.9", runtime: undefined })
+
     const badConfig = await harness({ idleTimeoutMs: "soon" }).check()
     expect(badConfig.problems).toEqual([expect.objectContaining({ problem: "harnesses.pi.idleTimeoutMs must be a positive number of milliseconds" })])
   })

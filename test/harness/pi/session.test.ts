@@ -1,6 +1,6 @@
 // The Pi harness driving the real pi (the devDependency, run by this Bun) against the LLM stub:
 // a session per test, its reports recorded, what the model was asked checked on the stub.
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, test } from "vitest"
 import type { Harness, HarnessAgent, HarnessSession } from "../../../src/harness/harness.ts"
@@ -201,5 +201,36 @@ describe("Pi session", { timeout: 60_000 }, () => {
     expect(await events.turn(1)).toEqual({ status: "idle", aborted: true })
     expect(events.withdrawn).toEqual([ask.nativeId])
     expect(existsSync(join(project.directory, "never.txt"))).toBe(false)
+  })
+})
+
+describe("Pi session with an extension of the project's own", { timeout: 60_000 }, () => {
+  test("its /command runs without a model call and ends the turn; its questions come as permission requests", async () => {
+    const directory = join(project.root, "with-extension")
+    mkdirSync(join(directory, ".pi", "extensions"), { recursive: true })
+    writeFileSync(
+      join(directory, ".pi", "extensions", "ask.ts"),
+      `export default function (pi) {
+        pi.registerCommand("ask", {
+          handler: async (args, ctx) => {
+            const yes = await ctx.ui.confirm("Proceed?", args)
+            ctx.ui.notify("answered " + yes)
+          },
+        })
+      }\n`,
+    )
+    const harness = createPiHarness(project.context())
+    const events = new RecordedEvents()
+    const session = harness.open({ id: "with-extension", name: "ext", directory, model: PI_STUB_MODEL }, events)
+    events.onAsk = (ask) => void session.answer(ask.nativeId, { decision: "allow" })
+    try {
+      await session.prompt({ text: "/ask really?" })
+      expect(await events.turn(1)).toEqual({ status: "idle" })
+      expect(events.asks).toEqual([expect.objectContaining({ tool: "confirm", kind: "question", summary: "Proceed?: really?" })])
+      expect(events.natives).toContainEqual(expect.objectContaining({ type: "extension_ui_request", method: "notify", message: "answered true" }))
+      expect(stub.requests).toEqual([])
+    } finally {
+      await harness.stop()
+    }
   })
 })
