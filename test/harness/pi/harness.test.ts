@@ -8,7 +8,7 @@ import type { Harness } from "../../../src/harness/harness.ts"
 import { HarnessUnavailableError } from "../../../src/harness/harness.ts"
 import { findPi, INSTALL_COMMAND } from "../../../src/harness/pi/binary.ts"
 import { createPiHarness } from "../../../src/harness/pi/index.ts"
-import { text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
+import { type StubReply, text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
 import { RecordedEvents } from "../../support/pi-harness.ts"
 import { PI_STUB_MODEL, testPiCli, usePiProject } from "../../support/pi-project.ts"
 import { BINARY } from "../../support/sandbox.ts"
@@ -92,26 +92,26 @@ describe("Pi harness", { timeout: 60_000 }, () => {
     expect(pi.modelProblem("sonnet")).toMatch(/provider\/model/)
   })
 
-  test("the compiled iterate binary runs pi as its runtime, and what pi runs does not inherit BUN_BE_BUN", async () => {
-    const pi = harness({ runtime: BINARY })
+  /** A session of `pi` that has had one turn on `replies`, every tool call allowed. */
+  async function afterOneTurn(pi: Harness, id: string, ...replies: StubReply[]) {
     const events = new RecordedEvents()
-    const session = pi.open({ id: "compiled", name: "compiled", directory: project.directory, model: PI_STUB_MODEL }, events)
+    const session = pi.open({ id, name: id, directory: project.directory, model: PI_STUB_MODEL }, events)
     events.onAsk = (ask) => void session.answer(ask.nativeId, { decision: "allow" })
-    stub.reply(toolCall("bash", { command: 'echo "be=${BUN_BE_BUN:-unset}"' }), text("Checked."))
-    await session.prompt({ text: "check the environment" })
+    stub.reply(...replies)
+    await session.prompt({ text: `this is ${id}` })
     expect(await events.turn(1)).toEqual({ status: "idle" })
+    return { session, events }
+  }
+
+  test("the compiled iterate binary runs pi as its runtime, and what pi runs does not inherit BUN_BE_BUN", async () => {
+    const { events } = await afterOneTurn(harness({ runtime: BINARY }), "compiled", toolCall("bash", { command: 'echo "be=${BUN_BE_BUN:-unset}"' }), text("Checked."))
     const result = await events.seen("tool_execution_end")
     expect(JSON.stringify(result.result)).toContain("be=unset")
     expect(readCmdline(events.started[0]!)[0]).toBe(BINARY)
   })
 
   test("attach gives the command that opens the session in pi's own CLI", async () => {
-    const pi = harness()
-    const events = new RecordedEvents()
-    const session = pi.open({ id: "attached", name: "attached", directory: project.directory, model: PI_STUB_MODEL }, events)
-    stub.reply(text("Something to look at."))
-    await session.prompt({ text: "say something" })
-    await events.turn(1)
+    const { session, events } = await afterOneTurn(harness(), "attached", text("Something to look at."))
     const attach = await session.attach()
     const sessionFile = events.resumes[0]!.sessionFile!
     expect(attach.argv.slice(-2)).toEqual(["--session", sessionFile])
@@ -130,12 +130,7 @@ describe("Pi harness", { timeout: 60_000 }, () => {
   })
 
   test("stopOrphan stops a pi this harness started, and nothing else", async () => {
-    const pi = harness()
-    const events = new RecordedEvents()
-    const session = pi.open({ id: "orphan", name: "orphan", directory: project.directory, model: PI_STUB_MODEL }, events)
-    stub.reply(text("Still here."))
-    await session.prompt({ text: "hi" })
-    await events.turn(1)
+    const { events } = await afterOneTurn(harness(), "orphan", text("Still here."))
     const pid = events.started[0]!
 
     const sleeper = Bun.spawn(["sleep", "30"])

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "vitest"
 import type { Harness, HarnessAgent, HarnessSession } from "../../../src/harness/harness.ts"
 import { DENIED } from "../../../src/harness/pi/assets.ts"
 import { createPiHarness } from "../../../src/harness/pi/index.ts"
-import { type RecordedRequest, text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
+import { failure, type RecordedRequest, text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
 import { RecordedEvents } from "../../support/pi-harness.ts"
 import { PI_STUB_MODEL, usePiProject } from "../../support/pi-project.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
@@ -190,6 +190,23 @@ describe("Pi session", { timeout: 60_000 }, () => {
     expect(died).toMatch(/^pi exited \(code 1: .*Model "nowhere\/nothing" not found/)
     expect(broken.events.crashes).toHaveLength(1)
     expect(broken.events.ends).toEqual([])
+  })
+
+  test("Pi's retries of a failed model call stay inside the turn, and an abort stops them", async () => {
+    const { session, events } = open()
+    const overloaded = () => failure("overloaded", 503)
+    // The OpenAI SDK inside Pi retries twice on its own before Pi's auto-retry takes over.
+    stub.reply(overloaded(), overloaded(), overloaded(), text("Third time lucky."))
+    expect(await turn(session, events, "flaky")).toEqual({ status: "idle" })
+    expect(events.natives.filter((e) => e.type === "agent_end")).toHaveLength(2)
+    expect(events.replies.at(-1)).toBe("Third time lucky.")
+
+    stub.reply(overloaded(), overloaded(), overloaded(), text("never asked for"))
+    await session.prompt({ text: "flaky again" })
+    await waitFor("Pi to wait before retrying", () => events.natives.filter((e) => e.type === "auto_retry_start").length === 2)
+    await session.abort()
+    expect(await events.turn(2)).toEqual({ status: "idle", aborted: true })
+    expect(stub.turns).toHaveLength(7)
   })
 
   test("an aborted turn withdraws the permission request it left unanswered", async () => {
