@@ -46,9 +46,9 @@ export class RecordedEvents implements HarnessEvents {
     return waitFor(`the end of turn ${n}`, () => this.ends[n - 1])
   }
 
-  /** Resolves once an event of `type` (and matching `where`) has come. */
-  seen(type: string, where: (event: Record<string, unknown>) => boolean = () => true) {
-    return waitFor(`a ${type} event`, () => this.natives.find((e) => e.type === type && where(e)))
+  /** Resolves once an event of `type` (and matching `where`) has come, at index `from` or later. */
+  seen(type: string, where: (event: Record<string, unknown>) => boolean = () => true, from = 0) {
+    return waitFor(`a ${type} event`, () => this.natives.slice(from).find((e) => e.type === type && where(e)))
   }
 
   /** The text the assistant's messages ended with, in order. */

@@ -13,14 +13,15 @@
 // extension's `input` handler swallows starts no run, so its turn waits for the next one (an
 // extension's `/command` is handled: the barrier after its answer sees that no run started).
 import type { CrashPayload } from "../../protocol/agent-events.ts"
-import type {
-  AttachCommand,
-  HarnessAgent,
-  HarnessEvents,
-  HarnessSession,
-  PermissionAnswer,
-  TurnEnd,
-  TurnInput,
+import {
+  type AttachCommand,
+  type HarnessAgent,
+  type HarnessEvents,
+  type HarnessSession,
+  HarnessUnavailableError,
+  type PermissionAnswer,
+  type TurnEnd,
+  type TurnInput,
 } from "../harness.ts"
 import { firstLine, lastAssistant, type PiAssistantMessage, type PiEvent, permissionRequest, slim } from "./events.ts"
 import type { PiLauncher } from "./launch.ts"
@@ -89,20 +90,23 @@ export class PiSession implements HarnessSession {
     }
     const turn = (this.#turn ??= newTurn())
     turn.outstanding++
-    let response
-    try {
-      // "steer" is ignored when Pi is idle, so it starts a run then and folds into one otherwise.
-      response = await pi.request({ type: "prompt", message: input.text, streamingBehavior: "steer" })
-    } finally {
-      turn.outstanding--
-    }
-    if (!response.success) {
+    const refused = (error: Error) => {
       if (this.#turn === turn && !turn.started) {
         this.#turn = undefined
         this.#armIdle()
       } else this.#maybeBarrier(turn)
-      throw new Error(firstLine(response.error ?? "pi refused the prompt"))
+      return error
     }
+    let response
+    try {
+      // "steer" is ignored when Pi is idle, so it starts a run then and folds into one otherwise.
+      response = await pi.request({ type: "prompt", message: input.text, streamingBehavior: "steer" })
+    } catch (error) {
+      throw refused(error as Error)
+    } finally {
+      turn.outstanding--
+    }
+    if (!response.success) throw refused(new Error(firstLine(response.error ?? "pi refused the prompt")))
     turn.started = true
     if (turn.abortRequested) pi.send({ type: "abort" })
     // An extension's command (`/name …`) may be handled without any run: ask whether one started.
@@ -145,8 +149,14 @@ export class PiSession implements HarnessSession {
   #ensureProcess(): PiProcess {
     if (this.#process?.running) return this.#process
     const { agent, launcher, sessionFile, logFile } = this.options
+    let launch
+    try {
+      launch = launcher.rpc(["--session", sessionFile, ...(agent.model ? ["--model", agent.model] : [])])
+    } catch (error) {
+      throw new HarnessUnavailableError((error as Error).message)
+    }
     const pi = new PiProcess({
-      ...launcher.rpc(["--session", sessionFile, ...(agent.model ? ["--model", agent.model] : [])]),
+      ...launch,
       cwd: agent.directory,
       logFile,
       onLine: (event) => this.#onLine(pi, event),
@@ -188,7 +198,9 @@ export class PiSession implements HarnessSession {
     this.#clearIdle()
     const pi = this.#process
     if (!pi || this.#turn || this.#asks.size > 0) return
-    this.#idle = setTimeout(() => void this.#stop(pi), this.options.idleTimeoutMs)
+    this.#idle = setTimeout(() => {
+      if (this.#process === pi && !this.#turn && this.#asks.size === 0) void this.#stop(pi)
+    }, this.options.idleTimeoutMs)
     this.#idle.unref?.()
   }
 

@@ -93,6 +93,16 @@ describe("Pi session", { timeout: 60_000 }, () => {
     expect(events.started).toHaveLength(1)
   })
 
+  test("events far larger than a pipe's buffer, with U+2028 inside, arrive whole", async () => {
+    const { session, events } = open()
+    const long = `${"lorem ipsum ".repeat(25_000)}\u2028line separator\u2029paragraph separator`
+    stub.reply(text("That was long."))
+    expect(await turn(session, events, long)).toEqual({ status: "idle" })
+    const echoed = events.natives.find((e) => e.type === "message_end" && (e.message as { role: string }).role === "user")
+    expect((echoed!.message as { content: Array<{ text: string }> }).content[0]!.text).toBe(long)
+    expect(said(stub.turns[0]!)).toEqual([`user: ${long}`])
+  })
+
   test("a prompt sent while a turn runs joins that turn", async () => {
     const { session, events } = open()
     stub.reply(text("y".repeat(120), { chunkSize: 4, delayMs: 20 }), text("Both seen."))
@@ -123,8 +133,9 @@ describe("Pi session", { timeout: 60_000 }, () => {
     const { session, events } = open()
     stub.reply(text("Remember 42."), text("z".repeat(2_000), { chunkSize: 4, delayMs: 20 }), text("It was 42."))
     await turn(session, events, "remember a number")
+    const from = events.natives.length
     await session.prompt({ text: "now talk slowly" })
-    await events.seen("message_update", (e) => (e.assistantMessageEvent as { type: string }).type === "text_delta")
+    await events.seen("message_update", (e) => (e.assistantMessageEvent as { type: string }).type === "text_delta", from)
     const pid = events.started[0]!
     process.kill(pid, "SIGKILL")
     expect(await events.turn(2)).toEqual({ status: "error", error: "pi exited (signal SIGKILL)" })
