@@ -104,6 +104,8 @@ export interface HarnessCheck {
   available: boolean
   binary?: string
   version?: string
+  /** what runs the binary, when it is a script (pi's CLI is JavaScript): e.g. "bun 1.4.5 (iterate's own)" */
+  runtime?: string
   /** empty when it is ready; otherwise what is missing, each with its fix */
   problems: HarnessProblem[]
 }

@@ -2,11 +2,13 @@
 // harness runtime code, so this registry is safe on the CLI client path and in the browser.
 import { foldClaude } from "../harness/claude/transcript.ts"
 import { foldOpencode } from "../harness/opencode/transcript.ts"
+import { foldPi } from "../harness/pi/transcript.ts"
 import { type HarnessReducer, TranscriptBuilder } from "./build.ts"
 
 export const REDUCERS: Record<string, HarnessReducer> = {
   opencode: foldOpencode,
   claude: foldClaude,
+  pi: foldPi,
 }
 
 /** A builder for an agent of `harness`, with every known reducer. */

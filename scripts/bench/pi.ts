@@ -1,0 +1,87 @@
+// A warm turn through the Pi harness's session (the iterate binary as pi's runtime, as a user gets
+// it) against `pi -p` started afresh per turn — under Node, the way npm installs it, and under Bun
+// — all on the same LLM stub; and the memory of one idle pi process. Each round runs the
+// contenders once, in turn, so a slow patch of the machine hits them alike. Prints a markdown
+// table of medians; the goal is a warm turn within 0.2× of `pi -p` under Node.
+import { readFileSync, rmSync } from "node:fs"
+import type { TurnEnd } from "../../src/harness/harness.ts"
+import { createPiHarness } from "../../src/harness/pi/index.ts"
+import { LlmStub, text } from "../../test/support/llm-stub.ts"
+import { RecordedEvents } from "../../test/support/pi-harness.ts"
+import { createPiProject, PI_STUB_MODEL, testPiCli } from "../../test/support/pi-project.ts"
+import { BINARY, median, ms, table } from "./_support.ts"
+
+const ROUNDS = 10
+const WARMUP = 3
+const GOAL = 0.2
+
+const stub = new LlmStub().start()
+const project = createPiProject(stub.url)
+const context = project.context({ runtime: BINARY })
+const harness = createPiHarness(context)
+const events = new RecordedEvents()
+const session = harness.open({ id: "bench", name: "bench", directory: project.directory, model: PI_STUB_MODEL }, events)
+
+async function warmTurn(): Promise<number> {
+  stub.reply(text("ok"))
+  const ended = events.ends.length
+  const start = performance.now()
+  await session.prompt({ text: "hi" })
+  const end: TurnEnd = await events.turn(ended + 1)
+  const elapsed = performance.now() - start
+  if (end.status !== "idle") throw new Error(`the turn failed: ${end.error}`)
+  return elapsed
+}
+
+// Never spawnSync: the stub answering the model lives in this process's event loop.
+async function printTurn(runtime: string): Promise<number> {
+  stub.reply(text("ok"))
+  const start = performance.now()
+  const child = Bun.spawn([runtime, testPiCli(), "--model", PI_STUB_MODEL, "-p", "hi"], { cwd: project.directory, env: context.env, stdout: "pipe", stderr: "pipe" })
+  const [out, code] = await Promise.all([new Response(child.stdout).text(), child.exited])
+  const elapsed = performance.now() - start
+  if (code !== 0 || out.trim() !== "ok") throw new Error(`pi -p under ${runtime} failed (exit ${code}): ${await new Response(child.stderr).text()}`)
+  return elapsed
+}
+
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]!
+  return Number(kb) / 1024
+}
+
+try {
+  for (let i = 0; i < WARMUP; i++) {
+    await warmTurn()
+    await printTurn("node")
+    await printTurn("bun")
+  }
+  const samples = { session: [] as number[], node: [] as number[], bun: [] as number[] }
+  for (let round = 0; round < ROUNDS; round++) {
+    samples.session.push(await warmTurn())
+    samples.node.push(await printTurn("node"))
+    samples.bun.push(await printTurn("bun"))
+  }
+  await Bun.sleep(1_000)
+  const idle = rssMb(events.started.at(-1)!)
+
+  const ratio = median(samples.session) / median(samples.node)
+  console.log(`
+### Pi: one turn on the LLM stub (${ROUNDS} rounds, medians)
+
+${table(
+  ["what", "median", "× pi -p (node)"],
+  [
+    ["warm turn through the Pi session (pi run by the iterate binary)", ms(median(samples.session)), ratio.toFixed(3)],
+    ["`pi -p hi` under Node (a new process per turn)", ms(median(samples.node)), "1.000"],
+    ["`pi -p hi` under Bun (a new process per turn)", ms(median(samples.bun)), (median(samples.bun) / median(samples.node)).toFixed(3)],
+  ],
+)}
+
+Warm turn vs \`pi -p\` under Node: ${ratio.toFixed(3)}× (goal ≤ ${GOAL}×: ${ratio <= GOAL ? "met" : "missed"}). \
+One idle pi process (iterate binary as runtime): ${idle.toFixed(0)} MB RSS.
+`)
+} finally {
+  await harness.stop()
+  stub.stop()
+  rmSync(project.root, { recursive: true, force: true })
+}
