@@ -6,6 +6,7 @@ import { CliError, EXIT } from "./errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerHarnesses } from "./harnesses.ts"
 import { registerPrompt } from "./prompt.ts"
+import { registerRemote } from "./remote.ts"
 import { registerRun } from "./run.ts"
 import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
@@ -14,10 +15,12 @@ import { registerStreams } from "./streams.ts"
 import { registerUpgrade } from "./upgrade.ts"
 
 const serverOption = () =>
-  new Option("--server <url>", "talk to this iterate server instead of the local daemon").env("ITERATE_SERVER_URL")
+  new Option("--server <url|name>", "talk to this iterate server (a URL, or a name from: iterate remote) instead of the local daemon").env(
+    "ITERATE_SERVER_URL",
+  )
 
 // Commands that act on this machine only and so take no --server.
-const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall"])
+const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall", "remote"])
 
 export function buildProgram(): Command {
   const program = new Command("iterate")
@@ -48,6 +51,7 @@ Examples:
   registerServer(program)
   registerService(program)
   registerUpgrade(program)
+  registerRemote(program)
 
   // Across the tree: exitOverride is not inherited by subcommands, and with positional options a
   // program-level --server only counts before the command name, so every command that talks to a
