@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander"
 import { VERSION } from "../version.ts"
 import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
+import { registerConfig } from "./config.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerHarnesses } from "./harnesses.ts"
@@ -20,7 +21,7 @@ const serverOption = () =>
   )
 
 // Commands that act on this machine only and so take no --server.
-const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall", "remote"])
+const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall", "remote", "config"])
 
 export function buildProgram(): Command {
   const program = new Command("iterate")
@@ -52,6 +53,7 @@ Examples:
   registerService(program)
   registerUpgrade(program)
   registerRemote(program)
+  registerConfig(program)
 
   // Across the tree: exitOverride is not inherited by subcommands, and with positional options a
   // program-level --server only counts before the command name, so every command that talks to a
