@@ -18,12 +18,25 @@ export interface KnownKey {
 export function knownKeys(): KnownKey[] {
   const keys: KnownKey[] = []
   const visit = (node: SchemaNode, path: string[]) => {
-    // `$schema` is for editors, not a setting.
-    if (node.properties) for (const [name, inner] of Object.entries(node.properties)) if (!name.startsWith("$")) visit(inner, [...path, name])
-    else keys.push({ key: path.join("."), type: node.type ?? "any", description: node.description ?? "" })
+    if (node.properties) {
+      // `$schema` is for editors, not a setting.
+      for (const [name, inner] of Object.entries(node.properties)) if (!name.startsWith("$")) visit(inner, [...path, name])
+    } else keys.push({ key: path.join("."), type: node.type ?? "any", description: node.description ?? "" })
   }
   visit(schema as SchemaNode, [])
   return keys
 }
 
 export const knownKey = (key: string) => knownKeys().find((k) => k.key === key)
+
+/** Each value set in a config object with its dotted key, depth first in the file's order; an empty object or an array is one value. */
+export function leaves(config: Record<string, unknown>): [string, unknown][] {
+  const found: [string, unknown][] = []
+  const visit = (value: unknown, path: string[]) => {
+    if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length)
+      for (const [key, inner] of Object.entries(value)) visit(inner, [...path, key])
+    else found.push([path.join("."), value])
+  }
+  for (const [key, value] of Object.entries(config)) visit(value, [key])
+  return found
+}

@@ -7,17 +7,15 @@ import { hint } from "./output.ts"
 import { spinWhile } from "./spinner.ts"
 
 /**
- * The server a command talks to: --server (a URL or a remote's name), else ITERATE_SERVER_URL
- * (the same), else the default remote (`iterate remote use`), else the local daemon (undefined).
+ * The server `given` names (a URL or a remote's name; `from` says where it came from, for errors),
+ * else the default remote (`iterate remote use`), else the local daemon (undefined).
  */
-function target(command: Command): ConnectOptions | undefined {
-  const given = command.optsWithGlobals<{ server?: string }>().server
-  const store = new RemoteStore(resolvePaths())
-  const from = command.getOptionValueSourceWithGlobals("server") === "env" ? "ITERATE_SERVER_URL" : "--server"
+export function resolveTarget(given: string | undefined, from = "--server"): ConnectOptions | undefined {
   if (given !== undefined && isUrl(given)) {
     if (!URL.canParse(given)) throw new CliError(`${from} needs a URL or a remote's name, not ${given}`, EXIT.usage)
     return { server: given }
   }
+  const store = new RemoteStore(resolvePaths())
   const name = given ?? store.read().default
   if (name === undefined) return undefined
   const remote = store.get(name)
@@ -26,6 +24,12 @@ function target(command: Command): ConnectOptions | undefined {
     throw new CliError(`${source} is no remote iterate knows (see: iterate remote list)`, given === undefined ? EXIT.failure : EXIT.usage)
   }
   return { server: remote.url, password: remote.password, name: remote.name }
+}
+
+/** The server of a command: --server, else ITERATE_SERVER_URL (commander reads both), else as resolveTarget. */
+function target(command: Command): ConnectOptions | undefined {
+  const given = command.optsWithGlobals<{ server?: string }>().server
+  return resolveTarget(given, command.getOptionValueSourceWithGlobals("server") === "env" ? "ITERATE_SERVER_URL" : "--server")
 }
 
 // Said once per process, however many connections a command opens.

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander"
 import { VERSION } from "../version.ts"
 import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
+import { registerCompletion } from "./completion.ts"
 import { registerConfig } from "./config.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { registerEvents } from "./events.ts"
@@ -21,7 +22,7 @@ const serverOption = () =>
   )
 
 // Commands that act on this machine only and so take no --server.
-const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall", "remote", "config"])
+const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall", "remote", "config", "completion", "__complete"])
 
 export function buildProgram(): Command {
   const program = new Command("iterate")
@@ -54,6 +55,7 @@ Examples:
   registerUpgrade(program)
   registerRemote(program)
   registerConfig(program)
+  registerCompletion(program)
 
   // Across the tree: exitOverride is not inherited by subcommands, and with positional options a
   // program-level --server only counts before the command name, so every command that talks to a

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { CliError, EXIT } from "../cli/errors.ts"
-import { knownKey } from "../cli/config-keys.ts"
+import { knownKey, leaves } from "../cli/config-keys.ts"
 import { removeKey, setKey } from "./jsonc.ts"
 import { configProblems, keyOf, SCHEMA_URL } from "./schema.ts"
 
@@ -62,14 +62,7 @@ export function getValue(file: string, key: string): string {
 
 /** `key=value` for every value set, depth first, in the file's order. */
 export function listValues(file: string): string[] {
-  const lines: string[] = []
-  const visit = (value: unknown, path: string[]) => {
-    if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length)
-      for (const [key, inner] of Object.entries(value)) visit(inner, [...path, key])
-    else lines.push(`${path.join(".")}=${typeof value === "string" ? value : JSON.stringify(value)}`)
-  }
-  for (const [key, value] of Object.entries(readConfigFile(file))) visit(value, [key])
-  return lines
+  return leaves(readConfigFile(file)).map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
 }
 
 /**
