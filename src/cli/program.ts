@@ -4,6 +4,7 @@ import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
 import { registerCompletion } from "./completion.ts"
 import { registerConfig } from "./config.ts"
+import { registerDoctor } from "./doctor.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerHarnesses } from "./harnesses.ts"
@@ -22,7 +23,7 @@ const serverOption = () =>
   )
 
 // Commands that act on this machine only and so take no --server.
-const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall", "remote", "config", "completion", "__complete"])
+const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall", "remote", "config", "completion", "__complete", "doctor"])
 
 export function buildProgram(): Command {
   const program = new Command("iterate")
@@ -55,6 +56,7 @@ Examples:
   registerUpgrade(program)
   registerRemote(program)
   registerConfig(program)
+  registerDoctor(program)
   registerCompletion(program)
 
   // Across the tree: exitOverride is not inherited by subcommands, and with positional options a
