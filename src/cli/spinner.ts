@@ -9,10 +9,10 @@ export interface Spinner {
   stop(): void
 }
 
-const allowed = () => process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
+export const spinnerAllowed = () => process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
 
 export function spin(text: string): Spinner {
-  if (!allowed()) return { stop() {} }
+  if (!spinnerAllowed()) return { stop() {} }
   let frame = 0
   let shown = false
   let interval: ReturnType<typeof setInterval> | undefined

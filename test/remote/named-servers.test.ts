@@ -3,10 +3,9 @@
 import { readFileSync, readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { runInTerminal, scriptTool } from "../support/pty.ts"
+import { runInTerminal } from "../support/pty.ts"
 import { BINARY, daemonsIn, type Result, Sandbox } from "../support/sandbox.ts"
 import { startServe } from "../support/serve.ts"
-import { missing } from "../support/tools.ts"
 
 const password = "a long and secret password 42"
 
@@ -122,8 +121,7 @@ test("without a terminal and without --password-stdin, add is a usage error; bad
   }
 })
 
-const noTerminal = missing("typing a password on a terminal", { "script (bsdutils)": scriptTool !== undefined })
-test.skipIf(noTerminal)(`on a terminal the password is asked without echo, and a command says which server it uses${noTerminal ? ` (${noTerminal})` : ""}`, async () => {
+test("on a terminal the password is asked without echo, and a command says which server it uses", async () => {
   const me = client()
   try {
     const add = await runInTerminal([BINARY, "remote", "add", "tty", url], {

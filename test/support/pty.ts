@@ -1,41 +1,32 @@
-// Runs a command on a real pseudo-terminal (util-linux `script`), for what iterate does only on a
-// terminal: no-echo password prompts, spinners, dim context lines. Output and input go through the
-// terminal, so stdout and stderr arrive as one stream with CRLF line ends.
-import { findTool } from "./tools.ts"
-
-export const scriptTool = findTool("script")
+// Runs a command on a pseudo-terminal (Bun's own), for what iterate does only on a terminal:
+// no-echo password prompts, spinners, the dim line naming a remote server. stdout and stderr both
+// reach the terminal, so they arrive as one stream, with CRLF line ends.
 
 export interface TerminalRun {
-  /** everything the terminal showed, with \r\n turned into \n */
+  /** everything the terminal showed, \r\n turned into \n */
   output: string
   code: number
 }
 
-const quote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`
-
-/** Runs `argv` on a terminal; each answer is typed once `after` has appeared in the output. */
+/** Runs `argv` to its end on a terminal; each answer is typed once `after` has appeared. */
 export async function runInTerminal(
   argv: string[],
   options: { env: Record<string, string>; cwd?: string; answers?: { after: string; type: string }[] },
 ): Promise<TerminalRun> {
-  const child = Bun.spawn([scriptTool!, "-qec", argv.map(quote).join(" "), "/dev/null"], {
+  let output = ""
+  const decoder = new TextDecoder()
+  const child = Bun.spawn(argv, {
     env: options.env,
     cwd: options.cwd,
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
+    terminal: { cols: 200, rows: 30, data: (_, bytes) => (output += decoder.decode(bytes, { stream: true })) },
   })
-  let output = ""
-  const reading = (async () => {
-    const decoder = new TextDecoder()
-    for await (const chunk of child.stdout) output += decoder.decode(chunk, { stream: true })
-  })()
   for (const answer of options.answers ?? []) {
     while (!output.includes(answer.after) && child.exitCode === null) await Bun.sleep(20)
-    child.stdin.write(answer.type)
-    child.stdin.flush()
+    child.terminal!.write(answer.type)
   }
   const code = await child.exited
-  await reading
+  // What the program wrote last may still be on its way through the terminal.
+  await Bun.sleep(50)
+  child.terminal?.close()
   return { output: output.replaceAll("\r\n", "\n"), code }
 }
