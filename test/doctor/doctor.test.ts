@@ -7,7 +7,7 @@ import { writeConfig } from "../support/agent-sandbox.ts"
 import { testOpencodeBinary } from "../support/opencode-project.ts"
 import { run } from "../support/run-process.ts"
 import { BINARY, daemonsIn, Sandbox } from "../support/sandbox.ts"
-import { startServe } from "../support/serve.ts"
+import { usePasswordServer } from "../support/serve.ts"
 
 interface Check {
   check: string
@@ -17,13 +17,9 @@ interface Check {
 }
 
 const password = "doctor's orders"
-let server: Sandbox
+const server = usePasswordServer(password)
 let url: string
-beforeAll(async () => {
-  server = new Sandbox({ ITERATE_SERVER_PASSWORD: password })
-  url = (await startServe(server, ["--port", "0"])).record.url
-})
-afterAll(() => server.close())
+beforeAll(() => void (url = server.url()))
 
 /** A user whose iterate is set up right: on PATH, opencode configured, a named server that takes its password. */
 async function healthyUser(): Promise<Sandbox> {
@@ -52,7 +48,8 @@ async function applyFix(sandbox: Sandbox, fix: string, env: Record<string, strin
   expect(result.code, result.stderr).toBe(0)
 }
 
-describe("a healthy setup", () => {
+/** A healthy user for the tests of one describe block; its daemon is stopped at the end. */
+function useHealthyUser(): () => Sandbox {
   let sandbox: Sandbox
   beforeAll(async () => {
     sandbox = await healthyUser()
@@ -61,8 +58,14 @@ describe("a healthy setup", () => {
     await sandbox.run(["server", "stop"])
     sandbox.close()
   })
+  return () => sandbox
+}
+
+describe("a healthy setup", () => {
+  const user = useHealthyUser()
 
   test("with no daemon running: no problems, exit 0, the harness found from this shell, and no daemon started", async () => {
+    const sandbox = user()
     const { code, ok, checks } = await doctor(sandbox)
     expect(problems(checks)).toEqual([])
     expect([code, ok]).toEqual([0, true])
@@ -73,6 +76,7 @@ describe("a healthy setup", () => {
   })
 
   test("with the daemon running: its version matches, its folders and record are private, it sees the harness", async () => {
+    const sandbox = user()
     expect((await sandbox.run(["streams", "list"])).code).toBe(0)
     const { code, checks } = await doctor(sandbox)
     expect(problems(checks)).toEqual([])
@@ -87,16 +91,10 @@ describe("a healthy setup", () => {
 })
 
 describe("planted problems, each with its fix", () => {
-  let sandbox: Sandbox
-  beforeAll(async () => {
-    sandbox = await healthyUser()
-  })
-  afterAll(async () => {
-    await sandbox.run(["server", "stop"])
-    sandbox.close()
-  })
+  const user = useHealthyUser()
 
   test("an open state folder and a readable record: chmod fixes, run as printed", async () => {
+    const sandbox = user()
     expect((await sandbox.run(["streams", "list"])).code).toBe(0)
     const state = join(sandbox.env.XDG_STATE_HOME!, "iterate")
     chmodSync(state, 0o755)
@@ -112,6 +110,7 @@ describe("planted problems, each with its fix", () => {
   })
 
   test("a missing harness binary, as the daemon and as this shell see it", async () => {
+    const sandbox = user()
     const missingBinary = join(sandbox.dir, "gone", "opencode")
     writeConfig(sandbox, `{ "harnesses": { "opencode": { "binary": ${JSON.stringify(missingBinary)} } } }`)
     await sandbox.run(["server", "restart"])
@@ -133,6 +132,7 @@ describe("planted problems, each with its fix", () => {
   })
 
   test("an unreachable server, and one that no longer takes the stored password", async () => {
+    const sandbox = user()
     expect((await sandbox.run(["remote", "add", "gone", "http://127.0.0.1:9", "--password-stdin"], { stdin: "pw" })).code).toBe(0)
     const remotes = join(sandbox.env.XDG_CONFIG_HOME!, "iterate", "remotes")
     writeFileSync(join(remotes, "prod"), "an old password", { mode: 0o600 })
@@ -157,6 +157,7 @@ describe("planted problems, each with its fix", () => {
   })
 
   test("a broken config.json points at config edit", async () => {
+    const sandbox = user()
     writeConfig(sandbox, '{ "web": { "roots": "/src" } }')
     const config = (await doctor(sandbox)).checks.find((c) => c.check === "config")
     expect(config).toMatchObject({ status: "problem", message: expect.stringContaining("web.roots must be an array"), fix: "iterate config edit" })

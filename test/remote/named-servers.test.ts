@@ -5,17 +5,13 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { runInTerminal } from "../support/pty.ts"
 import { BINARY, daemonsIn, type Result, Sandbox } from "../support/sandbox.ts"
-import { startServe } from "../support/serve.ts"
+import { usePasswordServer } from "../support/serve.ts"
 
 const password = "a long and secret password 42"
 
-let server: Sandbox
+const server = usePasswordServer(password)
 let url: string
-beforeAll(async () => {
-  server = new Sandbox({ ITERATE_SERVER_PASSWORD: password })
-  url = (await startServe(server, ["--port", "0"])).record.url
-})
-afterAll(() => server.close())
+beforeAll(() => void (url = server.url()))
 
 /** A client machine: every command's output is kept, to show the password appears in none. */
 function client() {
