@@ -10,10 +10,11 @@ usage() {
   cat <<EOF
 Install iterate, the AI coding agent orchestrator.
 
-Usage: install.sh [--version X] [--no-modify-path] [-h]
+Usage: install.sh [--version X] [--no-modify-path] [--no-completions] [-h]
 
   --version X        install release X (default: the latest release)
   --no-modify-path   do not add the install folder to PATH in a shell rc file or \$GITHUB_PATH
+  --no-completions   do not install the bash, zsh and fish completion scripts
   -h, --help         show this help
 
 Environment:
@@ -127,9 +128,44 @@ add_to_path() { # dir
   say "added $1 to PATH in $rc; open a new shell (or run: $line) to use iterate"
 }
 
+# Where each shell looks for a user's own completion scripts: bash-completion and fish load them
+# from there by themselves; zsh has no such folder, so its rc file gets a line (source_zsh_completion).
+completion_file() { # shell
+  data=${XDG_DATA_HOME:-$HOME/.local/share}
+  case $1 in
+    bash) printf '%s\n' "$data/bash-completion/completions/iterate" ;;
+    zsh) printf '%s\n' "$data/zsh/site-functions/_iterate" ;;
+    fish) printf '%s\n' "$data/fish/vendor_completions.d/iterate.fish" ;;
+  esac
+}
+
+install_completions() { # binary
+  for shell in bash zsh fish; do
+    file=$(completion_file "$shell")
+    if mkdir -p "$(dirname "$file")" 2>/dev/null && "$1" completion "$shell" >"$file.$$.new" 2>/dev/null; then
+      mv -f "$file.$$.new" "$file"
+    else
+      rm -f "$file.$$.new"
+      say "could not write the $shell completion script to $file"
+    fi
+  done
+}
+
+# The fpath entry serves a compinit later in .zshrc; sourcing registers it with one that ran before.
+source_zsh_completion() {
+  [ "$(rc_file)" = "${ZDOTDIR:-$HOME}/.zshrc" ] || return 0
+  file=$(completion_file zsh)
+  line="fpath=(\"$(dirname "$file")\" \$fpath) && source \"$file\" # added by iterate install.sh"
+  rc=$(rc_file)
+  if [ -f "$rc" ] && grep -qxF "$line" "$rc"; then return; fi
+  printf '\n%s\n' "$line" >>"$rc"
+  say "added iterate's completion to $rc"
+}
+
 main() {
   version=""
   modify_path=1
+  completions=1
   while [ $# -gt 0 ]; do
     case $1 in
       --version)
@@ -143,6 +179,7 @@ main() {
         shift
         ;;
       --no-modify-path) modify_path=0 && shift ;;
+      --no-completions) completions=0 && shift ;;
       -h | --help) usage && exit 0 ;;
       *)
         say "install.sh: unknown option $1 (see --help)"
@@ -202,7 +239,11 @@ main() {
   fi
   mv -f "$staged" "$dir/$binary" || die "cannot replace $dir/$binary"
 
+  # Windows shells have no completion folders of these kinds.
+  case $target in windows-*) completions=0 ;; esac
+  if [ "$completions" = 1 ]; then install_completions "$dir/$binary"; fi
   if [ "$modify_path" = 1 ]; then add_to_path "$dir"; fi
+  if [ "$modify_path" = 1 ] && [ "$completions" = 1 ]; then source_zsh_completion; fi
   printf 'installed iterate %s to %s\n' "$installed" "$dir/$binary"
 }
 

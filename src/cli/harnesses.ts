@@ -22,7 +22,7 @@ export function registerHarnesses(program: Command): void {
       "after",
       `
 The opencode binary is found on PATH, or set in ~/.config/iterate/config.json (read when the daemon starts):
-  { "harnesses": { "opencode": { "binary": "/opt/opencode/bin/opencode" } } }
+  iterate config set harnesses.opencode.binary /opt/opencode/bin/opencode
 
 Examples:
   iterate harnesses

@@ -1,6 +1,6 @@
 // Results go to stdout, diagnostics to stderr; colour only on a terminal without NO_COLOR.
 
-const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
+const useColor = (stream: NodeJS.WriteStream = process.stdout) => stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
 
 export const dim = (text: string) => (useColor() ? `\x1b[2m${text}\x1b[22m` : text)
 export const bold = (text: string) => (useColor() ? `\x1b[1m${text}\x1b[22m` : text)
@@ -11,6 +11,11 @@ export function out(line = ""): void {
 
 export function note(line: string): void {
   process.stderr.write(line + "\n")
+}
+
+/** A diagnostic in dim type (on a terminal): context the reader may skip. */
+export function hint(line: string): void {
+  note(useColor(process.stderr) ? `\x1b[2m${line}\x1b[22m` : line)
 }
 
 export function printJson(value: unknown): void {

@@ -2,10 +2,14 @@ import { Command, CommanderError, Option } from "commander"
 import { VERSION } from "../version.ts"
 import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
+import { registerCompletion } from "./completion.ts"
+import { registerConfig } from "./config.ts"
+import { registerDoctor } from "./doctor.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerHarnesses } from "./harnesses.ts"
 import { registerPrompt } from "./prompt.ts"
+import { registerRemote } from "./remote.ts"
 import { registerRun } from "./run.ts"
 import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
@@ -14,10 +18,12 @@ import { registerStreams } from "./streams.ts"
 import { registerUpgrade } from "./upgrade.ts"
 
 const serverOption = () =>
-  new Option("--server <url>", "talk to this iterate server instead of the local daemon").env("ITERATE_SERVER_URL")
+  new Option("--server <url|name>", "talk to this iterate server (a URL, or a name from: iterate remote) instead of the local daemon").env(
+    "ITERATE_SERVER_URL",
+  )
 
 // Commands that act on this machine only and so take no --server.
-const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall"])
+const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall", "remote", "config", "completion", "__complete", "doctor"])
 
 export function buildProgram(): Command {
   const program = new Command("iterate")
@@ -48,6 +54,10 @@ Examples:
   registerServer(program)
   registerService(program)
   registerUpgrade(program)
+  registerRemote(program)
+  registerConfig(program)
+  registerDoctor(program)
+  registerCompletion(program)
 
   // Across the tree: exitOverride is not inherited by subcommands, and with positional options a
   // program-level --server only counts before the command name, so every command that talks to a

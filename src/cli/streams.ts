@@ -153,13 +153,13 @@ Examples:
     .action(create)
   streams
     .command("rm")
-    .argument("<name>", "stream name")
+    .argument("<stream>", "stream name")
     .description("delete a stream and its history")
     .addHelpText("after", "\nExamples:\n  iterate streams rm demo")
     .action(remove)
   streams
     .command("append")
-    .argument("<name>", "stream name")
+    .argument("<stream>", "stream name")
     .argument("[json]", "one event as JSON ({\"type\":…,\"payload\":…}), or - to read JSON lines from stdin (the default)")
     .description("append events; prints the offset of each one")
     .addHelpText(
@@ -175,7 +175,7 @@ Examples:
   readOptions(
     streams
       .command("read")
-      .argument("<name>", "stream name")
+      .argument("<stream>", "stream name")
       .description("print events from an offset; --follow keeps printing new ones"),
   )
     .addHelpText(

@@ -1,14 +1,16 @@
 // Following one turn of an agent on its stream, for `prompt` and `run`: from the prompt action
 // until the agent's status says the turn it started is over. Text mode prints the reply as it
 // streams (tool calls as one line each on stderr); json mode prints every event as a line.
+import { homedir } from "node:os"
 import type { Command } from "commander"
 import type { Connection } from "../daemon/connect.ts"
 import { finishedTool, type OpencodeEvent, ReplyText, sessionIdOf } from "../harness/opencode/events.ts"
 import { AGENT_EVENT, type ErrorPayload, harnessEventType, type StatusPayload } from "../protocol/agent-events.ts"
-import { abortAgent } from "../sdk/sdk.gen.ts"
+import { abortAgent, getAgent } from "../sdk/sdk.gen.ts"
 import type { StreamEvent } from "../sdk/types.gen.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { dim, note, out } from "./output.ts"
+import { type Spinner, spin, spinnerAllowed } from "./spinner.ts"
 import { readStreamFrom } from "./stream-reader.ts"
 
 const OPENCODE_EVENT = harnessEventType("opencode")
@@ -18,6 +20,9 @@ class ReplyPrinter {
   private reply: ReplyText | undefined
   private lastPart: string | undefined
   private atLineStart = true
+
+  /** `beforeOutput` runs before anything is printed (it clears the spinner). */
+  constructor(private readonly beforeOutput: () => void = () => {}) {}
 
   push(event: StreamEvent): void {
     if (event.type !== OPENCODE_EVENT) return
@@ -34,6 +39,7 @@ class ReplyPrinter {
     }
     const tool = finishedTool(native)
     if (tool) {
+      this.beforeOutput()
       this.endLine()
       note(dim(`${tool.failed ? "✗" : "✓"} ${tool.tool} ${tool.title}`))
     }
@@ -45,6 +51,7 @@ class ReplyPrinter {
 
   private write(text: string): void {
     if (!text) return
+    this.beforeOutput()
     process.stdout.write(text)
     this.atLineStart = text.endsWith("\n")
   }
@@ -94,11 +101,21 @@ export interface FollowOptions {
   format: "text" | "json"
 }
 
+/** On a terminal, "waiting for opencode in ~/src/app…" until the reply starts: the harness may be starting. */
+async function waitingSpinner(connection: Connection, agent: string): Promise<Spinner> {
+  if (!spinnerAllowed()) return { stop() {} }
+  const { data } = await getAgent({ client: connection.client, path: { agent } })
+  const home = homedir()
+  const directory = data?.directory.startsWith(home + "/") ? `~${data.directory.slice(home.length)}` : data?.directory
+  return spin(data ? `waiting for ${data.harness} in ${directory}…` : "waiting for the agent…")
+}
+
 /** Follows the turn the prompt starts until it is over; throws a CliError when it fails or was aborted. */
 export async function followTurn(command: Command, options: FollowOptions): Promise<void> {
   const { prompt, format } = options
   const watch = new TurnWatch(prompt.offset)
-  const printer = new ReplyPrinter()
+  const spinner = format === "text" ? await waitingSpinner(options.connection, options.agent) : { stop() {} }
+  const printer = new ReplyPrinter(() => spinner.stop())
   if (format === "json") out(JSON.stringify(prompt))
   const release = abortOnInterrupt(options.connection, options.agent)
   try {
@@ -119,6 +136,7 @@ export async function followTurn(command: Command, options: FollowOptions): Prom
       },
     })
   } finally {
+    spinner.stop()
     release()
   }
   printer.endLine()

@@ -2,16 +2,9 @@
 // trailing commas), read by the daemon when it starts. Keys iterate does not know are left alone,
 // so a newer version's settings or a user's own notes survive an older daemon.
 import { readFileSync } from "node:fs"
+import { type Config, configProblems } from "./schema.ts"
 
-export interface Config {
-  harnesses?: {
-    opencode?: {
-      /** The opencode executable to run instead of `opencode` on PATH. */
-      binary?: string
-    }
-  }
-  [key: string]: unknown
-}
+export type { Config }
 
 export class ConfigError extends Error {}
 
@@ -30,9 +23,7 @@ export function readConfig(path: string): Config {
   } catch (error) {
     throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`)
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(`${path} must hold a JSON object`)
-  const binary = (value as Config).harnesses?.opencode?.binary
-  if (binary !== undefined && typeof binary !== "string")
-    throw new ConfigError(`${path}: harnesses.opencode.binary must be a path (a string)`)
+  const [problem] = configProblems(value)
+  if (problem) throw new ConfigError(`${path}: ${problem.message} (fix it with: iterate config edit)`)
   return value as Config
 }

@@ -14,6 +14,8 @@ export interface Connection {
   client: Client
   /** set for the local daemon, absent for a remote --server */
   record?: DaemonRecord
+  /** the remote's name when it is a named one (iterate remote) */
+  name?: string
 }
 
 const LOCK_WAIT_MS = 30_000
@@ -55,6 +57,10 @@ export async function ensureDaemon(paths: Paths = resolvePaths()): Promise<Daemo
 export interface ConnectOptions {
   /** --server URL; falls back to ITERATE_SERVER_URL */
   server?: string
+  /** for a remote: its credential instead of ITERATE_SERVER_PASSWORD */
+  password?: string
+  /** for a remote: the name it is stored under */
+  name?: string
   env?: NodeJS.ProcessEnv
 }
 
@@ -67,8 +73,8 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   const env = options.env ?? process.env
   const remote = remoteTarget(options)
   if (remote) {
-    const password = env.ITERATE_SERVER_PASSWORD
-    return { url: remote, client: sdkClient(remote, password ? bearer(password) : undefined) }
+    const password = options.password ?? env.ITERATE_SERVER_PASSWORD
+    return { url: remote, client: sdkClient(remote, password ? bearer(password) : undefined), name: options.name }
   }
   return local(await ensureDaemon(resolvePaths(env)))
 }

@@ -86,8 +86,8 @@ export async function upgrade(options: { version?: string; method?: Method }): P
 
 const pathLineMark = "# added by iterate install.sh"
 
-// install.sh writes a blank line and then one marked line; both go.
-function removePathLines(folder: string): void {
+// install.sh writes a blank line and then one marked line (PATH, and zsh's completion); both go.
+function removePathLines(folder: string, zshCompletion: string): void {
   const rcFiles = [
     join(homedir(), ".bashrc"),
     join(homedir(), ".bash_profile"),
@@ -100,7 +100,7 @@ function removePathLines(folder: string): void {
     const original = readFileSync(rc, "utf8")
     const kept: string[] = []
     for (const line of original.split("\n")) {
-      if (line.endsWith(pathLineMark) && line.includes(`"${folder}`)) {
+      if (line.endsWith(pathLineMark) && (line.includes(`"${folder}`) || line.includes(`"${zshCompletion}"`))) {
         if (kept.at(-1) === "") kept.pop()
       } else {
         kept.push(line)
@@ -113,11 +113,23 @@ function removePathLines(folder: string): void {
   }
 }
 
+// Where install.sh puts the completion scripts (install.sh's completion_file).
+function completionFiles(): Record<"bash" | "zsh" | "fish", string> {
+  const data = process.env.XDG_DATA_HOME || join(homedir(), ".local", "share")
+  return {
+    bash: join(data, "bash-completion", "completions", "iterate"),
+    zsh: join(data, "zsh", "site-functions", "_iterate"),
+    fish: join(data, "fish", "vendor_completions.d", "iterate.fish"),
+  }
+}
+
 function removeBinary(install: Installation): void {
   const folder = dirname(install.binary)
   if (process.platform === "win32") renameSync(install.binary, `${install.binary}.old`)
   else rmSync(install.binary)
-  removePathLines(folder)
+  const completions = completionFiles()
+  for (const file of Object.values(completions)) rmSync(file, { force: true })
+  removePathLines(folder, completions.zsh)
   // The folders install.sh made by default go too, but only when nothing else lives in them.
   const parent = dirname(folder)
   for (const dir of basename(parent) === ".iterate" ? [folder, parent] : [folder]) {

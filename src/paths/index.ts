@@ -11,6 +11,10 @@ export interface Paths {
   daemonLock: string
   daemonLog: string
   configFile: string
+  /** named servers (`iterate remote`): names, URLs and which one is the default */
+  remotes: string
+  /** one password file per named server, mode 0600 in a 0700 folder */
+  remotePasswords: string
 }
 
 /**
@@ -46,5 +50,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
     daemonLock: join(state, "daemon.lock"),
     daemonLog: join(logDir, "daemon.log"),
     configFile: join(config, "config.json"),
+    remotes: join(config, "remotes.json"),
+    remotePasswords: join(config, "remotes"),
   }
 }

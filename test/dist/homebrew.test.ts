@@ -30,9 +30,10 @@ test("every url is an archive of this version's GitHub release, with the sha256 
   expect(formula).toContain(`version "${pkg.version}"`)
 })
 
-test("it installs the binary, tests it by running it, and has a livecheck", () => {
+test("it installs the binary and its bash, zsh and fish completions, tests it by running it, and has a livecheck", () => {
   const formula = readFileSync(homebrewFormula, "utf8")
-  expect(formula).toMatch(/def install\n\s+bin\.install "iterate"\n\s+end/)
+  // Homebrew runs `iterate completion bash|zsh|fish` and puts each script where its shell looks.
+  expect(formula).toMatch(/def install\n\s+bin\.install "iterate"\n\s+generate_completions_from_executable\(bin\/"iterate", "completion"\)\n\s+end/)
   expect(formula).toMatch(/test do\n\s+assert_equal version\.to_s, shell_output\("#\{bin\}\/iterate --version"\)\.strip/)
   expect(formula).toMatch(/livecheck do\n\s+url :stable\n\s+strategy :github_latest\n\s+end/)
 })

@@ -118,6 +118,43 @@ describe("PATH", () => {
   })
 })
 
+describe("shell completions", () => {
+  const where = { bash: "bash-completion/completions/iterate", zsh: "zsh/site-functions/_iterate", fish: "fish/vendor_completions.d/iterate.fish" }
+
+  test("bash, zsh and fish scripts go where each shell looks for a user's own; .zshrc gets one line that loads zsh's", async () => {
+    const { home, env } = user({ SHELL: "/usr/bin/zsh" })
+    await runOk(["sh", script], { env })
+    await runOk(["sh", script], { env })
+    const binary = join(home, ".iterate/bin/iterate")
+    for (const [shell, path] of Object.entries(where))
+      expect(readFileSync(join(home, ".local/share", path), "utf8"), shell).toBe((await runOk([binary, "completion", shell])).stdout)
+    const site = `${home}/.local/share/zsh/site-functions`
+    expect(readFileSync(join(home, ".zshrc"), "utf8").split("\n").filter((line) => line.includes("_iterate"))).toEqual([
+      `fpath=("${site}" $fpath) && source "${site}/_iterate" # added by iterate install.sh`,
+    ])
+  })
+
+  const zsh = findTool("zsh")
+  const noZsh = missing("loading the completion from .zshrc", { zsh: zsh !== undefined })
+  test.skipIf(noZsh)(`the .zshrc line registers the completion with a compinit that ran before it${noZsh ? ` (${noZsh})` : ""}`, async () => {
+    const { env } = user({ SHELL: "/usr/bin/zsh" })
+    await runOk(["sh", script], { env })
+    const loaded = await runOk([zsh!, "-f", "-c", 'autoload -U compinit && compinit -u -D && source "$HOME/.zshrc" && print -r -- $_comps[iterate]'], { env })
+    expect(loaded.stdout).toBe("_iterate\n")
+  })
+
+  test("XDG_DATA_HOME moves them; --no-completions installs none", async () => {
+    const moved = user()
+    const data = join(moved.home, "data")
+    await runOk(["sh", script], { env: { ...moved.env, XDG_DATA_HOME: data } })
+    for (const path of Object.values(where)) expect(existsSync(join(data, path)), path).toBe(true)
+    const none = user({ SHELL: "/usr/bin/zsh" })
+    await runOk(["sh", script, "--no-completions"], { env: none.env })
+    expect(existsSync(join(none.home, ".local/share"))).toBe(false)
+    expect(readFileSync(join(none.home, ".zshrc"), "utf8")).not.toContain("_iterate")
+  })
+})
+
 describe("refusals: one line on stderr, non-zero exit, nothing installed", () => {
   test("a tampered archive", async () => {
     const original = await Bun.file(join(releaseDir, hostArchive)).bytes()
@@ -163,7 +200,7 @@ describe("refusals: one line on stderr, non-zero exit, nothing installed", () =>
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toBe("install.sh: unknown option --frobnicate (see --help)\n")
     const help = await runOk(["sh", script, "-h"], { env })
-    expect(help.stdout).toContain("Usage: install.sh [--version X] [--no-modify-path] [-h]")
+    expect(help.stdout).toContain("Usage: install.sh [--version X] [--no-modify-path] [--no-completions] [-h]")
     expect(help.stdout).toContain("ITERATE_INSTALL_DIR")
   })
 })

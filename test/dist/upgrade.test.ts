@@ -116,6 +116,19 @@ describe("uninstall, installed by install.sh", () => {
     expect(existsSync(data)).toBe(true)
   })
 
+  test("removes the completion scripts and the .zshrc line that loads zsh's, and keeps the rest of .zshrc", async () => {
+    const home = scratchDir("home")
+    const env = { HOME: home, PATH: "/usr/local/bin:/usr/bin:/bin", SHELL: "/usr/bin/zsh", XDG_STATE_HOME: join(home, "state") }
+    const rc = "# mine\nsetopt autocd\n"
+    writeFileSync(join(home, ".zshrc"), rc)
+    await runOk(["sh", join(root, "install.sh")], { env: { ...env, ITERATE_DOWNLOAD_URL: current.url } })
+    const scripts = ["bash-completion/completions/iterate", "zsh/site-functions/_iterate", "fish/vendor_completions.d/iterate.fish"]
+    for (const path of scripts) expect(existsSync(join(home, ".local/share", path)), path).toBe(true)
+    await runOk([join(home, ".iterate/bin/iterate"), "uninstall"], { env })
+    for (const path of scripts) expect(existsSync(join(home, ".local/share", path)), path).toBe(false)
+    expect(readFileSync(join(home, ".zshrc"), "utf8")).toBe(rc)
+  })
+
   test("--purge also deletes data, config, cache and state", async () => {
     const { home, env, binary } = await installedWithInstallSh()
     const folders = [".local/share/iterate", ".config/iterate", ".cache/iterate", "state/iterate"].map((dir) => join(home, dir))

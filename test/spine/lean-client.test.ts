@@ -29,6 +29,9 @@ test.each([
   ["streams", "list", "--json"],
   ["agents", "list", "--json"],
   ["service", "install", "--dry-run"],
+  ["remote", "list", "--json"],
+  ["config", "path"],
+  ["completion", "bash"],
 ])("a client command (%s %s) loads no server, SQLite, Hono, harness or agents code", async (...args) => {
   const modules = await modulesLoadedBy(args)
   expect(modules.some((m) => m.includes(`/src/cli/${args[0]}.ts`))).toBe(true)

@@ -1,0 +1,42 @@
+// The settings iterate knows, read from the committed JSON Schema: plain data, so help and shell
+// completion list them without loading zod or the config code.
+import schema from "../../schema/config.schema.json" with { type: "json" }
+
+interface SchemaNode {
+  type?: string
+  description?: string
+  properties?: Record<string, SchemaNode>
+}
+
+export interface KnownKey {
+  key: string
+  type: string
+  description: string
+}
+
+/** Every leaf setting, e.g. `harnesses.opencode.binary`, with its type and description. */
+export function knownKeys(): KnownKey[] {
+  const keys: KnownKey[] = []
+  const visit = (node: SchemaNode, path: string[]) => {
+    if (node.properties) {
+      // `$schema` is for editors, not a setting.
+      for (const [name, inner] of Object.entries(node.properties)) if (!name.startsWith("$")) visit(inner, [...path, name])
+    } else keys.push({ key: path.join("."), type: node.type ?? "any", description: node.description ?? "" })
+  }
+  visit(schema as SchemaNode, [])
+  return keys
+}
+
+export const knownKey = (key: string) => knownKeys().find((k) => k.key === key)
+
+/** Each value set in a config object with its dotted key, depth first in the file's order; an empty object or an array is one value. */
+export function leaves(config: Record<string, unknown>): [string, unknown][] {
+  const found: [string, unknown][] = []
+  const visit = (value: unknown, path: string[]) => {
+    if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length)
+      for (const [key, inner] of Object.entries(value)) visit(inner, [...path, key])
+    else found.push([path.join("."), value])
+  }
+  for (const [key, value] of Object.entries(config)) visit(value, [key])
+  return found
+}

@@ -1,0 +1,47 @@
+// A spinner on stderr for the waits a person notices: a daemon or a harness starting. Only on a
+// terminal, never with NO_COLOR; it appears after a moment, so waits too short to notice show nothing.
+const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+const SHOW_AFTER_MS = 150
+const FRAME_MS = 80
+
+export interface Spinner {
+  /** clears the spinner's line; safe to call more than once */
+  stop(): void
+}
+
+export const spinnerAllowed = () => process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
+
+export function spin(text: string): Spinner {
+  if (!spinnerAllowed()) return { stop() {} }
+  let frame = 0
+  let shown = false
+  let interval: ReturnType<typeof setInterval> | undefined
+  const draw = () => {
+    process.stderr.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${text}`)
+    shown = true
+  }
+  const delay = setTimeout(() => {
+    draw()
+    interval = setInterval(draw, FRAME_MS)
+    interval.unref()
+  }, SHOW_AFTER_MS)
+  delay.unref()
+  return {
+    stop() {
+      clearTimeout(delay)
+      clearInterval(interval)
+      if (shown) process.stderr.write("\r\x1b[2K")
+      shown = false
+    },
+  }
+}
+
+/** `work` with a spinner saying `text` while it runs. */
+export async function spinWhile<T>(text: string, work: () => Promise<T>): Promise<T> {
+  const spinner = spin(text)
+  try {
+    return await work()
+  } finally {
+    spinner.stop()
+  }
+}

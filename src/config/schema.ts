@@ -1,0 +1,76 @@
+// What config.json may hold, as one zod schema: readConfig validates with it, `iterate config`
+// refuses values it rejects, and schema/config.schema.json (what `$schema` in the file points
+// editors at) is generated from it (`bun run generate:schema`; a test fails when it is stale).
+// Every object is loose: keys iterate does not know are allowed and kept.
+import { z } from "zod"
+
+export const SCHEMA_URL = "https://raw.githubusercontent.com/iterate/iterate/main/schema/config.schema.json"
+
+// Absolute on POSIX or Windows: the daemon runs with its own working directory, so a relative
+// path would silently mean something else there.
+const absolutePath = z.string().regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, "must be an absolute path")
+
+const harness = (name: string, install: string) =>
+  z
+    .looseObject({
+      binary: absolutePath
+        .describe(`the ${name} executable to run; default: \`${name}\` on PATH (${install})`)
+        .optional(),
+    })
+    .describe(`the ${name} harness`)
+    .optional()
+
+export const ConfigSchema = z
+  .looseObject({
+    $schema: z.string().describe("the JSON Schema editors check this file with").optional(),
+    harnesses: z
+      .looseObject({
+        opencode: harness("opencode", "npm i -g opencode-ai"),
+        claude: harness("claude", "npm i -g @anthropic-ai/claude-code"),
+        pi: harness("pi", "npm i -g @mariozechner/pi-coding-agent"),
+      })
+      .describe("settings of each harness, read when the daemon starts")
+      .optional(),
+    store: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/./, "must be a postgres:// URL")
+      .describe("keep streams and agents in this PostgreSQL database (postgres://user:password@host/db) instead of SQLite")
+      .optional(),
+    web: z
+      .looseObject({
+        roots: z.array(absolutePath).describe("the folders the web UI may start agents in").optional(),
+      })
+      .describe("the web UI")
+      .optional(),
+  })
+  .meta({ $id: SCHEMA_URL, title: "iterate config.json" })
+
+export type Config = z.infer<typeof ConfigSchema>
+
+/** The JSON Schema of config.json, as committed in schema/config.schema.json. */
+export function configJsonSchema(): string {
+  return JSON.stringify(z.toJSONSchema(ConfigSchema, { target: "draft-2020-12" }), null, 2) + "\n"
+}
+
+const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`)
+
+/** `web.roots[1]` for ["web", "roots", 1]. */
+export function keyOf(path: readonly PropertyKey[]): string {
+  return path.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i ? "." : ""}${String(part)}`)).join("")
+}
+
+export interface ConfigProblem {
+  path: PropertyKey[]
+  /** one line: `harnesses.opencode.binary must be an absolute path` */
+  message: string
+}
+
+/** What is wrong with a parsed config.json, one line per problem; empty when it is fine. */
+export function configProblems(value: unknown): ConfigProblem[] {
+  const result = ConfigSchema.safeParse(value)
+  if (result.success) return []
+  return result.error.issues.map((issue) => {
+    const what = issue.code === "invalid_type" ? `must be ${article(issue.expected)}` : issue.message
+    return { path: issue.path, message: issue.path.length ? `${keyOf(issue.path)} ${what}` : `the file ${what.replace("must be", "must hold")}` }
+  })
+}

@@ -1,0 +1,61 @@
+// The local daemon, and the harnesses as the daemon sees them. doctor never starts or restarts a
+// daemon: with none running, the harnesses are checked here, as a daemon started now would see them.
+import { existsSync } from "node:fs"
+import { bearer, sdkClient } from "../daemon/client.ts"
+import { findTrustedDaemon } from "../daemon/health.ts"
+import type { DaemonRecord } from "../daemon/record.ts"
+import type { Paths } from "../paths/index.ts"
+import { listHarnesses } from "../sdk/sdk.gen.ts"
+import { VERSION } from "../version.ts"
+import { type Check, info, ok, problem } from "./check.ts"
+
+export async function daemonCheck(paths: Paths): Promise<{ check: Check; record?: DaemonRecord }> {
+  const found = await findTrustedDaemon(paths.daemonRecord)
+  if (!found) {
+    const stale = existsSync(paths.daemonRecord) ? " (its record is left from one that is gone)" : ""
+    return { check: info("daemon", `not running${stale}; the next command starts it`, "iterate server start") }
+  }
+  const { record, health } = found
+  if (health.version !== VERSION)
+    return { check: problem("daemon", `the daemon at ${record.url} runs iterate ${health.version}, this is ${VERSION}`, "iterate server restart"), record }
+  return { check: ok("daemon", `iterate ${health.version} at ${record.url} (pid ${record.pid})`), record }
+}
+
+/** A harness as GET /v1/harnesses reports it; `problems` is the newer shape, `problem` the older one. */
+export interface HarnessReport {
+  name: string
+  available: boolean
+  binary?: string
+  version?: string
+  problem?: string
+  problems?: { problem: string; fix: string }[]
+}
+
+/** The fix inside an older one-line problem: its `command`, else the setting it names. */
+function fixIn(name: string, text: string): string {
+  const command = /`([^`]+)`/.exec(text)?.[1]
+  if (command) return command
+  if (text.includes("config.json")) return "iterate config edit"
+  // Unset, it is found on PATH again; `iterate config set` gives it the right path instead.
+  if (text.includes(`harnesses.${name}.binary`)) return `iterate config unset harnesses.${name}.binary`
+  return "iterate harnesses"
+}
+
+export function harnessChecks(reports: HarnessReport[], where: string): Check[] {
+  return reports.flatMap((h) => {
+    const check = `harness ${h.name}`
+    const problems = h.problems ?? (h.problem ? [{ problem: h.problem, fix: fixIn(h.name, h.problem) }] : [])
+    if (problems.length) return problems.map((p) => problem(check, p.problem, p.fix))
+    if (!h.available) return [problem(check, `${h.name} is not available`, "iterate harnesses")]
+    return [ok(check, `${h.name} ${h.version ?? "(version unknown)"} at ${h.binary} (${where})`)]
+  })
+}
+
+// Asking a harness its version can take a few seconds the first time.
+const HARNESSES_TIMEOUT_MS = 15_000
+
+export async function harnessesFromDaemon(record: DaemonRecord): Promise<Check[]> {
+  const result = await listHarnesses({ client: sdkClient(record.url, bearer(record.token)), signal: AbortSignal.timeout(HARNESSES_TIMEOUT_MS) })
+  if (!result.data) return [problem("harnesses", `the daemon did not list its harnesses (${result.response?.status ?? String(result.error)})`, "iterate server logs")]
+  return harnessChecks(result.data.harnesses as HarnessReport[], "as the daemon sees it")
+}
