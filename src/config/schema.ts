@@ -10,12 +10,20 @@ export const SCHEMA_URL = "https://raw.githubusercontent.com/iterate/iterate/mai
 // path would silently mean something else there.
 const absolutePath = z.string().regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, "must be an absolute path")
 
-const harness = (name: string, install: string) =>
+const idleTimeoutMs = z
+  .number()
+  .int()
+  .min(0)
+  .describe("milliseconds an idle harness process of an agent stays up; the next prompt resumes its session (default 600000)")
+  .optional()
+
+const harness = (name: string, install: string, more: z.ZodRawShape = {}) =>
   z
     .looseObject({
       binary: absolutePath
         .describe(`the ${name} executable to run; default: \`${name}\` on PATH (${install})`)
         .optional(),
+      ...more,
     })
     .describe(`the ${name} harness`)
     .optional()
@@ -26,8 +34,15 @@ export const ConfigSchema = z
     harnesses: z
       .looseObject({
         opencode: harness("opencode", "npm i -g opencode-ai"),
-        claude: harness("claude", "npm i -g @anthropic-ai/claude-code"),
-        pi: harness("pi", "npm i -g @mariozechner/pi-coding-agent"),
+        claude: harness("claude", "npm i -g @anthropic-ai/claude-code", { idleTimeoutMs }),
+        pi: harness("pi", "npm i -g @mariozechner/pi-coding-agent", {
+          idleTimeoutMs,
+          runtime: z
+            .string()
+            .min(1)
+            .describe('what runs pi\'s CLI script: "bun", "node" or a path; default: iterate\'s own Bun')
+            .optional(),
+        }),
       })
       .describe("settings of each harness, read when the daemon starts")
       .optional(),
