@@ -4,6 +4,8 @@
 import { readFileSync } from "node:fs"
 
 export interface Config {
+  /** a postgres:// URL: keep streams and subscriptions there, shared with other nodes (iterate serve --store) */
+  store?: unknown
   harnesses?: {
     opencode?: {
       /** The opencode executable to run instead of `opencode` on PATH. */

@@ -77,10 +77,10 @@ const append = createRoute({
 export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { store } = ctx
 
-  app.openapi(list, (c) =>
+  app.openapi(list, async (c) =>
     c.json(
       {
-        streams: store.list().map((meta) => ({
+        streams: (await store.list()).map((meta) => ({
           name: meta.name,
           contentType: meta.contentType,
           createdAt: new Date(meta.createdAt).toISOString(),
@@ -96,7 +96,7 @@ export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   app.openapi(append, async (c) => {
     const { name } = c.req.valid("param")
     const inputs = c.req.valid("json")
-    const meta = store.get(name)
+    const meta = await store.get(name)
     if (!meta) return c.json({ error: { code: "stream_not_found", message: `no stream named ${name}` } }, 404)
     if (!isJson(meta.contentType))
       return c.json({ error: { code: "not_json", message: `stream ${name} holds ${meta.contentType}, not JSON events` } }, 409)

@@ -1,0 +1,122 @@
+import type { SQL } from "bun"
+import { refuseAppend } from "../append-check.ts"
+import { isExpired } from "../expiry.ts"
+import type { ProducerState } from "../producers.ts"
+import { StreamClosedError, type AppendOutcome, type AppendRequest, type StreamMeta } from "../store.ts"
+import type { Settled } from "./batches.ts"
+import { advanceStreams, insertMessages, metaOf, noMessages, removeStream } from "./rows.ts"
+
+export type Built = { data: Uint8Array; value: unknown }
+
+/** One append of a batch: a protocol append (or close), or messages built from their own seqs. */
+export type AppendOp =
+  | { kind: "append"; name: string; request: AppendRequest }
+  | { kind: "build"; name: string; count: number; build: (seq: number, index: number) => Built }
+
+export interface Committed {
+  settled: Settled<AppendOutcome | unknown[] | undefined>[]
+  /** the streams the batch wrote to, as they are after it */
+  written: StreamMeta[]
+  /** the expired streams it removed on the way */
+  removed: StreamMeta[]
+}
+
+const key = (streamId: number, producerId: string) => `${streamId}\u0000${producerId}`
+const ok = <R>(value: R): Settled<R> => ({ ok: true, value })
+
+/**
+ * Runs a batch of appends in the transaction `tx`, in order, as if one after the other. The rows
+ * of the streams it writes are locked first (in id order, so that nodes locking the same streams
+ * never deadlock): every other node's appends to them wait, which keeps seqs gapless per stream.
+ */
+export async function commitAppends(tx: SQL, ops: AppendOp[], now: number): Promise<Committed> {
+  const names = [...new Set(ops.map((op) => op.name))]
+  const removed: StreamMeta[] = []
+  const streams = new Map<string, StreamMeta | undefined>()
+  for (const raw of await tx`SELECT * FROM streams WHERE name = ANY(${names}::text[]) ORDER BY id FOR UPDATE`) {
+    const meta = metaOf(raw)
+    if (meta.deleted || !isExpired(meta, now)) streams.set(meta.name, meta)
+    else {
+      await removeStream(tx, meta, removed)
+      if (meta.forks > 0) streams.set(meta.name, { ...meta, deleted: true })
+    }
+  }
+  const producers = await loadProducers(tx, ops, streams)
+  const saved = new Map<string, { streamId: number; producerId: string; epoch: number; seq: number }>()
+  const written = new Map<number, StreamMeta>()
+  const messages = noMessages()
+  const add = (meta: StreamMeta, data: Uint8Array[]) => {
+    for (const bytes of data) {
+      messages.streamIds.push(meta.id)
+      messages.seqs.push(++meta.tailSeq)
+      messages.data.push(bytes)
+    }
+    meta.messageCount = meta.tailSeq
+    written.set(meta.id, meta)
+  }
+
+  const settled = ops.map((op): Settled<AppendOutcome | unknown[] | undefined> => {
+    const meta = streams.get(op.name)
+    if (op.kind === "build") {
+      if (!meta || meta.deleted) return ok(undefined)
+      if (meta.closed) return { ok: false, error: new StreamClosedError(op.name) }
+      let built: Built[]
+      try {
+        built = Array.from({ length: op.count }, (_, i) => op.build(meta.tailSeq + i + 1, i))
+      } catch (error) {
+        return { ok: false, error }
+      }
+      add(
+        meta,
+        built.map((b) => b.data),
+      )
+      return ok(built.map((b) => b.value))
+    }
+    const { request } = op
+    const { producer } = request
+    const refused = refuseAppend(meta, request, (m) => producers.get(key(m.id, producer!.id)))
+    if (refused) return ok(refused)
+    const stream = meta!
+    add(stream, request.messages)
+    if (request.writerSeq !== undefined) stream.writerSeq = request.writerSeq
+    if (request.close) {
+      stream.closed = true
+      if (producer) stream.closedBy = producer
+    }
+    if (producer) {
+      producers.set(key(stream.id, producer.id), { epoch: producer.epoch, lastSeq: producer.seq })
+      saved.set(key(stream.id, producer.id), { streamId: stream.id, producerId: producer.id, epoch: producer.epoch, seq: producer.seq })
+    }
+    return ok({ status: "appended", tail: stream.tailSeq, closed: request.close === true })
+  })
+
+  await insertMessages(tx, messages)
+  await advanceStreams(tx, [...written.values()], now)
+  if (saved.size > 0) {
+    const rows = [...saved.values()]
+    await tx`INSERT INTO producers (stream_id, producer_id, epoch, last_seq)
+             SELECT * FROM unnest(${rows.map((r) => r.streamId)}::bigint[], ${rows.map((r) => r.producerId)}::text[],
+                                  ${rows.map((r) => r.epoch)}::bigint[], ${rows.map((r) => r.seq)}::bigint[])
+             ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq`
+  }
+  return { settled, written: [...written.values()], removed }
+}
+
+/** The producer states the batch's producer appends check against. */
+async function loadProducers(tx: SQL, ops: AppendOp[], streams: Map<string, StreamMeta | undefined>): Promise<Map<string, ProducerState>> {
+  const states = new Map<string, ProducerState>()
+  const ids = new Set<number>()
+  const producerIds = new Set<string>()
+  for (const op of ops) {
+    const meta = streams.get(op.name)
+    if (op.kind === "append" && op.request.producer && meta) {
+      ids.add(meta.id)
+      producerIds.add(op.request.producer.id)
+    }
+  }
+  if (ids.size === 0) return states
+  for (const row of await tx`SELECT stream_id, producer_id, epoch, last_seq FROM producers
+                             WHERE stream_id = ANY(${[...ids]}::bigint[]) AND producer_id = ANY(${[...producerIds]}::text[])`)
+    states.set(key(Number(row.stream_id), row.producer_id), { epoch: Number(row.epoch), lastSeq: Number(row.last_seq) })
+  return states
+}
