@@ -4,7 +4,7 @@ import { isExpired } from "../expiry.ts"
 import type { ProducerState } from "../producers.ts"
 import { StreamClosedError, type AppendOutcome, type AppendRequest, type StreamMeta } from "../store.ts"
 import type { Settled } from "./batches.ts"
-import { advanceStreams, insertMessages, metaOf, noMessages, removeStream } from "./rows.ts"
+import { addMessages, metaOf, noWrites, removeStream, write, type Writes } from "./rows.ts"
 
 export type Built = { data: Uint8Array; value: unknown }
 
@@ -42,18 +42,8 @@ export async function commitAppends(tx: SQL, ops: AppendOp[], now: number): Prom
     }
   }
   const producers = await loadProducers(tx, ops, streams)
-  const saved = new Map<string, { streamId: number; producerId: string; epoch: number; seq: number }>()
-  const written = new Map<number, StreamMeta>()
-  const messages = noMessages()
-  const add = (meta: StreamMeta, data: Uint8Array[]) => {
-    for (const bytes of data) {
-      messages.streamIds.push(meta.id)
-      messages.seqs.push(++meta.tailSeq)
-      messages.data.push(bytes)
-    }
-    meta.messageCount = meta.tailSeq
-    written.set(meta.id, meta)
-  }
+  const saved = new Map<string, Writes["producers"][number]>()
+  const writes = noWrites()
 
   const settled = ops.map((op): Settled<AppendOutcome | unknown[] | undefined> => {
     const meta = streams.get(op.name)
@@ -66,7 +56,8 @@ export async function commitAppends(tx: SQL, ops: AppendOp[], now: number): Prom
       } catch (error) {
         return { ok: false, error }
       }
-      add(
+      addMessages(
+        writes,
         meta,
         built.map((b) => b.data),
       )
@@ -77,7 +68,7 @@ export async function commitAppends(tx: SQL, ops: AppendOp[], now: number): Prom
     const refused = refuseAppend(meta, request, (m) => producers.get(key(m.id, producer!.id)))
     if (refused) return ok(refused)
     const stream = meta!
-    add(stream, request.messages)
+    addMessages(writes, stream, request.messages)
     if (request.writerSeq !== undefined) stream.writerSeq = request.writerSeq
     if (request.close) {
       stream.closed = true
@@ -90,16 +81,9 @@ export async function commitAppends(tx: SQL, ops: AppendOp[], now: number): Prom
     return ok({ status: "appended", tail: stream.tailSeq, closed: request.close === true })
   })
 
-  await insertMessages(tx, messages)
-  await advanceStreams(tx, [...written.values()], now)
-  if (saved.size > 0) {
-    const rows = [...saved.values()]
-    await tx`INSERT INTO producers (stream_id, producer_id, epoch, last_seq)
-             SELECT * FROM unnest(${rows.map((r) => r.streamId)}::bigint[], ${rows.map((r) => r.producerId)}::text[],
-                                  ${rows.map((r) => r.epoch)}::bigint[], ${rows.map((r) => r.seq)}::bigint[])
-             ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq`
-  }
-  return { settled, written: [...written.values()], removed }
+  writes.producers = [...saved.values()]
+  await write(tx, writes, now)
+  return { settled, written: writes.streams, removed }
 }
 
 /** The producer states the batch's producer appends check against. */

@@ -7,7 +7,7 @@ import type { AppendOutcome, AppendRequest, CreateOptions, StoredMessage, Stream
 import { commitAppends, type AppendOp, type Built } from "./appends.ts"
 import { Batches, type Settled } from "./batches.ts"
 import { type Change, Notices } from "./notices.ts"
-import { advanceStreams, insertMessages, metaOf, noMessages, removeStream } from "./rows.ts"
+import { addMessages, metaOf, noWrites, removeStream, write } from "./rows.ts"
 import { STREAM_MIGRATIONS } from "./schema.ts"
 
 /**
@@ -165,16 +165,10 @@ export class PostgresStreamStore implements StreamStore {
       const [source] = await tx`UPDATE streams SET forks = forks + 1 WHERE id = ${fork.sourceId} AND deleted = 0 RETURNING id`
       if (!source) throw new Error(`the source of fork ${name} was deleted while the fork was made`)
     }
-    const messages = noMessages()
-    for (const data of [...(fork?.prefix ? [fork.prefix] : []), ...(options.initial ?? [])]) {
-      messages.streamIds.push(meta.id)
-      messages.seqs.push(++meta.tailSeq)
-      messages.data.push(data)
-    }
-    meta.messageCount = meta.tailSeq
+    const writes = noWrites()
     meta.closed = options.closed === true
-    await insertMessages(tx, messages)
-    if (messages.seqs.length > 0 || meta.closed) await advanceStreams(tx, [meta], now)
+    addMessages(writes, meta, [...(fork?.prefix ? [fork.prefix] : []), ...(options.initial ?? [])])
+    if (writes.messages.seqs.length > 0 || meta.closed) await write(tx, writes, now)
     return meta
   }
 
