@@ -92,6 +92,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   const storeUrl = options.store ?? config.store
   if (storeUrl !== undefined && (typeof storeUrl !== "string" || !isPostgresUrl(storeUrl)))
     throw new Error(`store in ${paths.configFile} must be a postgres:// URL`)
+  // The harness processes this daemon starts (and the agents' shell commands) must not inherit the database's password.
+  delete env.ITERATE_STORE_URL
   const stores = await openStores(paths.data, storeUrl)
   console.log(`store: ${stores.where}`)
   const store = stores.streams

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { STORES, storeEnv } from "../support/postgres.ts"
+import { STORES, storeEnv } from "../support/stores.ts"
 import { Sandbox } from "../support/sandbox.ts"
 import { isAlive } from "../support/wait.ts"
 import { createJsonStream, startDaemon } from "./daemon.ts"

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest"
-import { STORES, storeEnv } from "../support/postgres.ts"
+import { STORES, storeEnv } from "../support/stores.ts"
 import { Sandbox } from "../support/sandbox.ts"
 
 let sandbox: Sandbox

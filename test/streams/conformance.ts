@@ -1,7 +1,7 @@
 import { runConformanceTests } from "@durable-streams/server-conformance-tests"
 import { SQL } from "bun"
 import { afterAll, beforeAll, expect, test } from "vitest"
-import { type StoreKind, storeEnv } from "../support/postgres.ts"
+import { type StoreKind, storeEnv } from "../support/stores.ts"
 import { Sandbox } from "../support/sandbox.ts"
 import { waitFor } from "../support/wait.ts"
 

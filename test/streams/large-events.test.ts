@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { readSse } from "../../src/sse/read.ts"
-import { STORES, storeEnv } from "../support/postgres.ts"
+import { STORES, storeEnv } from "../support/stores.ts"
 import { Sandbox } from "../support/sandbox.ts"
 import { createJsonStream, readAll, startDaemon } from "./daemon.ts"
 

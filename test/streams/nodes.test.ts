@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest"
 import { parseOffset } from "../../src/streams/offsets.ts"
-import { freshDatabase } from "../support/postgres.ts"
+import { freshDatabase } from "../support/stores.ts"
 import { Sandbox } from "../support/sandbox.ts"
 import { waitFor } from "../support/wait.ts"
 import { createJsonStream, readAll, sseBatches, startDaemon } from "./daemon.ts"

@@ -1,10 +1,8 @@
-import { SQL } from "bun"
 import { randomBytes } from "node:crypto"
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir, userInfo } from "node:os"
 import { join } from "node:path"
-import { inject } from "vitest"
 import { runOk } from "./run-process.ts"
 
 // A real PostgreSQL for the tests: a throwaway cluster (initdb + pg_ctl) on a free loopback port,
@@ -87,36 +85,4 @@ export async function startCluster(): Promise<Cluster> {
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** the administration URL of the cluster test/postgres-setup.ts started for this run */
-    postgres: string
-  }
-}
-
-/**
- * A new, empty database in the run's shared cluster, for one test file (or one test): its URL.
- * Files running side by side each get their own, so they never see each other's streams.
- */
-export async function freshDatabase(): Promise<string> {
-  const admin = inject("postgres")
-  const name = `t_${randomBytes(6).toString("hex")}`
-  const sql = new SQL(admin, { max: 1 })
-  try {
-    await sql.unsafe(`CREATE DATABASE ${name}`)
-  } finally {
-    await sql.close()
-  }
-  return admin.replace(/\/postgres$/, `/${name}`)
-}
-
-/** The stores the stream tests run against. */
-export const STORES = ["sqlite", "postgres"] as const
-export type StoreKind = (typeof STORES)[number]
-
-/** The environment that points a daemon at the store: none for SQLite, a fresh database for PostgreSQL. */
-export async function storeEnv(kind: StoreKind): Promise<Record<string, string>> {
-  return kind === "sqlite" ? {} : { ITERATE_STORE_URL: await freshDatabase() }
 }
