@@ -87,6 +87,26 @@ export class StreamClosedError extends Error {
 }
 
 /**
+ * An epoch fence on an append: it commits only if the named lease still has this epoch, checked in
+ * the append's own transaction, so a writer whose lease was taken over (a node presumed dead) can
+ * append nothing after the takeover committed. Leases are rows of the store's `leases` table.
+ */
+export interface AppendFence {
+  lease: string
+  epoch: number
+}
+
+export class FencedError extends Error {
+  constructor(
+    readonly fence: AppendFence,
+    /** the lease's epoch now; undefined when there is no such lease */
+    readonly epoch: number | undefined,
+  ) {
+    super(`lease ${fence.lease} is at epoch ${epoch ?? "none"}, not ${fence.epoch}: this writer was fenced off`)
+  }
+}
+
+/**
  * Where streams live: one SQLite file (SqliteStreamStore, the default) or a PostgreSQL database
  * that several nodes share (PostgresStreamStore). Whatever touches the database is async; an
  * append settles only once its transaction has committed. Listeners and watchers hear about a
@@ -107,9 +127,14 @@ export interface StreamStore {
   /**
    * Appends messages built from their own seq (the event envelope carries its offset): the seq
    * each one was built with is the seq it is stored under. Undefined when the stream does not
-   * exist; rejects with StreamClosedError when it is closed.
+   * exist; rejects with StreamClosedError when it is closed, FencedError when `fence` fails.
    */
-  appendWith<T>(name: string, count: number, build: (seq: number, index: number) => { data: Uint8Array; value: T }): Promise<T[] | undefined>
+  appendWith<T>(
+    name: string,
+    count: number,
+    build: (seq: number, index: number) => { data: Uint8Array; value: T },
+    options?: { fence?: AppendFence },
+  ): Promise<T[] | undefined>
   /**
    * Messages after `afterSeq` in order, across the fork's sources: at most `limit` of them, and no
    * more once `maxBytes` is reached (always at least one when there is one).
@@ -196,6 +221,7 @@ export class SqliteStreamStore implements StreamStore {
     readRange: Statement<StoredMessage, [number, number, number, number]>
     producer: Statement<ProducerState, [number, string]>
     saveProducer: Statement<unknown, [number, string, number, number]>
+    lease: Statement<{ epoch: number }, [string]>
   }
 
   constructor(file: string) {
@@ -225,6 +251,7 @@ export class SqliteStreamStore implements StreamStore {
         `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq`,
       ),
+      lease: this.#db.query("SELECT epoch FROM leases WHERE name = ?"),
     }
   }
 
@@ -288,11 +315,15 @@ export class SqliteStreamStore implements StreamStore {
     name: string,
     count: number,
     build: (seq: number, index: number) => { data: Uint8Array; value: T },
+    options: { fence?: AppendFence } = {},
   ): Promise<T[] | undefined> {
     return this.#commits.submit((written) => {
       const meta = this.#get(name)
       if (!meta) return undefined
       if (meta.closed) throw new StreamClosedError(name)
+      const { fence } = options
+      const epoch = fence && this.#q.lease.get(fence.lease)?.epoch
+      if (fence && epoch !== fence.epoch) throw new FencedError(fence, epoch)
       const built = Array.from({ length: count }, (_, i) => build(meta.tailSeq + i + 1, i))
       this.#write(
         meta,

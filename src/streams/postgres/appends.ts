@@ -2,7 +2,7 @@ import type { SQL } from "bun"
 import { refuseAppend } from "../append-check.ts"
 import { isExpired } from "../expiry.ts"
 import type { ProducerState } from "../producers.ts"
-import { StreamClosedError, type AppendOutcome, type AppendRequest, type StreamMeta } from "../store.ts"
+import { type AppendFence, type AppendOutcome, type AppendRequest, FencedError, StreamClosedError, type StreamMeta } from "../store.ts"
 import type { Settled } from "./batches.ts"
 import { addMessages, metaOf, noWrites, removeStream, write, type Writes } from "./rows.ts"
 
@@ -11,7 +11,7 @@ export type Built = { data: Uint8Array; value: unknown }
 /** One append of a batch: a protocol append (or close), or messages built from their own seqs. */
 export type AppendOp =
   | { kind: "append"; name: string; request: AppendRequest }
-  | { kind: "build"; name: string; count: number; build: (seq: number, index: number) => Built }
+  | { kind: "build"; name: string; count: number; build: (seq: number, index: number) => Built; fence?: AppendFence }
 
 export interface Committed {
   settled: Settled<AppendOutcome | unknown[] | undefined>[]
@@ -42,6 +42,7 @@ export async function commitAppends(tx: SQL, ops: AppendOp[], now: number): Prom
     }
   }
   const producers = await loadProducers(tx, ops, streams)
+  const leases = await loadLeases(tx, ops)
   const saved = new Map<string, Writes["producers"][number]>()
   const writes = noWrites()
 
@@ -50,6 +51,8 @@ export async function commitAppends(tx: SQL, ops: AppendOp[], now: number): Prom
     if (op.kind === "build") {
       if (!meta || meta.deleted) return ok(undefined)
       if (meta.closed) return { ok: false, error: new StreamClosedError(op.name) }
+      const { fence } = op
+      if (fence && leases.get(fence.lease) !== fence.epoch) return { ok: false, error: new FencedError(fence, leases.get(fence.lease)) }
       let built: Built[]
       try {
         built = Array.from({ length: op.count }, (_, i) => op.build(meta.tailSeq + i + 1, i))
@@ -84,6 +87,18 @@ export async function commitAppends(tx: SQL, ops: AppendOp[], now: number): Prom
   writes.producers = [...saved.values()]
   await write(tx, writes, now)
   return { settled, written: writes.streams, removed }
+}
+
+/**
+ * The epochs of the leases the batch's fenced appends name, share-locked until the commit: a
+ * takeover (which updates the lease) waits for these appends, or they see its new epoch. Lease
+ * rows are locked after stream rows, here and wherever both are.
+ */
+async function loadLeases(tx: SQL, ops: AppendOp[]): Promise<Map<string, number>> {
+  const names = [...new Set(ops.flatMap((op) => (op.kind === "build" && op.fence ? [op.fence.lease] : [])))]
+  if (names.length === 0) return new Map()
+  const rows = await tx`SELECT name, epoch FROM leases WHERE name = ANY(${names}::text[]) ORDER BY name FOR SHARE`
+  return new Map(rows.map((row: { name: string; epoch: string }) => [row.name, Number(row.epoch)]))
 }
 
 /** The producer states the batch's producer appends check against. */

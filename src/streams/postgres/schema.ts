@@ -37,6 +37,11 @@ export const STREAM_MIGRATIONS: Migration[] = [
      last_seq    bigint NOT NULL,
      PRIMARY KEY (stream_id, producer_id)
    );`,
+  // What fenced appends check their epoch against (AppendFence).
+  `CREATE TABLE leases (
+     name  text PRIMARY KEY,
+     epoch bigint NOT NULL
+   );`,
 ]
 
 // Bun hands int8 columns over as strings; these are the streams table's.

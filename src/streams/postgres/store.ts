@@ -3,7 +3,7 @@ import { migratePostgres, type Postgres } from "../../storage/postgres.ts"
 import { Changes, type Watcher } from "../changes.ts"
 import { isExpired } from "../expiry.ts"
 import { readMessages } from "../fork-reads.ts"
-import type { AppendOutcome, AppendRequest, CreateOptions, StoredMessage, StreamMeta, StreamStore } from "../store.ts"
+import type { AppendFence, AppendOutcome, AppendRequest, CreateOptions, StoredMessage, StreamMeta, StreamStore } from "../store.ts"
 import { commitAppends, type AppendOp, type Built } from "./appends.ts"
 import { Batches, type Settled } from "./batches.ts"
 import { type Change, Notices } from "./notices.ts"
@@ -97,8 +97,14 @@ export class PostgresStreamStore implements StreamStore {
     return this.#appends.submit({ kind: "append", name, request }) as Promise<AppendOutcome>
   }
 
-  appendWith<T>(name: string, count: number, build: (seq: number, index: number) => { data: Uint8Array; value: T }): Promise<T[] | undefined> {
-    return this.#appends.submit({ kind: "build", name, count, build: build as (seq: number, index: number) => Built }) as Promise<T[] | undefined>
+  appendWith<T>(
+    name: string,
+    count: number,
+    build: (seq: number, index: number) => { data: Uint8Array; value: T },
+    options: { fence?: AppendFence } = {},
+  ): Promise<T[] | undefined> {
+    const op: AppendOp = { kind: "build", name, count, build: build as (seq: number, index: number) => Built, fence: options.fence }
+    return this.#appends.submit(op) as Promise<T[] | undefined>
   }
 
   read(meta: StreamMeta, afterSeq: number, limit = 1000, maxBytes = Infinity): Promise<StoredMessage[]> {
