@@ -5,7 +5,7 @@ import { nestedTooDeep, TOO_DEEP } from "../../streams/json-depth.ts"
 import { formatOffset } from "../../streams/offsets.ts"
 import { StreamClosedError } from "../../streams/store.ts"
 import type { DaemonContext } from "../context.ts"
-import { ErrorSchema, errorResponses, notFoundResponse, StreamNameParam } from "../schemas.ts"
+import { ErrorSchema, errorResponses, notFoundResponse, StreamNameParam, storeUnavailableResponse } from "../schemas.ts"
 import { streamProtocolRoutes } from "./stream-protocol.ts"
 import { streamSubscriptionRoutes } from "./stream-subscriptions.ts"
 
@@ -48,6 +48,7 @@ const list = createRoute({
   responses: {
     200: { description: "Streams", content: { "application/json": { schema: z.object({ streams: z.array(StreamInfo) }) } } },
     ...errorResponses,
+    ...storeUnavailableResponse,
   },
 })
 
@@ -71,6 +72,7 @@ const append = createRoute({
     ...errorResponses,
     ...notFoundResponse,
     409: { description: "The stream does not hold JSON, or is closed", content: { "application/json": { schema: ErrorSchema } } },
+    ...storeUnavailableResponse,
   },
 })
 
