@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { afterAll, beforeAll, expect, test } from "vitest"
 import { parseOffset } from "../../src/streams/offsets.ts"
 import { freshDatabase } from "../support/stores.ts"
@@ -9,8 +11,10 @@ import { createJsonStream, readAll, sseBatches, startDaemon } from "./daemon.ts"
 // sharing one PostgreSQL database: any node serves any stream.
 let a: Sandbox
 let b: Sandbox
+let url: string
 beforeAll(async () => {
-  const env = { ITERATE_STORE_URL: await freshDatabase() }
+  url = await freshDatabase()
+  const env = { ITERATE_STORE_URL: url }
   a = new Sandbox(env)
   b = new Sandbox(env)
   // Started together: both migrate the empty database at once.
@@ -103,4 +107,24 @@ test("a subscription made on A wakes for an append on B; B's claim is acknowledg
   expect(await ack.json()).toEqual({ ok: true, next_wake: false })
   // Exactly one node announced the wake.
   expect(await readAll(b, "wakes")).toHaveLength(1)
+})
+
+test("a node given the store in config.json joins the others; a store there that is no URL stops it", async () => {
+  const c = new Sandbox()
+  try {
+    const config = (value: unknown) => {
+      mkdirSync(join(c.dir, "config", "iterate"), { recursive: true })
+      writeFileSync(join(c.dir, "config", "iterate", "config.json"), `// the fleet's database\n${JSON.stringify({ store: value })}\n`)
+    }
+    config(42)
+    const refused = await c.run(["serve", "--port", "0"])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toBe(`iterate: store in ${join(c.dir, "config", "iterate", "config.json")} must be a postgres:// URL\n`)
+    config(url)
+    const list = await c.run(["streams", "list", "--json"])
+    expect(list.code, list.stderr).toBe(0)
+    expect((JSON.parse(list.stdout) as { name: string }[]).map((s) => s.name)).toContain("shared")
+  } finally {
+    c.close()
+  }
 })
