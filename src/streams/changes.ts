@@ -58,3 +58,20 @@ export class Changes {
     }
   }
 }
+
+/** What both stores tell live readers and watchers through: their Changes, behind StreamStore's methods. */
+export abstract class ChangeFeed {
+  protected readonly changes = new Changes()
+
+  subscribe(streamId: number, listener: Listener): () => void {
+    return this.changes.subscribe(streamId, listener)
+  }
+
+  version(streamId: number): number {
+    return this.changes.version(streamId)
+  }
+
+  watch(watcher: Watcher): () => void {
+    return this.changes.watch(watcher)
+  }
+}

@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite"
 import { openDatabase } from "../storage/sqlite.ts"
 import { refuseAppend } from "./append-check.ts"
-import { Changes, type Watcher } from "./changes.ts"
+import { ChangeFeed, type Watcher } from "./changes.ts"
 import { isExpired } from "./expiry.ts"
 import { readMessages } from "./fork-reads.ts"
 import { GroupCommit } from "./group-commit.ts"
@@ -96,6 +96,9 @@ export interface AppendFence {
   epoch: number
 }
 
+/** How appendWith makes each message from the seq it will be stored under. */
+export type BuildMessage<T> = (seq: number, index: number) => { data: Uint8Array; value: T }
+
 export class FencedError extends Error {
   constructor(
     readonly fence: AppendFence,
@@ -129,12 +132,7 @@ export interface StreamStore {
    * each one was built with is the seq it is stored under. Undefined when the stream does not
    * exist; rejects with StreamClosedError when it is closed, FencedError when `fence` fails.
    */
-  appendWith<T>(
-    name: string,
-    count: number,
-    build: (seq: number, index: number) => { data: Uint8Array; value: T },
-    options?: { fence?: AppendFence },
-  ): Promise<T[] | undefined>
+  appendWith<T>(name: string, count: number, build: BuildMessage<T>, options?: { fence?: AppendFence }): Promise<T[] | undefined>
   /**
    * Messages after `afterSeq` in order, across the fork's sources: at most `limit` of them, and no
    * more once `maxBytes` is reached (always at least one when there is one).
@@ -203,9 +201,8 @@ export function toMeta(row: StreamRow): StreamMeta {
  * its transaction has committed, so it survives a crash or `kill -9` of the daemon; concurrent
  * appends are group-committed. Listeners hear about appends after the commit, never before.
  */
-export class SqliteStreamStore implements StreamStore {
+export class SqliteStreamStore extends ChangeFeed implements StreamStore {
   readonly #db: Database
-  readonly #changes = new Changes()
   readonly #commits: GroupCommit
   readonly #q: {
     byName: Statement<StreamRow, [string]>
@@ -225,9 +222,10 @@ export class SqliteStreamStore implements StreamStore {
   }
 
   constructor(file: string) {
+    super()
     this.#db = openDatabase(file)
     migrate(this.#db)
-    this.#commits = new GroupCommit(this.#db, (written) => written.forEach((name, id) => this.#changes.notify(id, name, "changed")))
+    this.#commits = new GroupCommit(this.#db, (written) => written.forEach((name, id) => this.changes.notify(id, name, "changed")))
     this.#q = {
       byName: this.#db.query("SELECT * FROM streams WHERE name = ?"),
       byId: this.#db.query("SELECT * FROM streams WHERE id = ?"),
@@ -292,7 +290,7 @@ export class SqliteStreamStore implements StreamStore {
       this.#write(toMeta(row), messages, { close: options.closed })
       return row.id
     })()
-    this.#changes.notify(id, name, "changed")
+    this.changes.notify(id, name, "changed")
     // Not get(): a stream created past its lifetime (Stream-TTL 0, a Stream-Expires-At gone by)
     // is created all the same, like the reference server does, and expires when next looked at.
     return { created: true, meta: toMeta(this.#q.byId.get(id)!) }
@@ -311,12 +309,7 @@ export class SqliteStreamStore implements StreamStore {
   }
 
   /** Through group commit like every append: the promise settles once the batch is durable. */
-  appendWith<T>(
-    name: string,
-    count: number,
-    build: (seq: number, index: number) => { data: Uint8Array; value: T },
-    options: { fence?: AppendFence } = {},
-  ): Promise<T[] | undefined> {
+  appendWith<T>(name: string, count: number, build: BuildMessage<T>, options: { fence?: AppendFence } = {}): Promise<T[] | undefined> {
     return this.#commits.submit((written) => {
       const meta = this.#get(name)
       if (!meta) return undefined
@@ -354,18 +347,6 @@ export class SqliteStreamStore implements StreamStore {
 
   async touch(meta: StreamMeta): Promise<void> {
     if (meta.ttlSeconds !== undefined) this.#q.touch.run(meta.id, Date.now())
-  }
-
-  subscribe(streamId: number, listener: () => void): () => void {
-    return this.#changes.subscribe(streamId, listener)
-  }
-
-  version(streamId: number): number {
-    return this.#changes.version(streamId)
-  }
-
-  watch(watcher: Watcher): () => void {
-    return this.#changes.watch(watcher)
   }
 
   async close(): Promise<void> {
@@ -422,7 +403,7 @@ export class SqliteStreamStore implements StreamStore {
       }
     }
     // Wake live readers so they notice the stream is gone instead of waiting out their timeout.
-    this.#changes.notify(meta.id, meta.name, "deleted")
-    if (meta.forks === 0) this.#changes.forget(meta.id)
+    this.changes.notify(meta.id, meta.name, "deleted")
+    if (meta.forks === 0) this.changes.forget(meta.id)
   }
 }

@@ -2,16 +2,14 @@ import type { SQL } from "bun"
 import { refuseAppend } from "../append-check.ts"
 import { isExpired } from "../expiry.ts"
 import type { ProducerState } from "../producers.ts"
-import { type AppendFence, type AppendOutcome, type AppendRequest, FencedError, StreamClosedError, type StreamMeta } from "../store.ts"
+import { type AppendFence, type AppendOutcome, type AppendRequest, type BuildMessage, FencedError, StreamClosedError, type StreamMeta } from "../store.ts"
 import type { Settled } from "./batches.ts"
 import { addMessages, metaOf, noWrites, removeStream, write, type Writes } from "./rows.ts"
-
-export type Built = { data: Uint8Array; value: unknown }
 
 /** One append of a batch: a protocol append (or close), or messages built from their own seqs. */
 export type AppendOp =
   | { kind: "append"; name: string; request: AppendRequest }
-  | { kind: "build"; name: string; count: number; build: (seq: number, index: number) => Built; fence?: AppendFence }
+  | { kind: "build"; name: string; count: number; build: BuildMessage<unknown>; fence?: AppendFence }
 
 export interface Committed {
   settled: Settled<AppendOutcome | unknown[] | undefined>[]
@@ -53,7 +51,7 @@ export async function commitAppends(tx: SQL, ops: AppendOp[], now: number): Prom
       if (meta.closed) return { ok: false, error: new StreamClosedError(op.name) }
       const { fence } = op
       if (fence && leases.get(fence.lease) !== fence.epoch) return { ok: false, error: new FencedError(fence, leases.get(fence.lease)) }
-      let built: Built[]
+      let built: ReturnType<BuildMessage<unknown>>[]
       try {
         built = Array.from({ length: op.count }, (_, i) => op.build(meta.tailSeq + i + 1, i))
       } catch (error) {

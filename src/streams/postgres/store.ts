@@ -1,10 +1,10 @@
 import type { SQL } from "bun"
 import { migratePostgres, type Postgres } from "../../storage/postgres.ts"
-import { Changes, type Watcher } from "../changes.ts"
+import { ChangeFeed } from "../changes.ts"
 import { isExpired } from "../expiry.ts"
 import { readMessages } from "../fork-reads.ts"
-import type { AppendFence, AppendOutcome, AppendRequest, CreateOptions, StoredMessage, StreamMeta, StreamStore } from "../store.ts"
-import { commitAppends, type AppendOp, type Built } from "./appends.ts"
+import type { AppendFence, AppendOutcome, AppendRequest, BuildMessage, CreateOptions, StoredMessage, StreamMeta, StreamStore } from "../store.ts"
+import { commitAppends, type AppendOp } from "./appends.ts"
 import { Batches, type Settled } from "./batches.ts"
 import { type Change, Notices } from "./notices.ts"
 import { addMessages, metaOf, noWrites, removeStream, write } from "./rows.ts"
@@ -16,19 +16,19 @@ import { STREAM_MIGRATIONS } from "./schema.ts"
  * Live readers on this node hear about its own commits at once and about other nodes' through
  * LISTEN/NOTIFY; when the listener has been disconnected they all re-read from where they are.
  */
-export class PostgresStreamStore implements StreamStore {
+export class PostgresStreamStore extends ChangeFeed implements StreamStore {
   readonly #pg: Postgres
-  readonly #changes = new Changes()
   readonly #notices: Notices
   readonly #appends: Batches<AppendOp, unknown>
 
   private constructor(pg: Postgres) {
+    super()
     this.#pg = pg
     this.#notices = new Notices(
       pg.sql,
       (id, name, change) => {
-        this.#changes.notify(id, name, change)
-        if (change === "deleted") this.#changes.forget(id)
+        this.changes.notify(id, name, change)
+        if (change === "deleted") this.changes.forget(id)
       },
       () => void this.#caughtUp(),
     )
@@ -97,14 +97,8 @@ export class PostgresStreamStore implements StreamStore {
     return this.#appends.submit({ kind: "append", name, request }) as Promise<AppendOutcome>
   }
 
-  appendWith<T>(
-    name: string,
-    count: number,
-    build: (seq: number, index: number) => { data: Uint8Array; value: T },
-    options: { fence?: AppendFence } = {},
-  ): Promise<T[] | undefined> {
-    const op: AppendOp = { kind: "build", name, count, build: build as (seq: number, index: number) => Built, fence: options.fence }
-    return this.#appends.submit(op) as Promise<T[] | undefined>
+  appendWith<T>(name: string, count: number, build: BuildMessage<T>, options: { fence?: AppendFence } = {}): Promise<T[] | undefined> {
+    return this.#appends.submit({ kind: "build", name, count, build, fence: options.fence }) as Promise<T[] | undefined>
   }
 
   read(meta: StreamMeta, afterSeq: number, limit = 1000, maxBytes = Infinity): Promise<StoredMessage[]> {
@@ -130,18 +124,6 @@ export class PostgresStreamStore implements StreamStore {
   async touch(meta: StreamMeta): Promise<void> {
     if (meta.ttlSeconds === undefined) return
     await this.#pg.guard(() => this.#pg.sql`UPDATE streams SET accessed_at = ${Date.now()} WHERE id = ${meta.id}`)
-  }
-
-  subscribe(streamId: number, listener: () => void): () => void {
-    return this.#changes.subscribe(streamId, listener)
-  }
-
-  version(streamId: number): number {
-    return this.#changes.version(streamId)
-  }
-
-  watch(watcher: Watcher): () => void {
-    return this.#changes.watch(watcher)
   }
 
   async close(): Promise<void> {
@@ -194,8 +176,8 @@ export class PostgresStreamStore implements StreamStore {
 
   /** After a commit: wake this node's readers and watchers, and tell the other nodes. */
   #announce(meta: StreamMeta, change: Change): void {
-    this.#changes.notify(meta.id, meta.name, change)
-    if (change === "deleted" && meta.forks === 0) this.#changes.forget(meta.id)
+    this.changes.notify(meta.id, meta.name, change)
+    if (change === "deleted" && meta.forks === 0) this.changes.forget(meta.id)
     this.#notices.publish(meta.id, meta.name, change)
   }
 
@@ -204,9 +186,9 @@ export class PostgresStreamStore implements StreamStore {
    * re-reads from where it is, and watchers hear of every stream as if it had changed.
    */
   async #caughtUp(): Promise<void> {
-    this.#changes.wakeAll()
+    this.changes.wakeAll()
     try {
-      for (const meta of await this.list()) this.#changes.announce(meta.name)
+      for (const meta of await this.list()) this.changes.announce(meta.name)
     } catch {
       // Unreachable again: the next reconnect catches up.
     }
