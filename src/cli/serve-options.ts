@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander"
 import type { ServeOptions } from "../server/serve.ts"
-import { isPostgresUrl } from "../storage/postgres-url.ts"
+import { isPostgresUrl } from "../store-url.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { byteSize, collect, httpUrl, integer } from "./options.ts"
 

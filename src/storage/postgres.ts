@@ -1,6 +1,6 @@
 import { SQL } from "bun"
 import { StoreUnavailableError } from "../streams/unavailable.ts"
-import { describePostgres, redact } from "./postgres-url.ts"
+import { describePostgres, redact } from "../store-url.ts"
 
 // The daemon's PostgreSQL connection (Bun's built-in client): how it is opened, how its URL is
 // kept out of every message, which failures mean "the database is out of reach", and the

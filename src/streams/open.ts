@@ -1,5 +1,5 @@
 import { join } from "node:path"
-import { describePostgres, redact } from "../storage/postgres-url.ts"
+import { describePostgres, redact } from "../store-url.ts"
 import { connectPostgres, type Postgres } from "../storage/postgres.ts"
 import { PostgresStreamStore } from "./postgres/store.ts"
 import { SqliteStreamStore, type StreamStore } from "./store.ts"
