@@ -21,7 +21,7 @@ afterAll(async () => {
 })
 
 const WRITERS = 16
-const EVENTS_EACH = 150
+const EVENTS_EACH = 100
 type Event = { w: number; i: number }
 
 /**
@@ -61,7 +61,7 @@ test("PostgreSQL restarted under append load: the node stays up, answers 503, an
   })()
   const writers = Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)))
 
-  await waitFor("appends under way", () => live.length >= 300, { timeoutMs: 20_000 })
+  await waitFor("appends under way", () => live.length >= 200, { timeoutMs: 20_000 })
   await cluster.halt("immediate")
   const append = await sandbox.api("/v1/stream/load", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
   expect(append.status).toBe(503)
