@@ -19,9 +19,10 @@ const CONNECTION_CODES = new Set([
   "ERR_POSTGRES_COMMIT_ROLLED_BACK",
 ])
 // SQLSTATE classes of a server that cannot do the work right now: connection exceptions (08),
-// insufficient resources (53), operator intervention such as a shutdown (57P), system errors (58),
-// a login refused after a reconnect (28), and rollbacks a retry gets past (40).
-const UNAVAILABLE_STATES = ["08", "53", "57P", "58", "28", "40"]
+// insufficient resources (53), operator intervention such as a shutdown or a statement timeout
+// (57P, 57014), system errors (58), a login refused after a reconnect (28), and rollbacks a retry
+// gets past (40).
+const UNAVAILABLE_STATES = ["08", "53", "57P", "57014", "58", "28", "40"]
 
 /** Whether `error` means the database is out of reach (the work was not done and may be retried). */
 export function isUnavailable(error: unknown): boolean {
@@ -56,7 +57,9 @@ export async function connectPostgres(url: string, options: { max?: number } = {
     max: options.max ?? 10,
     connectionTimeout: 5,
     idleTimeout: 60,
-    connection: { application_name: "iterate", search_path: SCHEMA },
+    // A statement stuck behind a lock, or a transaction left open by a node that went silent, gives
+    // up after 30 s instead of holding every append to its streams.
+    connection: { application_name: "iterate", search_path: SCHEMA, statement_timeout: "30s", idle_in_transaction_session_timeout: "30s" },
   })
   let down = false
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
