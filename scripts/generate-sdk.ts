@@ -7,13 +7,13 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Agents } from "../src/agents/agents.ts"
 import { OPENAPI_INFO, createApi } from "../src/server/app.ts"
-import { StreamStore } from "../src/streams/store.ts"
+import { SqliteStreamStore } from "../src/streams/store.ts"
 import { Subscriptions } from "../src/streams/subscriptions/manager.ts"
-import { SubscriptionTable } from "../src/streams/subscriptions/records.ts"
+import { SqliteSubscriptionTable } from "../src/streams/subscriptions/records.ts"
 
 export async function renderOpenApiDocument() {
-  const store = new StreamStore(":memory:")
-  const subscriptions = new Subscriptions(store, new SubscriptionTable(":memory:"), () => "")
+  const store = new SqliteStreamStore(":memory:")
+  const subscriptions = await Subscriptions.open(store, new SqliteSubscriptionTable(":memory:"), () => "")
   const agents = new Agents({ database: ":memory:", logDir: tmpdir(), streams: store, harnesses: {} })
   const api = createApi({
     store,
@@ -33,7 +33,7 @@ export async function renderOpenApiDocument() {
   const document = api.getOpenAPI31Document({ openapi: "3.1.0", info: { ...OPENAPI_INFO, version: "1" } })
   subscriptions.close()
   await agents.stop()
-  store.close()
+  await store.close()
   return document
 }
 

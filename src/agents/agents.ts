@@ -130,7 +130,7 @@ export class Agents {
     return view(this.find(ref))
   }
 
-  create(input: NewAgent): Agent {
+  async create(input: NewAgent): Promise<Agent> {
     const harness = input.harness ?? "opencode"
     if (!(HARNESS_NAMES as readonly string[]).includes(harness))
       throw new AgentError("invalid_agent", `unknown harness ${harness}; available: ${HARNESS_NAMES.join(", ")}`)
@@ -152,7 +152,7 @@ export class Agents {
 
     let id: string
     do id = newAgentId()
-    while (this.db.taken(id) || !this.streams.create(`agents/${id}`))
+    while (this.db.taken(id) || !(await this.streams.create(`agents/${id}`)))
     const agent = this.db.insert({
       id,
       name: input.name ?? defaultAgentName(directory, (name) => this.db.taken(name)),
@@ -176,7 +176,7 @@ export class Agents {
       adapter.stop()
     }
     if (agent.sessionId) this.routers.forEach((router) => router.forget(agent.sessionId!))
-    this.streams.remove(agent.stream)
+    await this.streams.remove(agent.stream)
     this.db.remove(agent.id)
   }
 

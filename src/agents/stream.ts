@@ -10,12 +10,12 @@ export class AgentStreams {
   constructor(private readonly store: StreamStore) {}
 
   /** Creates the JSON stream; false when a stream of that name already exists. */
-  create(name: string): boolean {
-    return this.store.create(name, { contentType: "application/json" }).created
+  async create(name: string): Promise<boolean> {
+    return (await this.store.create(name, { contentType: "application/json" })).created
   }
 
-  remove(name: string): void {
-    this.store.delete(name)
+  async remove(name: string): Promise<void> {
+    await this.store.delete(name)
   }
 
   /** Appends the events in one commit, settling once they are durable; undefined when the stream is gone. */
@@ -24,17 +24,32 @@ export class AgentStreams {
   }
 
   /** Up to `limit` events after `offset` (from the start when undefined); undefined when the stream is gone. */
-  read(name: string, offset: string | undefined, limit = 1000): StreamEvent[] | undefined {
-    const meta = this.store.get(name)
+  async read(name: string, offset: string | undefined, limit = 1000): Promise<StreamEvent[] | undefined> {
+    const meta = await this.store.get(name)
     if (!meta) return undefined
     const after = offset === undefined ? 0 : parseOffset(offset)
     if (after === undefined) throw new Error(`stream ${name}: ${offset} is not an offset`)
-    return this.store.read(meta, after, limit).map((m) => JSON.parse(decoder.decode(m.data)) as StreamEvent)
+    return (await this.store.read(meta, after, limit)).map((m) => JSON.parse(decoder.decode(m.data)) as StreamEvent)
   }
 
-  /** Calls `listener` after each append to the stream; returns the unsubscribe function. */
+  /**
+   * Calls `listener` after each append to the stream, and once as soon as it listens (the stream
+   * is looked up first, and an append may land meanwhile); returns the unsubscribe function.
+   */
   subscribe(name: string, listener: () => void): () => void {
-    const meta = this.store.get(name)
-    return meta ? this.store.subscribe(meta.id, listener) : () => {}
+    let unsubscribe: (() => void) | undefined
+    let stopped = false
+    this.store
+      .get(name)
+      .then((meta) => {
+        if (!meta || stopped) return
+        unsubscribe = this.store.subscribe(meta.id, listener)
+        listener()
+      })
+      .catch((error) => console.error(`cannot follow stream ${name}: ${(error as Error).message}`))
+    return () => {
+      stopped = true
+      unsubscribe?.()
+    }
   }
 }

@@ -1,5 +1,7 @@
-import type { Command } from "commander"
+import { type Command, Option } from "commander"
 import type { ServeOptions } from "../server/serve.ts"
+import { isPostgresUrl } from "../store-url.ts"
+import { CliError, EXIT } from "./errors.ts"
 import { byteSize, collect, httpUrl, integer } from "./options.ts"
 
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024
@@ -23,6 +25,11 @@ export function addServeOptions(command: Command): Command {
     )
     .option("--long-poll-timeout <ms>", "how long a live=long-poll read waits for data", integer("--long-poll-timeout", 1), DEFAULT_LONG_POLL_MS)
     .option("--log-file <path>", "write the log to this file (rotated) instead of the terminal")
+    .addOption(
+      new Option("--store <url>", "keep streams and subscriptions in this PostgreSQL database, shared by every node given it (default: SQLite in the data folder)").env(
+        "ITERATE_STORE_URL",
+      ),
+    )
 }
 
 interface ParsedServeOptions {
@@ -35,9 +42,13 @@ interface ParsedServeOptions {
   idleTimeout: number
   longPollTimeout: number
   logFile?: string
+  store?: string
 }
 
 export function toServeOptions(options: ParsedServeOptions): ServeOptions {
+  // Checked here rather than by commander, which would repeat the value, password and all.
+  if (options.store !== undefined && !isPostgresUrl(options.store))
+    throw new CliError("--store (or ITERATE_STORE_URL) must be a postgres:// URL, such as postgres://user:password@host:5432/iterate", EXIT.usage)
   return {
     port: options.port,
     hostname: options.hostname,
@@ -48,10 +59,14 @@ export function toServeOptions(options: ParsedServeOptions): ServeOptions {
     idleTimeoutS: options.idleTimeout,
     longPollTimeoutMs: options.longPollTimeout,
     logFile: options.logFile,
+    store: options.store,
   }
 }
 
-/** The `iterate serve` arguments that reproduce these options; defaults are left out to keep units readable. */
+/**
+ * The `iterate serve` arguments that reproduce these options; defaults are left out to keep units
+ * readable, and so is the store, whose URL holds a password (it goes with the other secrets).
+ */
 export function serveArguments(options: ServeOptions): string[] {
   const args = ["serve", "--port", String(options.port), "--hostname", options.hostname]
   for (const origin of options.cors) args.push("--cors", origin)

@@ -326,6 +326,10 @@ export type ListStreamsErrors = {
      * Missing or wrong credentials
      */
     401: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type ListStreamsError = ListStreamsErrors[keyof ListStreamsErrors];
@@ -370,6 +374,10 @@ export type AppendEventsErrors = {
      * The stream does not hold JSON, or is closed
      */
     409: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type AppendEventsError = AppendEventsErrors[keyof AppendEventsErrors];
@@ -426,6 +434,10 @@ export type DeleteSubscriptionErrors = {
      * No such subscription
      */
     404: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type DeleteSubscriptionError = DeleteSubscriptionErrors[keyof DeleteSubscriptionErrors];
@@ -460,6 +472,10 @@ export type GetSubscriptionErrors = {
      * No such subscription
      */
     404: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type GetSubscriptionError = GetSubscriptionErrors[keyof GetSubscriptionErrors];
@@ -498,6 +514,10 @@ export type PutSubscriptionErrors = {
      * Exists with another configuration
      */
     409: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type PutSubscriptionError = PutSubscriptionErrors[keyof PutSubscriptionErrors];
@@ -542,6 +562,10 @@ export type AddSubscriptionStreamsErrors = {
      * No such subscription
      */
     404: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type AddSubscriptionStreamsError = AddSubscriptionStreamsErrors[keyof AddSubscriptionStreamsErrors];
@@ -577,6 +601,10 @@ export type RemoveSubscriptionStreamErrors = {
      * No such subscription
      */
     404: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type RemoveSubscriptionStreamError = RemoveSubscriptionStreamErrors[keyof RemoveSubscriptionStreamErrors];
@@ -621,6 +649,10 @@ export type ClaimWakeErrors = {
      * Already claimed (ALREADY_CLAIMED), or nothing to do (NO_PENDING_WORK)
      */
     409: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type ClaimWakeError = ClaimWakeErrors[keyof ClaimWakeErrors];
@@ -669,6 +701,10 @@ export type WebhookCallbackErrors = {
      * A wake that is no longer current (FENCED), or an offset out of range (INVALID_OFFSET)
      */
     409: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type WebhookCallbackError = WebhookCallbackErrors[keyof WebhookCallbackErrors];
@@ -714,6 +750,10 @@ export type AckWakeErrors = {
      * A wake that is no longer current (FENCED), or an offset out of range (INVALID_OFFSET)
      */
     409: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type AckWakeError = AckWakeErrors[keyof AckWakeErrors];
@@ -762,6 +802,10 @@ export type ReleaseWakeErrors = {
      * A wake that is no longer current (FENCED)
      */
     409: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type ReleaseWakeError = ReleaseWakeErrors[keyof ReleaseWakeErrors];
@@ -800,6 +844,10 @@ export type DeleteStreamErrors = {
      * The stream was deleted; forks still read its history
      */
     410: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type DeleteStreamError = DeleteStreamErrors[keyof DeleteStreamErrors];
@@ -852,6 +900,10 @@ export type ReadStreamErrors = {
      * The stream was deleted; forks still read its history
      */
     410: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type ReadStreamError = ReadStreamErrors[keyof ReadStreamErrors];
@@ -894,6 +946,10 @@ export type HeadStreamErrors = {
      * Deleted; kept for its forks
      */
     410: unknown;
+    /**
+     * The store's database cannot be reached right now
+     */
+    503: unknown;
 };
 
 export type HeadStreamError = HeadStreamErrors[keyof HeadStreamErrors];
@@ -968,6 +1024,10 @@ export type AppendStreamErrors = {
      * The stream was deleted; forks still read its history
      */
     410: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type AppendStreamError = AppendStreamErrors[keyof AppendStreamErrors];
@@ -1044,6 +1104,10 @@ export type CreateStreamErrors = {
      * Exists with another configuration, or was deleted and is kept for its forks
      */
     409: Error;
+    /**
+     * The store's database cannot be reached right now; nothing was done, retry
+     */
+    503: Error;
 };
 
 export type CreateStreamError = CreateStreamErrors[keyof CreateStreamErrors];

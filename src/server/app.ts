@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi"
 import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import { HTTPException } from "hono/http-exception"
+import { StoreUnavailableError } from "../streams/unavailable.ts"
 import { accessLog } from "./access-log.ts"
 import type { DaemonContext } from "./context.ts"
 import { errorBody } from "./errors.ts"
@@ -66,6 +67,8 @@ export function createApp(ctx: DaemonContext, options: AppOptions): Hono {
     }
     // The client hung up in the middle of its body: nobody reads this answer, and it is no daemon error.
     if (c.req.raw.signal.aborted) return c.json(errorBody("client_closed", "the client closed the connection mid-request"), 400)
+    // The database went away (PostgreSQL restarting): nothing was done, and the client may retry.
+    if (error instanceof StoreUnavailableError) return c.json(errorBody("store_unavailable", error.message), 503, { "Retry-After": "1" })
     console.error(`request ${c.req.method} ${c.req.path} failed:`, error)
     return c.json(errorBody("internal", "internal error; see the daemon log"), 500)
   })

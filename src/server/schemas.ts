@@ -14,6 +14,11 @@ export const errorResponses = {
   401: { description: "Missing or wrong credentials", content: { "application/json": { schema: ErrorSchema } } },
 }
 
+/** The stream routes' answer while a PostgreSQL store is out of reach (it says when to retry in Retry-After). */
+export const storeUnavailableResponse = {
+  503: { description: "The store's database cannot be reached right now; nothing was done, retry", content: { "application/json": { schema: ErrorSchema } } },
+}
+
 export const notFoundResponse = {
   404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
 }

@@ -8,10 +8,10 @@ import { bindRefusal, isLoopback } from "../daemon/bind.ts"
 import { findTrustedDaemon } from "../daemon/health.ts"
 import { ensurePrivateDir, removeRecord, writeRecord } from "../daemon/record.ts"
 import { resolvePaths } from "../paths/index.ts"
-import { StreamStore } from "../streams/store.ts"
+import { isPostgresUrl } from "../store-url.ts"
+import { openStores } from "../streams/open.ts"
 import { wakeTokenRoute } from "../streams/subscriptions/control.ts"
 import { Subscriptions } from "../streams/subscriptions/manager.ts"
-import { SubscriptionTable } from "../streams/subscriptions/records.ts"
 import { VERSION } from "../version.ts"
 import { type AppOptions, createApp } from "./app.ts"
 import type { DaemonContext } from "./context.ts"
@@ -30,6 +30,8 @@ export interface ServeOptions {
   idleTimeoutS: number
   longPollTimeoutMs: number
   logFile?: string
+  /** a postgres:// URL to keep streams and subscriptions in (shared with other nodes); SQLite in the data folder when absent */
+  store?: string
 }
 
 const STOP_GRACE_MS = 5_000
@@ -77,7 +79,6 @@ export async function serve(options: ServeOptions): Promise<void> {
     logToFile(options.logFile)
   } else logToTerminal()
 
-  const store = new StreamStore(join(paths.data, "streams.db"))
   // A broken config file leaves the streams working; the harnesses report it until it is fixed.
   let config: Config = {}
   let configProblem: string | undefined
@@ -87,6 +88,15 @@ export async function serve(options: ServeOptions): Promise<void> {
     configProblem = (error as Error).message
     console.error(configProblem)
   }
+  // --store (or ITERATE_STORE_URL), else config.json's `store`; a node does not start on a store it cannot reach.
+  const storeUrl = options.store ?? config.store
+  if (storeUrl !== undefined && (typeof storeUrl !== "string" || !isPostgresUrl(storeUrl)))
+    throw new Error(`store in ${paths.configFile} must be a postgres:// URL`)
+  // The harness processes this daemon starts (and the agents' shell commands) must not inherit the database's password.
+  delete env.ITERATE_STORE_URL
+  const stores = await openStores(paths.data, storeUrl)
+  console.log(`store: ${stores.where}`)
+  const store = stores.streams
   const agents = new Agents({
     database: join(paths.data, "agents.db"),
     logDir: paths.logDir,
@@ -103,7 +113,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   let resolveDone!: () => void
   const done = new Promise<void>((resolve) => (resolveDone = resolve))
 
-  const subscriptions = new Subscriptions(store, new SubscriptionTable(join(paths.data, "subscriptions.db")), () => url)
+  const subscriptions = await Subscriptions.open(store, stores.subscriptions, () => url)
   const ctx: DaemonContext = {
     store,
     subscriptions,
@@ -158,7 +168,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       await server.stop(true)
       subscriptions.close()
       await agents.stop()
-      store.close()
+      await stores.close()
       resolveDone()
     })())
 

@@ -120,7 +120,8 @@ export async function install(parsed: InstallOptions): Promise<void> {
   const spec: ServiceSpec = {
     command: [...selfCommand(), ...serveArguments({ ...options, logFile })],
     environment: picked(env, CARRIED),
-    secrets: picked(env, SECRETS),
+    // The store's URL carries its password: it goes with the secrets, never into the unit.
+    secrets: { ...picked(env, SECRETS), ...(options.store !== undefined && { ITERATE_STORE_URL: options.store }) },
     environmentFile: where.environmentFile,
     logFile,
   }

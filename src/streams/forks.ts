@@ -20,8 +20,8 @@ export interface ForkRequest {
 const bad = (message: string): Problem => ({ status: 400, code: "invalid_fork", message })
 
 /** Where the fork branches off its source, or why it cannot. */
-export function planFork(store: StreamStore, request: ForkRequest): { source: StreamMeta; plan: ForkPlan } | Problem {
-  const source = store.find(request.source)
+export async function planFork(store: StreamStore, request: ForkRequest): Promise<{ source: StreamMeta; plan: ForkPlan } | Problem> {
+  const source = await store.find(request.source)
   if (!source) return { status: 404, code: "source_not_found", message: `no stream named ${request.source} to fork` }
   if (source.deleted) return { status: 409, code: "source_deleted", message: `stream ${request.source} was deleted; it cannot be forked` }
   if (request.contentType !== undefined && mediaType(request.contentType) !== mediaType(source.contentType))
@@ -35,11 +35,11 @@ export function planFork(store: StreamStore, request: ForkRequest): { source: St
   if (request.offset === null) return bad("Stream-Fork-Sub-Offset needs a Stream-Fork-Offset")
 
   if (isJson(source.contentType)) {
-    if (store.read(source, offset, request.subOffset).length < request.subOffset)
+    if ((await store.read(source, offset, request.subOffset)).length < request.subOffset)
       return bad(`${request.source} has fewer than ${request.subOffset} messages after ${request.offset}`)
     return { source, plan: { ...plan, baseSeq: offset + request.subOffset } }
   }
-  const [next] = store.read(source, offset, 1)
+  const [next] = await store.read(source, offset, 1)
   if (!next || next.data.length < request.subOffset)
     return bad(`the message after ${request.offset} in ${request.source} is shorter than ${request.subOffset} bytes`)
   return { source, plan: { ...plan, prefix: next.data.subarray(0, request.subOffset) } }

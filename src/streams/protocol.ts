@@ -6,7 +6,7 @@ import { deleteStream, headStream } from "./protocol/metadata.ts"
 import { readStream } from "./protocol/read.ts"
 
 /**
- * The Durable Streams HTTP protocol over the SQLite store, framework-agnostic: PUT create (and
+ * The Durable Streams HTTP protocol over the stream store, framework-agnostic: PUT create (and
  * fork), POST append and close, GET read (catch-up, long-poll, SSE), HEAD, DELETE.
  */
 export function createStreamProtocol(ctx: ProtocolContext) {

@@ -24,6 +24,11 @@ CREATE TABLE IF NOT EXISTS producers (
   last_seq    INTEGER NOT NULL,
   PRIMARY KEY (stream_id, producer_id)
 ) WITHOUT ROWID;
+-- What fenced appends check their epoch against (AppendFence), in the file the appends commit to.
+CREATE TABLE IF NOT EXISTS leases (
+  name  TEXT PRIMARY KEY,
+  epoch INTEGER NOT NULL
+) WITHOUT ROWID;
 `
 
 // Columns added after the first release of the store; databases from then get them on open.

@@ -1,10 +1,14 @@
 import type { Database, Statement } from "bun:sqlite"
 import { openDatabase } from "../storage/sqlite.ts"
-import { mediaType } from "./content-type.ts"
+import { refuseAppend } from "./append-check.ts"
+import { ChangeFeed, type Watcher } from "./changes.ts"
 import { isExpired } from "./expiry.ts"
+import { readMessages } from "./fork-reads.ts"
 import { GroupCommit } from "./group-commit.ts"
-import { checkProducer, sameProducer, type ProducerCheck, type ProducerState, type ProducerTuple } from "./producers.ts"
+import type { ProducerCheck, ProducerState, ProducerTuple } from "./producers.ts"
 import { migrate } from "./schema.ts"
+
+export type { Watcher } from "./changes.ts"
 
 export interface StreamMeta {
   id: number
@@ -82,11 +86,71 @@ export class StreamClosedError extends Error {
   }
 }
 
-type Listener = () => void
-/** Hears about every stream: "changed" after data or a close commits, "deleted" when it goes. */
-export type Watcher = (name: string, change: "changed" | "deleted") => void
+/**
+ * An epoch fence on an append: it commits only if the named lease still has this epoch, checked in
+ * the append's own transaction, so a writer whose lease was taken over (a node presumed dead) can
+ * append nothing after the takeover committed. Leases are rows of the store's `leases` table.
+ */
+export interface AppendFence {
+  lease: string
+  epoch: number
+}
 
-interface StreamRow {
+/** How appendWith makes each message from the seq it will be stored under. */
+export type BuildMessage<T> = (seq: number, index: number) => { data: Uint8Array; value: T }
+
+export class FencedError extends Error {
+  constructor(
+    readonly fence: AppendFence,
+    /** the lease's epoch now; undefined when there is no such lease */
+    readonly epoch: number | undefined,
+  ) {
+    super(`lease ${fence.lease} is at epoch ${epoch ?? "none"}, not ${fence.epoch}: this writer was fenced off`)
+  }
+}
+
+/**
+ * Where streams live: one SQLite file (SqliteStreamStore, the default) or a PostgreSQL database
+ * that several nodes share (PostgresStreamStore). Whatever touches the database is async; an
+ * append settles only once its transaction has committed. Listeners and watchers hear about a
+ * change after it commits: this node's own at once, other nodes' through the database.
+ */
+export interface StreamStore {
+  /** The stream, including one deleted but kept for its forks; expired streams are removed here. */
+  find(name: string): Promise<StreamMeta | undefined>
+  /** The stream, if it exists and is not deleted. */
+  get(name: string): Promise<StreamMeta | undefined>
+  list(): Promise<StreamMeta[]>
+  /** Creates the stream, or returns the existing one untouched (`created: false`). */
+  create(name: string, options: CreateOptions): Promise<{ created: boolean; meta: StreamMeta }>
+  /** Deletes a live stream; one that forks still read from is only marked deleted. */
+  delete(name: string): Promise<boolean>
+  /** Appends (and/or closes); settles once the outcome is durable. */
+  append(name: string, request: AppendRequest): Promise<AppendOutcome>
+  /**
+   * Appends messages built from their own seq (the event envelope carries its offset): the seq
+   * each one was built with is the seq it is stored under. Undefined when the stream does not
+   * exist; rejects with StreamClosedError when it is closed, FencedError when `fence` fails.
+   */
+  appendWith<T>(name: string, count: number, build: BuildMessage<T>, options?: { fence?: AppendFence }): Promise<T[] | undefined>
+  /**
+   * Messages after `afterSeq` in order, across the fork's sources: at most `limit` of them, and no
+   * more once `maxBytes` is reached (always at least one when there is one).
+   */
+  read(meta: StreamMeta, afterSeq: number, limit?: number, maxBytes?: number): Promise<StoredMessage[]>
+  /** The tail seq of each of these streams that exists (and is not deleted). */
+  tails(names: string[]): Promise<Map<string, number>>
+  /** Renews a sliding TTL (reads do; HEAD does not). */
+  touch(meta: StreamMeta): Promise<void>
+  /** Calls `listener` after every committed append to, close or deletion of the stream. */
+  subscribe(streamId: number, listener: () => void): () => void
+  /** A count of the stream's changes heard here: taken before a read, it tells a wait whether one came in between. */
+  version(streamId: number): number
+  watch(watcher: Watcher): () => void
+  close(): Promise<void>
+}
+
+export interface StreamRow {
   id: number
   name: string
   content_type: string
@@ -108,7 +172,7 @@ interface StreamRow {
 
 const opt = <T>(value: T | null): T | undefined => value ?? undefined
 
-function toMeta(row: StreamRow): StreamMeta {
+export function toMeta(row: StreamRow): StreamMeta {
   const closedBy = row.closed_by ? (JSON.parse(row.closed_by) as [string, number, number]) : undefined
   return {
     id: row.id,
@@ -132,18 +196,13 @@ function toMeta(row: StreamRow): StreamMeta {
   }
 }
 
-// Rows fetched per query while filling a read; a read stops early once it has enough bytes.
-const READ_CHUNK = 1024
-
 /**
  * Append-only streams in one SQLite file (WAL, synchronous=FULL). Nothing is acknowledged before
  * its transaction has committed, so it survives a crash or `kill -9` of the daemon; concurrent
  * appends are group-committed. Listeners hear about appends after the commit, never before.
  */
-export class StreamStore {
+export class SqliteStreamStore extends ChangeFeed implements StreamStore {
   readonly #db: Database
-  readonly #listeners = new Map<number, Set<Listener>>()
-  readonly #watchers = new Set<Watcher>()
   readonly #commits: GroupCommit
   readonly #q: {
     byName: Statement<StreamRow, [string]>
@@ -159,12 +218,14 @@ export class StreamStore {
     readRange: Statement<StoredMessage, [number, number, number, number]>
     producer: Statement<ProducerState, [number, string]>
     saveProducer: Statement<unknown, [number, string, number, number]>
+    lease: Statement<{ epoch: number }, [string]>
   }
 
   constructor(file: string) {
+    super()
     this.#db = openDatabase(file)
     migrate(this.#db)
-    this.#commits = new GroupCommit(this.#db, (written) => written.forEach((name, id) => this.#notify(id, name, "changed")))
+    this.#commits = new GroupCommit(this.#db, (written) => written.forEach((name, id) => this.changes.notify(id, name, "changed")))
     this.#q = {
       byName: this.#db.query("SELECT * FROM streams WHERE name = ?"),
       byId: this.#db.query("SELECT * FROM streams WHERE id = ?"),
@@ -188,26 +249,19 @@ export class StreamStore {
         `INSERT INTO producers (stream_id, producer_id, epoch, last_seq) VALUES (?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq`,
       ),
+      lease: this.#db.query("SELECT epoch FROM leases WHERE name = ?"),
     }
   }
 
-  /** The stream, including one deleted but kept for its forks; expired streams are removed here. */
-  find(name: string): StreamMeta | undefined {
-    const row = this.#q.byName.get(name)
-    if (!row) return undefined
-    const meta = toMeta(row)
-    if (meta.deleted || !isExpired(meta, Date.now())) return meta
-    this.#db.transaction(() => this.#remove(meta))()
-    return meta.forks > 0 ? { ...meta, deleted: true } : undefined
+  async find(name: string): Promise<StreamMeta | undefined> {
+    return this.#find(name)
   }
 
-  /** The stream, if it exists and is not deleted. */
-  get(name: string): StreamMeta | undefined {
-    const meta = this.find(name)
-    return meta?.deleted ? undefined : meta
+  async get(name: string): Promise<StreamMeta | undefined> {
+    return this.#get(name)
   }
 
-  list(): StreamMeta[] {
+  async list(): Promise<StreamMeta[]> {
     const now = Date.now()
     return this.#q.list
       .all()
@@ -215,9 +269,8 @@ export class StreamStore {
       .filter((meta) => !isExpired(meta, now))
   }
 
-  /** Creates the stream, or returns the existing one untouched (`created: false`). */
-  create(name: string, options: CreateOptions): { created: boolean; meta: StreamMeta } {
-    const existing = this.find(name)
+  async create(name: string, options: CreateOptions): Promise<{ created: boolean; meta: StreamMeta }> {
+    const existing = this.#find(name)
     if (existing) return { created: false, meta: existing }
     const { fork } = options
     const id = this.#db.transaction(() => {
@@ -237,15 +290,14 @@ export class StreamStore {
       this.#write(toMeta(row), messages, { close: options.closed })
       return row.id
     })()
-    this.#notify(id, name, "changed")
+    this.changes.notify(id, name, "changed")
     // Not get(): a stream created past its lifetime (Stream-TTL 0, a Stream-Expires-At gone by)
     // is created all the same, like the reference server does, and expires when next looked at.
     return { created: true, meta: toMeta(this.#q.byId.get(id)!) }
   }
 
-  /** Deletes a live stream; one that forks still read from is only marked deleted. */
-  delete(name: string): boolean {
-    const meta = this.get(name)
+  async delete(name: string): Promise<boolean> {
+    const meta = this.#get(name)
     if (!meta) return false
     this.#db.transaction(() => this.#remove(meta))()
     return true
@@ -256,20 +308,15 @@ export class StreamStore {
     return this.#commits.submit((written) => this.#append(name, request, written))
   }
 
-  /**
-   * Appends messages built from their own seq (the event envelope carries its offset), through
-   * group commit like every append: the seq each one was built with is the seq it is stored under,
-   * and the promise settles once the batch is durable. Undefined when the stream does not exist.
-   */
-  appendWith<T>(
-    name: string,
-    count: number,
-    build: (seq: number, index: number) => { data: Uint8Array; value: T },
-  ): Promise<T[] | undefined> {
+  /** Through group commit like every append: the promise settles once the batch is durable. */
+  appendWith<T>(name: string, count: number, build: BuildMessage<T>, options: { fence?: AppendFence } = {}): Promise<T[] | undefined> {
     return this.#commits.submit((written) => {
-      const meta = this.get(name)
+      const meta = this.#get(name)
       if (!meta) return undefined
       if (meta.closed) throw new StreamClosedError(name)
+      const { fence } = options
+      const epoch = fence && this.#q.lease.get(fence.lease)?.epoch
+      if (fence && epoch !== fence.epoch) throw new FencedError(fence, epoch)
       const built = Array.from({ length: count }, (_, i) => build(meta.tailSeq + i + 1, i))
       this.#write(
         meta,
@@ -281,77 +328,53 @@ export class StreamStore {
     })
   }
 
-  /**
-   * Messages after `afterSeq` in order, across the fork's sources: at most `limit` of them, and no
-   * more once `maxBytes` is reached (always at least one when there is one).
-   */
-  read(meta: StreamMeta, afterSeq: number, limit = 1000, maxBytes = Infinity): StoredMessage[] {
-    const out: StoredMessage[] = []
-    let bytes = 0
-    for (const segment of this.#segments(meta, afterSeq)) {
-      let after = segment.after
-      for (;;) {
-        const rows = this.#q.readRange.all(segment.streamId, after, segment.upTo, Math.min(READ_CHUNK, limit - out.length))
-        for (const row of rows) {
-          out.push(row)
-          bytes += row.data.length
-          if (bytes >= maxBytes) return out
-        }
-        if (out.length >= limit) return out
-        if (rows.length < READ_CHUNK) break
-        after = rows[rows.length - 1]!.seq
-      }
+  read(meta: StreamMeta, afterSeq: number, limit = 1000, maxBytes = Infinity): Promise<StoredMessage[]> {
+    const source = {
+      byId: (id: number) => toMeta(this.#q.byId.get(id)!),
+      range: (streamId: number, after: number, upTo: number, rows: number) => this.#q.readRange.all(streamId, after, upTo, rows),
     }
-    return out
+    return readMessages(source, meta, afterSeq, limit, maxBytes)
   }
 
-  /** Renews a sliding TTL (reads do; HEAD does not). */
-  touch(meta: StreamMeta): void {
+  async tails(names: string[]): Promise<Map<string, number>> {
+    const tails = new Map<string, number>()
+    for (const name of new Set(names)) {
+      const meta = this.#get(name)
+      if (meta) tails.set(name, meta.tailSeq)
+    }
+    return tails
+  }
+
+  async touch(meta: StreamMeta): Promise<void> {
     if (meta.ttlSeconds !== undefined) this.#q.touch.run(meta.id, Date.now())
   }
 
-  /** Calls `listener` after every committed append to, close or deletion of the stream. */
-  subscribe(streamId: number, listener: Listener): () => void {
-    let set = this.#listeners.get(streamId)
-    if (!set) this.#listeners.set(streamId, (set = new Set()))
-    set.add(listener)
-    return () => set.delete(listener)
-  }
-
-  watch(watcher: Watcher): () => void {
-    this.#watchers.add(watcher)
-    return () => this.#watchers.delete(watcher)
-  }
-
-  close(): void {
+  async close(): Promise<void> {
     this.#db.close()
   }
 
+  #find(name: string): StreamMeta | undefined {
+    const row = this.#q.byName.get(name)
+    if (!row) return undefined
+    const meta = toMeta(row)
+    if (meta.deleted || !isExpired(meta, Date.now())) return meta
+    this.#db.transaction(() => this.#remove(meta))()
+    return meta.forks > 0 ? { ...meta, deleted: true } : undefined
+  }
+
+  #get(name: string): StreamMeta | undefined {
+    const meta = this.#find(name)
+    return meta?.deleted ? undefined : meta
+  }
+
   #append(name: string, request: AppendRequest, written: Map<number, string>): AppendOutcome {
-    const meta = this.find(name)
-    if (!meta) return { status: "not_found" }
-    if (meta.deleted) return { status: "gone" }
+    const meta = this.#find(name)
     const { producer } = request
-    const closeOnly = request.messages.length === 0
-    if (meta.closed) {
-      if (sameProducer(meta.closedBy, producer)) return { status: "duplicate", tail: meta.tailSeq, closed: true, lastSeq: producer!.seq }
-      // Closing again is idempotent, unless a producer claims to be the one that closed it.
-      if (closeOnly && !producer) return { status: "appended", tail: meta.tailSeq, closed: true }
-      return { status: "closed", tail: meta.tailSeq }
-    }
-    if (!closeOnly && mediaType(request.contentType) !== mediaType(meta.contentType))
-      return { status: "content_type_mismatch", contentType: meta.contentType }
-    if (producer) {
-      const check = checkProducer(this.#q.producer.get(meta.id, producer.id) ?? undefined, producer.epoch, producer.seq)
-      if (check.status === "duplicate") return { ...check, tail: meta.tailSeq, closed: false }
-      if (check.status !== "accept") return check
-    }
-    // Stream-Seq is checked after producer dedup, so a retried request is a duplicate, not a conflict.
-    if (request.writerSeq !== undefined && meta.writerSeq !== undefined && request.writerSeq <= meta.writerSeq)
-      return { status: "writer_seq_conflict", last: meta.writerSeq }
-    const tail = this.#write(meta, request.messages, { close: request.close, producer, writerSeq: request.writerSeq })
-    if (producer) this.#q.saveProducer.run(meta.id, producer.id, producer.epoch, producer.seq)
-    written.set(meta.id, meta.name)
+    const refused = refuseAppend(meta, request, (m) => this.#q.producer.get(m.id, producer!.id) ?? undefined)
+    if (refused) return refused
+    const tail = this.#write(meta!, request.messages, { close: request.close, producer, writerSeq: request.writerSeq })
+    if (producer) this.#q.saveProducer.run(meta!.id, producer.id, producer.epoch, producer.seq)
+    written.set(meta!.id, meta!.name)
     return { status: "appended", tail, closed: request.close === true }
   }
 
@@ -380,26 +403,7 @@ export class StreamStore {
       }
     }
     // Wake live readers so they notice the stream is gone instead of waiting out their timeout.
-    this.#notify(meta.id, meta.name, "deleted")
-    if (meta.forks === 0) this.#listeners.delete(meta.id)
-  }
-
-  /** The seq ranges a read after `afterSeq` covers, oldest first: sources' ranges, then the stream's own. */
-  #segments(meta: StreamMeta, afterSeq: number): { streamId: number; after: number; upTo: number }[] {
-    const segments: { streamId: number; after: number; upTo: number }[] = []
-    let stream = meta
-    let upTo = Number.MAX_SAFE_INTEGER
-    for (;;) {
-      const after = Math.max(afterSeq, stream.baseSeq)
-      if (upTo > after) segments.unshift({ streamId: stream.id, after, upTo })
-      if (stream.forkOf === undefined || afterSeq >= stream.baseSeq) return segments
-      upTo = stream.baseSeq
-      stream = toMeta(this.#q.byId.get(stream.forkOf)!)
-    }
-  }
-
-  #notify(streamId: number, name: string, change: "changed" | "deleted"): void {
-    for (const listener of this.#listeners.get(streamId) ?? []) listener()
-    for (const watcher of this.#watchers) watcher(name, change)
+    this.changes.notify(meta.id, meta.name, "deleted")
+    if (meta.forks === 0) this.changes.forget(meta.id)
   }
 }

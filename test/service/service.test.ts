@@ -154,3 +154,16 @@ test("a daemon the CLI started is named by --dry-run and left running when the s
   const status = await sandbox.run(["server", "status", "--json"])
   expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid })
 })
+
+test("the store's URL, from --store or ITERATE_STORE_URL, goes to service.env and never into the unit", async () => {
+  const url = "postgres://iterate:db-s3cret@db.internal:5432/iterate"
+  for (const [extra, args] of [[{}, ["--store", url]], [{ ITERATE_STORE_URL: url }, []]] as const) {
+    newSandbox(extra)
+    expect((await sandbox.run(["service", "install", "--port", "4096", ...args])).code).toBe(1) // no systemd to start it
+    const unit = readFileSync(unitPath(), "utf8")
+    expect(unit).not.toContain("db-s3cret")
+    expect(unit).not.toContain("--store")
+    expect(readFileSync(envPath(), "utf8")).toContain(`\nITERATE_STORE_URL="${url}"\n`)
+    sandbox.close()
+  }
+})

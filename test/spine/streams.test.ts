@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest"
+import { STORES, storeEnv } from "../support/stores.ts"
 import { Sandbox } from "../support/sandbox.ts"
 import { isAlive, waitFor } from "../support/wait.ts"
 
@@ -23,9 +24,9 @@ function collect(stream: ReadableStream<Uint8Array>) {
   return seen
 }
 
-describe("streams through the CLI", () => {
+describe.each(STORES)("streams through the CLI, on %s", (store) => {
   test("create, append, list and read round trip with increasing offsets", async () => {
-    sandbox = new Sandbox()
+    sandbox = new Sandbox(await storeEnv(store))
     expect((await sandbox.run(["streams", "create", "demo"])).code).toBe(0)
     const again = await sandbox.run(["streams", "create", "demo"])
     expect(again.code).toBe(0)
@@ -70,7 +71,7 @@ describe("streams through the CLI", () => {
   })
 
   test("an invalid JSON append is one line on stderr, exit 1, and the daemon keeps running", async () => {
-    sandbox = new Sandbox()
+    sandbox = new Sandbox(await storeEnv(store))
     await sandbox.run(["streams", "create", "demo"])
     const pid = sandbox.record()!.pid
     for (const bad of ["{bad", '{"no-type":1}', "42"]) {
@@ -90,7 +91,7 @@ describe("streams through the CLI", () => {
   })
 
   test("usage errors exit 2; an unknown stream names it and says how to create it", async () => {
-    sandbox = new Sandbox()
+    sandbox = new Sandbox(await storeEnv(store))
     expect((await sandbox.run(["streams", "read"])).code).toBe(2)
     expect((await sandbox.run(["streams", "read", "x", "--format", "xml"])).code).toBe(2)
     expect((await sandbox.run(["no-such-command"])).code).toBe(2)
@@ -103,7 +104,7 @@ describe("streams through the CLI", () => {
   })
 
   test("acknowledged events survive kill -9 of the daemon", async () => {
-    sandbox = new Sandbox()
+    sandbox = new Sandbox(await storeEnv(store))
     await sandbox.run(["streams", "create", "durable"])
     const input = Array.from({ length: 200 }, (_, i) => JSON.stringify({ type: "n", payload: i })).join("\n")
     const appended = await sandbox.run(["streams", "append", "durable", "-"], { stdin: input })
@@ -120,7 +121,7 @@ describe("streams through the CLI", () => {
   })
 
   test("read --follow prints live events, and carries on across a daemon restart", async () => {
-    sandbox = new Sandbox()
+    sandbox = new Sandbox(await storeEnv(store))
     await sandbox.run(["streams", "create", "live"])
     await sandbox.run(["streams", "append", "live", '{"type":"old"}'])
     const follower = sandbox.spawn(["streams", "read", "live", "--follow", "--format", "json"])
@@ -138,7 +139,7 @@ describe("streams through the CLI", () => {
   })
 
   test("byte streams round trip raw bytes", async () => {
-    sandbox = new Sandbox()
+    sandbox = new Sandbox(await storeEnv(store))
     expect((await sandbox.run(["streams", "create", "logs/build", "--content-type", "text/plain"])).code).toBe(0)
     await sandbox.api("/v1/stream/logs/build", { method: "POST", headers: { "content-type": "text/plain" }, body: "line one\n" })
     await sandbox.api("/v1/stream/logs/build", { method: "POST", headers: { "content-type": "text/plain" }, body: "line two\n" })

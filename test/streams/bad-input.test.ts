@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, expect, test } from "vitest"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { STORES, storeEnv } from "../support/stores.ts"
 import { Sandbox } from "../support/sandbox.ts"
 import { isAlive } from "../support/wait.ts"
 import { createJsonStream, startDaemon } from "./daemon.ts"
-
-let sandbox: Sandbox
-beforeAll(async () => {
-  sandbox = new Sandbox()
-  await startDaemon(sandbox)
-  await createJsonStream(sandbox, "json")
-  await sandbox.api("/v1/stream/text", { method: "PUT", headers: { "content-type": "text/plain" }, body: "hello" })
-})
-afterAll(() => sandbox?.close())
 
 const put = (headers: Record<string, string>, body?: string): RequestInit => ({ method: "PUT", headers, body })
 const post = (headers: Record<string, string>, body?: string): RequestInit => ({ method: "POST", headers, body })
@@ -46,25 +38,36 @@ const BAD: [string, string, RequestInit][] = [
   ["a read of a stream that does not exist", "/v1/stream/missing?offset=now&live=long-poll", {}],
 ]
 
-test.each(BAD)("%s is a 4xx with a JSON error, never a 5xx", async (_, path, init) => {
-  const response = await sandbox.api(path, init)
-  expect(response.status).toBeGreaterThanOrEqual(400)
-  expect(response.status).toBeLessThan(500)
-  expect(await response.json()).toEqual({ error: { code: expect.any(String), message: expect.any(String) } })
-})
+describe.each(STORES)("on %s", (store) => {
+  let sandbox: Sandbox
+  beforeAll(async () => {
+    sandbox = new Sandbox(await storeEnv(store))
+    await startDaemon(sandbox)
+    await createJsonStream(sandbox, "json")
+    await sandbox.api("/v1/stream/text", { method: "PUT", headers: { "content-type": "text/plain" }, body: "hello" })
+  })
+  afterAll(() => sandbox?.close())
 
-test("a stream created already past its lifetime is created, then gone", async () => {
-  for (const [header, value] of [["Stream-TTL", "0"], ["Stream-Expires-At", "2000-01-01T00:00:00Z"]]) {
-    const name = `expired-${header}`
-    expect((await sandbox.api(`/v1/stream/${name}`, put({ [header!]: value! }))).status).toBe(201)
-    expect((await sandbox.api(`/v1/stream/${name}`, { method: "HEAD" })).status).toBe(404)
-  }
-})
+  test.each(BAD)("%s is a 4xx with a JSON error, never a 5xx", async (_, path, init) => {
+    const response = await sandbox.api(path, init)
+    expect(response.status).toBeGreaterThanOrEqual(400)
+    expect(response.status).toBeLessThan(500)
+    expect(await response.json()).toEqual({ error: { code: expect.any(String), message: expect.any(String) } })
+  })
 
-test("after all that the daemon still serves, and the streams are unchanged", async () => {
-  expect(isAlive(sandbox.record()!.pid)).toBe(true)
-  expect(await (await sandbox.api("/v1/stream/text")).text()).toBe("hello")
-  expect(await (await sandbox.api("/v1/stream/json")).json()).toEqual([])
-  const names = ((await (await sandbox.api("/v1/streams")).json()) as { streams: { name: string }[] }).streams.map((s) => s.name)
-  expect(names).toEqual(["json", "text"])
+  test("a stream created already past its lifetime is created, then gone", async () => {
+    for (const [header, value] of [["Stream-TTL", "0"], ["Stream-Expires-At", "2000-01-01T00:00:00Z"]]) {
+      const name = `expired-${header}`
+      expect((await sandbox.api(`/v1/stream/${name}`, put({ [header!]: value! }))).status).toBe(201)
+      expect((await sandbox.api(`/v1/stream/${name}`, { method: "HEAD" })).status).toBe(404)
+    }
+  })
+
+  test("after all that the daemon still serves, and the streams are unchanged", async () => {
+    expect(isAlive(sandbox.record()!.pid)).toBe(true)
+    expect(await (await sandbox.api("/v1/stream/text")).text()).toBe("hello")
+    expect(await (await sandbox.api("/v1/stream/json")).json()).toEqual([])
+    const names = ((await (await sandbox.api("/v1/streams")).json()) as { streams: { name: string }[] }).streams.map((s) => s.name)
+    expect(names).toEqual(["json", "text"])
+  })
 })

@@ -1,4 +1,5 @@
-import { afterEach, expect, test } from "vitest"
+import { afterEach, describe, expect, test } from "vitest"
+import { STORES, storeEnv } from "../support/stores.ts"
 import { Sandbox } from "../support/sandbox.ts"
 import { waitFor } from "../support/wait.ts"
 import { createJsonStream, killDaemon, readAll, sseBatches, startDaemon } from "./daemon.ts"
@@ -33,46 +34,48 @@ async function appendAll(sandbox: Sandbox, name: string, stopped: () => boolean)
   return retries
 }
 
-test("a live SSE read resumes across a kill -9 and restart of the daemon, without loss or duplicates", async () => {
-  sandbox = new Sandbox()
-  await startDaemon(sandbox)
-  await createJsonStream(sandbox, "live")
+describe.each(STORES)("on %s", (store) => {
+  test("a live SSE read resumes across a kill -9 and restart of the daemon, without loss or duplicates", async () => {
+    sandbox = new Sandbox(await storeEnv(store))
+    await startDaemon(sandbox)
+    await createJsonStream(sandbox, "live")
 
-  const received: unknown[] = []
-  let connections = 0
-  let done = false
-  const reader = (async () => {
-    let offset = "-1"
-    while (received.length < EVENTS) {
-      try {
-        const response = await sandbox.api(`/v1/stream/live?offset=${offset}&live=sse`)
-        connections++
-        for await (const { messages, control } of sseBatches(response)) {
-          received.push(...messages)
-          offset = control.streamNextOffset
-          if (received.length >= EVENTS) break
+    const received: unknown[] = []
+    let connections = 0
+    let done = false
+    const reader = (async () => {
+      let offset = "-1"
+      while (received.length < EVENTS) {
+        try {
+          const response = await sandbox.api(`/v1/stream/live?offset=${offset}&live=sse`)
+          connections++
+          for await (const { messages, control } of sseBatches(response)) {
+            received.push(...messages)
+            offset = control.streamNextOffset
+            if (received.length >= EVENTS) break
+          }
+        } catch {
+          await Bun.sleep(20) // dropped by the kill: reconnect from the last offset
         }
-      } catch {
-        await Bun.sleep(20) // dropped by the kill: reconnect from the last offset
       }
+    })()
+    const writer = appendAll(sandbox, "live", () => done)
+
+    await waitFor("the reader to be well into the stream", () => received.length >= 50, { timeoutMs: 20_000 })
+    await killDaemon(sandbox)
+    await startDaemon(sandbox)
+    let retries: number
+    try {
+      ;[retries] = await Promise.all([writer, reader])
+    } finally {
+      done = true
     }
-  })()
-  const writer = appendAll(sandbox, "live", () => done)
 
-  await waitFor("the reader to be well into the stream", () => received.length >= 50, { timeoutMs: 20_000 })
-  await killDaemon(sandbox)
-  await startDaemon(sandbox)
-  let retries: number
-  try {
-    ;[retries] = await Promise.all([writer, reader])
-  } finally {
-    done = true
-  }
-
-  const expected = Array.from({ length: EVENTS }, (_, i) => ({ i }))
-  // The kill really happened mid-read and mid-write:
-  expect(connections).toBeGreaterThanOrEqual(2)
-  expect(retries).toBeGreaterThan(0)
-  expect(received).toEqual(expected)
-  expect(await readAll(sandbox, "live")).toEqual(expected)
+    const expected = Array.from({ length: EVENTS }, (_, i) => ({ i }))
+    // The kill really happened mid-read and mid-write:
+    expect(connections).toBeGreaterThanOrEqual(2)
+    expect(retries).toBeGreaterThan(0)
+    expect(received).toEqual(expected)
+    expect(await readAll(sandbox, "live")).toEqual(expected)
+  })
 })

@@ -147,7 +147,7 @@ export class OpencodeAdapter implements SessionListener {
         continue
       }
       this.appended = false
-      const events = this.ctx.streams.read(this.agent.stream, cursor)
+      const events = await this.ctx.streams.read(this.agent.stream, cursor)
       // The stream was deleted underneath: there is nothing left to adapt.
       if (!events) return
       if (events.length > 0) this.appended = true

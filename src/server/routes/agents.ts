@@ -171,7 +171,7 @@ export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { agents } = ctx
   app.openapi(list, (c) => c.json({ agents: agents.list() }, 200))
   app.openapi(harnesses, async (c) => c.json({ harnesses: await agents.harnesses.list() }, 200))
-  app.openapi(create, (c) => answer(c, () => c.json(agents.create(c.req.valid("json")), 201)))
+  app.openapi(create, (c) => answer(c, async () => c.json(await agents.create(c.req.valid("json")), 201)))
   app.openapi(get, (c) => answer(c, () => c.json(agents.get(c.req.valid("param").agent), 200)))
   app.openapi(remove, (c) =>
     answer(c, async () => {

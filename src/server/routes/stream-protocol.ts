@@ -3,7 +3,7 @@ import { streamNameProblem } from "../../streams/names.ts"
 import { createStreamProtocol } from "../../streams/protocol.ts"
 import type { DaemonContext } from "../context.ts"
 import { errorResponse } from "../errors.ts"
-import { ErrorSchema, errorResponses, StreamNameParam as params } from "../schemas.ts"
+import { ErrorSchema, errorResponses, StreamNameParam as params, storeUnavailableResponse } from "../schemas.ts"
 
 const PREFIX = "/v1/stream/"
 
@@ -47,7 +47,12 @@ const producerHeaders = {
   "Producer-Epoch": z.string().optional().openapi({ description: "the producer's epoch; a higher one fences off older ones" }),
   "Producer-Seq": z.string().optional().openapi({ description: "0, 1, 2… per epoch; a repeat is acknowledged as a duplicate" }),
 }
-const common = { 401: errorResponses[401], 404: error("No such stream"), 410: error("The stream was deleted; forks still read its history") }
+const common = {
+  401: errorResponses[401],
+  404: error("No such stream"),
+  410: error("The stream was deleted; forks still read its history"),
+  ...storeUnavailableResponse,
+}
 
 /** The Durable Streams routes are byte-level protocol routes: documented here, served by protocol.ts. */
 function documentProtocol(app: OpenAPIHono) {
@@ -76,6 +81,7 @@ function documentProtocol(app: OpenAPIHono) {
       401: errorResponses[401],
       404: error("The stream to fork does not exist"),
       409: error("Exists with another configuration, or was deleted and is kept for its forks"),
+      ...storeUnavailableResponse,
     },
   })
   app.openAPIRegistry.registerPath({
@@ -141,6 +147,7 @@ function documentProtocol(app: OpenAPIHono) {
       401: errorResponses[401],
       404: { description: "No such stream" },
       410: { description: "Deleted; kept for its forks" },
+      503: { description: "The store's database cannot be reached right now" },
     },
   })
   app.openAPIRegistry.registerPath({

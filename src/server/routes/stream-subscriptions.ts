@@ -2,7 +2,7 @@ import { z, type OpenAPIHono } from "@hono/zod-openapi"
 import { RESERVED } from "../../streams/names.ts"
 import { handleControl } from "../../streams/subscriptions/control.ts"
 import type { DaemonContext } from "../context.ts"
-import { ErrorSchema, errorResponses } from "../schemas.ts"
+import { ErrorSchema, errorResponses, storeUnavailableResponse } from "../schemas.ts"
 
 const ROOT = `/v1/stream/${RESERVED}`
 
@@ -57,8 +57,10 @@ const byWakeToken = "Authorized by the wake's token (Authorization: Bearer <toke
 /** The subscription routes are served by the control handler; their shapes are documented here. */
 function documentSubscriptions(app: OpenAPIHono) {
   const path = `${ROOT}/subscriptions/{id}`
-  const register = app.openAPIRegistry.registerPath.bind(app.openAPIRegistry)
-  register({
+  // Subscriptions live in the store: every route but the key set may meet an unreachable database.
+  type Route = Parameters<typeof app.openAPIRegistry.registerPath>[0]
+  const register = (route: Route) => app.openAPIRegistry.registerPath({ ...route, responses: { ...route.responses, ...storeUnavailableResponse } })
+  app.openAPIRegistry.registerPath({
     method: "get",
     path: `${ROOT}/jwks.json`,
     operationId: "getWebhookKeys",

@@ -5,7 +5,7 @@ import { nestedTooDeep, TOO_DEEP } from "../../streams/json-depth.ts"
 import { formatOffset } from "../../streams/offsets.ts"
 import { StreamClosedError } from "../../streams/store.ts"
 import type { DaemonContext } from "../context.ts"
-import { ErrorSchema, errorResponses, notFoundResponse, StreamNameParam } from "../schemas.ts"
+import { ErrorSchema, errorResponses, notFoundResponse, StreamNameParam, storeUnavailableResponse } from "../schemas.ts"
 import { streamProtocolRoutes } from "./stream-protocol.ts"
 import { streamSubscriptionRoutes } from "./stream-subscriptions.ts"
 
@@ -48,6 +48,7 @@ const list = createRoute({
   responses: {
     200: { description: "Streams", content: { "application/json": { schema: z.object({ streams: z.array(StreamInfo) }) } } },
     ...errorResponses,
+    ...storeUnavailableResponse,
   },
 })
 
@@ -71,16 +72,17 @@ const append = createRoute({
     ...errorResponses,
     ...notFoundResponse,
     409: { description: "The stream does not hold JSON, or is closed", content: { "application/json": { schema: ErrorSchema } } },
+    ...storeUnavailableResponse,
   },
 })
 
 export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { store } = ctx
 
-  app.openapi(list, (c) =>
+  app.openapi(list, async (c) =>
     c.json(
       {
-        streams: store.list().map((meta) => ({
+        streams: (await store.list()).map((meta) => ({
           name: meta.name,
           contentType: meta.contentType,
           createdAt: new Date(meta.createdAt).toISOString(),
@@ -96,7 +98,7 @@ export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   app.openapi(append, async (c) => {
     const { name } = c.req.valid("param")
     const inputs = c.req.valid("json")
-    const meta = store.get(name)
+    const meta = await store.get(name)
     if (!meta) return c.json({ error: { code: "stream_not_found", message: `no stream named ${name}` } }, 404)
     if (!isJson(meta.contentType))
       return c.json({ error: { code: "not_json", message: `stream ${name} holds ${meta.contentType}, not JSON events` } }, 409)

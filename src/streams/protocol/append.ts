@@ -34,7 +34,7 @@ export async function appendToStream(ctx: ProtocolContext, request: Request, nam
   } else {
     if (!validContentType(contentType ?? null)) return bad("an append needs a Content-Type")
     // Answer what can be answered before parsing the body; the commit checks it all again.
-    const meta = ctx.store.find(name)
+    const meta = await ctx.store.find(name)
     if (!meta) return notFound(name)
     if (meta.deleted) return gone(name)
     if (!meta.closed && mediaType(contentType) !== mediaType(meta.contentType)) return contentTypeMismatch(name, meta.contentType)

@@ -32,7 +32,7 @@ function parseCreate(headers: Headers): CreateRequest | Response {
 }
 
 /** Why an existing stream does not match the PUT that would create it, if it does not. */
-function mismatch(ctx: ProtocolContext, existing: StreamMeta, request: CreateRequest): string | undefined {
+async function mismatch(ctx: ProtocolContext, existing: StreamMeta, request: CreateRequest): Promise<string | undefined> {
   const { fork } = request
   if (request.contentType !== undefined || !fork) {
     if (mediaType(request.contentType ?? DEFAULT_CONTENT_TYPE) !== mediaType(existing.contentType)) return `content type ${existing.contentType}`
@@ -46,7 +46,7 @@ function mismatch(ctx: ProtocolContext, existing: StreamMeta, request: CreateReq
   if (request.closed !== existing.closed) return existing.closed ? "it is closed" : "it is open"
   if (!fork) return existing.forkOf === undefined ? undefined : "it is a fork"
   const sourceName = ctx.streamName(fork.source)
-  const source = sourceName === undefined ? undefined : ctx.store.find(sourceName)
+  const source = sourceName === undefined ? undefined : await ctx.store.find(sourceName)
   if (source?.id !== existing.forkOf) return "another source"
   if (fork.offset !== null && parseOffset(fork.offset) !== existing.forkOffset) return "another fork offset"
   if (fork.subOffset !== existing.forkSubOffset) return "another fork sub-offset"
@@ -59,11 +59,11 @@ export async function createStream(ctx: ProtocolContext, request: Request, name:
   if (parsed instanceof Response) return parsed
   const body = new Uint8Array(await request.arrayBuffer())
 
-  const existing = ctx.store.find(name)
+  const existing = await ctx.store.find(name)
   if (existing?.deleted)
     return problem({ status: 409, code: "stream_deleted", message: `stream ${name} was deleted; its name is taken until its forks are gone` })
   if (existing) {
-    const why = mismatch(ctx, existing, parsed)
+    const why = await mismatch(ctx, existing, parsed)
     if (why) return problem({ status: 409, code: "stream_exists", message: `stream ${name} already exists and differs: ${why}` })
     return new Response(null, { status: 200, headers: streamHeaders(existing) })
   }
@@ -74,7 +74,7 @@ export async function createStream(ctx: ProtocolContext, request: Request, name:
   if (parsed.fork) {
     const source = ctx.streamName(parsed.fork.source)
     if (source === undefined) return bad(`${H.forkedFrom} ${parsed.fork.source} is not a stream`)
-    const planned = planFork(ctx.store, { ...parsed.fork, source, contentType: parsed.contentType })
+    const planned = await planFork(ctx.store, { ...parsed.fork, source, contentType: parsed.contentType })
     if (!("plan" in planned)) return problem(planned satisfies Problem)
     fork = planned.plan
     contentType = parsed.contentType ?? planned.source.contentType
@@ -89,7 +89,7 @@ export async function createStream(ctx: ProtocolContext, request: Request, name:
     if (typeof messages === "string") return bad(messages)
     initial = messages
   }
-  const { meta } = ctx.store.create(name, { contentType, initial, ...lifetime, closed: parsed.closed, fork })
+  const { meta } = await ctx.store.create(name, { contentType, initial, ...lifetime, closed: parsed.closed, fork })
   const url = new URL(request.url)
   return new Response(null, { status: 201, headers: { ...streamHeaders(meta), Location: url.origin + url.pathname } })
 }

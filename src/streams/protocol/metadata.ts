@@ -2,8 +2,8 @@ import { formatOffset } from "../offsets.ts"
 import { gone, H, notFound, streamHeaders, type ProtocolContext } from "./headers.ts"
 
 /** HEAD: the stream's metadata; it does not renew a sliding TTL. */
-export function headStream(ctx: ProtocolContext, name: string): Response {
-  const meta = ctx.store.find(name)
+export async function headStream(ctx: ProtocolContext, name: string): Promise<Response> {
+  const meta = await ctx.store.find(name)
   // A HEAD response has no body, so the status alone says what is wrong.
   if (!meta) return new Response(null, { status: notFound(name).status })
   if (meta.deleted) return new Response(null, { status: gone(name).status })
@@ -16,10 +16,10 @@ export function headStream(ctx: ProtocolContext, name: string): Response {
 }
 
 /** DELETE: removes the stream; its history stays readable through forks made from it. */
-export function deleteStream(ctx: ProtocolContext, name: string): Response {
-  const meta = ctx.store.find(name)
+export async function deleteStream(ctx: ProtocolContext, name: string): Promise<Response> {
+  const meta = await ctx.store.find(name)
   if (!meta) return notFound(name)
   if (meta.deleted) return gone(name)
-  ctx.store.delete(name)
+  await ctx.store.delete(name)
   return new Response(null, { status: 204 })
 }

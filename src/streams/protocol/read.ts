@@ -22,14 +22,14 @@ export async function readStream(ctx: ProtocolContext, request: Request, name: s
   if (offsets.length > 1) return bad("give one offset")
   const offset = offsets[0]
 
-  let meta = ctx.store.find(name)
+  let meta = await ctx.store.find(name)
   if (!meta) return notFound(name)
   if (meta.deleted) return gone(name)
   if (live !== null && offset === undefined) return bad(`live=${live} needs an offset (-1 for the start, now for the tail)`)
   const after = offset === undefined ? 0 : offset === "now" ? meta.tailSeq : parseOffset(offset)
   if (after === undefined) return bad(`offset ${JSON.stringify(offset)} is not an offset this stream gave out`)
   if (after > meta.tailSeq) return bad(`offset ${offset} is past the end of stream ${name}`)
-  ctx.store.touch(meta)
+  await ctx.store.touch(meta)
 
   if (live === "sse") return streamEvents(ctx, request, meta, after, query.get("cursor"))
   if (offset === "now" && live === null) {
@@ -37,18 +37,25 @@ export async function readStream(ctx: ProtocolContext, request: Request, name: s
     return new Response(empty, { status: 200, headers: { ...streamHeaders(meta), [H.upToDate]: "true", "Cache-Control": "no-store" } })
   }
 
-  let messages = ctx.store.read(meta, after, Infinity, READ_BYTES)
+  // Taken before the read: a change that commits after it wakes the wait below at once.
+  let seen = ctx.store.version(meta.id)
+  let messages = await ctx.store.read(meta, after, Infinity, READ_BYTES)
   if (messages.length === 0 && live === "long-poll") {
     const cursor = { [H.cursor]: nextCursor(query.get("cursor")) }
     if (!meta.closed) {
       ctx.keepOpen?.(request)
       const signal = ctx.closing ? AbortSignal.any([request.signal, ctx.closing]) : request.signal
-      await waitForChange(ctx.store, meta.id, ctx.longPollTimeoutMs, signal)
-      meta = ctx.store.find(name)
-      if (!meta) return notFound(name)
-      if (meta.deleted) return gone(name)
-      ctx.store.touch(meta)
-      messages = ctx.store.read(meta, after, Infinity, READ_BYTES)
+      const deadline = Date.now() + ctx.longPollTimeoutMs
+      // A wake-up can find nothing new (another node's notice of data this reader already has):
+      // then the read waits out the rest of its time.
+      while (messages.length === 0 && !meta.closed && (await waitForChange(ctx.store, meta.id, seen, deadline - Date.now(), signal))) {
+        seen = ctx.store.version(meta.id)
+        meta = await ctx.store.find(name)
+        if (!meta) return notFound(name)
+        if (meta.deleted) return gone(name)
+        await ctx.store.touch(meta)
+        messages = await ctx.store.read(meta, after, Infinity, READ_BYTES)
+      }
     }
     if (messages.length === 0) {
       const headers: Record<string, string> = { ...streamHeaders(meta, after), [H.upToDate]: "true", ...cursor }

@@ -1,6 +1,7 @@
 import { isJson, isText } from "../content-type.ts"
 import { formatOffset } from "../offsets.ts"
 import type { StoredMessage, StreamMeta } from "../store.ts"
+import { StoreUnavailableError } from "../unavailable.ts"
 import { joinMessages } from "./body.ts"
 import { nextCursor } from "./cursor.ts"
 import { H, type ProtocolContext } from "./headers.ts"
@@ -10,6 +11,8 @@ import { waitForChange } from "./wait.ts"
 // with the offset to resume from; a comment keeps idle connections from being cut.
 const EVENT_BYTES = 1024 * 1024
 const KEEPALIVE_MS = 15_000
+// While the store's database is unreachable the reader stays connected and tries again this often.
+const UNAVAILABLE_RETRY_MS = 500
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -57,12 +60,22 @@ export function streamEvents(ctx: ProtocolContext, request: Request, start: Stre
       const send = (text: string) => controller.enqueue(encoder.encode(text))
       const finish = () => cancelled || controller.close()
       while (!signal.aborted) {
-        const meta = store.find(start.name)
-        // Deleted (or deleted and made anew): this reader's stream is gone.
-        if (!meta || meta.id !== start.id || meta.deleted) break
-        const messages = store.read(meta, position, Infinity, EVENT_BYTES)
+        const seen = store.version(start.id)
+        let meta: StreamMeta | undefined
+        let messages: StoredMessage[]
+        try {
+          meta = await store.find(start.name)
+          // Deleted (or deleted and made anew): this reader's stream is gone.
+          if (!meta || meta.id !== start.id || meta.deleted) break
+          messages = await store.read(meta, position, Infinity, EVENT_BYTES)
+          if (messages.length > 0) await store.touch(meta)
+        } catch (error) {
+          if (!(error instanceof StoreUnavailableError)) throw error
+          // Live reads outlast a database restart: the reader resumes from its position once it is back.
+          await waitForChange(store, start.id, seen, UNAVAILABLE_RETRY_MS, signal)
+          continue
+        }
         if (messages.length > 0) {
-          store.touch(meta)
           position = messages[messages.length - 1]!.seq
           const atTail = position >= meta.tailSeq
           send(dataEvent(meta, messages, base64) + controlEvent(position, atTail, meta.closed && atTail, cursor))
@@ -78,7 +91,7 @@ export function streamEvents(ctx: ProtocolContext, request: Request, start: Stre
           if (meta.closed) finish()
           return
         }
-        if (!(await waitForChange(store, meta.id, KEEPALIVE_MS, signal)) && !signal.aborted) {
+        if (!(await waitForChange(store, meta.id, seen, KEEPALIVE_MS, signal)) && !signal.aborted) {
           send(": keepalive\n\n")
           return
         }

@@ -1,0 +1,3 @@
+import { conformanceAgainst } from "./conformance.ts"
+
+conformanceAgainst("postgres")
