@@ -8,8 +8,7 @@ export type { Config }
 
 export class ConfigError extends Error {}
 
-/** The config at `path`; empty when there is no file. Throws ConfigError, naming the file, when it cannot be used. */
-export function readConfig(path: string): Config {
+function parseConfig(path: string): unknown {
   let text: string
   try {
     text = readFileSync(path, "utf8")
@@ -17,13 +16,29 @@ export function readConfig(path: string): Config {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return {}
     throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`)
   }
-  let value: unknown
   try {
-    value = Bun.JSONC.parse(text)
+    return Bun.JSONC.parse(text)
   } catch (error) {
     throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`)
   }
+}
+
+/** The config at `path`; empty when there is no file. Throws ConfigError, naming the file, when it cannot be used. */
+export function readConfig(path: string): Config {
+  const value = parseConfig(path)
   const [problem] = configProblems(value)
   if (problem) throw new ConfigError(`${path}: ${problem.message} (fix it with: iterate config edit)`)
   return value as Config
+}
+
+/**
+ * `store` as a config that readConfig refused still names it, unchecked; undefined when the file
+ * names none or is no JSON at all.
+ */
+export function storeOf(path: string): unknown {
+  try {
+    return (parseConfig(path) as { store?: unknown } | null)?.store
+  } catch {
+    return undefined
+  }
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs"
 import { networkInterfaces } from "node:os"
 import { dirname, join } from "node:path"
 import { Agents } from "../agents/agents.ts"
-import { type Config, readConfig } from "../config/index.ts"
+import { type Config, readConfig, storeOf } from "../config/index.ts"
 import { bindRefusal, isLoopback } from "../daemon/bind.ts"
 import { findTrustedDaemon } from "../daemon/health.ts"
 import { ensurePrivateDir, removeRecord, writeRecord } from "../daemon/record.ts"
@@ -88,8 +88,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     configProblem = (error as Error).message
     console.error(configProblem)
   }
-  // --store (or ITERATE_STORE_URL), else config.json's `store`; a node does not start on a store it cannot reach.
-  const storeUrl = options.store ?? config.store
+  // --store (or ITERATE_STORE_URL), else config.json's `store`; a node does not start on a store it
+  // cannot reach. Nor on SQLite because a bad config hid the `store` it names: that would split a fleet.
+  const storeUrl = options.store ?? (configProblem ? storeOf(paths.configFile) : config.store)
   if (storeUrl !== undefined && (typeof storeUrl !== "string" || !isPostgresUrl(storeUrl)))
     throw new Error(`store in ${paths.configFile} must be a postgres:// URL`)
   // The harness processes this daemon starts (and the agents' shell commands) must not inherit the database's password.
