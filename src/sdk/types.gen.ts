@@ -39,6 +39,10 @@ export type StreamInfo = {
      */
     messages: number;
     /**
+     * bytes its messages take (a fork's inherited ones count at its source)
+     */
+    bytes: number;
+    /**
      * the offset after the newest message
      */
     nextOffset: string;
@@ -370,6 +374,10 @@ export type AppendEventsErrors = {
      * The stream does not hold JSON, or is closed
      */
     409: Error;
+    /**
+     * The disk holding the data folder is full: nothing was written
+     */
+    507: Error;
 };
 
 export type AppendEventsError = AppendEventsErrors[keyof AppendEventsErrors];
@@ -968,6 +976,10 @@ export type AppendStreamErrors = {
      * The stream was deleted; forks still read its history
      */
     410: Error;
+    /**
+     * The disk holding the data folder is full: nothing was written
+     */
+    507: Error;
 };
 
 export type AppendStreamError = AppendStreamErrors[keyof AppendStreamErrors];
@@ -1044,6 +1056,10 @@ export type CreateStreamErrors = {
      * Exists with another configuration, or was deleted and is kept for its forks
      */
     409: Error;
+    /**
+     * The disk holding the data folder is full: nothing was written
+     */
+    507: Error;
 };
 
 export type CreateStreamError = CreateStreamErrors[keyof CreateStreamErrors];

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi"
 import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import { HTTPException } from "hono/http-exception"
+import { classifyWriteError, StorageFullError } from "../streams/storage-full.ts"
 import { accessLog } from "./access-log.ts"
 import type { DaemonContext } from "./context.ts"
 import { errorBody } from "./errors.ts"
@@ -66,6 +67,10 @@ export function createApp(ctx: DaemonContext, options: AppOptions): Hono {
     }
     // The client hung up in the middle of its body: nobody reads this answer, and it is no daemon error.
     if (c.req.raw.signal.aborted) return c.json(errorBody("client_closed", "the client closed the connection mid-request"), 400)
+    // A full disk is the machine's state, not a daemon failure: the write is refused, the daemon stays up.
+    const full = classifyWriteError(error)
+    if (full instanceof StorageFullError)
+      return c.json(errorBody("insufficient_storage", `${full.message}: nothing was written; free some space and try again`), 507)
     console.error(`request ${c.req.method} ${c.req.path} failed:`, error)
     return c.json(errorBody("internal", "internal error; see the daemon log"), 500)
   })

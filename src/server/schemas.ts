@@ -14,6 +14,11 @@ export const errorResponses = {
   401: { description: "Missing or wrong credentials", content: { "application/json": { schema: ErrorSchema } } },
 }
 
+/** Any write may meet a full disk; the daemon refuses it and stays up. */
+export const storageFullResponse = {
+  507: { description: "The disk holding the data folder is full: nothing was written", content: { "application/json": { schema: ErrorSchema } } },
+}
+
 export const notFoundResponse = {
   404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
 }
