@@ -44,9 +44,10 @@ export async function ensureDaemon(paths: Paths = resolvePaths()): Promise<Daemo
       ensurePrivateDir(paths.state)
       if (tryLock(paths.daemonLock)) {
         try {
-          // Someone may have finished starting one between our check and the lock.
+          // Someone may have finished starting one between our check and the lock: the loop takes
+          // it. A spawned daemon refused the folder by an owner not seen before gives undefined,
+          // and the loop waits for that owner's record.
           const late = await findTrustedDaemon(paths.daemonRecord)
-          // Undefined when the new daemon found the folder owned by one that had not been seen.
           const started = late ? undefined : await spawnDaemon(paths)
           if (started) return started
         } finally {

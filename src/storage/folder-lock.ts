@@ -27,6 +27,8 @@ function attempt(file: string): Database | undefined {
   const db = new Database(file, { create: true })
   try {
     db.exec("PRAGMA busy_timeout = 0")
+    // Nothing is ever written to it, so no journal file is made to be left behind by a kill -9.
+    db.exec("PRAGMA journal_mode = MEMORY")
     db.exec("PRAGMA locking_mode = EXCLUSIVE")
     db.exec("BEGIN EXCLUSIVE")
     return db
