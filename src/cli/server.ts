@@ -1,10 +1,10 @@
 import { existsSync, openSync, readSync, statSync, closeSync } from "node:fs"
 import type { Command } from "commander"
 import { ensureDaemon } from "../daemon/connect.ts"
-import { findTrustedDaemon } from "../daemon/health.ts"
+import { findLocalDaemon, stopLocalDaemon } from "../daemon/local.ts"
 import { sleep } from "../daemon/process.ts"
-import { stopDaemon } from "../daemon/stop.ts"
 import { resolvePaths } from "../paths/index.ts"
+import { isService, restartService, stopService } from "../service/control.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { duration, note, out, printJson } from "./output.ts"
 import { integer } from "./options.ts"
@@ -18,20 +18,22 @@ function localOnly(command: Command): void {
 
 async function status(options: { json?: boolean }, command: Command): Promise<void> {
   localOnly(command)
-  const found = await findTrustedDaemon(resolvePaths().daemonRecord)
-  if (!found) {
+  const daemon = await findLocalDaemon(resolvePaths())
+  if (!daemon) {
     if (options.json) printJson({ running: false })
     else out("not running")
     process.exitCode = EXIT.notRunning
     return
   }
-  const { record } = found
-  const uptimeMs = Date.now() - Date.parse(record.startedAt)
+  const { url, pid, version, startedAt, service } = daemon
+  const uptimeMs = Date.now() - Date.parse(startedAt)
   if (options.json) {
-    printJson({ running: true, url: record.url, pid: record.pid, version: found.health.version, startedAt: record.startedAt, uptimeMs })
+    printJson({ running: true, url, pid, version, startedAt, uptimeMs, ...(service && { service }) })
     return
   }
-  out(`running  ${record.url}  pid ${record.pid}  version ${found.health.version}  up ${duration(uptimeMs)}`)
+  out(`running  ${url}  pid ${pid}  version ${version}  up ${duration(uptimeMs)}${service ? `  (${service} service)` : ""}`)
+  // It puts the record back by itself within a second; this only explains a moment's surprise.
+  if (!daemon.record) note("its record (daemon.json) is missing or names another daemon; the daemon is rewriting it")
 }
 
 async function start(_: unknown, command: Command): Promise<void> {
@@ -40,24 +42,26 @@ async function start(_: unknown, command: Command): Promise<void> {
   out(record.url)
 }
 
-/** Stops the local daemon if one runs; true when there was one. */
-async function stopLocal(): Promise<boolean> {
-  const found = await findTrustedDaemon(resolvePaths().daemonRecord)
-  if (!found) return false
-  await stopDaemon(found.record)
-  note(`stopped the daemon (pid ${found.record.pid})`)
-  return true
-}
-
 async function stop(_: unknown, command: Command): Promise<void> {
   localOnly(command)
-  if (!(await stopLocal())) note("no daemon was running")
+  const daemon = await findLocalDaemon(resolvePaths())
+  if (!daemon) return note("no daemon was running")
+  if (isService(daemon)) return stopService(daemon)
+  await stopLocalDaemon(daemon)
+  note(`stopped the daemon (pid ${daemon.pid})`)
 }
 
 async function restart(_: unknown, command: Command): Promise<void> {
   localOnly(command)
-  await stopLocal()
-  out((await ensureDaemon()).url)
+  const paths = resolvePaths()
+  const daemon = await findLocalDaemon(paths)
+  // A service's daemon comes back under its manager, not as one the CLI started.
+  if (daemon && isService(daemon)) return out((await restartService(paths, daemon)).url)
+  if (daemon) {
+    await stopLocalDaemon(daemon)
+    note(`stopped the daemon (pid ${daemon.pid})`)
+  }
+  out((await ensureDaemon(paths)).url)
 }
 
 function readFrom(path: string, start: number): { text: string; end: number } {

@@ -15,8 +15,8 @@ async function list(options: { json?: boolean }, command: Command): Promise<void
   if (options.json) return printJson(streams)
   if (streams.length === 0) return void process.stderr.write("no streams yet (create one with: iterate streams create NAME)\n")
   printTable(
-    ["NAME", "MESSAGES", "NEXT OFFSET", "CONTENT TYPE", "CREATED"],
-    streams.map((s) => [s.name, String(s.messages), s.nextOffset, s.contentType, s.createdAt]),
+    ["NAME", "MESSAGES", "BYTES", "NEXT OFFSET", "CONTENT TYPE", "CREATED"],
+    streams.map((s) => [s.name, String(s.messages), String(s.bytes), s.nextOffset, s.contentType, s.createdAt]),
   )
 }
 

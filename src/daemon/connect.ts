@@ -4,6 +4,7 @@ import { VERSION } from "../version.ts"
 import { bearer, sdkClient } from "./client.ts"
 import { findTrustedDaemon } from "./health.ts"
 import { breakStaleLock, tryLock, unlock } from "./lock.ts"
+import { findOwner } from "./owner.ts"
 import { sleep } from "./process.ts"
 import { ensurePrivateDir, type DaemonRecord } from "./record.ts"
 import { spawnDaemon } from "./spawn.ts"
@@ -23,7 +24,10 @@ const LOCK_WAIT_MS = 30_000
 /**
  * The auto-daemon protocol (SPEC): reuse the recorded daemon when it proves its identity and runs
  * this version; replace it when the version differs; otherwise start one under the spawn lock.
- * Any number of concurrent callers end up with the same single daemon.
+ * A daemon that owns the data folder while daemon.json does not name it (deleted, emptied,
+ * overwritten) rewrites the record within a second or so: that is waited for, since any daemon
+ * started meanwhile would be refused the folder. Any number of concurrent callers end up with the
+ * same single daemon.
  */
 export async function ensureDaemon(paths: Paths = resolvePaths()): Promise<DaemonRecord> {
   const deadline = Date.now() + LOCK_WAIT_MS
@@ -37,20 +41,30 @@ export async function ensureDaemon(paths: Paths = resolvePaths()): Promise<Daemo
       await stopDaemon(found.record)
       continue
     }
-    ensurePrivateDir(paths.state)
-    if (tryLock(paths.daemonLock)) {
-      try {
-        // Someone may have finished starting one between our check and the lock.
-        const late = await findTrustedDaemon(paths.daemonRecord)
-        if (!late) return await spawnDaemon(paths)
-      } finally {
-        unlock(paths.daemonLock)
+    const owner = await findOwner(paths)
+    if (!owner) {
+      ensurePrivateDir(paths.state)
+      if (tryLock(paths.daemonLock)) {
+        try {
+          // Someone may have finished starting one between our check and the lock: the loop takes
+          // it. A spawned daemon refused the folder by an owner not seen before gives undefined,
+          // and the loop waits for that owner's record.
+          const late = await findTrustedDaemon(paths.daemonRecord)
+          const started = late ? undefined : await spawnDaemon(paths)
+          if (started) return started
+        } finally {
+          unlock(paths.daemonLock)
+        }
+        continue
       }
-      continue
+      breakStaleLock(paths.daemonLock)
     }
-    breakStaleLock(paths.daemonLock)
-    if (Date.now() > deadline) throw new Error(`gave up waiting for another process to start the daemon (lock: ${paths.daemonLock})`)
-    await sleep(10)
+    if (Date.now() > deadline) {
+      if (owner)
+        throw new Error(`the daemon that owns ${paths.data} (pid ${owner.owner.pid}) did not write ${paths.daemonRecord}; see its log: ${paths.daemonLog}`)
+      throw new Error(`gave up waiting for another process to start the daemon (lock: ${paths.daemonLock})`)
+    }
+    await sleep(owner ? 50 : 10)
   }
 }
 

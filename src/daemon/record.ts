@@ -11,7 +11,11 @@ export interface DaemonRecord {
   instanceId: string
   token: string
   startedAt: string
+  /** set when `iterate service` runs the daemon: stop and restart it through that manager */
+  service?: ServiceManager
 }
+
+export type ServiceManager = "systemd" | "launchd"
 
 export function readRecord(path: string): DaemonRecord | undefined {
   let text: string
@@ -40,12 +44,24 @@ export function ensurePrivateDir(dir: string): void {
   if (process.platform !== "win32") chmodSync(dir, 0o700)
 }
 
+export const recordText = (value: unknown) => JSON.stringify(value, null, 2) + "\n"
+
 /** Written to a temporary file with mode 0600 and renamed, so readers never see half a record. */
-export function writeRecord(path: string, record: DaemonRecord): void {
+export function writePrivateFile(path: string, text: string): void {
   ensurePrivateDir(dirname(path))
   const temporary = `${path}.${process.pid}.tmp`
-  writeFileSync(temporary, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 })
-  renameSync(temporary, path)
+  try {
+    writeFileSync(temporary, text, { mode: 0o600 })
+    renameSync(temporary, path)
+  } catch (error) {
+    // A full disk leaves no half-written temporary file behind.
+    rmSync(temporary, { force: true })
+    throw error
+  }
+}
+
+export function writeRecord(path: string, record: DaemonRecord): void {
+  writePrivateFile(path, recordText(record))
 }
 
 /** Removes the record only while it still describes this daemon instance. */

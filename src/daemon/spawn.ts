@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync } from "node:fs"
 import type { Paths } from "../paths/index.ts"
 import { probeHealth } from "./health.ts"
+import { findOwner } from "./owner.ts"
 import { sleep } from "./process.ts"
 import { ensurePrivateDir, readRecord, type DaemonRecord } from "./record.ts"
 
@@ -24,8 +25,9 @@ function lastLogLine(log: string): string {
 /**
  * Starts `iterate serve --port 0` detached from this terminal, its output appended to the
  * daemon log, and waits until the record it writes answers /health with its own instanceId.
+ * Undefined when it was refused because another daemon owns the data folder.
  */
-export async function spawnDaemon(paths: Paths): Promise<DaemonRecord> {
+export async function spawnDaemon(paths: Paths): Promise<DaemonRecord | undefined> {
   ensurePrivateDir(paths.state)
   ensurePrivateDir(paths.logDir)
   const log = openSync(paths.daemonLog, "a", 0o600)
@@ -47,6 +49,7 @@ export async function spawnDaemon(paths: Paths): Promise<DaemonRecord> {
       if (health?.instanceId === record.instanceId) return record
     }
     if (child.exitCode !== null) {
+      if (await findOwner(paths)) return undefined
       const last = lastLogLine(paths.daemonLog)
       throw new Error(`the daemon exited while starting${last ? `: ${last}` : ""} (log: ${paths.daemonLog})`)
     }

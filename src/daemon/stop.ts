@@ -12,8 +12,13 @@ const GRACE_MS = 10_000
 export async function stopDaemon(record: DaemonRecord): Promise<void> {
   await shutdownDaemon({ client: sdkClient(record.url, bearer(record.token)), signal: AbortSignal.timeout(GRACE_MS) })
   if (await waitForExit(record.pid, GRACE_MS)) return
-  process.kill(record.pid, "SIGTERM")
-  if (await waitForExit(record.pid, 3_000)) return
-  process.kill(record.pid, "SIGKILL")
-  await waitForExit(record.pid, 3_000)
+  await terminate(record.pid)
+}
+
+/** SIGTERM (the daemon stops as gracefully as through the route), SIGKILL if it does not exit in time. */
+export async function terminate(pid: number, graceMs = 3_000): Promise<void> {
+  process.kill(pid, "SIGTERM")
+  if (await waitForExit(pid, graceMs)) return
+  process.kill(pid, "SIGKILL")
+  await waitForExit(pid, 3_000)
 }

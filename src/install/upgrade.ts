@@ -79,9 +79,10 @@ export async function upgrade(options: { version?: string; method?: Method }): P
   process.stderr.write(`upgrading iterate ${VERSION} at ${install.binary} with ${methodNames[method]}\n`)
   const upgrades = { curl: upgradeBinary, npm: upgradeNpm, brew: (_: Installation, v?: string) => upgradeBrew(v) }
   const installed = await upgrades[method](install, wanted)
-  // The daemon keeps running the old code until it is restarted; the next command starts a new one.
-  await stopOldDaemon(installed)
   process.stdout.write(installed === VERSION ? `iterate ${VERSION} is already installed\n` : `upgraded iterate ${VERSION} to ${installed}\n`)
+  // The daemon keeps running the old code until it is restarted; the next command starts a new one
+  // (an installed service is restarted on the new binary right away).
+  await stopOldDaemon(installed)
 }
 
 const pathLineMark = "# added by iterate install.sh"

@@ -10,6 +10,10 @@ export interface Paths {
   daemonRecord: string
   daemonLock: string
   daemonLog: string
+  /** held locked by the daemon that owns the data folder, for its whole life */
+  dataLock: string
+  /** beside the lock: which daemon holds it (no token), so it can be found without daemon.json */
+  dataOwner: string
   configFile: string
   /** named servers (`iterate remote`): names, URLs and which one is the default */
   remotes: string
@@ -49,6 +53,8 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
     daemonRecord: join(state, "daemon.json"),
     daemonLock: join(state, "daemon.lock"),
     daemonLog: join(logDir, "daemon.log"),
+    dataLock: join(data, "owner.lock"),
+    dataOwner: join(data, "owner.json"),
     configFile: join(config, "config.json"),
     remotes: join(config, "remotes.json"),
     remotePasswords: join(config, "remotes"),

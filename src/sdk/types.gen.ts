@@ -39,6 +39,10 @@ export type StreamInfo = {
      */
     messages: number;
     /**
+     * bytes its messages take (a fork's inherited ones count at its source)
+     */
+    bytes: number;
+    /**
      * the offset after the newest message
      */
     nextOffset: string;
@@ -378,6 +382,10 @@ export type AppendEventsErrors = {
      * The store's database cannot be reached right now; nothing was done, retry
      */
     503: Error;
+    /**
+     * The disk holding the data folder is full: nothing was written
+     */
+    507: Error;
 };
 
 export type AppendEventsError = AppendEventsErrors[keyof AppendEventsErrors];
@@ -1028,6 +1036,10 @@ export type AppendStreamErrors = {
      * The store's database cannot be reached right now; nothing was done, retry
      */
     503: Error;
+    /**
+     * The disk holding the data folder is full: nothing was written
+     */
+    507: Error;
 };
 
 export type AppendStreamError = AppendStreamErrors[keyof AppendStreamErrors];
@@ -1108,6 +1120,10 @@ export type CreateStreamErrors = {
      * The store's database cannot be reached right now; nothing was done, retry
      */
     503: Error;
+    /**
+     * The disk holding the data folder is full: nothing was written
+     */
+    507: Error;
 };
 
 export type CreateStreamError = CreateStreamErrors[keyof CreateStreamErrors];

@@ -3,6 +3,7 @@ import { Hono } from "hono"
 import { bodyLimit } from "hono/body-limit"
 import { HTTPException } from "hono/http-exception"
 import { StoreUnavailableError } from "../streams/unavailable.ts"
+import { classifyWriteError, StorageFullError } from "../streams/storage-full.ts"
 import { accessLog } from "./access-log.ts"
 import type { DaemonContext } from "./context.ts"
 import { errorBody } from "./errors.ts"
@@ -69,6 +70,10 @@ export function createApp(ctx: DaemonContext, options: AppOptions): Hono {
     if (c.req.raw.signal.aborted) return c.json(errorBody("client_closed", "the client closed the connection mid-request"), 400)
     // The database went away (PostgreSQL restarting): nothing was done, and the client may retry.
     if (error instanceof StoreUnavailableError) return c.json(errorBody("store_unavailable", error.message), 503, { "Retry-After": "1" })
+    // A full disk is the machine's state, not a daemon failure: the write is refused, the daemon stays up.
+    const full = classifyWriteError(error)
+    if (full instanceof StorageFullError)
+      return c.json(errorBody("insufficient_storage", `${full.message}: nothing was written; free some space and try again`), 507)
     console.error(`request ${c.req.method} ${c.req.path} failed:`, error)
     return c.json(errorBody("internal", "internal error; see the daemon log"), 500)
   })

@@ -13,17 +13,28 @@ export function logToFile(path: string): void {
   let fd = openSync(path, "a", 0o600)
   let size = fstatSync(fd).size
 
+  // Also reached again after a rotation whose new file could not be created (a full disk): then
+  // the old files stay where they are and only the new file is tried again.
   const rotate = () => {
-    closeSync(fd)
-    for (let i = KEEP - 1; i >= 1; i--) if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`)
-    renameSync(path, `${path}.1`)
+    if (existsSync(path)) {
+      for (let i = KEEP - 1; i >= 1; i--) if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`)
+      renameSync(path, `${path}.1`)
+    }
+    if (fd >= 0) closeSync(fd)
+    fd = -1
     fd = openSync(path, "a", 0o600)
     size = 0
   }
 
   routeConsole((line) => {
-    if (size + line.length > MAX_BYTES) rotate()
-    size += writeSync(fd, line)
+    // A line that cannot be written (full disk, file-size limit) is dropped: logging must never be
+    // what makes a request or the daemon fail.
+    try {
+      if (size + line.length > MAX_BYTES) rotate()
+      size += writeSync(fd, line)
+    } catch {
+      // dropped
+    }
   })
 }
 

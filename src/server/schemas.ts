@@ -19,6 +19,11 @@ export const storeUnavailableResponse = {
   503: { description: "The store's database cannot be reached right now; nothing was done, retry", content: { "application/json": { schema: ErrorSchema } } },
 }
 
+/** Any write may meet a full disk; the daemon refuses it and stays up. */
+export const storageFullResponse = {
+  507: { description: "The disk holding the data folder is full: nothing was written", content: { "application/json": { schema: ErrorSchema } } },
+}
+
 export const notFoundResponse = {
   404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
 }

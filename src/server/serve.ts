@@ -6,7 +6,7 @@ import { Agents } from "../agents/agents.ts"
 import { type Config, readConfig, storeOf } from "../config/index.ts"
 import { bindRefusal, isLoopback } from "../daemon/bind.ts"
 import { findTrustedDaemon } from "../daemon/health.ts"
-import { ensurePrivateDir, removeRecord, writeRecord } from "../daemon/record.ts"
+import type { ServiceManager } from "../daemon/record.ts"
 import { resolvePaths } from "../paths/index.ts"
 import { isPostgresUrl } from "../store-url.ts"
 import { openStores } from "../streams/open.ts"
@@ -16,6 +16,7 @@ import { VERSION } from "../version.ts"
 import { type AppOptions, createApp } from "./app.ts"
 import type { DaemonContext } from "./context.ts"
 import { logToFile, logToTerminal } from "./log.ts"
+import { claimDataFolder } from "./ownership.ts"
 
 export interface ServeOptions {
   port: number
@@ -59,6 +60,10 @@ function allowedHosts(hostname: string, port: number, publicUrl: string | undefi
   return hosts
 }
 
+/** The service manager that runs this daemon, as the unit or plist `iterate service` wrote says. */
+const serviceManager = (value: string | undefined): ServiceManager | undefined =>
+  value === "systemd" || value === "launchd" ? value : undefined
+
 /** Runs the daemon in this process until it is shut down (route, SIGINT or SIGTERM). */
 export async function serve(options: ServeOptions): Promise<void> {
   const env = process.env
@@ -71,8 +76,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   if (running)
     throw new Error(`a daemon is already running at ${running.record.url} (pid ${running.record.pid}); stop it with: iterate server stop`)
 
-  ensurePrivateDir(paths.state)
-  mkdirSync(paths.data, { recursive: true, mode: 0o700 })
+  const instanceId = randomUUID()
+  const startedAt = new Date()
+  const service = serviceManager(env.ITERATE_SERVICE)
+  const ownership = await claimDataFolder(paths, { pid: process.pid, version: VERSION, instanceId, startedAt: startedAt.toISOString(), service })
   if (options.logFile) {
     // A service keeps its log under the state folder, which may have been removed since it was installed.
     mkdirSync(dirname(options.logFile), { recursive: true, mode: 0o700 })
@@ -105,9 +112,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     harnesses: { opencodeBinary: config.harnesses?.opencode?.binary, configProblem },
   })
   await agents.start()
-  const instanceId = randomUUID()
   const token = randomBytes(32).toString("base64url")
-  const startedAt = new Date()
   let url = ""
   const closing = new AbortController()
   let stopping: Promise<void> | undefined
@@ -159,7 +164,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const stop = (reason: string) =>
     (stopping ??= (async () => {
       console.log(`stopping: ${reason}`)
-      removeRecord(paths.daemonRecord, instanceId)
+      ownership.withdraw()
       closing.abort()
       // Stop listening, let in-flight requests finish (live reads were just ended), then close
       // idle keep-alive sockets, which a plain graceful stop would wait out. A stalled client is cut off.
@@ -170,6 +175,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       subscriptions.close()
       await agents.stop()
       await stores.close()
+      ownership.release()
       resolveDone()
     })())
 
@@ -177,8 +183,11 @@ export async function serve(options: ServeOptions): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"))
   process.on("uncaughtException", (error) => console.error("uncaught exception:", error))
   process.on("unhandledRejection", (error) => console.error("unhandled rejection:", error))
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG and the kernel sends SIGXFSZ, whose
+  // default kills the process; the failed write is answered like a full disk instead.
+  if (process.platform !== "win32") process.on("SIGXFSZ", () => {})
 
-  writeRecord(paths.daemonRecord, {
+  ownership.announce({
     pid: process.pid,
     port,
     hostname: options.hostname,
@@ -187,6 +196,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     instanceId,
     token,
     startedAt: startedAt.toISOString(),
+    service,
   })
   console.log(`iterate ${VERSION} listening on ${url}${options.publicUrl ? ` (public URL ${options.publicUrl})` : ""} (pid ${process.pid})`)
   await done

@@ -7,11 +7,10 @@ import { CliError, EXIT } from "../cli/errors.ts"
 import { note, out, printJson } from "../cli/output.ts"
 import { serveArguments, toServeOptions } from "../cli/serve-options.ts"
 import { bindRefusal, isLoopback } from "../daemon/bind.ts"
-import { findTrustedDaemon } from "../daemon/health.ts"
+import { findLocalDaemon, stopLocalDaemon } from "../daemon/local.ts"
 import { sleep } from "../daemon/process.ts"
 import { ensurePrivateDir } from "../daemon/record.ts"
 import { selfCommand } from "../daemon/spawn.ts"
-import { stopDaemon } from "../daemon/stop.ts"
 import { resolvePaths } from "../paths/index.ts"
 import {
   LAUNCHD_LABEL,
@@ -21,6 +20,7 @@ import {
   type ServiceSpec,
   SYSTEMD_UNIT,
 } from "./render.ts"
+import { failure, firstLine, launchdDomain, launchdService, shown, tool } from "./manager.ts"
 
 type Manager = "systemd" | "launchd"
 
@@ -47,36 +47,18 @@ function target(env: NodeJS.ProcessEnv): Target {
   throw new CliError(`iterate service is not supported on ${name} (only systemd on Linux and launchd on macOS); run iterate serve under your own service manager`)
 }
 
+/**
+ * A Homebrew keg's path (…/Cellar/iterate/0.1.0/bin/iterate) names one version, which `brew upgrade`
+ * removes; the service runs the formula's `opt` link instead, which always points at the installed one.
+ */
+export function stablePath(path: string): string {
+  const keg = /^(.*)\/Cellar\/iterate\/[^/]+\/(.+)$/.exec(path)
+  const opt = keg && `${keg[1]}/opt/iterate/${keg[2]}`
+  return opt && existsSync(opt) ? opt : path
+}
+
 const picked = (env: NodeJS.ProcessEnv, names: string[]) =>
   Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name]!]] : []))) as Record<string, string>
-
-const uid = () => process.getuid?.() ?? userInfo().uid
-const launchdService = () => `gui/${uid()}/${LAUNCHD_LABEL}`
-
-interface ToolResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs systemctl or launchctl; undefined when it is not on PATH. */
-async function tool(command: string[]): Promise<ToolResult | undefined> {
-  const executable = Bun.which(command[0]!)
-  if (!executable) return undefined
-  const child = Bun.spawn([executable, ...command.slice(1)], { stdin: "ignore", stdout: "pipe", stderr: "pipe" })
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
-  return { code, stdout, stderr }
-}
-
-const shown = (command: string[]) => command.join(" ")
-const firstLine = (text: string) => text.trim().split("\n")[0]?.trim() ?? ""
-
-/** Why a command did not work, in a few words, or undefined when it did. */
-function failure(command: string[], result: ToolResult | undefined): string | undefined {
-  if (!result) return `${command[0]} is not on PATH`
-  if (result.code === 0) return undefined
-  return `\`${shown(command)}\` failed${firstLine(result.stderr || result.stdout) ? `: ${firstLine(result.stderr || result.stdout)}` : ` with exit code ${result.code}`}`
-}
 
 /** Written beside the target and renamed over it, so the manager never reads half a file. */
 function writePrivately(path: string, text: string, mode: number): void {
@@ -118,15 +100,16 @@ export async function install(parsed: InstallOptions): Promise<void> {
   // Logged where `iterate server logs` reads unless told otherwise; a relative path would mean the service's cwd.
   const logFile = resolve(options.logFile ?? paths.daemonLog)
   const spec: ServiceSpec = {
-    command: [...selfCommand(), ...serveArguments({ ...options, logFile })],
-    environment: picked(env, CARRIED),
+    command: [...selfCommand().map(stablePath), ...serveArguments({ ...options, logFile })],
+    // The daemon records who runs it, so `iterate server stop` and `iterate upgrade` go through the manager.
+    environment: { ...picked(env, CARRIED), ITERATE_SERVICE: where.manager },
     // The store's URL carries its password: it goes with the secrets, never into the unit.
     secrets: { ...picked(env, SECRETS), ...(options.store !== undefined && { ITERATE_STORE_URL: options.store }) },
     environmentFile: where.environmentFile,
     logFile,
   }
   const written = files(where, spec)
-  const running = await findTrustedDaemon(paths.daemonRecord)
+  const running = await findLocalDaemon(paths)
   const before: string[][] =
     where.manager === "systemd"
       ? [
@@ -139,7 +122,7 @@ export async function install(parsed: InstallOptions): Promise<void> {
       ? [["systemctl", "--user", "restart", SYSTEMD_UNIT]]
       : [
           ["launchctl", "enable", launchdService()],
-          ["launchctl", "bootstrap", `gui/${uid()}`, where.file],
+          ["launchctl", "bootstrap", launchdDomain(), where.file],
         ]
   const bootout = ["launchctl", "bootout", launchdService()]
 
@@ -148,7 +131,7 @@ export async function install(parsed: InstallOptions): Promise<void> {
     for (const file of written) note(`would write ${file.path} (mode ${file.mode.toString(8).padStart(4, "0")})`)
     if (where.manager === "launchd") note(`would run: ${shown(bootout)} (if it is loaded)`)
     for (const command of before) note(`would run: ${shown(command)}`)
-    if (running) note(`would stop the daemon running now (pid ${running.record.pid}) so the service can take over`)
+    if (running) note(`would stop the daemon running now (pid ${running.pid}) so the service can take over`)
     for (const command of after) note(`would run: ${shown(command)}`)
     return
   }
@@ -171,10 +154,10 @@ export async function install(parsed: InstallOptions): Promise<void> {
   const wasLoaded = where.manager === "launchd" && (await tool(bootout))?.code === 0
   // The daemon the CLI started (or the service's own, on a reinstall) holds the state folder; the new one
   // needs it. Asked again: a bootout has already stopped launchd's own.
-  const current = running && (await findTrustedDaemon(paths.daemonRecord))
+  const current = running && (await findLocalDaemon(paths))
   if (current) {
-    await stopDaemon(current.record)
-    note(`stopped the daemon that was running (pid ${current.record.pid}) so the service can take over`)
+    await stopLocalDaemon(current)
+    note(`stopped the daemon that was running (pid ${current.pid}) so the service can take over`)
   }
   for (const command of after) {
     let why = failure(command, await tool(command))

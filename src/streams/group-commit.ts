@@ -1,9 +1,13 @@
 import type { Database } from "bun:sqlite"
+import { classifyWriteError } from "./storage-full.ts"
 
 /**
  * Group commit: writes that arrive in the same turn of the event loop share one transaction, so
  * one fsync (synchronous=FULL) makes the whole batch durable. Each write runs in its own
- * savepoint, so one that throws fails alone; every promise settles only after the commit.
+ * savepoint, so one that throws fails alone; every promise settles only after the commit. A full
+ * disk fails the whole batch: SQLite may roll the transaction back under the failing write, and
+ * then nothing of the batch is committed (running the rest outside the transaction would commit
+ * writes whose callers are told they failed).
  */
 export class GroupCommit {
   readonly #db: Database
@@ -35,15 +39,17 @@ export class GroupCommit {
           try {
             outcomes.push({ ok: true, value: this.#db.transaction(() => op.run(written))() })
           } catch (error) {
+            if (!this.#db.inTransaction) throw error
             outcomes.push({ ok: false, value: error })
           }
         }
       })()
     } catch (error) {
-      for (const op of batch) op.reject(error)
+      const failure = classifyWriteError(error)
+      for (const op of batch) op.reject(failure)
       return
     }
-    batch.forEach((op, i) => (outcomes[i]!.ok ? op.resolve(outcomes[i]!.value) : op.reject(outcomes[i]!.value)))
+    batch.forEach((op, i) => (outcomes[i]!.ok ? op.resolve(outcomes[i]!.value) : op.reject(classifyWriteError(outcomes[i]!.value))))
     this.#afterCommit(written)
   }
 }

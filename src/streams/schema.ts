@@ -31,8 +31,9 @@ CREATE TABLE IF NOT EXISTS leases (
 ) WITHOUT ROWID;
 `
 
-// Columns added after the first release of the store; databases from then get them on open.
-const STREAM_COLUMNS: [name: string, definition: string][] = [
+// Columns added after the first release of the store; databases from then get them on open, with
+// the values the rows already have filled in by `backfill` where the default would be wrong.
+const STREAM_COLUMNS: [name: string, definition: string, backfill?: string][] = [
   ["ttl_seconds", "INTEGER"], // sliding time-to-live, renewed by reads and writes
   ["expires_at", "TEXT"], // absolute expiry, as the client gave it (RFC 3339)
   ["accessed_at", "INTEGER NOT NULL DEFAULT 0"], // last read or write, for the sliding TTL
@@ -44,11 +45,16 @@ const STREAM_COLUMNS: [name: string, definition: string][] = [
   ["base_seq", "INTEGER NOT NULL DEFAULT 0"], // seqs up to here are read from the source
   ["forks", "INTEGER NOT NULL DEFAULT 0"], // how many forks read from this stream
   ["deleted", "INTEGER NOT NULL DEFAULT 0"], // deleted, but kept while forks read from it
+  // bytes of the stream's own messages (a fork's inherited ones count at its source)
+  ["bytes", "INTEGER NOT NULL DEFAULT 0", "UPDATE streams SET bytes = (SELECT coalesce(sum(length(data)), 0) FROM messages WHERE stream_id = streams.id)"],
 ]
 
 export function migrate(db: Database): void {
   db.exec(TABLES)
   const have = new Set(db.query<{ name: string }, []>("SELECT name FROM pragma_table_info('streams')").all().map((c) => c.name))
-  for (const [name, definition] of STREAM_COLUMNS)
-    if (!have.has(name)) db.exec(`ALTER TABLE streams ADD COLUMN ${name} ${definition}`)
+  for (const [name, definition, backfill] of STREAM_COLUMNS) {
+    if (have.has(name)) continue
+    db.exec(`ALTER TABLE streams ADD COLUMN ${name} ${definition}`)
+    if (backfill) db.exec(backfill)
+  }
 }

@@ -33,6 +33,8 @@ export interface StreamMeta {
   forks: number
   /** deleted by a client but kept while forks read from it: 410 Gone to everyone else */
   deleted: boolean
+  /** bytes of the messages stored for this stream (a fork's inherited ones count at its source) */
+  bytes: number
 }
 
 export interface StoredMessage {
@@ -168,6 +170,7 @@ export interface StreamRow {
   base_seq: number
   forks: number
   deleted: number
+  bytes: number
 }
 
 const opt = <T>(value: T | null): T | undefined => value ?? undefined
@@ -193,6 +196,7 @@ export function toMeta(row: StreamRow): StreamMeta {
     baseSeq: row.base_seq,
     forks: row.forks,
     deleted: row.deleted === 1,
+    bytes: row.bytes,
   }
 }
 
@@ -213,7 +217,7 @@ export class SqliteStreamStore extends ChangeFeed implements StreamStore {
     softDelete: Statement<unknown, [number]>
     addForks: Statement<unknown, [number, number]>
     insertMessage: Statement<unknown, [number, number, Uint8Array]>
-    advance: Statement<unknown, [number, number, number, string | null, number, string | null]>
+    advance: Statement<unknown, [number, number, number, string | null, number, string | null, number]>
     touch: Statement<unknown, [number, number]>
     readRange: Statement<StoredMessage, [number, number, number, number]>
     producer: Statement<ProducerState, [number, string]>
@@ -240,7 +244,7 @@ export class SqliteStreamStore extends ChangeFeed implements StreamStore {
       insertMessage: this.#db.query("INSERT INTO messages (stream_id, seq, data) VALUES (?, ?, ?)"),
       advance: this.#db.query(
         `UPDATE streams SET tail_seq = ?2, accessed_at = ?3, writer_seq = coalesce(?4, writer_seq),
-         closed = max(closed, ?5), closed_by = coalesce(?6, closed_by) WHERE id = ?1`,
+         closed = max(closed, ?5), closed_by = coalesce(?6, closed_by), bytes = bytes + ?7 WHERE id = ?1`,
       ),
       touch: this.#db.query("UPDATE streams SET accessed_at = ?2 WHERE id = ?1"),
       readRange: this.#db.query("SELECT seq, data FROM messages WHERE stream_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
@@ -381,10 +385,14 @@ export class SqliteStreamStore extends ChangeFeed implements StreamStore {
   /** Inserts messages after the tail and updates the stream row; returns the new tail. */
   #write(meta: StreamMeta, messages: Uint8Array[], options: { close?: boolean; producer?: ProducerTuple; writerSeq?: string }): number {
     let seq = meta.tailSeq
-    for (const data of messages) this.#q.insertMessage.run(meta.id, ++seq, data)
+    let bytes = 0
+    for (const data of messages) {
+      this.#q.insertMessage.run(meta.id, ++seq, data)
+      bytes += data.length
+    }
     const { close, producer } = options
     const closedBy = close && producer ? JSON.stringify([producer.id, producer.epoch, producer.seq]) : null
-    this.#q.advance.run(meta.id, seq, Date.now(), options.writerSeq ?? null, close ? 1 : 0, closedBy)
+    this.#q.advance.run(meta.id, seq, Date.now(), options.writerSeq ?? null, close ? 1 : 0, closedBy, bytes)
     return seq
   }
 

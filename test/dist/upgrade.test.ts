@@ -99,6 +99,30 @@ describe("upgrade, installed by install.sh", () => {
       daemon.kill()
     }
   })
+
+  // No user systemd runs in a test, so this is the path of a shell without a user session: the
+  // restart is asked of systemd, fails, and nothing is left running the old code.
+  test("restarts a daemon that iterate service runs through systemd; when it cannot, stops the old one and says how to start the service", async () => {
+    const { home, env, binary } = await installedWithInstallSh()
+    const noSystemd = { ...env, XDG_RUNTIME_DIR: join(home, "run"), DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, "no-bus")}` }
+    // As the unit starts it.
+    const daemon = Bun.spawn([binary, "serve", "--port", "0"], { env: { ...noSystemd, ITERATE_SERVICE: "systemd" }, stdout: "ignore", stderr: "ignore" })
+    try {
+      const record = join(env.XDG_STATE_HOME, "iterate/daemon.json")
+      for (let i = 0; i < 100 && !existsSync(record); i++) await Bun.sleep(100)
+      expect(JSON.parse(readFileSync(record, "utf8")).service).toBe("systemd")
+      const upgrade = await run([binary, "upgrade"], { env: { ...noSystemd, ITERATE_DOWNLOAD_URL: upcoming.url } })
+      expect(upgrade.stdout).toBe(`upgraded iterate ${pkg.version} to ${next}\n`)
+      expectOneLineFailure(
+        { ...upgrade, stdout: "" },
+        /^iterate: could not restart the systemd service iterate\.service \(`systemctl --user restart iterate\.service` failed: .+\); stopped the old daemon; start the service on the new binary with: systemctl --user start iterate\.service$/,
+      )
+      expect(await daemon.exited).toBe(0)
+      expect(await versionOf(binary)).toBe(next)
+    } finally {
+      daemon.kill()
+    }
+  })
 })
 
 describe("uninstall, installed by install.sh", () => {

@@ -31,6 +31,8 @@ test("install --dry-run prints a unit that systemd-analyze accepts, and writes n
   )
   expect(unit).toContain(`\nEnvironment="XDG_STATE_HOME=${join(sandbox.dir, "state")}"\n`)
   expect(unit).toContain(`\nEnvironment="PATH=${sandbox.env.PATH}"\n`)
+  // The daemon records that the service runs it, so server stop and upgrade go through systemd.
+  expect(unit).toContain(`\nEnvironment="ITERATE_SERVICE=systemd"\n`)
   expect(unit).toContain(`\nEnvironmentFile=-${envPath()}\n`)
   expect(unit).toContain("\nRestart=on-failure\n")
   expect(unit).toContain("\nWantedBy=default.target\n")

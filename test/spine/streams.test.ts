@@ -145,6 +145,12 @@ describe.each(STORES)("streams through the CLI, on %s", (store) => {
     await sandbox.api("/v1/stream/logs/build", { method: "POST", headers: { "content-type": "text/plain" }, body: "line two\n" })
     const read = await sandbox.run(["streams", "read", "logs/build"])
     expect(read.stdout).toBe("line one\nline two\n")
+    // Each stream's size in bytes, in the listing and its JSON.
+    const listed = JSON.parse((await sandbox.run(["streams", "list", "--json"])).stdout)
+    expect(listed).toEqual([expect.objectContaining({ name: "logs/build", messages: 2, bytes: 18 })])
+    const table = lines((await sandbox.run(["streams", "list"])).stdout)
+    expect(table[0]).toMatch(/^NAME\s+MESSAGES\s+BYTES\s+NEXT OFFSET/)
+    expect(table[1]).toMatch(/^logs\/build\s+2\s+18\s+0+2\s/)
     const json = await sandbox.run(["streams", "append", "logs/build", '{"type":"x"}'])
     expect(json.code).toBe(1)
     expect(json.stderr).toContain("not JSON events")

@@ -38,4 +38,7 @@ test("a database written by the first release opens with its streams intact and 
   expect(fork.status).toBe(201)
   expect(await readAll(sandbox, "old-fork")).toEqual([{ n: 1 }, { n: 2 }])
   expect(await readAll(sandbox, "old")).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }])
+  // The size of what the first release stored is counted on the first open, and kept up from then on.
+  const list = (await (await sandbox.api("/v1/streams")).json()) as { streams: { name: string; bytes: number }[] }
+  expect(list.streams.find((s) => s.name === "old")?.bytes).toBe(21)
 })

@@ -108,11 +108,12 @@ test("the store URL's password appears in no log line, error body, /doc or serve
 
 test("a node does not start on a PostgreSQL it cannot reach; neither message shows the password", async () => {
   const unreachable = await sandbox.run(["serve", "--port", "0", "--store", `postgres://iterate:hunter2secret@127.0.0.1:1/fleet`], {
-    env: { XDG_STATE_HOME: `${sandbox.dir}/other-state` },
+    // Another state and data folder: the running node holds this sandbox's (one daemon per data folder).
+    env: { XDG_STATE_HOME: `${sandbox.dir}/other-state`, XDG_DATA_HOME: `${sandbox.dir}/other-data` },
   })
   expect(unreachable.code).toBe(1)
   expect(unreachable.stderr).toMatch(/^iterate: cannot use the store, PostgreSQL at 127\.0\.0\.1:1\/fleet: /)
-  const malformed = await sandbox.run(["serve", "--port", "0"], { env: { XDG_STATE_HOME: `${sandbox.dir}/other-state`, ITERATE_STORE_URL: "mysql://root:hunter2secret@db/x" } })
+  const malformed = await sandbox.run(["serve", "--port", "0"], { env: { XDG_STATE_HOME: `${sandbox.dir}/other-state`, XDG_DATA_HOME: `${sandbox.dir}/other-data`, ITERATE_STORE_URL: "mysql://root:hunter2secret@db/x" } })
   expect(malformed.code).toBe(2)
   expect(malformed.stderr).toBe("iterate: --store (or ITERATE_STORE_URL) must be a postgres:// URL, such as postgres://user:password@host:5432/iterate\n")
   for (const result of [unreachable, malformed]) expect(result.stdout + result.stderr).not.toContain("hunter2secret")

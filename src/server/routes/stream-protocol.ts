@@ -3,7 +3,7 @@ import { streamNameProblem } from "../../streams/names.ts"
 import { createStreamProtocol } from "../../streams/protocol.ts"
 import type { DaemonContext } from "../context.ts"
 import { errorResponse } from "../errors.ts"
-import { ErrorSchema, errorResponses, StreamNameParam as params, storeUnavailableResponse } from "../schemas.ts"
+import { ErrorSchema, errorResponses, storageFullResponse, StreamNameParam as params, storeUnavailableResponse } from "../schemas.ts"
 
 const PREFIX = "/v1/stream/"
 
@@ -82,6 +82,7 @@ function documentProtocol(app: OpenAPIHono) {
       404: error("The stream to fork does not exist"),
       409: error("Exists with another configuration, or was deleted and is kept for its forks"),
       ...storeUnavailableResponse,
+      ...storageFullResponse,
     },
   })
   app.openAPIRegistry.registerPath({
@@ -106,6 +107,7 @@ function documentProtocol(app: OpenAPIHono) {
       403: error("A producer epoch older than the stream has seen"),
       ...common,
       409: error("Content type mismatch, the stream is closed, a Stream-Seq regression, or a producer sequence gap"),
+      ...storageFullResponse,
     },
   })
   app.openAPIRegistry.registerPath({

@@ -5,7 +5,7 @@ import { nestedTooDeep, TOO_DEEP } from "../../streams/json-depth.ts"
 import { formatOffset } from "../../streams/offsets.ts"
 import { StreamClosedError } from "../../streams/store.ts"
 import type { DaemonContext } from "../context.ts"
-import { ErrorSchema, errorResponses, notFoundResponse, StreamNameParam, storeUnavailableResponse } from "../schemas.ts"
+import { ErrorSchema, errorResponses, notFoundResponse, storageFullResponse, StreamNameParam, storeUnavailableResponse } from "../schemas.ts"
 import { streamProtocolRoutes } from "./stream-protocol.ts"
 import { streamSubscriptionRoutes } from "./stream-subscriptions.ts"
 
@@ -15,6 +15,7 @@ const StreamInfo = z
     contentType: z.string(),
     createdAt: z.string().openapi({ format: "date-time" }),
     messages: z.number().int().openapi({ description: "how many messages (events) the stream holds" }),
+    bytes: z.number().int().openapi({ description: "bytes its messages take (a fork's inherited ones count at its source)" }),
     nextOffset: z.string().openapi({ description: "the offset after the newest message" }),
     closed: z.boolean(),
   })
@@ -73,6 +74,7 @@ const append = createRoute({
     ...notFoundResponse,
     409: { description: "The stream does not hold JSON, or is closed", content: { "application/json": { schema: ErrorSchema } } },
     ...storeUnavailableResponse,
+    ...storageFullResponse,
   },
 })
 
@@ -87,6 +89,7 @@ export function streamRoutes(app: OpenAPIHono, ctx: DaemonContext) {
           contentType: meta.contentType,
           createdAt: new Date(meta.createdAt).toISOString(),
           messages: meta.messageCount,
+          bytes: meta.bytes,
           nextOffset: formatOffset(meta.tailSeq),
           closed: meta.closed,
         })),

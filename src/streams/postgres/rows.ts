@@ -21,6 +21,7 @@ export function addMessages(writes: Writes, meta: StreamMeta, data: Uint8Array[]
     writes.messages.streamIds.push(meta.id)
     writes.messages.seqs.push(++meta.tailSeq)
     writes.messages.data.push(bytes)
+    meta.bytes += bytes.length
   }
   meta.messageCount = meta.tailSeq
   if (!writes.streams.includes(meta)) writes.streams.push(meta)
@@ -45,9 +46,10 @@ export async function write(tx: SQL, writes: Writes, now: number): Promise<void>
       ON CONFLICT (stream_id, producer_id) DO UPDATE SET epoch = excluded.epoch, last_seq = excluded.last_seq
     )
     UPDATE streams AS s
-    SET tail_seq = v.tail_seq, accessed_at = ${now}, writer_seq = v.writer_seq, closed = v.closed, closed_by = v.closed_by
+    SET tail_seq = v.tail_seq, accessed_at = ${now}, writer_seq = v.writer_seq, closed = v.closed, closed_by = v.closed_by, bytes = v.bytes
     FROM unnest(${streams.map((m) => m.id)}::bigint[], ${streams.map((m) => m.tailSeq)}::bigint[], ${streams.map((m) => m.writerSeq ?? null)}::text[],
-                ${streams.map((m) => (m.closed ? 1 : 0))}::smallint[], ${closedBy}::text[]) AS v(id, tail_seq, writer_seq, closed, closed_by)
+                ${streams.map((m) => (m.closed ? 1 : 0))}::smallint[], ${closedBy}::text[], ${streams.map((m) => m.bytes)}::bigint[])
+                AS v(id, tail_seq, writer_seq, closed, closed_by, bytes)
     WHERE s.id = v.id`
 }
 

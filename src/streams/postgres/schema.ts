@@ -42,10 +42,12 @@ export const STREAM_MIGRATIONS: Migration[] = [
      name  text PRIMARY KEY,
      epoch bigint NOT NULL
    );`,
+  // What `streams list` shows as each stream's size, kept up to date by every append.
+  `ALTER TABLE streams ADD COLUMN bytes bigint NOT NULL DEFAULT 0;`,
 ]
 
 // Bun hands int8 columns over as strings; these are the streams table's.
-const INT8_COLUMNS = ["id", "created_at", "tail_seq", "ttl_seconds", "accessed_at", "fork_of", "fork_offset", "fork_sub_offset", "base_seq"] as const
+const INT8_COLUMNS = ["id", "created_at", "tail_seq", "ttl_seconds", "accessed_at", "fork_of", "fork_offset", "fork_sub_offset", "base_seq", "bytes"] as const
 
 /** A streams row as PostgreSQL returns it, with the shape and types SQLite's rows have. */
 export function streamRow(raw: Record<string, unknown>): StreamRow {
