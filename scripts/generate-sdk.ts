@@ -7,6 +7,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Agents } from "../src/agents/agents.ts"
 import { OPENAPI_INFO, createApi } from "../src/server/app.ts"
+import { WebSessions } from "../src/server/web/sessions.ts"
 import { StreamStore } from "../src/streams/store.ts"
 import { Subscriptions } from "../src/streams/subscriptions/manager.ts"
 import { SubscriptionTable } from "../src/streams/subscriptions/records.ts"
@@ -19,6 +20,7 @@ export async function renderOpenApiDocument() {
     store,
     subscriptions,
     agents,
+    web: { sessions: new WebSessions(":memory:"), roots: [], home: "" },
     version: "0.0.0",
     instanceId: "",
     pid: 0,
