@@ -12,6 +12,7 @@ import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
 import { registerUpgrade } from "./upgrade.ts"
+import { registerWeb } from "./web.ts"
 
 const serverOption = () =>
   new Option("--server <url>", "talk to this iterate server instead of the local daemon").env("ITERATE_SERVER_URL")
@@ -44,6 +45,7 @@ Examples:
   registerAttach(program)
   registerHarnesses(program)
   registerStreams(program)
+  registerWeb(program)
   registerServe(program)
   registerServer(program)
   registerService(program)

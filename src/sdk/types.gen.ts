@@ -234,6 +234,11 @@ export type AttachCommand = {
     };
 };
 
+export type WebSession = {
+    authenticated: boolean;
+    passwordLogin: boolean;
+};
+
 export type LoginCode = {
     code: string;
     /**
@@ -1402,6 +1407,22 @@ export type AttachAgentResponses = {
 };
 
 export type AttachAgentResponse = AttachAgentResponses[keyof AttachAgentResponses];
+
+export type GetWebSessionData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/web/session';
+};
+
+export type GetWebSessionResponses = {
+    /**
+     * The session's state
+     */
+    200: WebSession;
+};
+
+export type GetWebSessionResponse = GetWebSessionResponses[keyof GetWebSessionResponses];
 
 export type CreateLoginCodeData = {
     body?: LoginCodeInput;

@@ -7,14 +7,14 @@ const FAILED: Record<string, string> = {
   "no-password": "This server has no password; log in with the link that iterate web opens.",
 }
 
-export function LoginPage({ next }: { next: string }) {
+export function LoginPage({ next, passwordLogin }: { next: string; passwordLogin: boolean }) {
   const params = new URLSearchParams(location.search)
   const failed = params.get("failed")
   return (
     <main class="page login">
       <h1>Log in to iterate</h1>
       {failed && <div class="card error">{FAILED[failed] ?? "Login failed."}</div>}
-      <form method="post" action="/login" class="card">
+      {passwordLogin && <form method="post" action="/login" class="card">
         <input type="hidden" name="next" value={params.get("next") ?? next} />
         <label>
           Server password
@@ -25,7 +25,7 @@ export function LoginPage({ next }: { next: string }) {
             Log in
           </button>
         </div>
-      </form>
+      </form>}
       <p class="muted small">
         On the machine that runs iterate, <code>iterate web</code> opens this page logged in. For a remote server:{" "}
         <code>iterate web --server URL</code> with <code>ITERATE_SERVER_PASSWORD</code> set, or the password above.

@@ -1,6 +1,6 @@
 // The web UI: a single-page app served by the daemon. See the README's "Web UI" section.
 import { render } from "preact"
-import { logoutWebSession } from "../sdk/sdk.gen.ts"
+import { getWebSession, logoutWebSession } from "../sdk/sdk.gen.ts"
 import { AgentPage } from "./agent-page.tsx"
 import { AgentsPage } from "./agents-page.tsx"
 import { call, loggedOut } from "./api.ts"
@@ -39,9 +39,10 @@ function Header() {
   )
 }
 
-function App() {
+function App({ passwordLogin }: { passwordLogin: boolean }) {
   const at = route(path.value)
-  if (at.view === "login" || loggedOut.value) return <LoginPage next={at.view === "login" ? "/" : location.pathname} />
+  if (at.view === "login" || loggedOut.value)
+    return <LoginPage next={at.view === "login" ? "/" : location.pathname} passwordLogin={passwordLogin} />
   return (
     <div class="app">
       <Header />
@@ -58,4 +59,7 @@ function App() {
   )
 }
 
-render(<App />, document.getElementById("app")!)
+// Asking first spares a browser that is not logged in a round of refused requests.
+const session = await call(getWebSession()).catch(() => ({ authenticated: false, passwordLogin: true }))
+loggedOut.value = !session.authenticated
+render(<App passwordLogin={session.passwordLogin} />, document.getElementById("app")!)

@@ -1,7 +1,7 @@
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core"
+import type { Browser, BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { launchChromium } from "../support/browser.ts"
 import { Sandbox, type DaemonRecord } from "../support/sandbox.ts"
-import { findTool } from "../support/tools.ts"
 import { isAlive, waitFor } from "../support/wait.ts"
 import { ATTACK_PAGE, ATTEMPTS, type Attempt } from "./attack-page.ts"
 
@@ -11,9 +11,6 @@ import { ATTACK_PAGE, ATTEMPTS, type Attempt } from "./attack-page.ts"
 // All traffic stays on 127.0.0.1: rebind.test and *.localhost resolve to it inside Chromium.
 
 const REBIND = "rebind.test"
-
-// Debian's chromium package (scripts/ci-apt-packages.txt); never a browser downloaded by Playwright.
-const CHROMIUM = findTool("/usr/bin/chromium", "chromium", "google-chrome")
 
 let browser: Browser
 let context: BrowserContext
@@ -34,18 +31,8 @@ beforeAll(async () => {
     },
   })
   attackerOrigin = `http://127.0.0.1:${attacker.port}`
-  if (!CHROMIUM) throw new Error("this test drives a real Chromium: apt-get install chromium (see scripts/ci-apt-packages.txt)")
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      // DNS rebinding without DNS: the attacker's name answers with the loopback address.
-      `--host-resolver-rules=MAP ${REBIND} 127.0.0.1`,
-    ],
-  })
+  // DNS rebinding without DNS: the attacker's name answers with the loopback address.
+  browser = await launchChromium([`--host-resolver-rules=MAP ${REBIND} 127.0.0.1`])
   context = await browser.newContext()
 })
 

@@ -40,6 +40,16 @@ const DirectoryListing = z
   })
   .openapi("DirectoryListing")
 
+const session = createRoute({
+  method: "get",
+  path: "/v1/web/session",
+  operationId: "getWebSession",
+  summary: "Whether this browser is logged in, and whether the login page takes a password; needs no credentials",
+  responses: {
+    200: json(z.object({ authenticated: z.boolean(), passwordLogin: z.boolean() }).openapi("WebSession"), "The session's state"),
+  },
+})
+
 const mintCode = createRoute({
   method: "post",
   path: "/v1/web/login-codes",
@@ -100,6 +110,9 @@ const bySession = (c: Context) =>
 
 export function webRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { sessions } = ctx.web
+  app.openapi(session, (c) =>
+    c.json({ authenticated: c.get("webSession") !== undefined, passwordLogin: ctx.web.password !== undefined }, 200),
+  )
   app.openapi(mintCode, async (c) => {
     const refused = bySession(c)
     if (refused) return refused as never

@@ -31,9 +31,9 @@ const PAGES = /^\/(?:agents(?:\/[^/]+)?|streams(?:\/.+)?|login)?$/
 /** a file at the top level, as the bundler names them (chunk-r41pdjsg.js) */
 const ASSET = /^\/[\w.-]+\.[a-z0-9]+$/
 
-/** What needs no credentials: reading the shell and the assets, and logging in. */
+/** What needs no credentials: reading the shell and the assets, asking whether one is logged in, and logging in. */
 export function isPublicWebRequest(method: string, path: string): boolean {
-  if (method === "GET" || method === "HEAD") return PAGES.test(path) || ASSET.test(path)
+  if (method === "GET" || method === "HEAD") return PAGES.test(path) || ASSET.test(path) || path === "/v1/web/session"
   return method === "POST" && path === "/login"
 }
 
