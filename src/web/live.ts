@@ -23,11 +23,31 @@ export interface FollowOptions {
   onState?: (state: "live" | "reconnecting" | "missing") => void
 }
 
+/** Waits before the next attempt; back online, it tries again at once (offline, it waits for that). */
 const pause = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true })
+    const done = () => {
+      clearTimeout(timer)
+      removeEventListener("online", done)
+      resolve()
+    }
+    const timer = navigator.onLine ? setTimeout(done, ms) : undefined
+    addEventListener("online", done)
+    signal.addEventListener("abort", done, { once: true })
   })
+
+/**
+ * A signal for one connection: aborted with `signal`, or when the browser goes offline. A
+ * connection the network dropped under it may otherwise hang unnoticed for minutes (a phone
+ * that changes networks); a fresh one from the last offset loses nothing.
+ */
+function attempt(signal: AbortSignal): { signal: AbortSignal; end: () => void } {
+  const controller = new AbortController()
+  const cut = () => controller.abort()
+  addEventListener("offline", cut)
+  signal.addEventListener("abort", cut, { once: true })
+  return { signal: controller.signal, end: () => (removeEventListener("offline", cut), signal.removeEventListener("abort", cut)) }
+}
 
 /** Reads `name` from `offset` on, live, until `signal` aborts or the stream is closed. */
 export async function follow(name: string, options: FollowOptions): Promise<void> {
@@ -35,11 +55,10 @@ export async function follow(name: string, options: FollowOptions): Promise<void
   let offset = options.offset
   let failures = 0
   while (!signal.aborted) {
-    const result = await readStream({ client, path: { name }, query: { offset, live: "sse" }, parseAs: "stream", signal }).catch((error) => ({
-      error,
-      response: undefined,
-      data: undefined,
-    }))
+    const connection = attempt(signal)
+    const result = await readStream({ client, path: { name }, query: { offset, live: "sse" }, parseAs: "stream", signal: connection.signal }).catch(
+      (error) => ({ error, response: undefined, data: undefined }),
+    )
     const response = result.response
     if (response?.status === 401) return void (loggedOut.value = true)
     if (response?.status === 404 || response?.status === 410) return options.onState?.("missing")
@@ -63,6 +82,7 @@ export async function follow(name: string, options: FollowOptions): Promise<void
         // the connection dropped: read on from `offset`
       }
     }
+    connection.end()
     if (signal.aborted) return
     options.onState?.("reconnecting")
     await pause(Math.min(500 * 2 ** failures++, 5000), signal)
@@ -76,8 +96,9 @@ export async function feed(signal: AbortSignal, onEvent: (event: FeedEvent) => v
   let failures = 0
   while (!signal.aborted) {
     let refused = false
+    const connection = attempt(signal)
     const { stream } = await watchAgents({
-      signal,
+      signal: connection.signal,
       // Reconnecting is done here, where a 401 stops it and a success resets the backoff.
       sseMaxRetryAttempts: 1,
       onSseError: (error) => (refused = /SSE failed: 401/.test(String(error))),
@@ -88,6 +109,7 @@ export async function feed(signal: AbortSignal, onEvent: (event: FeedEvent) => v
       },
     })
     for await (const _ of stream);
+    connection.end()
     if (refused) return void (loggedOut.value = true)
     if (signal.aborted) return
     onState(false)
