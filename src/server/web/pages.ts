@@ -24,7 +24,9 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join("; ")
 
-const PAGE_HEADERS = { "Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer" }
+// same-origin, not no-referrer: with no-referrer a form post carries `Origin: null`, which the
+// daemon refuses like any unknown origin.
+const PAGE_HEADERS = { "Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin" }
 
 /** URLs of the single-page app's views: each answers with the shell. */
 const PAGES = /^\/(?:agents(?:\/[^/]+)?|streams(?:\/.+)?|login)?$/
