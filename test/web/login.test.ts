@@ -6,7 +6,8 @@ import { join } from "node:path"
 import type { Browser, BrowserContext, Response as PageResponse } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { collectErrors, launchChromium } from "../support/browser.ts"
-import { type DaemonRecord, Sandbox } from "../support/sandbox.ts"
+import { type DaemonRecord, ROOT, Sandbox } from "../support/sandbox.ts"
+import { waitFor } from "../support/wait.ts"
 import { logIn, loginLink, scrollsSideways } from "../support/web.ts"
 
 let browser: Browser
@@ -291,6 +292,28 @@ describe("directory completion", () => {
       const response = await list(path)
       expect(response.status, path).toBe(status)
       expect(await response.json(), path).toMatchObject({ error: { code } })
+    }
+  })
+})
+
+describe("running from source", () => {
+  test("bun src/index.ts serve bundles the page on the first request for it", async () => {
+    const source = new Sandbox()
+    try {
+      const child = Bun.spawn(["bun", join(ROOT, "src", "index.ts"), "serve", "--port", "0"], { env: source.env, stdout: "ignore", stderr: "pipe" })
+      source.track(child.pid)
+      const served = await waitFor("serve to write its record", () => source.record(), { timeoutMs: 20_000 })
+      const html = await (await fetch(served.url + "/agents")).text()
+      const script = /<script type="module" crossorigin src="(\/[\w-]+\.js)">/.exec(html)?.[1]
+      expect(script, html).toBeDefined()
+      const js = await fetch(served.url + script)
+      expect(js.status).toBe(200)
+      expect(js.headers.get("cache-control")).toContain("immutable")
+      expect((await js.text()).length).toBeGreaterThan(10_000)
+      child.kill()
+      await child.exited
+    } finally {
+      source.close()
     }
   })
 })

@@ -32,7 +32,7 @@ async function load(): Promise<WebAssets> {
     // From source: bundle the page now, the way `bun build --compile` does for the binary.
     const built = await Bun.build({ entrypoints: [page.index], minify: true, publicPath: "/" })
     if (!built.success) throw new AggregateError(built.logs, "bundling the web UI failed")
-    for (const output of built.outputs) outputs.push({ path: output.path, type: output.type, bytes: await output.bytes() })
+    for (const output of built.outputs) outputs.push({ path: output.path, type: output.type, bytes: new Uint8Array(await output.arrayBuffer()) })
   }
   let shell: Asset | undefined
   const files = new Map<string, Asset>()
