@@ -19,7 +19,7 @@ export function browserCommand(url: string, env = process.env, platform = proces
   if (env.BROWSER) return [...env.BROWSER.split(" ").filter(Boolean), url]
   const [opener, ...args] =
     platform === "darwin" ? ["open"] : platform === "win32" ? ["rundll32", "url.dll,FileProtocolHandler"] : ["xdg-open"]
-  const found = Bun.which(opener!)
+  const found = Bun.which(opener!, { PATH: env.PATH ?? "" })
   return found ? [found, ...args, url] : undefined
 }
 
