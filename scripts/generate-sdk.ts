@@ -16,11 +16,12 @@ export async function renderOpenApiDocument() {
   const store = new StreamStore(":memory:")
   const subscriptions = new Subscriptions(store, new SubscriptionTable(":memory:"), () => "")
   const agents = new Agents({ database: ":memory:", logDir: tmpdir(), streams: store, harnesses: {} })
+  const sessions = new WebSessions(":memory:")
   const api = createApi({
     store,
     subscriptions,
     agents,
-    web: { sessions: new WebSessions(":memory:"), roots: [], home: "" },
+    web: { sessions, roots: [], home: "" },
     version: "0.0.0",
     instanceId: "",
     pid: 0,
@@ -34,6 +35,7 @@ export async function renderOpenApiDocument() {
   // A fixed version keeps the generated SDK identical across releases.
   const document = api.getOpenAPI31Document({ openapi: "3.1.0", info: { ...OPENAPI_INFO, version: "1" } })
   subscriptions.close()
+  sessions.close()
   await agents.stop()
   store.close()
   return document

@@ -145,11 +145,31 @@ describe("an agent in the browser", { timeout: 90_000 }, () => {
     expect((await lastReply(page).textContent())!.length).toBeLessThan(2000)
   })
 
-  test("a prompt sent from the CLI shows up live on the open page", async () => {
+  test("a prompt sent from the CLI shows up live on the open page, and its end is a browser notification", async () => {
+    // A second browser that allowed notifications; the init script records what the page shows.
+    const notifying = await newContext({ permissions: ["notifications"] })
+    await notifying.addInitScript(() => {
+      const shown: string[] = ((window as unknown as { shown: string[] }).shown = [])
+      const Real = window.Notification
+      window.Notification = class extends Real {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options)
+          shown.push(title)
+        }
+      } as typeof Notification
+    })
+    const watcher = await logIn(notifying, agents.sandbox, ["--agent", agentId])
+    await watcher.locator(".agent-head .status[data-status=idle]").waitFor()
+
     stub.reply(text("An answer for the terminal."))
     await agents.iterate(["prompt", agentId, "asked from the terminal"])
-    await page.locator(".message.user", { hasText: "asked from the terminal" }).waitFor()
-    await lastReply(page).getByText("An answer for the terminal.").waitFor()
+    for (const on of [page, watcher]) {
+      await on.locator(".message.user", { hasText: "asked from the terminal" }).waitFor()
+      await lastReply(on).getByText("An answer for the terminal.").waitFor()
+    }
+    await waitFor("the notification", async () => (await watcher.evaluate(() => (window as unknown as { shown: string[] }).shown)).length > 0)
+    expect(await watcher.evaluate(() => (window as unknown as { shown: string[] }).shown)).toEqual(["project finished its turn"])
+    await notifying.close()
   })
 
   test("a permission request shows with Allow once / Always / Deny, and the answer goes onto the agent's stream", async () => {
