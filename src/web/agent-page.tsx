@@ -168,7 +168,7 @@ function Transcript({ view, agent }: { view: AgentView; agent: Agent }) {
                 Show {Math.min(SHOWN, messages.length - shown)} earlier messages
               </button>
             )}
-            <Messages messages={messages.length > shown ? messages.slice(-shown) : messages} answer={answer} />
+            <Messages messages={messages.length > shown ? messages.slice(-shown) : messages} />
             {!view.caughtUp.value && <div class="muted">loading…</div>}
             {transcript.status === "error" && transcript.error && <div class="card error">{transcript.error}</div>}
           </>

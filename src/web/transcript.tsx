@@ -90,13 +90,13 @@ export function Permission({ part, answer }: { part: PermissionPart; answer?: An
           </button>
         </div>
       ) : (
-        <div class="muted">waiting for an answer</div>
+        <div class="muted">no answer yet</div>
       )}
     </div>
   )
 }
 
-function PartView({ part, answer }: { part: Part; answer: Answer }) {
+function PartView({ part }: { part: Part }) {
   switch (part.kind) {
     case "text":
       return <div class="text">{part.text}</div>
@@ -112,13 +112,14 @@ function PartView({ part, answer }: { part: Part; answer: Answer }) {
     case "file-edit":
       return <Diff part={part} />
     case "permission":
-      return <Permission part={part} answer={answer} />
+      // Answered in the pending list above the composer, which stays in view.
+      return <Permission part={part} />
     case "error":
       return <div class="card error">{part.message}</div>
   }
 }
 
-function MessageView({ message, answer }: { message: Message; answer: Answer }) {
+function MessageView({ message }: { message: Message }) {
   return (
     <article class={`message ${message.role}`} data-offset={message.offset}>
       {message.role === "assistant" && (message.model || message.aborted) && (
@@ -128,18 +129,18 @@ function MessageView({ message, answer }: { message: Message; answer: Answer }) 
         </div>
       )}
       {message.parts.map((part) => (
-        <PartView key={part.id} part={part} answer={answer} />
+        <PartView key={part.id} part={part} />
       ))}
     </article>
   )
 }
 
-export function Messages({ messages, answer }: { messages: Message[]; answer: Answer }) {
+export function Messages({ messages }: { messages: Message[] }) {
   return (
     <>
       {messages.map((message) => (
         <Same key={message.id} value={message}>
-          {() => <MessageView message={message} answer={answer} />}
+          {() => <MessageView message={message} />}
         </Same>
       ))}
     </>
