@@ -7,6 +7,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Agents } from "../src/agents/agents.ts"
 import { OPENAPI_INFO, createApi } from "../src/server/app.ts"
+import { WebSessions } from "../src/server/web/sessions.ts"
 import { SqliteStreamStore } from "../src/streams/store.ts"
 import { Subscriptions } from "../src/streams/subscriptions/manager.ts"
 import { SqliteSubscriptionTable } from "../src/streams/subscriptions/records.ts"
@@ -15,10 +16,12 @@ export async function renderOpenApiDocument() {
   const store = new SqliteStreamStore(":memory:")
   const subscriptions = await Subscriptions.open(store, new SqliteSubscriptionTable(":memory:"), () => "")
   const agents = new Agents({ database: ":memory:", logDir: tmpdir(), streams: store, harnesses: {} })
+  const sessions = new WebSessions(":memory:")
   const api = createApi({
     store,
     subscriptions,
     agents,
+    web: { sessions, roots: [], home: "" },
     version: "0.0.0",
     instanceId: "",
     pid: 0,
@@ -32,6 +35,7 @@ export async function renderOpenApiDocument() {
   // A fixed version keeps the generated SDK identical across releases.
   const document = api.getOpenAPI31Document({ openapi: "3.1.0", info: { ...OPENAPI_INFO, version: "1" } })
   subscriptions.close()
+  sessions.close()
   await agents.stop()
   await store.close()
   return document

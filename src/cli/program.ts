@@ -16,6 +16,7 @@ import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
 import { registerUpgrade } from "./upgrade.ts"
+import { registerWeb } from "./web.ts"
 
 const serverOption = () =>
   new Option("--server <url|name>", "talk to this iterate server (a URL, or a name from: iterate remote) instead of the local daemon").env(
@@ -50,6 +51,7 @@ Examples:
   registerAttach(program)
   registerHarnesses(program)
   registerStreams(program)
+  registerWeb(program)
   registerServe(program)
   registerServer(program)
   registerService(program)

@@ -238,6 +238,50 @@ export type AttachCommand = {
     };
 };
 
+export type WebSession = {
+    authenticated: boolean;
+    passwordLogin: boolean;
+};
+
+export type LoginCode = {
+    code: string;
+    /**
+     * open this path on the server (e.g. /login?code=…) in a browser to log in
+     */
+    path: string;
+    expiresAt: string;
+};
+
+export type LoginCodeInput = {
+    /**
+     * the page to land on after login, a path on this server (default /)
+     */
+    next?: string;
+    /**
+     * how long the code is valid (at most and by default 120)
+     */
+    ttlSeconds?: number;
+};
+
+export type DirectoryListing = {
+    /**
+     * the folder listed; absent when the roots are listed
+     */
+    path?: string;
+    /**
+     * its parent, while that is inside a root
+     */
+    parent?: string;
+    directories: Array<{
+        name: string;
+        path: string;
+    }>;
+    /**
+     * the folders that may be browsed (config.json web.roots, or the home folder)
+     */
+    roots: Array<string>;
+};
+
 export type GetHealthData = {
     body?: never;
     path?: never;
@@ -1443,3 +1487,191 @@ export type AttachAgentResponses = {
 };
 
 export type AttachAgentResponse = AttachAgentResponses[keyof AttachAgentResponses];
+
+export type GetWebSessionData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/web/session';
+};
+
+export type GetWebSessionResponses = {
+    /**
+     * The session's state
+     */
+    200: WebSession;
+};
+
+export type GetWebSessionResponse = GetWebSessionResponses[keyof GetWebSessionResponses];
+
+export type CreateLoginCodeData = {
+    body?: LoginCodeInput;
+    path?: never;
+    query?: never;
+    url: '/v1/web/login-codes';
+};
+
+export type CreateLoginCodeErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * A browser session cannot do this; use the CLI (the daemon's token or the server password)
+     */
+    403: Error;
+};
+
+export type CreateLoginCodeError = CreateLoginCodeErrors[keyof CreateLoginCodeErrors];
+
+export type CreateLoginCodeResponses = {
+    /**
+     * Minted
+     */
+    201: LoginCode;
+};
+
+export type CreateLoginCodeResponse = CreateLoginCodeResponses[keyof CreateLoginCodeResponses];
+
+export type RevokeWebSessionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/web/sessions';
+};
+
+export type RevokeWebSessionsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * A browser session cannot do this; use the CLI (the daemon's token or the server password)
+     */
+    403: Error;
+};
+
+export type RevokeWebSessionsError = RevokeWebSessionsErrors[keyof RevokeWebSessionsErrors];
+
+export type RevokeWebSessionsResponses = {
+    /**
+     * Ended
+     */
+    200: {
+        ended: number;
+    };
+};
+
+export type RevokeWebSessionsResponse = RevokeWebSessionsResponses[keyof RevokeWebSessionsResponses];
+
+export type LogoutWebSessionData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/web/logout';
+};
+
+export type LogoutWebSessionErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+};
+
+export type LogoutWebSessionError = LogoutWebSessionErrors[keyof LogoutWebSessionErrors];
+
+export type LogoutWebSessionResponses = {
+    /**
+     * Logged out
+     */
+    204: void;
+};
+
+export type LogoutWebSessionResponse = LogoutWebSessionResponses[keyof LogoutWebSessionResponses];
+
+export type WatchAgentsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/watch/agents';
+};
+
+export type WatchAgentsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+};
+
+export type WatchAgentsError = WatchAgentsErrors[keyof WatchAgentsErrors];
+
+export type WatchAgentsResponses = {
+    /**
+     * The event stream
+     */
+    200: string;
+};
+
+export type WatchAgentsResponse = WatchAgentsResponses[keyof WatchAgentsResponses];
+
+export type ListDirectoriesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * an absolute path (or ~/…); absent: the roots
+         */
+        path?: string;
+        /**
+         * true: include folders whose names start with a dot
+         */
+        hidden?: 'true' | 'false';
+    };
+    url: '/v1/fs/directories';
+};
+
+export type ListDirectoriesErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Outside the roots, or unreadable
+     */
+    403: Error;
+    /**
+     * No such folder
+     */
+    404: Error;
+};
+
+export type ListDirectoriesError = ListDirectoriesErrors[keyof ListDirectoriesErrors];
+
+export type ListDirectoriesResponses = {
+    /**
+     * The subfolders
+     */
+    200: DirectoryListing;
+};
+
+export type ListDirectoriesResponse = ListDirectoriesResponses[keyof ListDirectoriesResponses];

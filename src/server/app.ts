@@ -11,7 +11,9 @@ import { agentRoutes } from "./routes/agents.ts"
 import { daemonRoutes } from "./routes/daemon.ts"
 import { healthRoutes } from "./routes/health.ts"
 import { streamRoutes } from "./routes/streams.ts"
+import { webRoutes } from "./routes/web.ts"
 import { security, type SecurityOptions } from "./security.ts"
+import { webPages } from "./web/pages.ts"
 
 export const OPENAPI_INFO = {
   title: "iterate",
@@ -33,6 +35,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   daemonRoutes(api, ctx)
   streamRoutes(api, ctx)
   agentRoutes(api, ctx)
+  webRoutes(api, ctx)
   api.doc31("/doc", { openapi: "3.1.0", info: { ...OPENAPI_INFO, version: ctx.version } })
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
   return api
@@ -59,6 +62,7 @@ export function createApp(ctx: DaemonContext, options: AppOptions): Hono {
     }),
   )
   app.route("/", createApi(ctx))
+  app.route("/", webPages(ctx))
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404))
   app.onError((error, c) => {
     if (error instanceof HTTPException) {

@@ -1,12 +1,15 @@
 import type { Agents } from "../agents/agents.ts"
 import type { StreamStore } from "../streams/store.ts"
 import type { Subscriptions } from "../streams/subscriptions/manager.ts"
+import type { WebState } from "./web/state.ts"
 
 /** What routes need from the running daemon. */
 export interface DaemonContext {
   store: StreamStore
   subscriptions: Subscriptions
   agents: Agents
+  /** the web UI's sessions and settings */
+  web: WebState
   version: string
   instanceId: string
   pid: number

@@ -1,6 +1,14 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import type { MiddlewareHandler } from "hono"
 import { errorResponse } from "./errors.ts"
+import { readSessionCookie } from "./web/cookie.ts"
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** the web UI session whose cookie authorized this request (absent when a token or password did) */
+    webSession?: string
+  }
+}
 
 export interface Credentials {
   /** the random token from daemon.json; always accepted */
@@ -20,6 +28,10 @@ export interface SecurityOptions {
   corsOrigins: Set<string>
   /** whether a bearer token that is not the daemon's authorizes this one path */
   scopedToken?: (pathname: string, token: string) => boolean
+  /** whether a web UI session id (from its cookie) is valid; without it cookies count for nothing */
+  session?: (id: string) => boolean
+  /** requests besides /health that need no credentials: the web UI's static files and its login */
+  isPublic?: (method: string, path: string) => boolean
 }
 
 // Browsers read these from cross-origin stream reads; everything else stays hidden.
@@ -38,6 +50,8 @@ const EXPOSED_HEADERS = [
   "ETag",
   "Location",
 ].join(", ")
+
+const SAFE_METHODS = new Set(["GET", "HEAD"])
 
 const digest = (value: string) => createHash("sha256").update(value).digest()
 
@@ -127,12 +141,18 @@ export function security(options: SecurityOptions): MiddlewareHandler {
 
     const authorization = c.req.header("authorization")
     const bearer = authorization?.match(/^Bearer (\S+)$/i)?.[1]
-    if (
-      c.req.path === "/health" ||
+    const bySecret =
       authorized(authorization, options.credentials) ||
-      (bearer !== undefined && options.scopedToken?.(new URL(c.req.url).pathname, bearer))
-    )
-      await next()
+      (bearer !== undefined && options.scopedToken?.(new URL(c.req.url).pathname, bearer) === true)
+    // A session cookie counts only on requests from the daemon's own pages (a browser sends it to
+    // every port of the host, whatever page asks), and a state-changing one must name this
+    // origin: SameSite=Strict alone still lets a page on another port of the same host through.
+    const session = bySecret ? undefined : readSessionCookie(c.req.header("cookie"), host)
+    const ownPage = !crossOrigin && (fetchSite === undefined || fetchSite === "same-origin" || fetchSite === "none")
+    const bySession =
+      session !== undefined && ownPage && (SAFE_METHODS.has(c.req.method) || sameOrigin) && options.session?.(session) === true
+    if (bySession) c.set("webSession", session)
+    if (c.req.path === "/health" || bySecret || bySession || options.isPublic?.(c.req.method, c.req.path)) await next()
     else
       c.res = errorResponse(401, "unauthorized", "missing or wrong credentials", { "WWW-Authenticate": 'Bearer realm="iterate"' })
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import { mkdirSync } from "node:fs"
-import { networkInterfaces } from "node:os"
+import { homedir, networkInterfaces } from "node:os"
 import { dirname, join } from "node:path"
 import { Agents } from "../agents/agents.ts"
 import { type Config, readConfig, storeOf } from "../config/index.ts"
@@ -17,6 +17,9 @@ import { type AppOptions, createApp } from "./app.ts"
 import type { DaemonContext } from "./context.ts"
 import { logToFile, logToTerminal } from "./log.ts"
 import { claimDataFolder } from "./ownership.ts"
+import { isPublicWebRequest } from "./web/pages.ts"
+import { WebSessions } from "./web/sessions.ts"
+import { webRoots } from "./web/state.ts"
 
 export interface ServeOptions {
   port: number
@@ -119,11 +122,13 @@ export async function serve(options: ServeOptions): Promise<void> {
   let resolveDone!: () => void
   const done = new Promise<void>((resolve) => (resolveDone = resolve))
 
+  const webSessions = new WebSessions(join(paths.data, "web.db"))
   const subscriptions = await Subscriptions.open(store, stores.subscriptions, () => url)
   const ctx: DaemonContext = {
     store,
     subscriptions,
     agents,
+    web: { sessions: webSessions, password, publicUrl: options.publicUrl, roots: webRoots(config), home: env.HOME || homedir() },
     version: VERSION,
     instanceId,
     pid: process.pid,
@@ -147,6 +152,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       const subscription = wakeTokenRoute(pathname)
       return subscription !== undefined && subscriptions.issuedFor(subscription, token)
     },
+    session: (id) => webSessions.check(id) !== undefined,
+    isPublic: isPublicWebRequest,
   }
   const app = createApp(ctx, security)
   const server = Bun.serve({
@@ -173,6 +180,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(5)
       await server.stop(true)
       subscriptions.close()
+      webSessions.close()
       await agents.stop()
       await stores.close()
       ownership.release()

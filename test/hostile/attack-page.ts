@@ -76,9 +76,9 @@ function tryForm(name, path, field, value) {
   })
 }
 
-function tryEventSource(name, path) {
+function tryEventSource(name, path, withCredentials = false) {
   return new Promise((resolve) => {
-    const source = new EventSource(target + path)
+    const source = new EventSource(target + path, { withCredentials })
     const request = "GET " + path
     source.onmessage = (event) => { results.push({ name, request, outcome: "message", body: event.data }); source.close(); resolve() }
     source.onerror = () => { results.push({ name, request, outcome: "error" }); source.close(); resolve() }
@@ -164,6 +164,18 @@ await Promise.all([
   tryWebSocket("WebSocket", "/v1/stream/x?offset=-1&live=sse"),
   tryBeacon("beacon POST raw", "/v1/stream/notes", "attacker wrote this"),
   tryBeacon("beacon POST events", "/v1/streams/x/events", new Blob([event], { type: "text/plain" })),
+  // The browser holds a web UI session cookie for the daemon: asking it to send that along.
+  tryFetch("cookie GET agents", "/v1/agents", { credentials: "include" }),
+  tryFetch("cookie GET agents feed", "/v1/watch/agents", { credentials: "include" }),
+  tryFetch("cookie simple POST events", "/v1/streams/x/events", { method: "POST", credentials: "include", headers: text, body: event }),
+  tryFetch("cookie POST json events", "/v1/streams/x/events", { method: "POST", credentials: "include", headers: json, body: event }),
+  tryFetch("cookie no-cors POST events", "/v1/streams/x/events", { mode: "no-cors", method: "POST", credentials: "include", headers: text, body: event }),
+  tryFetch("cookie POST login code", "/v1/web/login-codes", { method: "POST", credentials: "include" }),
+  tryFetch("cookie DELETE sessions", "/v1/web/sessions", { method: "DELETE", credentials: "include" }),
+  tryFetch("cookie POST logout", "/v1/web/logout", { method: "POST", credentials: "include" }),
+  tryEventSource("EventSource with cookies", "/v1/watch/agents", true),
+  tryElement("script agents with cookies", "script", "/v1/agents"),
+  tryForm("form POST login", "/login", "password", "guess"),
 ])
 window.done = true
 `

@@ -1,19 +1,18 @@
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core"
+import type { Browser, BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { launchChromium } from "../support/browser.ts"
 import { Sandbox, type DaemonRecord } from "../support/sandbox.ts"
-import { findTool } from "../support/tools.ts"
+import { logIn } from "../support/web.ts"
 import { isAlive, waitFor } from "../support/wait.ts"
 import { ATTACK_PAGE, ATTEMPTS, type Attempt } from "./attack-page.ts"
 
 // A web page the user happens to open tries to use the local daemon: real headless Chromium, a
-// real daemon from the compiled binary, and the hostile page served from another loopback origin.
+// real daemon from the compiled binary, and the hostile page served from another loopback origin,
+// in a browser that is logged into the daemon's web UI (its session cookie is there to be abused).
 // Chromium's own rules (CORS, CORP, opaque responses) apply exactly as they would for a user.
 // All traffic stays on 127.0.0.1: rebind.test and *.localhost resolve to it inside Chromium.
 
 const REBIND = "rebind.test"
-
-// Debian's chromium package (scripts/ci-apt-packages.txt); never a browser downloaded by Playwright.
-const CHROMIUM = findTool("/usr/bin/chromium", "chromium", "google-chrome")
 
 let browser: Browser
 let context: BrowserContext
@@ -34,18 +33,8 @@ beforeAll(async () => {
     },
   })
   attackerOrigin = `http://127.0.0.1:${attacker.port}`
-  if (!CHROMIUM) throw new Error("this test drives a real Chromium: apt-get install chromium (see scripts/ci-apt-packages.txt)")
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      // DNS rebinding without DNS: the attacker's name answers with the loopback address.
-      `--host-resolver-rules=MAP ${REBIND} 127.0.0.1`,
-    ],
-  })
+  // DNS rebinding without DNS: the attacker's name answers with the loopback address.
+  browser = await launchChromium([`--host-resolver-rules=MAP ${REBIND} 127.0.0.1`])
   context = await browser.newContext()
 })
 
@@ -173,6 +162,25 @@ function expectNothingReadable(result: Attempt) {
   }
 }
 
+/** Logs the shared browser into the daemon's web UI, so its session cookie is there during the attacks. */
+async function logInBrowser(sandbox: Sandbox, record: DaemonRecord) {
+  const page = await logIn(context, sandbox)
+  await page.close()
+  // Cookies are not kept apart by port: the other describe's daemon's cookie may be there too.
+  expect((await context.cookies(record.url)).map((c) => c.name)).toContain(`iterate_session_${record.port}`)
+}
+
+/** The daemon's own page still reads with the session: the attacks neither used nor ended it. */
+async function sessionStillWorks(record: DaemonRecord) {
+  const page = await context.newPage()
+  try {
+    await page.goto(record.url + "/streams")
+    expect(await page.evaluate(async () => (await fetch("/v1/agents")).status)).toBe(200)
+  } finally {
+    await page.close()
+  }
+}
+
 async function streamsOf(sandbox: Sandbox) {
   const response = await sandbox.api("/v1/streams")
   expect(response.status).toBe(200)
@@ -203,6 +211,7 @@ describe("a hostile page against the local daemon", () => {
     const line = await sandbox.api("/v1/stream/notes", { method: "POST", headers: { "content-type": "text/plain" }, body: "the-secret-note" })
     expect(line.status).toBe(204)
     before = await streamsOf(sandbox)
+    await logInBrowser(sandbox, record)
   })
   afterAll(() => sandbox.close())
 
@@ -217,6 +226,7 @@ describe("a hostile page against the local daemon", () => {
     expect(exchanges.filter((x) => x.origin === undefined).length).toBeGreaterThan(0)
     expect(exchanges.filter((x) => x.method === "OPTIONS").length).toBeGreaterThan(0)
     expect(JSON.stringify(results)).not.toMatch(/the-secret|openapi|instanceId/)
+    await sessionStillWorks(record)
   })
 
   test("DNS rebinding: a page whose name points at loopback is refused, even same-origin", async () => {
@@ -288,6 +298,7 @@ describe("the same page when the daemon allows its origin with --cors", () => {
     const child = sandbox.spawn(["serve", "--port", "0", "--cors", attackerOrigin])
     record = await waitFor("serve to write its record", () => sandbox.record(), { timeoutMs: 10_000 })
     expect(record.pid).toBe(child.pid)
+    await logInBrowser(sandbox, record)
   })
   afterAll(() => sandbox.close())
 
@@ -308,10 +319,14 @@ describe("the same page when the daemon allows its origin with --cors", () => {
     for (const x of exchanges) {
       if (x.method === "OPTIONS") expect(x.status, `${x.method} ${x.path}`).toBe(204)
       else if (x.path === "/health") expect(x.status).toBe(200)
+      // The login form refuses every Origin but the daemon's own, allowlisted or not.
+      else if (x.path === "/login") expect(x.status).toBe(403)
       // An allowlisted origin gets CORS; what the page sends without an Origin is still another site's.
       else expect(x.status, `${x.method} ${x.path}`).toBe(x.origin === undefined ? 403 : 401)
     }
     expect(await streamsOf(sandbox)).toEqual([])
+    // The session cookie went along with the credentialed requests and counted for nothing.
+    await sessionStillWorks(record)
   })
 
   test("with the token the page reads and writes", async () => {

@@ -39,8 +39,11 @@ export interface RequestSpec {
   body?: Uint8Array<ArrayBuffer> | string
 }
 
-/** ok: authenticated, any 4xx goes; refused: must be 401/403/421; health: /health answers identity only. */
-export type Expectation = "ok" | "refused" | "health"
+/**
+ * ok: authenticated, any 4xx goes; refused: must be 401/403/421; health: /health answers identity
+ * only; session: GET /v1/web/session (the web UI asks it before logging in) says "not logged in" only.
+ */
+export type Expectation = "ok" | "refused" | "health" | "session"
 
 export interface Case {
   index: number
@@ -332,9 +335,9 @@ export class CaseBuilder {
   }
 
   #refusals(op: Operation) {
-    const health = op.key === "GET /health"
+    const open = op.key === "GET /health" ? "health" : op.key === "GET /v1/web/session" ? "session" : undefined
     for (const [label] of authVariants(this.template, op))
-      this.#push(op, `auth: ${label}`, { auth: (fx) => Object.fromEntries(authVariants(fx, op))[label] }, health ? "health" : "refused")
+      this.#push(op, `auth: ${label}`, { auth: (fx) => Object.fromEntries(authVariants(fx, op))[label] }, open ?? "refused")
     // With the daemon's token: a foreign Host, Origin or site is refused all the same.
     FOREIGN(this.template).forEach(([name, value], i) =>
       this.#push(op, `${name}: ${value}`, { headers: (fx) => [FOREIGN(fx)[i]!] }, "refused"),

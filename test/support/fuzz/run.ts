@@ -43,6 +43,13 @@ export function judge(c: Case, spec: RequestSpec, outcome: Outcome, fx: Fixtures
     if (keys.join() !== HEALTH_KEYS.join()) return `/health told more than its identity: ${keys.join(", ")}`
     return undefined
   }
+  if (c.expect === "session") {
+    if (status !== 200) return `/v1/web/session answered ${status}`
+    const answer = parseJson(body)
+    if (answer?.authenticated !== false || Object.keys(answer).sort().join() !== "authenticated,passwordLogin")
+      return `/v1/web/session told more than "not logged in": ${body}`
+    return undefined
+  }
   if (c.expect === "refused") {
     if (![401, 403, 421].includes(status)) return `a request without valid credentials got ${status}, not 401/403/421`
     if (body.includes(fx.marker)) return "a refused request saw stream data"

@@ -1,0 +1,230 @@
+// One agent: its transcript (live), status, Abort, pending permission requests, a composer, and
+// the raw events. `/` focuses the composer; Esc aborts the running turn.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks"
+import { AGENT_EVENT, type PermissionDecision } from "../protocol/agent-events.ts"
+import { abortAgent, appendEvents, getAgent, promptAgent } from "../sdk/sdk.gen.ts"
+import type { Agent } from "../sdk/types.gen.ts"
+import type { PermissionPart } from "../transcript/types.ts"
+import { call } from "./api.ts"
+import { AgentView } from "./agent-view.ts"
+import { Messages, Permission } from "./transcript.tsx"
+import { Link, Status } from "./ui.tsx"
+
+const SHOWN = 150
+const RAW_SHOWN = 500
+
+function RawEvents({ view }: { view: AgentView }) {
+  const events = view.events.slice(-RAW_SHOWN)
+  return (
+    <ol class="raw">
+      {view.events.length > RAW_SHOWN && <li class="muted">{view.events.length - RAW_SHOWN} earlier events not shown</li>}
+      {events.map((event) => (
+        <li key={event.offset} data-offset={event.offset}>
+          <span class="muted">{event.offset}</span> <strong>{event.type}</strong> <code>{JSON.stringify(event.payload ?? null).slice(0, 400)}</code>
+        </li>
+      ))}
+    </ol>
+  )
+}
+
+function Composer({ agent, busy, onAbort }: { agent: Agent; busy: boolean; onAbort: () => void }) {
+  const [text, setText] = useState("")
+  const [problem, setProblem] = useState<string>()
+  const [sending, setSending] = useState(false)
+  const input = useRef<HTMLTextAreaElement>(null)
+
+  useEffect(() => {
+    const keys = (event: KeyboardEvent) => {
+      const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLSelectElement
+      if (event.key === "/" && !typing) {
+        event.preventDefault()
+        input.current?.focus()
+      } else if (event.key === "Escape" && busy) {
+        event.preventDefault()
+        onAbort()
+      }
+    }
+    addEventListener("keydown", keys)
+    return () => removeEventListener("keydown", keys)
+  }, [busy, onAbort])
+
+  const send = async () => {
+    if (!text.trim() || sending) return
+    setSending(true)
+    setProblem(undefined)
+    try {
+      await call(promptAgent({ path: { agent: agent.id }, body: { text } }))
+      setText("")
+    } catch (error) {
+      setProblem((error as Error).message)
+    } finally {
+      setSending(false)
+    }
+  }
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(event) => {
+        event.preventDefault()
+        void send()
+      }}
+    >
+      {problem && <div class="error small">{problem}</div>}
+      <div class="composer-row">
+        <textarea
+          ref={input}
+          name="prompt"
+          rows={2}
+          placeholder={`Message ${agent.name} (Enter sends, Shift+Enter for a new line)`}
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(event) => {
+            if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+              event.preventDefault()
+              void send()
+            }
+          }}
+        />
+        {busy ? (
+          <button type="button" class="danger" onClick={onAbort}>
+            Abort
+          </button>
+        ) : (
+          <button type="submit" class="primary" disabled={sending || !text.trim()}>
+            Send
+          </button>
+        )}
+      </div>
+    </form>
+  )
+}
+
+function Transcript({ view, agent }: { view: AgentView; agent: Agent }) {
+  void view.revision.value
+  const [shown, setShown] = useState(SHOWN)
+  const [raw, setRaw] = useState(false)
+  const [problem, setProblem] = useState<string>()
+  const end = useRef<HTMLDivElement>(null)
+  const transcript = view.transcript
+  const messages = transcript.messages
+  const busy = transcript.status === "busy" || transcript.status === "waiting"
+
+  // Follow the end while the reader is there already.
+  const main = useRef<HTMLElement>(null)
+  const atEnd = useRef(true)
+  useEffect(() => {
+    if (atEnd.current) end.current?.scrollIntoView({ block: "end" })
+  })
+
+  const answer = async (part: PermissionPart, decision: PermissionDecision) => {
+    setProblem(undefined)
+    try {
+      await call(appendEvents({ path: { name: agent.stream }, body: [{ type: AGENT_EVENT.permissionReply, payload: { id: part.id, decision } }] }))
+    } catch (error) {
+      setProblem((error as Error).message)
+    }
+  }
+  const abort = useMemo(
+    () => () => {
+      void call(abortAgent({ path: { agent: agent.id } })).catch((error) => setProblem((error as Error).message))
+    },
+    [agent.id],
+  )
+
+  return (
+    <>
+      <div class="agent-head">
+        <Link href="/" class="back">
+          ← Agents
+        </Link>
+        <div class="agent-title">
+          <h1>{agent.name}</h1>
+          <div class="muted small">
+            {agent.harness} · <span class="directory">{agent.directory}</span>
+          </div>
+        </div>
+        <Status status={transcript.status} />
+        {view.connection.value === "reconnecting" && <span class="badge warn">reconnecting…</span>}
+        <label class="toggle small">
+          <input type="checkbox" checked={raw} onChange={(e) => setRaw(e.currentTarget.checked)} /> raw events
+        </label>
+      </div>
+      <main
+        class="transcript"
+        ref={main}
+        onScroll={(event) => {
+          const el = event.currentTarget
+          atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40
+        }}
+      >
+        {view.connection.value === "missing" && <div class="card error">This agent's stream is gone.</div>}
+        {raw ? (
+          <RawEvents view={view} />
+        ) : (
+          <>
+            {messages.length > shown && (
+              <button type="button" class="link" onClick={() => setShown(shown + SHOWN)}>
+                Show {Math.min(SHOWN, messages.length - shown)} earlier messages
+              </button>
+            )}
+            <Messages messages={messages.length > shown ? messages.slice(-shown) : messages} />
+            {!view.caughtUp.value && <div class="muted">loading…</div>}
+            {transcript.status === "error" && transcript.error && <div class="card error">{transcript.error}</div>}
+          </>
+        )}
+        <div ref={end} />
+      </main>
+      {transcript.pending.length > 0 && (
+        <div class="pending">
+          {transcript.pending.map((part) => (
+            <Permission key={part.id} part={part} answer={answer} />
+          ))}
+        </div>
+      )}
+      {problem && <div class="error small pad">{problem}</div>}
+      <Composer agent={agent} busy={busy} onAbort={abort} />
+    </>
+  )
+}
+
+export function AgentPage({ id }: { id: string }) {
+  const [agent, setAgent] = useState<Agent>()
+  const [problem, setProblem] = useState<string>()
+  const [view, setView] = useState<AgentView>()
+
+  useEffect(() => {
+    let opened: AgentView | undefined
+    let gone = false
+    void call(getAgent({ path: { agent: id } })).then(
+      (found) => {
+        if (gone) return
+        setAgent(found)
+        opened = new AgentView(found.id, found.name, found.stream, found.harness)
+        opened.start()
+        setView(opened)
+        document.title = `${found.name} · iterate`
+      },
+      (error) => setProblem((error as Error).message),
+    )
+    return () => {
+      gone = true
+      opened?.stop()
+      document.title = "iterate"
+    }
+  }, [id])
+
+  if (problem)
+    return (
+      <main class="page">
+        <Link href="/">← Agents</Link>
+        <div class="card error">{problem}</div>
+      </main>
+    )
+  if (!agent || !view) return <main class="page muted">loading…</main>
+  return (
+    <div class="agent-page">
+      <Transcript view={view} agent={agent} />
+    </div>
+  )
+}

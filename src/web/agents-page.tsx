@@ -1,0 +1,185 @@
+// The agents page: every agent, kept live over one connection (the agents feed), and "New agent".
+import { signal } from "@preact/signals"
+import { useEffect, useState } from "preact/hooks"
+import { createAgent, listDirectories, listHarnesses, promptAgent } from "../sdk/sdk.gen.ts"
+import type { Agent, DirectoryListing, Harness } from "../sdk/types.gen.ts"
+import { call } from "./api.ts"
+import { seenKey } from "./agent-view.ts"
+import { feed } from "./live.ts"
+import { notifyStatus } from "./notify.ts"
+import { navigate } from "./router.ts"
+import { Link, Status, when } from "./ui.tsx"
+
+interface AgentEntry extends Agent {
+  nextOffset: string
+  lastActivity?: string
+}
+
+const agents = signal<AgentEntry[]>([])
+const live = signal(false)
+
+function useFeed() {
+  useEffect(() => {
+    const abort = new AbortController()
+    void feed(
+      abort.signal,
+      (event) => {
+        if (event.event === "agents") agents.value = event.agents as AgentEntry[]
+        else if (event.event === "removed") agents.value = agents.value.filter((a) => a.id !== event.id)
+        else {
+          const agent = event.agent as AgentEntry
+          const before = agents.value.find((a) => a.id === agent.id)
+          notifyStatus(agent.name, before?.status, agent.status)
+          agents.value = before ? agents.value.map((a) => (a.id === agent.id ? agent : a)) : [...agents.value, agent]
+        }
+      },
+      (state) => (live.value = state),
+    )
+    return () => abort.abort()
+  }, [])
+}
+
+function Row({ agent }: { agent: AgentEntry }) {
+  const seen = localStorage.getItem(seenKey(agent.id))
+  const unread = agent.nextOffset > (seen ?? "") && agent.nextOffset !== "0000000000000000"
+  return (
+    <li class="agent-row" data-agent={agent.id} data-status={agent.status}>
+      <Link href={`/agents/${agent.id}`}>
+        <div class="row-main">
+          <span class="agent-name">{agent.name}</span>
+          {unread && <span class="unread" title="new events since you last looked" />}
+          <Status status={agent.status} />
+        </div>
+        <div class="muted small row-meta">
+          <span>{agent.harness}</span>
+          <span class="directory">{agent.directory}</span>
+          {agent.lastActivity && <span>{when(agent.lastActivity)}</span>}
+        </div>
+        {agent.status === "error" && agent.error && <div class="error small">{agent.error}</div>}
+      </Link>
+    </li>
+  )
+}
+
+function NewAgent({ onDone }: { onDone: () => void }) {
+  const [directory, setDirectory] = useState("")
+  const [listing, setListing] = useState<DirectoryListing>()
+  const [harnesses, setHarnesses] = useState<Harness[]>([])
+  const [harness, setHarness] = useState("opencode")
+  const [model, setModel] = useState("")
+  const [prompt, setPrompt] = useState("")
+  const [problem, setProblem] = useState<string>()
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    void call(listHarnesses()).then((r) => setHarnesses(r.harnesses), () => {})
+    void call(listDirectories({})).then((r) => {
+      setListing(r)
+      if (r.roots[0]) setDirectory(r.roots[0] + "/")
+    }, () => {})
+  }, [])
+
+  // Complete from the folder the typed path is in.
+  useEffect(() => {
+    const folder = directory.endsWith("/") ? directory : directory.slice(0, directory.lastIndexOf("/") + 1)
+    if (!folder.startsWith("/") && !folder.startsWith("~")) return
+    const timer = setTimeout(() => {
+      void call(listDirectories({ query: { path: folder.length > 1 ? folder.replace(/\/$/, "") : folder } })).then(setListing, () => {})
+    }, 120)
+    return () => clearTimeout(timer)
+  }, [directory.slice(0, directory.lastIndexOf("/") + 1)])
+
+  const submit = async (event: Event) => {
+    event.preventDefault()
+    setBusy(true)
+    setProblem(undefined)
+    try {
+      const agent = await call(
+        createAgent({ body: { directory: directory.replace(/(.)\/$/, "$1"), harness, ...(model.trim() && { model: model.trim() }) } }),
+      )
+      if (prompt.trim()) await call(promptAgent({ path: { agent: agent.id }, body: { text: prompt } }))
+      onDone()
+      navigate(`/agents/${agent.id}`)
+    } catch (error) {
+      setProblem((error as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form class="card new-agent" onSubmit={submit}>
+      <label>
+        Directory
+        <input
+          name="directory"
+          list="directories"
+          value={directory}
+          autocomplete="off"
+          spellcheck={false}
+          onInput={(e) => setDirectory(e.currentTarget.value)}
+          required
+        />
+        <datalist id="directories">
+          {listing?.directories.map((d) => (
+            <option value={d.path + "/"} />
+          ))}
+        </datalist>
+      </label>
+      <div class="fields">
+        <label>
+          Harness
+          <select name="harness" value={harness} onChange={(e) => setHarness(e.currentTarget.value)}>
+            {(harnesses.length ? harnesses : [{ name: "opencode", available: true }]).map((h) => (
+              <option value={h.name} disabled={!h.available}>
+                {h.name}
+                {h.version ? ` ${h.version}` : ""}
+                {h.available ? "" : " (not available)"}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Model
+          <input name="model" placeholder="provider/model (optional)" value={model} onInput={(e) => setModel(e.currentTarget.value)} />
+        </label>
+      </div>
+      <label>
+        First prompt
+        <textarea name="prompt" rows={3} placeholder="What should it do? (optional)" value={prompt} onInput={(e) => setPrompt(e.currentTarget.value)} />
+      </label>
+      {problem && <div class="error">{problem}</div>}
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          Create agent
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  )
+}
+
+export function AgentsPage() {
+  useFeed()
+  const [creating, setCreating] = useState(false)
+  return (
+    <main class="page">
+      <div class="page-head">
+        <h1>Agents</h1>
+        {!live.value && <span class="muted small">connecting…</span>}
+        <button type="button" class="primary" onClick={() => setCreating(!creating)}>
+          New agent
+        </button>
+      </div>
+      {creating && <NewAgent onDone={() => setCreating(false)} />}
+      {agents.value.length === 0 && live.value && !creating && <p class="muted">No agents yet. Create one, or run `iterate run` in a project.</p>}
+      <ul class="agents">
+        {agents.value.map((agent) => (
+          <Row key={agent.id} agent={agent} />
+        ))}
+      </ul>
+    </main>
+  )
+}

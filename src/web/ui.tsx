@@ -1,0 +1,38 @@
+// Small pieces the views share.
+import type { ComponentChildren } from "preact"
+import { navigate } from "./router.ts"
+
+export function Link({ href, children, class: className }: { href: string; children: ComponentChildren; class?: string }) {
+  return (
+    <a
+      href={href}
+      class={className}
+      onClick={(event) => {
+        if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return
+        event.preventDefault()
+        navigate(href)
+      }}
+    >
+      {children}
+    </a>
+  )
+}
+
+const LABEL: Record<string, string> = { idle: "idle", busy: "busy", waiting: "waiting for permission", error: "error" }
+
+export function Status({ status }: { status: string }) {
+  return (
+    <span class="status" data-status={status}>
+      {LABEL[status] ?? status}
+    </span>
+  )
+}
+
+/** "12 s ago", "3 min ago", or the date for anything older than a day. */
+export function when(iso: string): string {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))
+  if (seconds < 60) return `${seconds} s ago`
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`
+  return new Date(iso).toLocaleDateString()
+}
