@@ -14,7 +14,7 @@ import { SubscriptionTable } from "../src/streams/subscriptions/records.ts"
 export async function renderOpenApiDocument() {
   const store = new StreamStore(":memory:")
   const subscriptions = new Subscriptions(store, new SubscriptionTable(":memory:"), () => "")
-  const agents = new Agents({ database: ":memory:", logDir: tmpdir(), streams: store, harnesses: {} })
+  const agents = new Agents({ database: ":memory:", logDir: tmpdir(), dataDir: tmpdir(), streams: store })
   const api = createApi({
     store,
     subscriptions,

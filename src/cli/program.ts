@@ -5,6 +5,7 @@ import { registerAttach } from "./attach.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerHarnesses } from "./harnesses.ts"
+import { registerPermissions } from "./permissions.ts"
 import { registerPrompt } from "./prompt.ts"
 import { registerRun } from "./run.ts"
 import { registerServe } from "./serve.ts"
@@ -43,6 +44,7 @@ Examples:
   registerEvents(program)
   registerAttach(program)
   registerHarnesses(program)
+  registerPermissions(program)
   registerStreams(program)
   registerServe(program)
   registerServer(program)

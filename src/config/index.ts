@@ -4,12 +4,8 @@
 import { readFileSync } from "node:fs"
 
 export interface Config {
-  harnesses?: {
-    opencode?: {
-      /** The opencode executable to run instead of `opencode` on PATH. */
-      binary?: string
-    }
-  }
+  /** one section per harness, by name, each checked by its harness (e.g. `opencode.binary`: the executable to run) */
+  harnesses?: Record<string, unknown>
   [key: string]: unknown
 }
 
@@ -31,8 +27,8 @@ export function readConfig(path: string): Config {
     throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`)
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(`${path} must hold a JSON object`)
-  const binary = (value as Config).harnesses?.opencode?.binary
-  if (binary !== undefined && typeof binary !== "string")
-    throw new ConfigError(`${path}: harnesses.opencode.binary must be a path (a string)`)
+  const harnesses = (value as Config).harnesses
+  if (harnesses !== undefined && (typeof harnesses !== "object" || harnesses === null || Array.isArray(harnesses)))
+    throw new ConfigError(`${path}: harnesses must be an object with a section per harness`)
   return value as Config
 }

@@ -47,9 +47,16 @@ export interface PermissionAsk {
   summary: string
   /** the harness's own request, verbatim */
   request: unknown
+  /**
+   * What the tool call would do (its input, as the harness has it). With `tool` it names the call
+   * across a respawn: a harness that asks the same again after a crash or a daemon restart gets
+   * the answer given meanwhile. `summary` stands in when absent.
+   */
+  input?: unknown
 }
 
 export interface PermissionAnswer {
+  /** `always` is remembered by the agents layer (the agent's allowed tools): a harness may answer it as a one-time allow */
   decision: PermissionDecision
   /** for deny: what the model is told */
   message?: string
