@@ -23,7 +23,8 @@ export function registerHarnesses(program: Command): void {
       "after",
       `
 Each harness's binary is found on PATH, or set in ~/.config/iterate/config.json (read when the daemon starts):
-  { "harnesses": { "opencode": { "binary": "/opt/opencode/bin/opencode" } } }
+  { "harnesses": { "opencode": { "binary": "/opt/opencode/bin/opencode", "idleTimeout": 300 } } }
+(opencode's idleTimeout: seconds after which a directory nobody used has its project unloaded; 0 never)
 
 Examples:
   iterate harnesses

@@ -97,6 +97,11 @@ export class OpencodeClient {
     await this.call("POST", `/permission/${encodeURIComponent(requestId)}/reply`, directory, { reply, ...(message && { message }) })
   }
 
+  /** Unloads the directory's project (config, plugins, watchers); the next call about it loads it again. */
+  async dispose(directory: string): Promise<void> {
+    await this.call("POST", "/instance/dispose", directory)
+  }
+
   /**
    * The native events of every directory this server serves, for as long as the connection
    * lasts; aborting `signal` ends it quietly. opencode repeats each session change as a `sync`

@@ -1,7 +1,9 @@
 // The OpenCode harness: one supervised `opencode serve` for every agent, whatever its directory
 // (opencode's API names the directory of each call and loads that project's configuration), and
-// one session on it per agent. Config `harnesses.opencode.binary` names the executable; `opencode`
-// on PATH otherwise.
+// one session on it per agent. Config `harnesses.opencode`:
+//   binary       the executable; `opencode` on PATH otherwise
+//   idleTimeout  seconds after which a directory nobody used has its project unloaded (default
+//                300; 0 keeps every project loaded)
 import { join } from "node:path"
 import {
   type Harness,
@@ -20,11 +22,14 @@ import { OpencodeServer } from "./server.ts"
 import { OpencodeSession } from "./session.ts"
 
 const MODEL = /^[^/\s]+\/\S+$/
+const IDLE_TIMEOUT_S = 300
 
-// opencode runs on Bun, whose JavaScript heap grows up to a share of the machine's memory before
-// it collects in earnest. One process holds a project per directory, so ten idle agents would sit
-// on gigabytes; telling it the machine has 512 MiB makes it collect early (the user's own setting wins).
-const HEAP_HINT = { BUN_JSC_forceRAMSize: String(512 * 1024 * 1024) }
+// opencode runs on Bun, whose JavaScript heap grows with the machine's memory before it collects
+// in earnest. One process holds a project per directory it serves, so idle agents in ten
+// directories sit on a gigabyte; sizing the heap for a 1 GiB machine makes it collect sooner
+// (measured: ~750 instead of ~1000 MiB for ten). Half that makes turns slow with collecting, and
+// a busy machine then misses health checks. The user's own setting wins.
+const HEAP_HINT = { BUN_JSC_forceRAMSize: String(1024 * 1024 * 1024) }
 
 class OpencodeHarness implements Harness {
   readonly name = "opencode"
@@ -38,6 +43,7 @@ class OpencodeHarness implements Harness {
     let binary: string
     try {
       binary = this.binary()
+      this.idleSeconds()
     } catch (error) {
       const { problem, fix } = error instanceof OpencodeNotFoundError ? error : { problem: (error as Error).message, fix: "see iterate harnesses --help" }
       return { name: this.name, available: false, problems: [{ problem, fix }] }
@@ -66,6 +72,7 @@ class OpencodeHarness implements Harness {
     }
     this.server ??= new OpencodeServer({
       binary,
+      idleMs: this.idleSeconds() * 1000,
       cwd: this.context.dataDir,
       logFile: join(this.context.logDir, "opencode.log"),
       env: { ...HEAP_HINT, ...this.context.env },
@@ -79,6 +86,12 @@ class OpencodeHarness implements Harness {
 
   async stop(): Promise<void> {
     await this.server?.stop()
+  }
+
+  private idleSeconds(): number {
+    const idle = this.context.config.idleTimeout ?? IDLE_TIMEOUT_S
+    if (typeof idle !== "number" || !(idle >= 0)) throw new HarnessUnavailableError("harnesses.opencode.idleTimeout in config.json must be a number of seconds")
+    return idle
   }
 
   /** The executable to run; throws OpencodeNotFoundError (or Error for a bad setting) saying how to get one. */

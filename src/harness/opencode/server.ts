@@ -3,7 +3,8 @@
 // agents: each native event goes to the session it belongs to (a subagent's session counts as its
 // parent's). Server-wide events (plugins, file watching) belong to no session and go nowhere.
 // When the process dies, every session that used it hears of the crash, and the supervisor
-// starts it again.
+// starts it again. A directory nobody used for a while has its project unloaded (opencode keeps
+// one per directory it serves, tens of MiB each); the next call about it loads it again.
 import { mkdirSync } from "node:fs"
 import type { OpencodeClient } from "./client.ts"
 import { type OpencodeEvent, sessionIdOf } from "./events.ts"
@@ -11,13 +12,20 @@ import { type OpencodeCrash, OpencodeSupervisor, type SupervisorOptions } from "
 
 /** What the server tells a session that uses it. */
 export interface ServerListener {
+  /** the real path of the session's directory */
+  readonly directory: string
+  /** a turn runs: the directory's project must stay loaded */
+  readonly busy: boolean
   event(event: OpencodeEvent): void
   crash(crash: OpencodeCrash): void
   processStarted(pid: number): void
   processExited(pid: number): void
 }
 
-export type ServerOptions = Omit<SupervisorOptions, "onCrash" | "onStart" | "onExit">
+export interface ServerOptions extends Omit<SupervisorOptions, "onCrash" | "onStart" | "onExit"> {
+  /** unload a directory's project after this long without use; never when absent */
+  idleMs?: number
+}
 
 /** Pause before reconnecting the event stream, so a dying server is not polled in a tight loop. */
 const RECONNECT_DELAY_MS = 250
@@ -33,9 +41,15 @@ export class OpencodeServer {
   private connected = false
   private waiting: PromiseWithResolvers<void> | undefined
   private readonly stopping = new AbortController()
+  private readonly idleMs: number | undefined
+  /** directory → when its project is unloaded */
+  private readonly unloads = new Map<string, Timer>()
+  /** directories whose project stays loaded: a TUI is attached to one of their sessions */
+  private readonly pinned = new Set<string>()
 
   constructor(options: ServerOptions) {
     this.binary = options.binary
+    this.idleMs = options.idleMs
     mkdirSync(options.cwd, { recursive: true })
     this.supervisor = new OpencodeSupervisor({
       ...options,
@@ -68,6 +82,20 @@ export class OpencodeServer {
     this.routes.set(sessionId, listener)
   }
 
+  /** `directory` was used just now: its project is unloaded once nobody has used it for a while. */
+  used(directory: string): void {
+    if (!this.idleMs || this.pinned.has(directory)) return
+    clearTimeout(this.unloads.get(directory))
+    this.unloads.set(directory, setTimeout(() => void this.unload(directory), this.idleMs).unref())
+  }
+
+  /** Keeps `directory`'s project loaded from now on (a TUI attached to it would lose it). */
+  pin(directory: string): void {
+    this.pinned.add(directory)
+    clearTimeout(this.unloads.get(directory))
+    this.unloads.delete(directory)
+  }
+
   /** `listener` is done with this server: its sessions' events go nowhere. */
   leave(listener: ServerListener): void {
     this.members.delete(listener)
@@ -92,6 +120,7 @@ export class OpencodeServer {
   /** Stops the server and everything it started; nothing starts it again. */
   async stop(): Promise<void> {
     this.stopping.abort()
+    for (const timer of this.unloads.values()) clearTimeout(timer)
     await this.supervisor.stop()
   }
 
@@ -101,6 +130,18 @@ export class OpencodeServer {
     const next = crash.restartInMs === undefined ? "given up on until the next prompt" : `restarting in ${crash.restartInMs} ms`
     console.warn(`opencode serve (pid ${crash.pid ?? "-"}) ${crash.reason}; ${next} (log: ${crash.logFile})`)
     for (const member of this.members) member.crash(crash)
+  }
+
+  private async unload(directory: string): Promise<void> {
+    this.unloads.delete(directory)
+    if ([...this.members].some((m) => m.directory === directory && m.busy)) return this.used(directory)
+    // A server that is down has nothing loaded; one that restarts loads a project on its first use.
+    if (!this.connected) return
+    try {
+      await (await this.supervisor.ready()).dispose(directory)
+    } catch (error) {
+      console.warn(`opencode could not unload ${directory}: ${(error as Error).message}`)
+    }
   }
 
   private settle(error?: unknown): void {
@@ -143,6 +184,12 @@ export class OpencodeServer {
       this.settle()
       return
     }
+    // An unloaded project is news for the sessions in its directory (and shows on their streams).
+    if (event.type === "server.instance.disposed") {
+      const directory = event.properties?.directory
+      for (const member of this.members) if (member.directory === directory) member.event(event)
+      return
+    }
     const sessionId = sessionIdOf(event)
     if (!sessionId) return
     if (event.type === "session.created") {
@@ -150,6 +197,9 @@ export class OpencodeServer {
       const owner = typeof parent === "string" ? this.routes.get(parent) : undefined
       if (owner) this.routes.set(sessionId, owner)
     }
-    this.routes.get(sessionId)?.event(event)
+    const listener = this.routes.get(sessionId)
+    if (!listener) return
+    this.used(listener.directory)
+    listener.event(event)
   }
 }

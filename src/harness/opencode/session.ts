@@ -24,7 +24,7 @@ interface Turn {
 
 export class OpencodeSession implements HarnessSession, ServerListener {
   /** the real path: opencode keeps one project per directory string */
-  private readonly directory: string
+  readonly directory: string
   private sessionId: string | undefined
   private creating: Promise<string> | undefined
   private joined = false
@@ -45,6 +45,10 @@ export class OpencodeSession implements HarnessSession, ServerListener {
     this.directory = realpathSync(agent.directory)
     this.sessionId = agent.resume?.sessionId
     if (this.sessionId) server.route(this.sessionId, this)
+  }
+
+  get busy(): boolean {
+    return this.turn !== undefined
   }
 
   async prompt(input: TurnInput): Promise<void> {
@@ -80,6 +84,7 @@ export class OpencodeSession implements HarnessSession, ServerListener {
   }
 
   async attach(): Promise<AttachCommand> {
+    this.server.pin(this.directory)
     const { client, sessionId } = await this.ready()
     return { ...attachCommand(this.server.binary, { url: client.url, directory: this.directory, credentials: this.server.credentials }, sessionId), cwd: this.directory }
   }
@@ -168,6 +173,7 @@ export class OpencodeSession implements HarnessSession, ServerListener {
       this.joined = true
     }
     const client = await this.server.client()
+    this.server.used(this.directory)
     if (this.sessionId && !this.rulesSet) {
       try {
         await client.setPermissions(this.directory, this.sessionId, ASK_RULES)

@@ -83,7 +83,8 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     harness = opencodeHarness({
       logDir: project.logDir,
       dataDir: join(project.logDir, "..", "harness-data"),
-      config: { binary: testOpencodeBinary() },
+      // Projects nobody used for 3 s are unloaded, between tests too: a prompt loads them again.
+      config: { binary: testOpencodeBinary(), idleTimeout: 3 },
       env: { ...process.env, ...project.env },
     })
     session = harness.open({ id: "a1", name: "harness-test", directory: project.directory, model: STUB_MODEL }, events)
@@ -226,6 +227,23 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     expect(neighbour.reply(from)).toBe("Next door too.")
     expect(events.resumes).toHaveLength(1)
     expect(events.pids.at(-1)).not.toBe(pid)
+  })
+
+  test("a directory nobody used for the idle timeout has its project unloaded; the next prompt loads it again", async () => {
+    // Not one of the directories above: a TUI was attached to their sessions, which keeps them loaded.
+    const quiet = join(project.directory, "..", "quiet")
+    mkdirSync(quiet)
+    writeProjectConfig(quiet, stub.url)
+    const idle = new Recorder()
+    const idleSession = harness.open({ id: "a3", name: "quiet", directory: quiet }, idle)
+    stub.reply(text("Before."), text("Loaded again."))
+    expect(await idle.turn(() => idleSession.prompt({ text: "first" }))).toEqual({ status: "idle" })
+    await waitFor("the project to be unloaded", () => idle.natives.find((e) => e.type === "server.instance.disposed"), { timeoutMs: 20_000 })
+    const after = idle.natives.length
+    expect(await idle.turn(() => idleSession.prompt({ text: "back?" }))).toEqual({ status: "idle" })
+    expect(idle.reply(after)).toBe("Loaded again.")
+    expect(JSON.stringify(stub.turns[1]!.body.messages)).toContain("Before.")
+    await idleSession.close()
   })
 
   test("a session opened from what the first one resumes from continues it", async () => {
