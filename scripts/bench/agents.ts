@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { OpencodeClient } from "../../src/harness/opencode/client.ts"
 import { sessionIdOf, turnStatus } from "../../src/harness/opencode/events.ts"
 import { LlmStub, text } from "../../test/support/llm-stub.ts"
-import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "../../test/support/opencode-project.ts"
+import { OPENCODE_ENV, STUB_MODEL, testOpencodeBinary, writeProjectConfig } from "../../test/support/opencode-project.ts"
 
 const ROUNDS = 20
 const WARMUP = 3
@@ -53,7 +53,7 @@ async function timed(argv: string[], extraEnv: Record<string, string> = {}): Pro
   const child = Bun.spawn(argv, { env: { ...env, ...extraEnv }, cwd: project, stdout: "ignore", stderr: "pipe" })
   const code = await child.exited
   const elapsed = performance.now() - start
-  if (code !== 0) throw new Error(`${argv.slice(0, 2).join(" ")} exited ${code}: ${await new Response(child.stderr).text()}`)
+  if (code !== 0) throw new Error(`${argv.slice(0, 4).join(" ")} exited ${code}: ${await new Response(child.stderr).text()}`)
   return elapsed
 }
 
@@ -92,17 +92,17 @@ try {
   const directSession = (await client.createSession(project, { title: "bench direct" })).id
   const attachSession = (await client.createSession(project, { title: "bench attach" })).id
   stub.reply(text("warming up"))
-  await timed([opencode, "run", "--attach", url, "--session", attachSession, "hi"], credentials)
+  await timed([opencode, "run", "--attach", url, "--dir", project, "--session", attachSession, "hi"], credentials)
 
   const samples = { direct: [] as number[], opencode: [] as number[], iterate: [] as number[], oneShot: [] as number[] }
   for (let round = 0; round < ROUNDS; round++) {
     stub.reply(text("ok"), text("ok"), text("ok"))
     samples.direct.push(await direct(client, directSession))
-    samples.opencode.push(await timed([opencode, "run", "--attach", url, "--session", attachSession, "hi"], credentials))
+    samples.opencode.push(await timed([opencode, "run", "--attach", url, "--dir", project, "--session", attachSession, "hi"], credentials))
     samples.iterate.push(await timed([BINARY, "run", "--agent", agent, "hi"]))
     if (round < ONE_SHOT_ROUNDS) {
       stub.reply(text("ok"))
-      samples.oneShot.push(await timed([opencode, "run", "hi"]))
+      samples.oneShot.push(await timed([opencode, "run", "--dir", project, "--model", STUB_MODEL, "hi"]))
     }
   }
 
@@ -116,8 +116,8 @@ try {
 | what | median | over the API |
 | --- | ---: | ---: |
 ${row("opencode API: prompt_async → idle on /event", samples.direct)}
-${row("`opencode run --attach URL --session S hi`", samples.opencode)}
-${row(`\`opencode run hi\` (the harness's one-shot CLI, ${ONE_SHOT_ROUNDS} rounds)`, samples.oneShot)}
+${row("`opencode run --attach URL --dir D --session S hi`", samples.opencode)}
+${row(`\`opencode run --dir D --model M hi\` (the harness's one-shot CLI, ${ONE_SHOT_ROUNDS} rounds)`, samples.oneShot)}
 ${row("`iterate run --agent A hi`", samples.iterate)}
 
 iterate's warm turn is ${ratio.toFixed(3)}× the one-shot \`opencode run\` (goal ≤ ${TARGET_RATIO}×: ${ratio <= TARGET_RATIO ? "met" : "missed"}); \
