@@ -4,13 +4,13 @@
 // a prompt sent straight to opencode and its idle awaited on its event stream, no CLI at all.
 // Each round runs them once, in turn, so a slow patch of the machine hits them alike.
 // Prints a markdown table of medians; the goal is iterate ≤ 0.2× the one-shot CLI.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { OpencodeClient } from "../../src/harness/opencode/client.ts"
 import { sessionIdOf, turnStatus } from "../../src/harness/opencode/events.ts"
-import { LlmStub, text } from "../../test/support/llm-stub.ts"
-import { OPENCODE_ENV, STUB_MODEL, testOpencodeBinary, writeProjectConfig } from "../../test/support/opencode-project.ts"
+import { text } from "../../test/support/llm-stub.ts"
+import { STUB_MODEL, writeProjectConfig } from "../../test/support/opencode-project.ts"
+import { agentHome } from "./_agents.ts"
 
 const ROUNDS = 20
 const WARMUP = 3
@@ -20,32 +20,10 @@ const TARGET_RATIO = 0.2
 const ONE_SHOT_ROUNDS = 5
 const BINARY = new URL("../../dist/iterate", import.meta.url).pathname
 
-const root = mkdtempSync(join(tmpdir(), "iterate-bench-agents-"))
+const { root, env, stub, opencode, iterate } = agentHome("agents")
 const project = join(root, "project")
 mkdirSync(project)
-mkdirSync(join(root, "config", "iterate"), { recursive: true })
-const stub = new LlmStub().start()
 writeProjectConfig(project, stub.url)
-const opencode = testOpencodeBinary()
-writeFileSync(join(root, "config", "iterate", "config.json"), JSON.stringify({ harnesses: { opencode: { binary: opencode } } }))
-const env: Record<string, string | undefined> = {
-  ...process.env,
-  HOME: root,
-  XDG_STATE_HOME: join(root, "state"),
-  XDG_DATA_HOME: join(root, "data"),
-  XDG_CONFIG_HOME: join(root, "config"),
-  XDG_CACHE_HOME: join(root, "cache"),
-  NO_COLOR: "1",
-  ...OPENCODE_ENV,
-}
-
-// Never spawnSync here: the stub answering the model calls lives in this process's event loop.
-async function iterate(args: string[]): Promise<string> {
-  const child = Bun.spawn([BINARY, ...args], { env, cwd: project, stderr: "pipe" })
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
-  if (code !== 0) throw new Error(`iterate ${args.join(" ")} failed: ${stderr}`)
-  return stdout
-}
 
 /** Wall time of one process, from spawn to exit; fails loudly when it does not succeed. */
 async function timed(argv: string[], extraEnv: Record<string, string> = {}): Promise<number> {

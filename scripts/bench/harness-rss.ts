@@ -5,13 +5,12 @@
 // nobody used for `harnesses.opencode.idleTimeout` (300 s by default, 15 s here). For comparison,
 // one standalone `opencode serve` after a turn, which is what each agent cost when every directory
 // had its own. Goal: ≤ 800 MiB for the ten.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { descendants } from "../../src/harness/opencode/process-tree.ts"
-import { LlmStub, text } from "../../test/support/llm-stub.ts"
-import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "../../test/support/opencode-project.ts"
-import { BINARY } from "./_support.ts"
+import { text } from "../../test/support/llm-stub.ts"
+import { writeProjectConfig } from "../../test/support/opencode-project.ts"
+import { agentHome } from "./_agents.ts"
 
 const AGENTS = 10
 const GOAL_MIB = 800
@@ -24,29 +23,7 @@ if (process.platform !== "linux") {
   process.exit(0)
 }
 
-const root = mkdtempSync(join(tmpdir(), "iterate-bench-rss-"))
-mkdirSync(join(root, "config", "iterate"), { recursive: true })
-const stub = new LlmStub().start()
-const opencode = testOpencodeBinary()
-writeFileSync(join(root, "config", "iterate", "config.json"), JSON.stringify({ harnesses: { opencode: { binary: opencode, idleTimeout: IDLE_TIMEOUT_S } } }))
-const env: Record<string, string | undefined> = {
-  ...process.env,
-  HOME: root,
-  XDG_STATE_HOME: join(root, "state"),
-  XDG_DATA_HOME: join(root, "data"),
-  XDG_CONFIG_HOME: join(root, "config"),
-  XDG_CACHE_HOME: join(root, "cache"),
-  NO_COLOR: "1",
-  ...OPENCODE_ENV,
-}
-
-// Never spawnSync here: the stub answering the model calls lives in this process's event loop.
-async function iterate(args: string[]): Promise<string> {
-  const child = Bun.spawn([BINARY, ...args], { env, cwd: root, stderr: "pipe" })
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
-  if (code !== 0) throw new Error(`iterate ${args.join(" ")} failed: ${stderr}`)
-  return stdout
-}
+const { root, env, stub, opencode, iterate } = agentHome("rss", { idleTimeout: IDLE_TIMEOUT_S })
 
 const rssMiB = (pid: number): number => {
   try {

@@ -70,7 +70,13 @@ export interface HarnessEvents {
   turnEnded(end: TurnEnd): void
   /** the harness waits for a decision; answer it with session.answer(ask.nativeId, …) */
   permission(ask: PermissionAsk): void
-  /** the harness withdrew a request it asked (its turn was aborted or died) */
+  /**
+   * The harness no longer waits for an answer to a request it asked: its turn was aborted, or
+   * someone answered it in the harness's own UI. Not for a request that died with its process:
+   * the agents layer keeps that one answerable, and applies its answer when the respawned
+   * harness asks the same call again (see PermissionAsk.input). At the end of an idle turn the
+   * agents layer withdraws whatever is still pending itself.
+   */
   permissionWithdrawn(nativeId: string): void
   /** a harness process died; if a turn died with it, turnEnded follows */
   crashed(crash: CrashPayload): void

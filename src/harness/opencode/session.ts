@@ -42,7 +42,7 @@ export class OpencodeSession implements HarnessSession, ServerListener {
     private readonly agent: HarnessAgent,
     private readonly events: HarnessEvents,
   ) {
-    this.directory = realpathSync(agent.directory)
+    this.directory = realDirectory(agent.directory)
     this.sessionId = agent.resume?.sessionId
     if (this.sessionId) server.route(this.sessionId, this)
   }
@@ -200,6 +200,14 @@ export class OpencodeSession implements HarnessSession, ServerListener {
       }
     }
     return { client, sessionId: this.sessionId! }
+  }
+}
+
+function realDirectory(directory: string): string {
+  try {
+    return realpathSync(directory)
+  } catch {
+    throw new Error(`the working directory ${directory} does not exist`)
   }
 }
 
