@@ -106,8 +106,8 @@ try {
 | the same, idle projects unloaded (idleTimeout ${IDLE_TIMEOUT_S} s) | ${processes.length} | ${unloaded.toFixed(0)} MiB |
 | one standalone \`opencode serve\` per directory (one measured, ×${AGENTS}) | ${AGENTS} | ${(one * AGENTS).toFixed(0)} MiB |
 
-${AGENTS} idle agents take ${unloaded.toFixed(0)} MiB (goal ≤ ${GOAL_MIB} MiB: ${unloaded <= GOAL_MIB ? "met" : "missed"}), \
-${loaded.toFixed(0)} MiB while their projects are loaded; one standalone opencode takes ${one.toFixed(0)} MiB.
+${AGENTS} idle agents take ${loaded.toFixed(0)} MiB with their projects loaded (goal ≤ ${GOAL_MIB} MiB: ${loaded <= GOAL_MIB ? "met" : "missed"}), \
+${unloaded.toFixed(0)} MiB once they are unloaded; one standalone opencode takes ${one.toFixed(0)} MiB.
 `)
 } finally {
   await iterate(["server", "stop"]).catch(() => {})

@@ -26,10 +26,11 @@ const IDLE_TIMEOUT_S = 300
 
 // opencode runs on Bun, whose JavaScript heap grows with the machine's memory before it collects
 // in earnest. One process holds a project per directory it serves, so idle agents in ten
-// directories sit on a gigabyte; sizing the heap for a 1 GiB machine makes it collect sooner
-// (measured: ~750 instead of ~1000 MiB for ten). Half that makes turns slow with collecting, and
-// a busy machine then misses health checks. The user's own setting wins.
-const HEAP_HINT = { BUN_JSC_forceRAMSize: String(1024 * 1024 * 1024) }
+// directories sat on a gigabyte; sizing the heap for a 768 MiB machine makes it collect sooner
+// (scripts/bench/harness-rss.ts: ~650 instead of ~1000 MiB for ten; a warm turn is as fast,
+// loading a project takes a little longer). 512 MiB makes it collect so much that a busy machine
+// misses its health checks. The user's own setting wins.
+const HEAP_HINT = { BUN_JSC_forceRAMSize: String(768 * 1024 * 1024) }
 
 class OpencodeHarness implements Harness {
   readonly name = "opencode"
