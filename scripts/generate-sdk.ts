@@ -15,7 +15,7 @@ import { SqliteSubscriptionTable } from "../src/streams/subscriptions/records.ts
 export async function renderOpenApiDocument() {
   const store = new SqliteStreamStore(":memory:")
   const subscriptions = await Subscriptions.open(store, new SqliteSubscriptionTable(":memory:"), () => "")
-  const agents = new Agents({ database: ":memory:", logDir: tmpdir(), streams: store, harnesses: {} })
+  const agents = new Agents({ database: ":memory:", logDir: tmpdir(), dataDir: tmpdir(), streams: store })
   const sessions = new WebSessions(":memory:")
   const api = createApi({
     store,

@@ -7,10 +7,13 @@ const ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 const ID_LENGTH = 6
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
-export function newAgentId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(ID_LENGTH))
+/** `length` random characters from an alphabet without look-alikes. */
+export function readableId(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length))
   return Array.from(bytes, (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join("")
 }
+
+export const newAgentId = () => readableId(ID_LENGTH)
 
 export function agentNameProblem(name: string): string | undefined {
   if (NAME.test(name)) return undefined

@@ -4,6 +4,7 @@ import type { Connection } from "../daemon/connect.ts"
 import { createAgent, deleteAgent, getAgent, listAgents } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
 import { connectFor, unwrap } from "./connection.ts"
+import { policy } from "./options.ts"
 import { note, out, printJson, printTable } from "./output.ts"
 
 export const noAgent = (ref: string) => `no agent named ${ref} (see: iterate agents)`
@@ -18,10 +19,12 @@ export interface NewAgentOptions {
   dir: string
   name?: string
   model?: string
+  permissions?: string
 }
 
 export async function newAgent(connection: Connection, options: NewAgentOptions): Promise<Agent> {
-  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model }
+  const permissions = options.permissions as Agent["permissions"] | undefined
+  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model, permissions }
   return unwrap(connection, await createAgent({ client: connection.client, body }))
 }
 
@@ -51,7 +54,7 @@ async function remove(ref: string, _: unknown, command: Command): Promise<void> 
 export function registerAgents(program: Command): void {
   const agents = program
     .command("agents")
-    .description("coding agents: each a harness (opencode) working in a directory, with its own event stream")
+    .description("coding agents: each a harness (opencode, claude, pi) working in a directory, with its own event stream")
     .addHelpText(
       "after",
       `
@@ -64,7 +67,7 @@ Examples:
 
   agents
     .command("list", { isDefault: true })
-    .description("list agents with their status (idle, busy, error)")
+    .description("list agents with their status (idle, busy, waiting for a permission, error)")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
     .action(list)
@@ -75,9 +78,17 @@ Examples:
     .option("--dir <path>", "its working directory", ".")
     .option("--name <name>", "a unique name to use instead of the id (default: the directory's name)")
     .option("--model <provider/model>", "the model it uses (default: the harness's own default)")
+    .option("--permissions <policy>", "how its harness's permission requests are answered: ask (default), allow-edits, allow-all, deny", policy)
     .addHelpText(
       "after",
-      "\nExamples:\n  iterate agents new\n  iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5",
+      `
+ask asks a person for every request; allow-edits allows file edits and asks for the rest;
+allow-all allows everything; deny refuses everything. An "always" answer allows that tool
+for the agent from then on, whatever the policy.
+
+Examples:
+  iterate agents new
+  iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits`,
     )
     .action(create)
   agents

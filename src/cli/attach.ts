@@ -8,10 +8,10 @@ async function attach(ref: string, _: unknown, command: Command) {
   const connection = await connectFor(command)
   // The harness listens on the daemon's loopback: its TUI can only run on the daemon's machine.
   if (!connection.record) throw new CliError("iterate attach opens the harness's TUI next to the daemon; it works with the local daemon only")
-  const { argv, env } = unwrap(connection, await attachAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
+  const { argv, env, cwd } = unwrap(connection, await attachAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
   // The TUI handles Ctrl-C itself; this process only waits for it to finish.
   process.on("SIGINT", () => {})
-  const child = Bun.spawn(argv, { env: { ...process.env, ...env }, stdio: ["inherit", "inherit", "inherit"] })
+  const child = Bun.spawn(argv, { env: { ...process.env, ...env }, cwd, stdio: ["inherit", "inherit", "inherit"] })
   process.exitCode = await child.exited
 }
 

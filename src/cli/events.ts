@@ -1,11 +1,36 @@
 import type { Command } from "commander"
+import { transcriptFor } from "../transcript/reducers.ts"
+import type { AgentStreamEvent } from "../transcript/types.ts"
 import { agentFor } from "./agents.ts"
 import { connectFor } from "./connection.ts"
+import { dim, out } from "./output.ts"
+import { TranscriptPrinter, usageLine } from "./render.ts"
+import { readStreamFrom } from "./stream-reader.ts"
 import { read, readOptions } from "./streams.ts"
 
-async function events(ref: string, options: { offset: string; follow?: boolean; format: "text" | "json" }, command: Command) {
+interface EventsOptions {
+  offset: string
+  follow?: boolean
+  format: "text" | "json"
+  raw?: boolean
+}
+
+async function events(ref: string, options: EventsOptions, command: Command) {
   const agent = await agentFor(await connectFor(command), ref)
-  await read(agent.stream, options, command)
+  if (options.format === "json" || options.raw) return read(agent.stream, options, command)
+  const transcript = transcriptFor(agent.harness)
+  const printer = new TranscriptPrinter({ text: (chunk) => process.stdout.write(chunk), line: out }, true)
+  await readStreamFrom(command, agent.stream, {
+    offset: options.offset,
+    follow: options.follow ?? false,
+    onMessages: (messages) => {
+      transcript.pushAll(messages as AgentStreamEvent[])
+      printer.update(transcript.transcript)
+    },
+  })
+  printer.endLine()
+  const usage = usageLine(transcript.transcript.usage)
+  if (usage) out(dim(usage))
 }
 
 export function registerEvents(program: Command): void {
@@ -13,14 +38,19 @@ export function registerEvents(program: Command): void {
     program
       .command("events")
       .argument("<agent>", "agent id or name")
-      .description("print the agent's stream: the actions sent to it, the harness's own events (wrapped), its status"),
+      .description("the agent's transcript: prompts, replies, tool calls, permissions; or its raw stream of events"),
   )
+    .option("--raw", "one line per event (offset, time, type, payload) instead of the transcript")
     .addHelpText(
       "after",
       `
+The transcript is read from the stream the same way for every harness; --format json prints
+the events themselves (the actions, the harness's own events wrapped, the status), one per line.
+
 Examples:
   iterate events app
   iterate events app --offset now --follow
+  iterate events app --raw
   iterate events app --format json | jq -c 'select(.type == "iterate:agent:status:changed") | .payload'`,
     )
     .action(events)

@@ -1,7 +1,7 @@
 import type { Command } from "commander"
 import { listHarnesses } from "../sdk/sdk.gen.ts"
 import { connectFor, unwrap } from "./connection.ts"
-import { printJson, printTable } from "./output.ts"
+import { dim, out, printJson, printTable } from "./output.ts"
 
 async function harnesses(options: { json?: boolean }, command: Command) {
   const connection = await connectFor(command)
@@ -9,20 +9,22 @@ async function harnesses(options: { json?: boolean }, command: Command) {
   if (options.json) return printJson(harnesses)
   printTable(
     ["NAME", "VERSION", "STATUS"],
-    harnesses.map((h) => [h.name, h.version ?? "-", h.available ? `available (${h.binary})` : `unavailable: ${h.problem}`]),
+    harnesses.map((h) => [h.name, h.version ?? "-", h.available ? `available (${h.binary})` : "unavailable"]),
   )
+  for (const h of harnesses) for (const { problem, fix } of h.problems) out(`\n${h.name}: ${problem}\n  ${dim("fix:")} ${fix}`)
 }
 
 export function registerHarnesses(program: Command): void {
   program
     .command("harnesses")
-    .description("which harnesses are available here, with versions")
+    .description("which harnesses are available here, with versions, and the command that fixes what is missing")
     .option("--json", "print JSON")
     .addHelpText(
       "after",
       `
-The opencode binary is found on PATH, or set in ~/.config/iterate/config.json (read when the daemon starts):
+Each harness's binary is found on PATH, or set in ~/.config/iterate/config.json (read when the daemon starts):
   iterate config set harnesses.opencode.binary /opt/opencode/bin/opencode
+  iterate config set harnesses.opencode.idleTimeoutMs 300000   # before an unused directory's project is unloaded; 0 never
 
 Examples:
   iterate harnesses

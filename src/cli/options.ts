@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander"
+import { PERMISSION_POLICIES, type PermissionPolicy } from "../protocol/agent-events.ts"
 
 /** Commander parser for a whole number in [min, max]; bad values are usage errors (exit 2). */
 export function integer(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
@@ -37,4 +38,17 @@ export function httpUrl(name: string) {
     if (url?.protocol !== "http:" && url?.protocol !== "https:") throw new InvalidArgumentError(`${name} must be an http:// or https:// URL`)
     return url.href
   }
+}
+
+/** Commander parser for an agent's permission policy. */
+export function policy(value: string): PermissionPolicy {
+  if (!(PERMISSION_POLICIES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`--permissions must be one of ${PERMISSION_POLICIES.join(", ")}`)
+  return value as PermissionPolicy
+}
+
+/** Commander parser for what an unattended run answers permission requests with. */
+export function onPermission(value: string): "deny" | "fail" {
+  if (value !== "deny" && value !== "fail") throw new InvalidArgumentError("--on-permission must be deny or fail")
+  return value
 }

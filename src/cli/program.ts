@@ -8,6 +8,7 @@ import { registerDoctor } from "./doctor.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerHarnesses } from "./harnesses.ts"
+import { registerPermissions } from "./permissions.ts"
 import { registerPrompt } from "./prompt.ts"
 import { registerRemote } from "./remote.ts"
 import { registerRun } from "./run.ts"
@@ -50,6 +51,7 @@ Examples:
   registerEvents(program)
   registerAttach(program)
   registerHarnesses(program)
+  registerPermissions(program)
   registerStreams(program)
   registerWeb(program)
   registerServe(program)

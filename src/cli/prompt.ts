@@ -1,17 +1,25 @@
 import type { Command } from "commander"
 import { abortAgent, promptAgent } from "../sdk/sdk.gen.ts"
-import { noAgent } from "./agents.ts"
+import { agentFor, noAgent } from "./agents.ts"
 import { connectFor, unwrap } from "./connection.ts"
-import { format } from "./options.ts"
+import { format, onPermission } from "./options.ts"
 import { note, out } from "./output.ts"
 import { followTurn } from "./turn.ts"
+import type { OnPermission } from "./turn-permissions.ts"
 
-async function prompt(ref: string, words: string[], options: { wait: boolean; format: "text" | "json" }, command: Command) {
+interface PromptOptions {
+  wait: boolean
+  format: "text" | "json"
+  onPermission?: OnPermission
+}
+
+async function prompt(ref: string, words: string[], options: PromptOptions, command: Command) {
   const connection = await connectFor(command)
   const result = await promptAgent({ client: connection.client, path: { agent: ref }, body: { text: words.join(" ") } })
   const { event } = unwrap(connection, result, { notFound: noAgent(ref) })
   if (!options.wait) return out(event.offset)
-  await followTurn(command, { connection, agent: ref, prompt: event, format: options.format })
+  const { harness, directory } = await agentFor(connection, ref)
+  await followTurn(command, { connection, agent: ref, harness, directory, prompt: event, format: options.format, onPermission: options.onPermission })
 }
 
 async function abort(ref: string, _: unknown, command: Command) {
@@ -27,11 +35,14 @@ export function registerPrompt(program: Command): void {
     .argument("<message...>", "what to ask; the words are joined with spaces")
     .description("send a prompt; prints the reply as it streams and returns when the agent is idle")
     .option("--no-wait", "return at once, printing the offset of the prompt on the agent's stream")
+    .option("--on-permission <what>", "answer requests the policy leaves open yourself: deny, or fail (abort the turn, exit 1)", onPermission)
     .option("--format <format>", "text (the reply), or json for every event as one line", format, "text")
     .addHelpText(
       "after",
       `
 Ctrl-C aborts the turn (exit 130). A failed turn prints its error and exits 1.
+When the harness asks for permission, a terminal asks you (y once, a always, n no); otherwise
+the command that answers it is printed and the prompt waits (see: iterate permit).
 
 Examples:
   iterate prompt app "add a --verbose flag"

@@ -1,18 +1,22 @@
 import { resolve } from "node:path"
 import type { Command } from "commander"
 import type { Connection } from "../daemon/connect.ts"
-import { listAgents, promptAgent } from "../sdk/sdk.gen.ts"
+import { listAgents, promptAgent, updateAgent } from "../sdk/sdk.gen.ts"
+import type { Agent } from "../sdk/types.gen.ts"
 import { agentFor, newAgent, noAgent } from "./agents.ts"
 import { connectFor, unwrap } from "./connection.ts"
 import { CliError, EXIT } from "./errors.ts"
-import { format } from "./options.ts"
+import { format, onPermission, policy } from "./options.ts"
 import { followTurn } from "./turn.ts"
+import type { OnPermission } from "./turn-permissions.ts"
 
 interface RunOptions {
   harness: string
   dir: string
   agent?: string
   model?: string
+  permissions?: string
+  onPermission?: OnPermission
   format: "text" | "json"
 }
 
@@ -25,21 +29,28 @@ async function message(words: string[]): Promise<string> {
 }
 
 /** The agent named by --agent, else the newest agent of this harness in the directory, else a new one. */
-async function agentToRun(connection: Connection, options: RunOptions): Promise<string> {
-  if (options.agent) return (await agentFor(connection, options.agent)).id
+async function agentToRun(connection: Connection, options: RunOptions): Promise<Agent> {
   const directory = resolve(options.dir)
-  const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
-  const reuse = agents.filter((a) => a.directory === directory && a.harness === options.harness).at(-1)
-  return (reuse ?? (await newAgent(connection, { harness: options.harness, dir: directory, model: options.model }))).id
+  let agent: Agent | undefined
+  if (options.agent) agent = await agentFor(connection, options.agent)
+  else {
+    const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
+    agent = agents.filter((a) => a.directory === directory && a.harness === options.harness).at(-1)
+  }
+  if (!agent) return newAgent(connection, { harness: options.harness, dir: directory, model: options.model, permissions: options.permissions })
+  if (options.permissions === undefined || options.permissions === agent.permissions) return agent
+  // --permissions on an agent that exists: its policy from now on.
+  const body = { permissions: options.permissions as Agent["permissions"] }
+  return unwrap(connection, await updateAgent({ client: connection.client, path: { agent: agent.id }, body }), { notFound: noAgent(agent.id) })
 }
 
 async function run(words: string[], options: RunOptions, command: Command) {
   const text = await message(words)
   const connection = await connectFor(command)
   const agent = await agentToRun(connection, options)
-  const result = await promptAgent({ client: connection.client, path: { agent }, body: { text, model: options.model } })
-  const { event } = unwrap(connection, result, { notFound: noAgent(agent) })
-  await followTurn(command, { connection, agent, prompt: event, format: options.format })
+  const result = await promptAgent({ client: connection.client, path: { agent: agent.id }, body: { text, model: options.model } })
+  const { event } = unwrap(connection, result, { notFound: noAgent(agent.id) })
+  await followTurn(command, { connection, agent: agent.id, harness: agent.harness, directory: agent.directory, prompt: event, format: options.format, onPermission: options.onPermission })
 }
 
 export function registerRun(program: Command): void {
@@ -47,21 +58,26 @@ export function registerRun(program: Command): void {
     .command("run")
     .argument("[message...]", "what to ask; read from stdin when absent")
     .description("one shot: make (or reuse) an agent for the directory, prompt it, print the reply, exit when it is done")
-    .option("--harness <name>", "the harness to run", "opencode")
+    .option("--harness <name>", "the harness to run: opencode, claude or pi (see: iterate harnesses)", "opencode")
     .option("--dir <path>", "the working directory", ".")
     .option("--agent <agent>", "use this agent (id or name) instead of the directory's")
     .option("--model <provider/model>", "the model for this turn")
+    .option("--permissions <policy>", "the agent's permission policy: ask, allow-edits, allow-all or deny (new agents: ask)", policy)
+    .option("--on-permission <what>", "answer requests the policy leaves open yourself: deny, or fail (abort the turn, exit 1)", onPermission)
     .option("--format <format>", "text (the reply), or json for every event as one line", format, "text")
     .addHelpText(
       "after",
       `
 The agent stays: later runs in the same directory continue its session (see: iterate agents).
 Ctrl-C aborts the turn (exit 130). A failed turn prints its error and exits 1.
+When the harness asks for permission, a terminal asks you (y once, a always, n no); otherwise
+the command that answers it is printed and the run waits (see: iterate permit).
 
 Examples:
   iterate run "why does the build fail?"
   iterate run --dir ~/src/app < task.md
-  iterate run --format json "add tests" > events.jsonl`,
+  iterate run --permissions allow-edits "fix the failing test"
+  iterate run --on-permission fail "add tests" --format json > events.jsonl`,
     )
     .action(run)
 }

@@ -1,61 +1,21 @@
 // Following one turn of an agent on its stream, for `prompt` and `run`: from the prompt action
 // until the agent's status says the turn it started is over. Text mode prints the reply as it
-// streams (tool calls as one line each on stderr); json mode prints every event as a line.
+// streams, folded through the harness's transcript reducer (tool calls as one line each on
+// stderr); json mode prints every event as a line. Permission requests of the turn are asked or
+// pointed out (turn-permissions.ts).
 import { homedir } from "node:os"
 import type { Command } from "commander"
 import type { Connection } from "../daemon/connect.ts"
-import { finishedTool, type OpencodeEvent, ReplyText, sessionIdOf } from "../harness/opencode/events.ts"
-import { AGENT_EVENT, type ErrorPayload, harnessEventType, type StatusPayload } from "../protocol/agent-events.ts"
-import { abortAgent, getAgent } from "../sdk/sdk.gen.ts"
+import { AGENT_EVENT, type ErrorPayload, type StatusPayload } from "../protocol/agent-events.ts"
+import { abortAgent } from "../sdk/sdk.gen.ts"
 import type { StreamEvent } from "../sdk/types.gen.ts"
+import { transcriptFor } from "../transcript/reducers.ts"
 import { CliError, EXIT } from "./errors.ts"
-import { dim, note, out } from "./output.ts"
+import { note, out } from "./output.ts"
+import { TranscriptPrinter } from "./render.ts"
 import { type Spinner, spin, spinnerAllowed } from "./spinner.ts"
 import { readStreamFrom } from "./stream-reader.ts"
-
-const OPENCODE_EVENT = harnessEventType("opencode")
-
-/** Prints the reply text of an agent's harness events as it streams. */
-class ReplyPrinter {
-  private reply: ReplyText | undefined
-  private lastPart: string | undefined
-  private atLineStart = true
-
-  /** `beforeOutput` runs before anything is printed (it clears the spinner). */
-  constructor(private readonly beforeOutput: () => void = () => {}) {}
-
-  push(event: StreamEvent): void {
-    if (event.type !== OPENCODE_EVENT) return
-    const native = event.payload as OpencodeEvent
-    const sessionId = sessionIdOf(native)
-    if (!sessionId) return
-    // An agent's stream holds its one session's events, so the first one names it.
-    this.reply ??= new ReplyText(sessionId)
-    const piece = this.reply.push(native)
-    if (piece) {
-      if (this.lastPart !== undefined && piece.partId !== this.lastPart) this.endLine()
-      this.lastPart = piece.partId
-      this.write(piece.text)
-    }
-    const tool = finishedTool(native)
-    if (tool) {
-      this.beforeOutput()
-      this.endLine()
-      note(dim(`${tool.failed ? "✗" : "✓"} ${tool.tool} ${tool.title}`))
-    }
-  }
-
-  endLine(): void {
-    if (!this.atLineStart) this.write("\n")
-  }
-
-  private write(text: string): void {
-    if (!text) return
-    this.beforeOutput()
-    process.stdout.write(text)
-    this.atLineStart = text.endsWith("\n")
-  }
-}
+import { type OnPermission, TurnPermissions } from "./turn-permissions.ts"
 
 /**
  * Whether `event` ends the turn of the prompt at `prompt`: its status once the adapter took the
@@ -94,28 +54,40 @@ function abortOnInterrupt(connection: Connection, agent: string): () => void {
 
 export interface FollowOptions {
   connection: Connection
-  /** the agent id or name, for the abort */
+  /** the agent id or name, for the abort and the permission answers */
   agent: string
+  /** the agent's harness, whose reducer reads its events */
+  harness: string
+  /** the agent's working directory, for the spinner */
+  directory: string
   /** the prompt action as the daemon stored it */
   prompt: StreamEvent
   format: "text" | "json"
+  /** what to answer permission requests the agent's policy leaves to a person; ask (or point out) when absent */
+  onPermission?: OnPermission
 }
 
 /** On a terminal, "waiting for opencode in ~/src/app…" until the reply starts: the harness may be starting. */
-async function waitingSpinner(connection: Connection, agent: string): Promise<Spinner> {
+function waitingSpinner(harness: string, directory: string): Spinner {
   if (!spinnerAllowed()) return { stop() {} }
-  const { data } = await getAgent({ client: connection.client, path: { agent } })
   const home = homedir()
-  const directory = data?.directory.startsWith(home + "/") ? `~${data.directory.slice(home.length)}` : data?.directory
-  return spin(data ? `waiting for ${data.harness} in ${directory}…` : "waiting for the agent…")
+  return spin(`waiting for ${harness} in ${directory.startsWith(home + "/") ? `~${directory.slice(home.length)}` : directory}…`)
 }
 
 /** Follows the turn the prompt starts until it is over; throws a CliError when it fails or was aborted. */
 export async function followTurn(command: Command, options: FollowOptions): Promise<void> {
   const { prompt, format } = options
   const watch = new TurnWatch(prompt.offset)
-  const spinner = format === "text" ? await waitingSpinner(options.connection, options.agent) : { stop() {} }
-  const printer = new ReplyPrinter(() => spinner.stop())
+  const spinner = format === "text" ? waitingSpinner(options.harness, options.directory) : { stop() {} }
+  const transcript = transcriptFor(options.harness)
+  const printer = new TranscriptPrinter(
+    {
+      text: (chunk) => (spinner.stop(), process.stdout.write(chunk)),
+      line: (line) => (spinner.stop(), note(line)),
+    },
+    false,
+  )
+  const permissions = new TurnPermissions(options.connection, options.agent, prompt.offset, options.onPermission, process.stdin.isTTY === true)
   if (format === "json") out(JSON.stringify(prompt))
   const release = abortOnInterrupt(options.connection, options.agent)
   try {
@@ -123,24 +95,28 @@ export async function followTurn(command: Command, options: FollowOptions): Prom
       offset: prompt.offset,
       follow: true,
       until: () => watch.end !== undefined,
-      onMessages: (messages) => {
+      onMessages: async (messages) => {
         const lines: string[] = []
         for (const event of messages as StreamEvent[]) {
           if (format === "json") lines.push(JSON.stringify(event) + "\n")
-          else printer.push(event)
+          transcript.push(event)
           watch.push(event)
           // What follows the end belongs to later turns.
           if (watch.end) break
         }
-        if (lines.length) process.stdout.write(lines.join(""))
+        if (format === "json") process.stdout.write(lines.join(""))
+        else printer.update(transcript.transcript)
+        if (!watch.end) await permissions.update(transcript.transcript)
       },
     })
   } finally {
     spinner.stop()
+    permissions.close()
     release()
   }
   printer.endLine()
   const end = watch.end!
+  if (permissions.failure) throw new CliError(permissions.failure)
   if (end.status === "error") throw new CliError(end.error ?? "the turn failed")
   if (end.aborted) throw new CliError("the turn was aborted")
 }

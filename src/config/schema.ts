@@ -10,12 +10,8 @@ export const SCHEMA_URL = "https://raw.githubusercontent.com/iterate/iterate/mai
 // path would silently mean something else there.
 const absolutePath = z.string().regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, "must be an absolute path")
 
-const idleTimeoutMs = z
-  .number()
-  .int()
-  .min(0)
-  .describe("milliseconds an idle harness process of an agent stays up; the next prompt resumes its session (default 600000)")
-  .optional()
+const idleTimeoutMs = (what: string, byDefault: number) =>
+  z.number().int().min(0).describe(`milliseconds ${what} (default ${byDefault})`).optional()
 
 const harness = (name: string, install: string, more: z.ZodRawShape = {}) =>
   z
@@ -33,10 +29,14 @@ export const ConfigSchema = z
     $schema: z.string().describe("the JSON Schema editors check this file with").optional(),
     harnesses: z
       .looseObject({
-        opencode: harness("opencode", "npm i -g opencode-ai"),
-        claude: harness("claude", "npm i -g @anthropic-ai/claude-code", { idleTimeoutMs }),
+        opencode: harness("opencode", "npm i -g opencode-ai", {
+          idleTimeoutMs: idleTimeoutMs("after which opencode unloads the project of a directory no agent used; 0 never", 300_000),
+        }),
+        claude: harness("claude", "npm i -g @anthropic-ai/claude-code", {
+          idleTimeoutMs: idleTimeoutMs("an idle claude process of an agent stays up; the next prompt resumes its session", 600_000),
+        }),
         pi: harness("pi", "npm i -g @mariozechner/pi-coding-agent", {
-          idleTimeoutMs,
+          idleTimeoutMs: idleTimeoutMs("an idle pi process of an agent stays up; the next prompt resumes its session", 600_000),
           runtime: z
             .string()
             .min(1)

@@ -21,31 +21,19 @@ export async function daemonCheck(paths: Paths): Promise<{ check: Check; record?
   return { check: ok("daemon", `iterate ${health.version} at ${record.url} (pid ${record.pid})`), record }
 }
 
-/** A harness as GET /v1/harnesses reports it; `problems` is the newer shape, `problem` the older one. */
+/** A harness as GET /v1/harnesses reports it (a HarnessCheck). */
 export interface HarnessReport {
   name: string
   available: boolean
   binary?: string
   version?: string
-  problem?: string
-  problems?: { problem: string; fix: string }[]
-}
-
-/** The fix inside an older one-line problem: its `command`, else the setting it names. */
-function fixIn(name: string, text: string): string {
-  const command = /`([^`]+)`/.exec(text)?.[1]
-  if (command) return command
-  if (text.includes("config.json")) return "iterate config edit"
-  // Unset, it is found on PATH again; `iterate config set` gives it the right path instead.
-  if (text.includes(`harnesses.${name}.binary`)) return `iterate config unset harnesses.${name}.binary`
-  return "iterate harnesses"
+  problems: { problem: string; fix: string }[]
 }
 
 export function harnessChecks(reports: HarnessReport[], where: string): Check[] {
   return reports.flatMap((h) => {
     const check = `harness ${h.name}`
-    const problems = h.problems ?? (h.problem ? [{ problem: h.problem, fix: fixIn(h.name, h.problem) }] : [])
-    if (problems.length) return problems.map((p) => problem(check, p.problem, p.fix))
+    if (h.problems.length) return h.problems.map((p) => problem(check, p.problem, p.fix))
     if (!h.available) return [problem(check, `${h.name} is not available`, "iterate harnesses")]
     return [ok(check, `${h.name} ${h.version ?? "(version unknown)"} at ${h.binary} (${where})`)]
   })

@@ -47,9 +47,16 @@ export interface PermissionAsk {
   summary: string
   /** the harness's own request, verbatim */
   request: unknown
+  /**
+   * What the tool call would do (its input, as the harness has it). With `tool` it names the call
+   * across a respawn: a harness that asks the same again after a crash or a daemon restart gets
+   * the answer given meanwhile. `summary` stands in when absent.
+   */
+  input?: unknown
 }
 
 export interface PermissionAnswer {
+  /** `always` is remembered by the agents layer (the agent's allowed tools): a harness may answer it as a one-time allow */
   decision: PermissionDecision
   /** for deny: what the model is told */
   message?: string
@@ -63,7 +70,13 @@ export interface HarnessEvents {
   turnEnded(end: TurnEnd): void
   /** the harness waits for a decision; answer it with session.answer(ask.nativeId, …) */
   permission(ask: PermissionAsk): void
-  /** the harness withdrew a request it asked (its turn was aborted or died) */
+  /**
+   * The harness no longer waits for an answer to a request it asked: its turn was aborted, or
+   * someone answered it in the harness's own UI. Not for a request that died with its process:
+   * the agents layer keeps that one answerable, and applies its answer when the respawned
+   * harness asks the same call again (see PermissionAsk.input). At the end of an idle turn the
+   * agents layer withdraws whatever is still pending itself.
+   */
   permissionWithdrawn(nativeId: string): void
   /** a harness process died; if a turn died with it, turnEnded follows */
   crashed(crash: CrashPayload): void

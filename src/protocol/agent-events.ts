@@ -14,6 +14,9 @@
 //   iterate:agent:permission:requested      {id, tool, kind, summary, request}
 //       the harness wants to use a tool and waits for a permission-reply with the same `id`;
 //       `request` is the harness's own request, verbatim
+//   iterate:agent:permission:withdrawn      {id, reason}
+//       the harness stopped waiting for a reply to `id` without one: its turn ended, or the
+//       request was answered in the harness's own UI, or the harness asked the same again as a new id
 //   iterate:agent:harness:<name>:event-received   the harness's own event, unchanged, as payload
 //   iterate:agent:harness:<name>:crashed    {pid?, reason, restartInMs?, logFile}
 //   iterate:agent:error:occurred            {message, action?}  the adapter could not carry out an action
@@ -24,6 +27,7 @@ export const AGENT_EVENT = {
   permissionReply: "iterate:agent:action:permission-reply:called",
   status: "iterate:agent:status:changed",
   permissionRequested: "iterate:agent:permission:requested",
+  permissionWithdrawn: "iterate:agent:permission:withdrawn",
   error: "iterate:agent:error:occurred",
 } as const
 
@@ -81,6 +85,12 @@ export interface PermissionRequestedPayload {
   summary: string
   /** the harness's own request, verbatim */
   request: unknown
+}
+
+export interface PermissionWithdrawnPayload {
+  id: string
+  /** one line: why nobody needs to answer it any more */
+  reason: string
 }
 
 export type PermissionDecision = "allow" | "always" | "deny"

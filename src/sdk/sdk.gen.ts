@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
+import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ListAgentPermissionsData, ListAgentPermissionsErrors, ListAgentPermissionsResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListPermissionsData, ListPermissionsErrors, ListPermissionsResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ReplyPermissionData, ReplyPermissionErrors, ReplyPermissionResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -205,7 +205,7 @@ export const createAgent = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Which harnesses this daemon can run, with versions
+ * Every harness this daemon knows: whether it runs here, its version, and what is missing with the command that fixes it
  */
 export const listHarnesses = <ThrowOnError extends boolean = false>(options?: Options<ListHarnessesData, ThrowOnError>): RequestResult<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError> => (options?.client ?? client).get<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError>({ url: '/v1/harnesses', ...options });
 
@@ -218,6 +218,18 @@ export const deleteAgent = <ThrowOnError extends boolean = false>(options: Optio
  * One agent
  */
 export const getAgent = <ThrowOnError extends boolean = false>(options: Options<GetAgentData, ThrowOnError>): RequestResult<GetAgentResponses, GetAgentErrors, ThrowOnError> => (options.client ?? client).get<GetAgentResponses, GetAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}', ...options });
+
+/**
+ * Change an agent's permission policy
+ */
+export const updateAgent = <ThrowOnError extends boolean = false>(options: Options<UpdateAgentData, ThrowOnError>): RequestResult<UpdateAgentResponses, UpdateAgentErrors, ThrowOnError> => (options.client ?? client).patch<UpdateAgentResponses, UpdateAgentErrors, ThrowOnError>({
+    url: '/v1/agents/{agent}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * Append a prompt action to the agent's stream; read the stream from its offset for the reply
@@ -279,3 +291,25 @@ export const watchAgents = <ThrowOnError extends boolean = false>(options?: Opti
  * The subfolders of a folder, for picking an agent's directory; only inside the configured roots
  */
 export const listDirectories = <ThrowOnError extends boolean = false>(options?: Options<ListDirectoriesData, ThrowOnError>): RequestResult<ListDirectoriesResponses, ListDirectoriesErrors, ThrowOnError> => (options?.client ?? client).get<ListDirectoriesResponses, ListDirectoriesErrors, ThrowOnError>({ url: '/v1/fs/directories', ...options });
+
+/**
+ * Every agent's permission requests that have no answer
+ */
+export const listPermissions = <ThrowOnError extends boolean = false>(options?: Options<ListPermissionsData, ThrowOnError>): RequestResult<ListPermissionsResponses, ListPermissionsErrors, ThrowOnError> => (options?.client ?? client).get<ListPermissionsResponses, ListPermissionsErrors, ThrowOnError>({ url: '/v1/permissions', ...options });
+
+/**
+ * The agent's permission requests that have no answer
+ */
+export const listAgentPermissions = <ThrowOnError extends boolean = false>(options: Options<ListAgentPermissionsData, ThrowOnError>): RequestResult<ListAgentPermissionsResponses, ListAgentPermissionsErrors, ThrowOnError> => (options.client ?? client).get<ListAgentPermissionsResponses, ListAgentPermissionsErrors, ThrowOnError>({ url: '/v1/agents/{agent}/permissions', ...options });
+
+/**
+ * Answer a pending permission request: appends the permission-reply action to the agent's stream
+ */
+export const replyPermission = <ThrowOnError extends boolean = false>(options: Options<ReplyPermissionData, ThrowOnError>): RequestResult<ReplyPermissionResponses, ReplyPermissionErrors, ThrowOnError> => (options.client ?? client).post<ReplyPermissionResponses, ReplyPermissionErrors, ThrowOnError>({
+    url: '/v1/agents/{agent}/permissions/{id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});

@@ -173,9 +173,9 @@ export type Agent = {
      */
     stream: string;
     /**
-     * busy while a turn runs; error when the last one failed
+     * busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed
      */
-    status: 'idle' | 'busy' | 'error';
+    status: 'idle' | 'busy' | 'waiting' | 'error';
     /**
      * why the last turn failed, while status is error
      */
@@ -185,22 +185,39 @@ export type Agent = {
      * the harness's session, once the agent has one
      */
     sessionId?: string;
+    /**
+     * how permission requests are answered before anyone is asked: ask (everything), allow-edits (file edits), allow-all, deny (everything)
+     */
+    permissions: 'ask' | 'allow-edits' | 'allow-all' | 'deny';
+    /**
+     * tools an `always` answer allowed, whatever the policy
+     */
+    allowedTools: Array<string>;
 };
 
 export type Harness = {
     name: string;
+    /**
+     * its binary runs here
+     */
     available: boolean;
     binary?: string;
     version?: string;
     /**
-     * why it is not available, and how to fix that
+     * empty when it is ready; otherwise what is missing
      */
-    problem?: string;
+    problems: Array<{
+        problem: string;
+        /**
+         * the command (or setting) that fixes it
+         */
+        fix: string;
+    }>;
 };
 
 export type AgentInput = {
     /**
-     * opencode (the default)
+     * opencode (the default), or another of GET /v1/harnesses
      */
     harness?: string;
     /**
@@ -215,6 +232,17 @@ export type AgentInput = {
      * provider/model
      */
     model?: string;
+    /**
+     * ask when absent
+     */
+    permissions?: 'ask' | 'allow-edits' | 'allow-all' | 'deny';
+};
+
+export type AgentUpdate = {
+    /**
+     * how permission requests are answered before anyone is asked: ask (everything), allow-edits (file edits), allow-all, deny (everything)
+     */
+    permissions?: 'ask' | 'allow-edits' | 'allow-all' | 'deny';
 };
 
 export type PromptInput = {
@@ -236,6 +264,10 @@ export type AttachCommand = {
     env: {
         [key: string]: string;
     };
+    /**
+     * the directory to run it in
+     */
+    cwd?: string;
 };
 
 export type WebSession = {
@@ -280,6 +312,44 @@ export type DirectoryListing = {
      * the folders that may be browsed (config.json web.roots, or the home folder)
      */
     roots: Array<string>;
+};
+
+export type PendingPermission = {
+    /**
+     * what iterate permit and the reply name
+     */
+    id: string;
+    /**
+     * the agent's id
+     */
+    agent: string;
+    agentName: string;
+    /**
+     * the harness's name for the tool (or permission), e.g. edit, bash, Write
+     */
+    tool: string;
+    kind: 'edit' | 'command' | 'read' | 'question' | 'other';
+    summary: string;
+    /**
+     * the harness's own request, verbatim
+     */
+    request?: unknown;
+    createdAt: string;
+    /**
+     * a harness waits on it now; false for one its harness asked before it stopped: the answer applies when it asks the same again
+     */
+    waiting: boolean;
+};
+
+export type PermissionReplyInput = {
+    /**
+     * allow this once, always allow this tool for this agent, or deny
+     */
+    decision: 'allow' | 'always' | 'deny';
+    /**
+     * for deny: what the model is told
+     */
+    message?: string;
 };
 
 export type GetHealthData = {
@@ -1354,6 +1424,44 @@ export type GetAgentResponses = {
 
 export type GetAgentResponse = GetAgentResponses[keyof GetAgentResponses];
 
+export type UpdateAgentData = {
+    body: AgentUpdate;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}';
+};
+
+export type UpdateAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type UpdateAgentError = UpdateAgentErrors[keyof UpdateAgentErrors];
+
+export type UpdateAgentResponses = {
+    /**
+     * The agent as it is now
+     */
+    200: Agent;
+};
+
+export type UpdateAgentResponse = UpdateAgentResponses[keyof UpdateAgentResponses];
+
 export type PromptAgentData = {
     body: PromptInput;
     path: {
@@ -1440,7 +1548,7 @@ export type AbortAgentResponses = {
         /**
          * the agent's status when the abort was appended
          */
-        status: 'idle' | 'busy' | 'error';
+        status: 'idle' | 'busy' | 'waiting' | 'error';
     };
 };
 
@@ -1675,3 +1783,122 @@ export type ListDirectoriesResponses = {
 };
 
 export type ListDirectoriesResponse = ListDirectoriesResponses[keyof ListDirectoriesResponses];
+
+export type ListPermissionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/permissions';
+};
+
+export type ListPermissionsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+};
+
+export type ListPermissionsError = ListPermissionsErrors[keyof ListPermissionsErrors];
+
+export type ListPermissionsResponses = {
+    /**
+     * Pending requests, oldest first
+     */
+    200: {
+        permissions: Array<PendingPermission>;
+    };
+};
+
+export type ListPermissionsResponse = ListPermissionsResponses[keyof ListPermissionsResponses];
+
+export type ListAgentPermissionsData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/permissions';
+};
+
+export type ListAgentPermissionsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type ListAgentPermissionsError = ListAgentPermissionsErrors[keyof ListAgentPermissionsErrors];
+
+export type ListAgentPermissionsResponses = {
+    /**
+     * Pending requests, oldest first
+     */
+    200: {
+        permissions: Array<PendingPermission>;
+    };
+};
+
+export type ListAgentPermissionsResponse = ListAgentPermissionsResponses[keyof ListAgentPermissionsResponses];
+
+export type ReplyPermissionData = {
+    body: PermissionReplyInput;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+        /**
+         * the request's id (perm_…)
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/permissions/{id}';
+};
+
+export type ReplyPermissionErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * The request was answered or withdrawn already
+     */
+    409: Error;
+};
+
+export type ReplyPermissionError = ReplyPermissionErrors[keyof ReplyPermissionErrors];
+
+export type ReplyPermissionResponses = {
+    /**
+     * Appended
+     */
+    202: {
+        event: StreamEvent;
+    };
+};
+
+export type ReplyPermissionResponse = ReplyPermissionResponses[keyof ReplyPermissionResponses];

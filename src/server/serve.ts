@@ -111,8 +111,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const agents = new Agents({
     database: join(paths.data, "agents.db"),
     logDir: paths.logDir,
+    dataDir: join(paths.data, "harnesses"),
     streams: store,
-    harnesses: { opencodeBinary: config.harnesses?.opencode?.binary, configProblem },
+    config: config.harnesses,
+    configProblem,
   })
   await agents.start()
   const token = randomBytes(32).toString("base64url")

@@ -11,8 +11,10 @@ import {
   type ErrorPayload,
   type PermissionReplyPayload,
   type PermissionRequestedPayload,
+  type PermissionWithdrawnPayload,
   type PromptPayload,
   type StatusPayload,
+  type TurnStatus,
 } from "../protocol/agent-events.ts"
 import type { AgentStreamEvent, Message, Part, PermissionPart, Transcript, Usage } from "./types.ts"
 
@@ -120,15 +122,17 @@ export class Draft {
 
   status(payload: StatusPayload): void {
     const t = this.transcript
-    t.status = payload.status === "busy" && t.pending.length > 0 ? "waiting" : payload.status
+    // A request left from an earlier turn (cut off by a crash or a restart) stays answerable, but
+    // only a request of the turn that runs now makes it wait.
+    if (payload.status === "busy" && this.#turnStatus !== "busy") this.#turnStart = this.event.offset
+    this.#turnStatus = payload.status
+    this.#settle()
     t.error = payload.status === "error" ? payload.error : undefined
     if (payload.status === "error" && payload.error) this.error(payload.error)
     if (payload.aborted) {
       const last = t.messages.at(-1)
       if (last?.role === "assistant") this.updateMessage(last.id, { aborted: true })
     }
-    // A turn that is over asks nothing any more: whatever it left unanswered is withdrawn.
-    if (payload.status !== "busy" && t.pending.length > 0) t.pending = []
     t.revision++
   }
 
@@ -144,19 +148,35 @@ export class Draft {
     this.putPart(this.currentAssistant().id, part)
     const t = this.transcript
     t.pending = [...t.pending.filter((p) => p.id !== part.id), part]
-    if (t.status === "busy") t.status = "waiting"
+    this.#settle()
     this.#permissions.set(part.id, this.currentAssistant().id)
   }
 
   permissionReply(payload: PermissionReplyPayload): void {
-    const messageId = this.#permissions.get(payload.id)
-    if (messageId) {
-      this.patchPart(messageId, payload.id, { decision: payload.decision, by: payload.by ?? "user", ...(payload.message && { message: payload.message }) })
-    }
+    this.#closePermission(payload.id, { decision: payload.decision, by: payload.by ?? "user", ...(payload.message && { message: payload.message }) })
+  }
+
+  permissionWithdrawn(payload: PermissionWithdrawnPayload): void {
+    this.#closePermission(payload.id, { withdrawn: payload.reason })
+  }
+
+  #closePermission(id: string, patch: Partial<PermissionPart>): void {
+    const messageId = this.#permissions.get(id)
+    if (messageId) this.patchPart(messageId, id, patch)
     const t = this.transcript
-    t.pending = t.pending.filter((p) => p.id !== payload.id)
-    if (t.status === "waiting" && t.pending.length === 0) t.status = "busy"
+    t.pending = t.pending.filter((p) => p.id !== id)
+    this.#settle()
     t.revision++
+  }
+
+  #turnStatus: TurnStatus = "idle"
+  /** offset of the status that started the running turn */
+  #turnStart = ""
+
+  #settle(): void {
+    const t = this.transcript
+    const waiting = this.#turnStatus === "busy" && t.pending.some((p) => p.offset > this.#turnStart)
+    t.status = waiting ? "waiting" : this.#turnStatus
   }
 
   readonly #permissions = new Map<string, string>()
@@ -218,6 +238,7 @@ export class TranscriptBuilder {
     else if (type === AGENT_EVENT.status) draft.status(payload as StatusPayload)
     else if (type === AGENT_EVENT.permissionRequested) draft.permissionRequested(payload as PermissionRequestedPayload)
     else if (type === AGENT_EVENT.permissionReply) draft.permissionReply(payload as PermissionReplyPayload)
+    else if (type === AGENT_EVENT.permissionWithdrawn) draft.permissionWithdrawn(payload as PermissionWithdrawnPayload)
     else if (type === AGENT_EVENT.error) draft.error((payload as ErrorPayload).message)
     else {
       const harness = HARNESS_EVENT.exec(type)?.[1]

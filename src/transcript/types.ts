@@ -8,11 +8,11 @@ export interface Transcript {
   harness: string
   /** oldest first; a user message per prompt action, assistant messages as the harness reports them */
   messages: Message[]
-  /** idle, busy, waiting (a permission request has no reply), error */
+  /** idle, busy, waiting (a permission request of the running turn has no reply), error */
   status: AgentStatus
   /** why the last turn failed, while status is error */
   error?: string
-  /** permission requests without a reply, oldest first */
+  /** permission requests without a reply (or withdrawal), oldest first */
   pending: PermissionPart[]
   /** totals over all messages */
   usage: Usage
@@ -89,6 +89,8 @@ export interface PermissionPart {
   decision?: PermissionDecision
   by?: "policy" | "user"
   message?: string
+  /** why the harness stopped waiting for a reply, when it did without one */
+  withdrawn?: string
   /** offset of the request on the stream */
   offset: string
 }

@@ -130,7 +130,7 @@ function NewAgent({ onDone }: { onDone: () => void }) {
         <label>
           Harness
           <select name="harness" value={harness} onChange={(e) => setHarness(e.currentTarget.value)}>
-            {(harnesses.length ? harnesses : [{ name: "opencode", available: true }]).map((h) => (
+            {(harnesses.length ? harnesses : [{ name: "opencode", available: true, problems: [] }]).map((h) => (
               <option value={h.name} disabled={!h.available}>
                 {h.name}
                 {h.version ? ` ${h.version}` : ""}

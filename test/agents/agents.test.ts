@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { useAgentSandbox, watch } from "../support/agent-sandbox.ts"
+import { type AgentEvent, inTerminal, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { failure, text, toolCall, useLlmStub } from "../support/llm-stub.ts"
 import { BINARY } from "../support/sandbox.ts"
 import { waitFor } from "../support/wait.ts"
@@ -12,35 +12,13 @@ import { waitFor } from "../support/wait.ts"
 const stub = useLlmStub()
 const agents = useAgentSandbox(stub)
 
-interface Event {
-  offset: string
-  type: string
-  payload?: any
-}
-
-const jsonLines = (text: string): Event[] =>
+const jsonLines = (text: string): AgentEvent[] =>
   text
     .trim()
     .split("\n")
     .map((line) => JSON.parse(line))
 
-async function events(agent: string, offset = "-1"): Promise<Event[]> {
-  return jsonLines((await agents.iterate(["events", agent, "--offset", offset, "--format", "json"])).stdout)
-}
-
-const statuses = (list: Event[]) => list.filter((e) => e.type === "iterate:agent:status:changed").map((e) => e.payload)
-
-/** Runs `argv` in a pseudo-terminal; screen() is what it printed so far without escape codes. */
-function inTerminal(argv: string[], env: Record<string, string>) {
-  let output = ""
-  const decoder = new TextDecoder()
-  const child = Bun.spawn(argv, {
-    env,
-    terminal: { cols: 120, rows: 30, data: (_, bytes) => (output += decoder.decode(bytes, { stream: true })) },
-  })
-  void child.exited.then(() => child.terminal?.close())
-  return { process: child, screen: () => output.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "") }
-}
+const statuses = (list: AgentEvent[]) => list.filter((e) => e.type === "iterate:agent:status:changed").map((e) => e.payload)
 
 describe("agents through the CLI", { timeout: 90_000 }, () => {
   test("iterate run makes an agent for the directory, prints the reply and exits 0", async () => {
@@ -65,19 +43,22 @@ describe("agents through the CLI", { timeout: 90_000 }, () => {
     expect(harness.some((e) => e.payload.type === "message.part.delta")).toBe(true)
     expect(lines.map((e) => e.offset)).toEqual([...lines.map((e) => e.offset)].sort())
     expect(JSON.parse((await agents.iterate(["agents", "--json"])).stdout)).toHaveLength(1)
+    // The same harness session: the model sees the first turn.
+    expect(JSON.stringify(stub.turns[0]!.body.messages)).toContain("Hello from the stub, streamed in chunks.")
   })
 
-  test("a prompt on which the model calls opencode's write tool leaves the file on disk", async () => {
+  test("a run whose model calls opencode's write tool, with edits allowed, leaves the file on disk", async () => {
     const file = join(agents.project, "hello.txt")
     stub.reply(toolCall("write", { filePath: file, content: "written by opencode\n" }), text("I wrote hello.txt."))
-    const prompt = await agents.iterate(["prompt", "project", "write", "hello.txt"])
+    const run = await agents.iterate(["run", "--agent", "project", "--permissions", "allow-edits", "write", "hello.txt"])
     expect(readFileSync(file, "utf8")).toBe("written by opencode\n")
-    expect(prompt.stdout).toBe("I wrote hello.txt.\n")
-    expect(prompt.stderr).toContain("✓ write")
+    expect(run.stdout).toBe("I wrote hello.txt.\n")
+    expect(run.stderr).toMatch(/^✓ allowed: edit hello\.txt \(by the agent's policy\)\n✓ write \S*hello\.txt \(\+1 −0\)\n$/)
+    expect(JSON.parse((await agents.iterate(["agents", "--json"])).stdout)[0]).toMatchObject({ permissions: "allow-edits", allowedTools: [] })
   })
 
   test("events shows the prompt action, the harness's own events wrapped unchanged, and the status", async () => {
-    const all = await events("project")
+    const all = await agents.events("project")
     const prompts = all.filter((e) => e.type === "iterate:agent:action:prompt:called")
     expect(prompts.map((e) => e.payload.text)).toEqual(["say hello", "from stdin", "write hello.txt"])
     const native = all.filter((e) => e.type === "iterate:agent:harness:opencode:event-received").map((e) => e.payload)
@@ -85,13 +66,23 @@ describe("agents through the CLI", { timeout: 90_000 }, () => {
     expect(native.every((e) => e.properties.sessionID === sessionId && typeof e.id === "string")).toBe(true)
     expect(native.some((e) => e.type === "message.part.updated" && e.properties.part.type === "tool" && e.properties.part.tool === "write")).toBe(true)
     expect(statuses(all).map((s) => s.status)).toEqual(["busy", "idle", "busy", "idle", "busy", "idle"])
+    const asked = all.find((e) => e.type === "iterate:agent:permission:requested")!
+    expect(asked.payload).toMatchObject({ id: expect.stringMatching(/^perm_/), tool: "edit", kind: "edit", summary: "edit hello.txt", request: { permission: "edit" } })
+    expect(all.find((e) => e.type === "iterate:agent:action:permission-reply:called")!.payload).toEqual({ id: asked.payload.id, decision: "allow", by: "policy" })
 
-    const after = await events("project", prompts[2]!.offset)
+    const after = await agents.events("project", prompts[2]!.offset)
     expect(statuses(after)[0]).toEqual({ status: "busy", prompt: prompts[2]!.offset })
     // opencode may still send a late event or two of a finished turn: the text read can only be longer.
-    const textLines = (await agents.iterate(["events", "project"])).stdout.trim().split("\n")
-    expect(textLines.slice(0, all.length).map((line) => line.split("  ")[0])).toEqual(all.map((e) => e.offset))
-    expect(textLines[0]).toMatch(/^\d+ {2}\S+ {2}iterate:agent:action:prompt:called {2}\{"text":"say hello"\}$/)
+    const rawLines = (await agents.iterate(["events", "project", "--raw"])).stdout.trim().split("\n")
+    expect(rawLines.slice(0, all.length).map((line) => line.split("  ")[0])).toEqual(all.map((e) => e.offset))
+    expect(rawLines[0]).toMatch(/^\d+ {2}\S+ {2}iterate:agent:action:prompt:called {2}\{"text":"say hello"\}$/)
+  })
+
+  test("events prints the readable transcript: prompts, replies, tool calls with their permissions and diffs, usage", async () => {
+    const transcript = (await agents.iterate(["events", "project"])).stdout
+    expect(transcript).toMatch(
+      /^> say hello\nHello from the stub, streamed in chunks\.\n> from stdin\nSecond answer\.\n> write hello\.txt\n\? edit hello\.txt — asks for permission \(perm_\w+\)\n✓ allowed: edit hello\.txt \(by the agent's policy\)\n✓ write \S*hello\.txt \(\+1 −0\)\n {2}--- \/dev\/null\n {2}\+\+\+ \S*hello\.txt\n {2}@@ -0,0 \+1,1 @@\n {2}\+written by opencode\nI wrote hello\.txt\.\ntokens: \d+ in, \d+ out; cost \$0\.0000\n$/,
+    )
   })
 
   test("a failing turn prints the harness's error, exits 1 and is recorded on the stream", async () => {
@@ -100,7 +91,7 @@ describe("agents through the CLI", { timeout: 90_000 }, () => {
     expect(prompt.stderr).toContain("quota exceeded")
     const [agent] = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)
     expect(agent).toMatchObject({ status: "error", error: "quota exceeded" })
-    expect(statuses(await events("project")).at(-1)).toMatchObject({ status: "error", error: "quota exceeded" })
+    expect(statuses(await agents.events("project")).at(-1)).toMatchObject({ status: "error", error: "quota exceeded" })
   })
 
   test("abort ends a long streaming reply; the prompt waiting for it says so and exits 1", async () => {
@@ -115,7 +106,10 @@ describe("agents through the CLI", { timeout: 90_000 }, () => {
     expect(prompt.seen.stderr).toContain("the turn was aborted")
     expect(prompt.seen.stdout.length).toBeLessThan(long.length)
     await waitFor("the model request to be cancelled", () => stub.turns[0]!.cancelled)
-    expect(statuses(await events("project")).at(-1)).toMatchObject({ status: "idle", aborted: true })
+    expect(statuses(await agents.events("project")).at(-1)).toMatchObject({ status: "idle", aborted: true })
+
+    stub.reply(text("After the abort."))
+    expect((await agents.iterate(["prompt", "project", "still there?"])).stdout).toBe("After the abort.\n")
   })
 
   test("Ctrl-C on run aborts the turn and exits 130", async () => {
@@ -125,7 +119,7 @@ describe("agents through the CLI", { timeout: 90_000 }, () => {
     run.process.kill("SIGINT")
     expect(await run.exited()).toBe(130)
     await waitFor("the model request to be cancelled", () => stub.turns[0]!.cancelled)
-    const all = await events("project")
+    const all = await agents.events("project")
     expect(all.some((e) => e.type === "iterate:agent:action:abort:called")).toBe(true)
   })
 
@@ -172,11 +166,18 @@ describe("agents through the CLI", { timeout: 90_000 }, () => {
       "iterate: unknown harness nope; available: opencode\n",
     )
     expect((await agents.iterate(["run"], { code: 2, stdin: "" })).stderr).toBe("iterate: stdin held no message\n")
+    expect((await agents.iterate(["agents", "new", "--permissions", "maybe"], { code: 2 })).stderr).toContain(
+      "--permissions must be one of ask, allow-edits, allow-all, deny",
+    )
   })
 
-  test("harnesses lists opencode with its version", async () => {
+  test("harnesses lists opencode with its version, and the fix for what is missing", async () => {
     const [opencode] = JSON.parse((await agents.iterate(["harnesses", "--json"])).stdout)
     expect(opencode).toMatchObject({ name: "opencode", available: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
-    expect((await agents.iterate(["harnesses"])).stdout).toContain(`opencode  ${opencode.version}  available`)
+    // The sandbox configures the stub in the project only: opencode has no provider of its own.
+    expect(opencode.problems).toEqual([{ problem: expect.stringContaining("no model provider"), fix: expect.stringContaining("opencode auth login") }])
+    const table = (await agents.iterate(["harnesses"])).stdout
+    expect(table).toContain(`opencode  ${opencode.version}  available`)
+    expect(table).toContain(`opencode: ${opencode.problems[0].problem}\n  fix: ${opencode.problems[0].fix}\n`)
   })
 })

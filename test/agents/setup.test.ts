@@ -21,7 +21,14 @@ test("without opencode, run, agents new and harnesses say how to install it", as
     expect(result.stderr).toBe("iterate: opencode is not installed (not found on PATH): install it with `npm i -g opencode-ai` (or see https://opencode.ai)\n")
   }
   const [opencode] = JSON.parse((await sandbox.run(["harnesses", "--json"])).stdout)
-  expect(opencode).toMatchObject({ name: "opencode", available: false, problem: expect.stringContaining("npm i -g opencode-ai") })
+  expect(opencode).toEqual({
+    name: "opencode",
+    available: false,
+    problems: [{ problem: "opencode is not installed (not found on PATH)", fix: "npm i -g opencode-ai (or see https://opencode.ai)" }],
+  })
+  expect((await sandbox.run(["harnesses"])).stdout).toBe(
+    "NAME      VERSION  STATUS\nopencode  -        unavailable\n\nopencode: opencode is not installed (not found on PATH)\n  fix: npm i -g opencode-ai (or see https://opencode.ai)\n",
+  )
   expect(JSON.parse((await sandbox.run(["agents", "--json"])).stdout)).toEqual([])
 })
 
@@ -31,12 +38,15 @@ test("the config file names the opencode binary; one that is not executable is r
   writeFileSync(fake, "#!/bin/sh\necho 9.9.9\n")
   writeConfig(sandbox, `// comments and keys iterate does not know are fine\n{ "theme": "dark", "harnesses": { "opencode": { "binary": "${fake}" } } }`)
   const notExecutable = await sandbox.run(["harnesses", "--json"])
-  expect(JSON.parse(notExecutable.stdout)[0].problem).toBe(`harnesses.opencode.binary is set to ${fake}, which is not an executable file`)
+  expect(JSON.parse(notExecutable.stdout)[0].problems[0]).toEqual({
+    problem: `harnesses.opencode.binary is set to ${fake}, which is not an executable file`,
+    fix: "point harnesses.opencode.binary in config.json at the opencode executable, or remove it to use opencode on PATH",
+  })
 
   // The daemon reads the config when it starts.
   chmodSync(fake, 0o755)
   await sandbox.run(["server", "restart"])
-  expect(JSON.parse((await sandbox.run(["harnesses", "--json"])).stdout)[0]).toEqual({ name: "opencode", available: true, binary: fake, version: "9.9.9" })
+  expect(JSON.parse((await sandbox.run(["harnesses", "--json"])).stdout)[0]).toMatchObject({ name: "opencode", available: true, binary: fake, version: "9.9.9" })
 })
 
 test("a broken config file leaves the daemon running and is named by the harness that needs it", async () => {
@@ -44,13 +54,15 @@ test("a broken config file leaves the daemon running and is named by the harness
   writeConfig(sandbox, "{ harnesses: ")
   const [opencode] = JSON.parse((await sandbox.run(["harnesses", "--json"])).stdout)
   expect(opencode.available).toBe(false)
-  expect(opencode.problem).toMatch(new RegExp(`^${join(sandbox.dir, "config", "iterate", "config.json")} is not valid JSON`))
+  expect(opencode.problems).toEqual([
+    { problem: expect.stringMatching(new RegExp(`^${join(sandbox.dir, "config", "iterate", "config.json")} is not valid JSON`)), fix: "fix the file, then: iterate server restart" },
+  ])
   expect((await sandbox.run(["agents", "new", "--dir", sandbox.dir])).stderr).toContain("config.json is not valid JSON")
 })
 
 test("every agent command has help with examples", async () => {
   sandbox = new Sandbox({ PATH })
-  const commands = [["agents"], ["agents", "list"], ["agents", "new"], ["agents", "rm"], ["prompt"], ["abort"], ["events"], ["run"], ["attach"], ["harnesses"]]
+  const commands = [["agents"], ["agents", "list"], ["agents", "new"], ["agents", "rm"], ["prompt"], ["abort"], ["events"], ["run"], ["attach"], ["harnesses"], ["permissions"], ["permit"]]
   for (const command of commands) {
     const help = await sandbox.run([...command, "--help"])
     expect(help.code).toBe(0)

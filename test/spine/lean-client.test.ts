@@ -21,14 +21,16 @@ async function modulesLoadedBy(args: string[]): Promise<string[]> {
   return readFileSync(out, "utf8").split("\n")
 }
 
-// A renderer may read harness events with the import-free helpers in events.ts, nothing else of a harness.
+// A renderer may fold harness events with each harness's pure reducer (transcript.ts, and the
+// import-free events.ts it reads), nothing else of a harness.
 const serverOnly = (m: string) =>
   /\/src\/(server|streams|harness|agents|config|storage)\/|\/node_modules\/(hono|@hono|zod)\/|bun:sqlite/.test(m) &&
-  !m.endsWith("/src/harness/opencode/events.ts")
+  !/\/src\/harness\/[^/]+\/(transcript|events)\.ts$/.test(m)
 
 test.each([
   ["streams", "list", "--json"],
   ["agents", "list", "--json"],
+  ["permissions", "--json"],
   ["service", "install", "--dry-run"],
   ["remote", "list", "--json"],
   ["config", "path"],

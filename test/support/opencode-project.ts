@@ -59,7 +59,10 @@ export const OPENCODE_ENV: Record<string, string | undefined> = {
   OPENCODE_CONFIG_CONTENT: undefined,
 }
 
-/** An opencode.json in `directory` whose only provider (and model) is the stub; edits and commands need no approval. */
+/**
+ * An opencode.json in `directory` whose only provider (and model) is the stub. It allows edits and
+ * commands, as many projects do; iterate's session rules make opencode ask for them anyway.
+ */
 export function writeProjectConfig(directory: string, stubUrl: string): void {
   writeFileSync(
     join(directory, "opencode.json"),

@@ -6,25 +6,45 @@
 import { accessSync, constants, readdirSync, readFileSync, realpathSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
 
-export const INSTALL_HINT = "install it with `npm i -g opencode-ai` (or see https://opencode.ai)"
+const INSTALL = "npm i -g opencode-ai"
 
-export class OpencodeNotFoundError extends Error {}
+/** No opencode to run: `problem` says why, `fix` how to get one; the message says both. */
+export class OpencodeNotFoundError extends Error {
+  constructor(
+    readonly problem: string,
+    readonly fix: string,
+    message = `${problem}: ${fix}`,
+  ) {
+    super(message)
+  }
+}
 
 /** The opencode to run: `configured` (config `harnesses.opencode.binary`) if given, else `opencode` on PATH. */
 export function findOpencodeBinary(configured?: string, path = process.env.PATH): string {
   if (configured) {
     if (!isExecutable(configured))
-      throw new OpencodeNotFoundError(`harnesses.opencode.binary is set to ${configured}, which is not an executable file`)
+      throw new OpencodeNotFoundError(
+        `harnesses.opencode.binary is set to ${configured}, which is not an executable file`,
+        "point harnesses.opencode.binary in config.json at the opencode executable, or remove it to use opencode on PATH",
+        `harnesses.opencode.binary is set to ${configured}, which is not an executable file`,
+      )
     return configured
   }
   const onPath = Bun.which("opencode", { PATH: path ?? "" })
-  if (!onPath) throw new OpencodeNotFoundError(`opencode is not installed (not found on PATH): ${INSTALL_HINT}`)
+  if (!onPath)
+    throw new OpencodeNotFoundError(
+      "opencode is not installed (not found on PATH)",
+      `${INSTALL} (or see https://opencode.ai)`,
+      `opencode is not installed (not found on PATH): install it with \`${INSTALL}\` (or see https://opencode.ai)`,
+    )
   const real = realpathSync(onPath)
   if (!isPlaceholder(real)) return onPath
   const fromPackage = platformBinary(dirname(dirname(real)))
   if (!fromPackage)
     throw new OpencodeNotFoundError(
-      `${onPath} is opencode-ai's placeholder and its platform package is missing: reinstall with \`npm i -g opencode-ai\``,
+      `${onPath} is opencode-ai's placeholder and its platform package is missing`,
+      INSTALL,
+      `${onPath} is opencode-ai's placeholder and its platform package is missing: reinstall with \`${INSTALL}\``,
     )
   return fromPackage
 }

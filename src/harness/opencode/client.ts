@@ -1,4 +1,4 @@
-// The slice of `opencode serve`'s HTTP API (OpenAPI at GET /doc) the agents layer drives.
+// The slice of `opencode serve`'s HTTP API (OpenAPI at GET /doc) the harness drives.
 // Every route, /global/health included, needs HTTP Basic auth once OPENCODE_SERVER_PASSWORD is
 // set; the username is OPENCODE_SERVER_USERNAME, "opencode" by default.
 import type { OpencodeEvent } from "./events.ts"
@@ -29,6 +29,16 @@ export interface PromptInput {
   agent?: string
 }
 
+/** opencode's permission rules: the last rule that matches a tool call's permission and pattern decides. */
+export type PermissionRule = { permission: string; pattern: string; action: "allow" | "ask" | "deny" }
+
+/** An event of `/global/event`: a directory's native event (as `/event?directory=` has it) with where it happened. */
+export interface GlobalEvent {
+  /** the directory of the instance that sent it; "global" or absent for server-wide events */
+  directory?: string
+  payload: OpencodeEvent
+}
+
 export class OpencodeApiError extends Error {
   constructor(
     message: string,
@@ -41,6 +51,10 @@ export class OpencodeApiError extends Error {
 /** How long a plain API call may take; the event stream has no limit. */
 const CALL_TIMEOUT_MS = 30_000
 
+/**
+ * One `opencode serve` serves any number of directories: each call names the one it is about
+ * (`?directory=`), and opencode loads that directory's project (its opencode.json) on first use.
+ */
 export class OpencodeClient {
   private readonly authorization: string
 
@@ -52,16 +66,21 @@ export class OpencodeClient {
   }
 
   async health(timeoutMs = 2_000): Promise<{ healthy: boolean; version: string }> {
-    return (await this.call("GET", "/global/health", undefined, timeoutMs)).json()
+    return (await this.call("GET", "/global/health", undefined, undefined, timeoutMs)).json()
   }
 
-  async createSession(title?: string): Promise<OpencodeSession> {
-    return (await this.call("POST", "/session", title === undefined ? {} : { title })).json()
+  async createSession(directory: string, options: { title?: string; permission?: PermissionRule[] } = {}): Promise<OpencodeSession> {
+    return (await this.call("POST", "/session", directory, options)).json()
+  }
+
+  /** Replaces the session's own permission rules (they come after the project's, so they win). */
+  async setPermissions(directory: string, sessionId: string, permission: PermissionRule[]): Promise<void> {
+    await this.call("PATCH", `/session/${encodeURIComponent(sessionId)}`, directory, { permission })
   }
 
   /** Starts a turn and returns once opencode accepted it; the reply comes on the event stream. */
-  async prompt(sessionId: string, input: PromptInput): Promise<void> {
-    await this.call("POST", `/session/${encodeURIComponent(sessionId)}/prompt_async`, {
+  async prompt(directory: string, sessionId: string, input: PromptInput): Promise<void> {
+    await this.call("POST", `/session/${encodeURIComponent(sessionId)}/prompt_async`, directory, {
       parts: [{ type: "text", text: input.text }],
       ...(input.model && { model: parseModel(input.model) }),
       ...(input.agent && { agent: input.agent }),
@@ -69,18 +88,29 @@ export class OpencodeClient {
   }
 
   /** Stops the session's current turn; false when there was none. */
-  async abort(sessionId: string): Promise<boolean> {
-    return (await this.call("POST", `/session/${encodeURIComponent(sessionId)}/abort`)).json()
+  async abort(directory: string, sessionId: string): Promise<boolean> {
+    return (await this.call("POST", `/session/${encodeURIComponent(sessionId)}/abort`, directory)).json()
+  }
+
+  /** Answers a `permission.asked`; `message` goes to the model with a rejection. */
+  async replyPermission(directory: string, requestId: string, reply: "once" | "always" | "reject", message?: string): Promise<void> {
+    await this.call("POST", `/permission/${encodeURIComponent(requestId)}/reply`, directory, { reply, ...(message && { message }) })
+  }
+
+  /** Unloads the directory's project (config, plugins, watchers); the next call about it loads it again. */
+  async dispose(directory: string): Promise<void> {
+    await this.call("POST", "/instance/dispose", directory)
   }
 
   /**
-   * The native events of this server's directory, each object as opencode sent it, for as long
-   * as the connection lasts; aborting `signal` ends it quietly.
+   * The native events of every directory this server serves, for as long as the connection
+   * lasts; aborting `signal` ends it quietly. opencode repeats each session change as a `sync`
+   * event for its replication; those are left out.
    */
-  async *events(signal: AbortSignal): AsyncGenerator<OpencodeEvent> {
+  async *events(signal: AbortSignal): AsyncGenerator<GlobalEvent> {
     let response: Response
     try {
-      response = await fetch(`${this.url}/event`, {
+      response = await fetch(`${this.url}/global/event`, {
         headers: { authorization: this.authorization, accept: "text/event-stream" },
         signal,
       })
@@ -88,16 +118,20 @@ export class OpencodeClient {
       if (signal.aborted) return
       throw error
     }
-    if (!response.ok || !response.body) throw await apiError("GET", "/event", response)
+    if (!response.ok || !response.body) throw await apiError("GET", "/global/event", response)
     try {
-      for await (const { data } of readSse(response.body)) yield JSON.parse(data) as OpencodeEvent
+      for await (const { data } of readSse(response.body)) {
+        const event = JSON.parse(data) as GlobalEvent
+        if (event.payload?.type !== "sync") yield event
+      }
     } catch (error) {
       if (!signal.aborted) throw error
     }
   }
 
-  private async call(method: string, path: string, body?: unknown, timeoutMs = CALL_TIMEOUT_MS): Promise<Response> {
-    const response = await fetch(`${this.url}${path}`, {
+  private async call(method: string, path: string, directory?: string, body?: unknown, timeoutMs = CALL_TIMEOUT_MS): Promise<Response> {
+    const url = `${this.url}${path}${directory === undefined ? "" : `?directory=${encodeURIComponent(directory)}`}`
+    const response = await fetch(url, {
       method,
       headers: {
         authorization: this.authorization,

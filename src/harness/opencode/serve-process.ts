@@ -8,7 +8,7 @@ import { killTree } from "./process-tree.ts"
 
 export interface ServeOptions {
   binary: string
-  directory: string
+  cwd: string
   logFile: string
   /** The complete environment of the process. */
   env: Record<string, string | undefined>
@@ -41,11 +41,11 @@ export class ServeProcess {
   static async start(options: ServeOptions): Promise<ServeProcess> {
     mkdirSync(dirname(options.logFile), { recursive: true })
     const log = openSync(options.logFile, "a")
-    writeSync(log, `--- ${new Date().toISOString()} opencode serve in ${options.directory}\n`)
+    writeSync(log, `--- ${new Date().toISOString()} opencode serve\n`)
     let child: Bun.Subprocess<"ignore", "pipe", "pipe">
     try {
       child = Bun.spawn([options.binary, "serve", "--hostname", "127.0.0.1", "--port", "0"], {
-        cwd: options.directory,
+        cwd: options.cwd,
         env: options.env,
         stdin: "ignore",
         stdout: "pipe",
@@ -55,7 +55,7 @@ export class ServeProcess {
       })
     } catch (error) {
       closeSync(log)
-      throw new Error(`cannot run ${options.binary} in ${options.directory}: ${(error as Error).message}`)
+      throw new Error(`cannot run ${options.binary} in ${options.cwd}: ${(error as Error).message}`)
     }
     // What the process said lately; cleared once it listens, so it only holds later trouble.
     let tail = ""

@@ -1,18 +1,17 @@
-// Keeps one `opencode serve` alive for one working directory: started on the first request,
-// health-checked while it runs, restarted with exponential backoff when it dies (each crash is
-// reported), given up on after too many failures in a row (until the next request), stopped on
-// demand. The password stays the same across restarts, so clients and `attach` keep working.
-import { basename, join } from "node:path"
+// Keeps one `opencode serve` alive: started on the first request, health-checked while it runs,
+// restarted with exponential backoff when it dies (each crash is reported), given up on after
+// too many failures in a row (until the next request), stopped on demand. The password stays the
+// same across restarts, so clients and `attach` keep working.
 import { type Credentials, generatePassword, OpencodeClient } from "./client.ts"
 import { describeExit, ServeProcess } from "./serve-process.ts"
 
 export interface SupervisorOptions {
   binary: string
-  /** The working directory opencode serves (its project). */
-  directory: string
-  /** Where the log file goes; one file per directory, appended across restarts. */
-  logDir: string
-  /** Added to this process's environment for opencode (tests point HOME and XDG dirs elsewhere). */
+  /** Where the process runs; every API call names the directory it is about, so this matters little. */
+  cwd: string
+  /** Appended across restarts. */
+  logFile: string
+  /** The environment opencode starts from; this process's by default. */
   env?: Record<string, string | undefined>
   /** Default: user "opencode" with a generated password. */
   credentials?: Credentials
@@ -25,10 +24,13 @@ export interface SupervisorOptions {
   /** Default 10 s. Three failed checks in a row count as a crash. */
   healthIntervalMs?: number
   onCrash?: (crash: OpencodeCrash) => void
+  /** A process was started and listens (its pid, so a later daemon can stop it if this one is killed). */
+  onStart?: (pid: number) => void
+  /** A process that was started has exited. */
+  onExit?: (pid: number) => void
 }
 
 export interface OpencodeCrash {
-  directory: string
   /** The process that died; undefined when a restart failed before it listened. */
   pid: number | undefined
   /** One line: how it died, e.g. "exited (signal SIGKILL)". */
@@ -51,8 +53,7 @@ export class OpencodeSupervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     this.credentials = options.credentials ?? { username: "opencode", password: generatePassword() }
-    const name = basename(options.directory).replace(/[^\w.-]+/g, "_") || "root"
-    this.logFile = join(options.logDir, `opencode-${name}-${Bun.hash(options.directory).toString(16)}.log`)
+    this.logFile = options.logFile
   }
 
   /** The running server's process id, if one is up. */
@@ -80,7 +81,7 @@ export class OpencodeSupervisor {
   }
 
   private stoppedError(): Error {
-    return new Error(`the opencode server for ${this.options.directory} is stopped`)
+    return new Error("the opencode server is stopped")
   }
 
   private clientFor(server: ServeProcess): OpencodeClient {
@@ -90,11 +91,10 @@ export class OpencodeSupervisor {
   private async launch(): Promise<ServeProcess> {
     const server = await ServeProcess.start({
       binary: this.options.binary,
-      directory: this.options.directory,
+      cwd: this.options.cwd,
       logFile: this.logFile,
       env: {
-        ...process.env,
-        ...this.options.env,
+        ...(this.options.env ?? process.env),
         OPENCODE_SERVER_USERNAME: this.credentials.username,
         OPENCODE_SERVER_PASSWORD: this.credentials.password,
       },
@@ -111,9 +111,11 @@ export class OpencodeSupervisor {
       throw this.stoppedError()
     }
     this.running = server
+    this.options.onStart?.(server.pid)
     const watch = this.watchHealth(server)
     void server.exited.then((exit) => {
       clearInterval(watch.timer)
+      this.options.onExit?.(server.pid)
       this.exitedUnexpectedly(server, watch.unhealthy ? "stopped answering health checks" : `exited (${describeExit(exit)})`)
     })
     return server
@@ -151,10 +153,10 @@ export class OpencodeSupervisor {
       const { firstMs, maxMs } = this.options.backoff ?? { firstMs: 500, maxMs: 30_000 }
       const giveUp = this.failures > (this.options.maxRestarts ?? 5)
       const restartInMs = giveUp ? undefined : Math.min(maxMs, firstMs * 2 ** (this.failures - 1))
-      this.options.onCrash?.({ directory: this.options.directory, pid, reason, restartInMs, logFile: this.logFile })
+      this.options.onCrash?.({ pid, reason, restartInMs, logFile: this.logFile })
       if (restartInMs === undefined) {
         this.failures = 0
-        throw new Error(`opencode serve for ${this.options.directory} keeps crashing (${reason}); see ${this.logFile}`)
+        throw new Error(`opencode serve keeps crashing (${reason}); see ${this.logFile}`)
       }
       await sleep(restartInMs, this.stopping.signal)
       if (this.stopped) throw this.stoppedError()

@@ -64,7 +64,8 @@ function foldEdit(draft: Draft, messageId: string, toolPartId: string, tool: str
   const path = str(input?.filePath) ?? str(metadata?.filepath)
   if (!path) return
   let change: { diff: string; additions: number; deletions: number } | undefined
-  const ready = str(metadata?.diff)
+  // opencode's diff opens with an `Index:` line and a rule above the usual `---`/`+++` header.
+  const ready = str(metadata?.diff)?.replace(/^(?:(?!--- ).*\n)*/, "")
   if (ready) change = { diff: ready, ...countChanges(ready) }
   else if (tool === "write" && metadata?.exists === false && typeof input?.content === "string") change = unifiedDiff(path, "", input.content)
   if (change) draft.putPart(messageId, { kind: "file-edit", id: `${toolPartId}:edit`, toolPartId, path, ...change })

@@ -2,12 +2,19 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
 import type { Context } from "hono"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
 import { AgentError, type AgentErrorCode } from "../../agents/agents.ts"
+import { PERMISSION_POLICIES } from "../../protocol/agent-events.ts"
 import type { DaemonContext } from "../context.ts"
 import { errorBody } from "../errors.ts"
 import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas.ts"
 import { StreamEvent } from "./streams.ts"
 
-const Status = z.enum(["idle", "busy", "error"]).openapi({ description: "busy while a turn runs; error when the last one failed" })
+const Status = z
+  .enum(["idle", "busy", "waiting", "error"])
+  .openapi({ description: "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed" })
+
+const Policy = z.enum(PERMISSION_POLICIES).openapi({
+  description: "how permission requests are answered before anyone is asked: ask (everything), allow-edits (file edits), allow-all, deny (everything)",
+})
 
 const Agent = z
   .object({
@@ -21,17 +28,22 @@ const Agent = z
     error: z.string().optional().openapi({ description: "why the last turn failed, while status is error" }),
     createdAt: z.string().openapi({ format: "date-time" }),
     sessionId: z.string().optional().openapi({ description: "the harness's session, once the agent has one" }),
+    permissions: Policy,
+    allowedTools: z.array(z.string()).openapi({ description: "tools an `always` answer allowed, whatever the policy" }),
   })
   .openapi("Agent")
 
 const AgentInput = z
   .object({
-    harness: z.string().optional().openapi({ description: "opencode (the default)" }),
+    harness: z.string().optional().openapi({ description: "opencode (the default), or another of GET /v1/harnesses" }),
     directory: z.string().min(1).openapi({ description: "absolute path of an existing directory" }),
     name: z.string().optional().openapi({ description: "unique; the directory's name when absent" }),
     model: z.string().optional().openapi({ description: "provider/model" }),
+    permissions: Policy.optional().openapi({ description: "ask when absent" }),
   })
   .openapi("AgentInput")
+
+const AgentUpdate = z.object({ permissions: Policy.optional() }).openapi("AgentUpdate")
 
 const PromptInput = z
   .object({
@@ -43,10 +55,12 @@ const PromptInput = z
 const Harness = z
   .object({
     name: z.string(),
-    available: z.boolean(),
+    available: z.boolean().openapi({ description: "its binary runs here" }),
     binary: z.string().optional(),
     version: z.string().optional(),
-    problem: z.string().optional().openapi({ description: "why it is not available, and how to fix that" }),
+    problems: z
+      .array(z.object({ problem: z.string(), fix: z.string().openapi({ description: "the command (or setting) that fixes it" }) }))
+      .openapi({ description: "empty when it is ready; otherwise what is missing" }),
   })
   .openapi("Harness")
 
@@ -54,14 +68,15 @@ const AttachCommand = z
   .object({
     argv: z.array(z.string()).openapi({ description: "the harness's own TUI on the agent's session" }),
     env: z.record(z.string(), z.string()).openapi({ description: "to add to the environment of that process: it holds the harness's password" }),
+    cwd: z.string().optional().openapi({ description: "the directory to run it in" }),
   })
   .openapi("AttachCommand")
 
-const AgentParam = z.object({
+export const AgentParam = z.object({
   agent: z.string().openapi({ param: { name: "agent", in: "path" }, description: "agent id or name" }),
 })
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } })
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } })
 const conflict = { 409: json(ErrorSchema, "Conflicts with the agents there are") }
 
 const list = createRoute({
@@ -88,6 +103,15 @@ const get = createRoute({
   summary: "One agent",
   request: { params: AgentParam },
   responses: { 200: json(Agent, "The agent"), ...errorResponses, ...notFoundResponse },
+})
+
+const update = createRoute({
+  method: "patch",
+  path: "/v1/agents/{agent}",
+  operationId: "updateAgent",
+  summary: "Change an agent's permission policy",
+  request: { params: AgentParam, body: { required: true, content: { "application/json": { schema: AgentUpdate } } } },
+  responses: { 200: json(Agent, "The agent as it is now"), ...errorResponses, ...notFoundResponse },
 })
 
 const remove = createRoute({
@@ -140,7 +164,7 @@ const harnesses = createRoute({
   method: "get",
   path: "/v1/harnesses",
   operationId: "listHarnesses",
-  summary: "Which harnesses this daemon can run, with versions",
+  summary: "Every harness this daemon knows: whether it runs here, its version, and what is missing with the command that fixes it",
   responses: { 200: json(z.object({ harnesses: z.array(Harness) }), "Harnesses"), ...errorResponses },
 })
 
@@ -150,13 +174,15 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   harness_unavailable: 400,
   name_taken: 409,
   stream_missing: 409,
+  permission_not_found: 404,
+  permission_answered: 409,
 }
 
 /**
  * Runs a route's work: an AgentError becomes its JSON error; with `harness`, any other failure is
  * the harness's (502), else it is a bug for the app's error handler.
  */
-async function answer<T>(c: Context, work: () => T | Promise<T>, harness = false): Promise<T> {
+export async function answer<T>(c: Context, work: () => T | Promise<T>, harness = false): Promise<T> {
   try {
     return await work()
   } catch (error) {
@@ -170,9 +196,10 @@ async function answer<T>(c: Context, work: () => T | Promise<T>, harness = false
 export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { agents } = ctx
   app.openapi(list, (c) => c.json({ agents: agents.list() }, 200))
-  app.openapi(harnesses, async (c) => c.json({ harnesses: await agents.harnesses.list() }, 200))
+  app.openapi(harnesses, async (c) => c.json({ harnesses: await agents.checks() }, 200))
   app.openapi(create, (c) => answer(c, async () => c.json(await agents.create(c.req.valid("json")), 201)))
   app.openapi(get, (c) => answer(c, () => c.json(agents.get(c.req.valid("param").agent), 200)))
+  app.openapi(update, (c) => answer(c, () => c.json(agents.update(c.req.valid("param").agent, c.req.valid("json")), 200)))
   app.openapi(remove, (c) =>
     answer(c, async () => {
       await agents.remove(c.req.valid("param").agent)

@@ -27,7 +27,7 @@ describe("findOpencodeBinary", () => {
 
   test("a configured path that is not an executable file is named in the error", () => {
     expect(() => findOpencodeBinary(join(root, "nope"), "")).toThrow(
-      new OpencodeNotFoundError(`harnesses.opencode.binary is set to ${join(root, "nope")}, which is not an executable file`),
+      `harnesses.opencode.binary is set to ${join(root, "nope")}, which is not an executable file`,
     )
     expect(() => findOpencodeBinary(root, "")).toThrow(OpencodeNotFoundError)
   })
@@ -37,10 +37,21 @@ describe("findOpencodeBinary", () => {
     expect(findOpencodeBinary(undefined, dir)).toBe(join(dir, "opencode"))
   })
 
-  test("no opencode anywhere says how to install it", () => {
+  test("no opencode anywhere says how to install it, as the problem and the command that fixes it", () => {
     expect(() => findOpencodeBinary(undefined, join(root, "empty"))).toThrow(
       "opencode is not installed (not found on PATH): install it with `npm i -g opencode-ai`",
     )
+    const error = (() => {
+      try {
+        findOpencodeBinary(undefined, join(root, "empty"))
+      } catch (e) {
+        return e as OpencodeNotFoundError
+      }
+    })()!
+    expect({ problem: error.problem, fix: error.fix }).toEqual({
+      problem: "opencode is not installed (not found on PATH)",
+      fix: "npm i -g opencode-ai (or see https://opencode.ai)",
+    })
   })
 
   test("opencode-ai's placeholder on PATH leads to the platform package next to it", () => {

@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, test } from "vitest"
-import { type OpencodeCrash, OpencodeRuntime } from "../../../src/harness/opencode/index.ts"
+import { type OpencodeCrash, OpencodeSupervisor } from "../../../src/harness/opencode/supervisor.ts"
 import { useLlmStub } from "../../support/llm-stub.ts"
 import { testOpencodeBinary, useOpencodeProject } from "../../support/opencode-project.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
@@ -11,7 +11,7 @@ const stub = useLlmStub()
 const project = useOpencodeProject(stub)
 
 describe("OpenCode supervisor", { timeout: 60_000 }, () => {
-  const running: OpencodeRuntime[] = []
+  const running: OpencodeSupervisor[] = []
   afterEach(async () => {
     await Promise.all(running.splice(0).map((runtime) => runtime.stop()))
   })
@@ -19,12 +19,12 @@ describe("OpenCode supervisor", { timeout: 60_000 }, () => {
   /** A runtime on the test project whose crash reports land in `crashes`. */
   function runtime(options: { env?: Record<string, string>; maxRestarts?: number; healthIntervalMs?: number } = {}) {
     const crashes: OpencodeCrash[] = []
-    const opencode = new OpencodeRuntime({
+    const opencode = new OpencodeSupervisor({
       binary: testOpencodeBinary(),
-      directory: project.directory,
-      logDir: project.logDir,
+      cwd: project.directory,
+      logFile: join(project.logDir, "opencode.log"),
       ...options,
-      env: { ...project.env, ...options.env },
+      env: { ...process.env, ...project.env, ...options.env },
       onCrash: (crash) => crashes.push(crash),
     })
     running.push(opencode)
@@ -36,7 +36,7 @@ describe("OpenCode supervisor", { timeout: 60_000 }, () => {
     writeFileSync(notADirectory, "")
     const { opencode } = runtime({ env: { XDG_DATA_HOME: notADirectory } })
 
-    const error: Error = await opencode.start().then(
+    const error: Error = await opencode.ready().then(
       () => new Error("started"),
       (e) => e,
     )
@@ -47,21 +47,21 @@ describe("OpenCode supervisor", { timeout: 60_000 }, () => {
 
   test("after too many crashes in a row it gives up, and the next request starts opencode again", async () => {
     const { opencode, firstCrash } = runtime({ maxRestarts: 0 })
-    await opencode.start()
+    await opencode.ready()
     const pid = opencode.pid!
 
     process.kill(pid, "SIGKILL")
     expect(await firstCrash()).toMatchObject({ pid, restartInMs: undefined })
     expect(opencode.pid).toBeUndefined()
 
-    await opencode.start()
+    await opencode.ready()
     expect(opencode.pid).not.toBe(pid)
     expect(isAlive(opencode.pid!)).toBe(true)
   })
 
   test("an opencode that stops answering is killed and restarted", async () => {
     const { opencode, firstCrash } = runtime({ healthIntervalMs: 200 })
-    await opencode.start()
+    await opencode.ready()
     const pid = opencode.pid!
 
     process.kill(pid, "SIGSTOP")

@@ -1,0 +1,332 @@
+// The adapter of one agent, the same for every harness. It reads the agent's stream in order from
+// the offset it stored and carries out each action: a prompt goes to the harness session, an
+// abort stops its turn, a permission reply answers the request it names. What the session reports
+// goes back onto the stream: its native events unchanged, its crashes, the agent's status as
+// turns start and end, and the permission requests it asks, decided by the agent's policy when
+// that can, otherwise left for anyone to answer. Progress (the last action handled, what the
+// session resumes from, each request and its answer) is stored before the action is carried out:
+// a daemon that dies mid-action does not repeat the prompt on restart, it reports the turn as
+// interrupted instead.
+import type { Harness, HarnessEvents, HarnessResume, HarnessSession, PermissionAnswer, PermissionAsk, TurnEnd } from "../harness/harness.ts"
+import {
+  AGENT_EVENT,
+  type CrashPayload,
+  type ErrorPayload,
+  harnessCrashType,
+  harnessEventType,
+  type PermissionDecision,
+  type PermissionPolicy,
+  type PermissionReplyPayload,
+  type PermissionRequestedPayload,
+  type PermissionWithdrawnPayload,
+  type PromptPayload,
+  type StatusPayload,
+} from "../protocol/agent-events.ts"
+import type { EventInput, StreamEvent } from "../streams/events.ts"
+import { matchKey, newPermissionId, policyDecision } from "./policy.ts"
+import type { AgentRecord, AgentStore } from "./store.ts"
+import type { AgentStreams } from "./stream.ts"
+
+export interface AdapterContext {
+  store: AgentStore
+  streams: AgentStreams
+  harness: Harness
+}
+
+export const INTERRUPTED = "the daemon stopped during the turn"
+
+const DECISIONS: readonly string[] = ["allow", "always", "deny"] satisfies PermissionDecision[]
+
+export class AgentAdapter implements HarnessEvents {
+  private session: HarnessSession | undefined
+  /** the turn the harness works on: the offset of its latest prompt */
+  private turn: { prompt: string } | undefined
+  /** requests the harness waits on right now: iterate's id → the harness's */
+  private readonly live = new Map<string, string>()
+  private pending: EventInput[] = []
+  private flushTimer: ReturnType<typeof setImmediate> | undefined
+  private stopped = false
+  private appended = true
+  private wake: (() => void) | undefined
+  private unsubscribe: () => void = () => {}
+
+  constructor(
+    private agent: AgentRecord,
+    private readonly ctx: AdapterContext,
+  ) {}
+
+  /** The harness session, opened on first use; throws HarnessUnavailableError when the harness cannot run. */
+  open(): HarnessSession {
+    const { id, name, directory, model, resume } = this.agent
+    return (this.session ??= this.ctx.harness.open({ id, name, directory, ...(model !== undefined && { model }), ...(resume && { resume }) }, this))
+  }
+
+  /** Resumes from the stored offset; a turn the previous daemon left running is reported interrupted. */
+  start(): void {
+    if (this.agent.status === "busy") this.setStatus({ status: "error", error: INTERRUPTED, prompt: this.agent.consumed })
+    this.unsubscribe = this.ctx.streams.subscribe(this.agent.stream, () => {
+      this.appended = true
+      this.wake?.()
+    })
+    this.run(this.agent.consumed).catch((error) => console.error(`agent ${this.agent.id}: its adapter stopped:`, error))
+  }
+
+  /** A permission request of the running turn waits for an answer. */
+  get waiting(): boolean {
+    return this.turn !== undefined && this.live.size > 0
+  }
+
+  /** A harness waits on the request `id` right now. */
+  isLive(id: string): boolean {
+    return this.live.has(id)
+  }
+
+  get busy(): boolean {
+    return this.turn !== undefined
+  }
+
+  setPolicy(policy: PermissionPolicy): void {
+    this.ctx.store.setPolicy(this.agent.id, policy)
+    this.agent = { ...this.agent, permissions: policy }
+  }
+
+  /** Appends actions after everything the adapter has to append already, so a reply follows its request. */
+  append(events: EventInput[]): Promise<StreamEvent[] | undefined> {
+    this.flush()
+    return this.ctx.streams.append(this.agent.stream, events)
+  }
+
+  /** Ends a running turn as failed, e.g. because the daemon stops. */
+  interrupt(reason: string): void {
+    if (this.turn) this.endTurn({ status: "error", error: reason })
+    this.flush()
+  }
+
+  /** Stops reading and writing; whatever was emitted is on the stream. The session is closed. */
+  async stop(): Promise<void> {
+    this.flush()
+    this.stopped = true
+    this.unsubscribe()
+    this.wake?.()
+    await this.session?.close()
+  }
+
+  // ---- HarnessEvents: what the session reports
+
+  event(native: unknown): void {
+    this.emit({ type: harnessEventType(this.ctx.harness.name), payload: native })
+  }
+
+  turnEnded(end: TurnEnd): void {
+    if (this.turn) this.endTurn({ status: end.status, ...(end.error !== undefined && { error: end.error }), ...(end.aborted && { aborted: true }) })
+  }
+
+  permission(ask: PermissionAsk): void {
+    if (this.stopped) return
+    const { store } = this.ctx
+    const key = matchKey(ask)
+    // The same call asked again by a respawned harness: what was asked of the one that died.
+    const earlier = store.openPermissions(this.agent.id).find((p) => p.key === key && !this.live.has(p.id))
+    const id = newPermissionId()
+    store.addPermission({ id, agentId: this.agent.id, tool: ask.tool, kind: ask.kind, summary: ask.summary, request: ask.request, key, createdAt: new Date().toISOString() })
+    const requested: PermissionRequestedPayload = { id, tool: ask.tool, kind: ask.kind, summary: ask.summary, request: ask.request }
+    this.emit({ type: AGENT_EVENT.permissionRequested, payload: requested })
+    if (earlier?.state === "pending") this.withdraw(earlier.id, `asked again as ${id}`)
+    let answer: (PermissionAnswer & { by: "policy" | "user" }) | undefined
+    if (earlier?.state === "held") {
+      store.settlePermission(earlier.id, "answered")
+      answer = { decision: earlier.decision!, ...(earlier.message !== undefined && { message: earlier.message }), by: "user" }
+    } else {
+      const decision = policyDecision(this.agent.permissions, this.agent.allowedTools, ask)
+      if (decision) answer = { decision, by: "policy" }
+    }
+    if (!answer) return void this.live.set(id, ask.nativeId)
+    store.settlePermission(id, "answered", answer)
+    const reply: PermissionReplyPayload = { id, ...answer }
+    this.emit({ type: AGENT_EVENT.permissionReply, payload: reply })
+    this.deliver(ask.nativeId, answer)
+  }
+
+  permissionWithdrawn(nativeId: string): void {
+    for (const [id, native] of this.live) {
+      if (native !== nativeId) continue
+      this.live.delete(id)
+      this.withdraw(id, `${this.ctx.harness.name} stopped waiting for an answer`)
+    }
+  }
+
+  crashed(crash: CrashPayload): void {
+    this.emit({ type: harnessCrashType(this.ctx.harness.name), payload: crash })
+    // Its requests died with it; they stay answerable for when the respawned harness asks again.
+    this.live.clear()
+  }
+
+  resumable(resume: HarnessResume): void {
+    if (this.stopped) return
+    this.ctx.store.setResume(this.agent.id, resume)
+    this.agent = { ...this.agent, resume }
+  }
+
+  processStarted(pid: number): void {
+    this.ctx.store.addProcess(pid, this.ctx.harness.name)
+  }
+
+  processExited(pid: number): void {
+    this.ctx.store.removeProcess(pid)
+  }
+
+  // ---- actions
+
+  private async run(from: string | undefined): Promise<void> {
+    let cursor = from
+    while (!this.stopped) {
+      if (!this.appended) {
+        await new Promise<void>((resolve) => (this.wake = resolve))
+        this.wake = undefined
+        continue
+      }
+      this.appended = false
+      const events = await this.ctx.streams.read(this.agent.stream, cursor)
+      // The stream was deleted underneath: there is nothing left to adapt.
+      if (!events) return
+      if (events.length > 0) this.appended = true
+      for (const event of events) {
+        if (this.stopped) return
+        cursor = event.offset
+        if (event.type === AGENT_EVENT.prompt) await this.prompt(event)
+        else if (event.type === AGENT_EVENT.abort) await this.abort(event)
+        else if (event.type === AGENT_EVENT.permissionReply) this.reply(event)
+      }
+    }
+  }
+
+  private async prompt(action: StreamEvent): Promise<void> {
+    const payload = action.payload as Partial<PromptPayload> | undefined
+    if (typeof payload?.text !== "string" || payload.text.trim() === "") {
+      this.ctx.store.setConsumed(this.agent.id, action.offset)
+      return this.report({ message: "a prompt needs a non-empty text", action: action.offset })
+    }
+    const turn = (this.turn ??= { prompt: action.offset })
+    turn.prompt = action.offset
+    this.setStatus({ status: "busy", prompt: action.offset }, action.offset)
+    try {
+      await this.open().prompt({ text: payload.text, ...(typeof payload.model === "string" && { model: payload.model }) })
+    } catch (error) {
+      this.fail(error, action.offset)
+    }
+  }
+
+  private async abort(action: StreamEvent): Promise<void> {
+    this.ctx.store.setConsumed(this.agent.id, action.offset)
+    if (!this.turn) return
+    try {
+      await this.open().abort()
+    } catch (error) {
+      this.report({ message: message(error), action: action.offset })
+    }
+  }
+
+  private reply(action: StreamEvent): void {
+    const { store } = this.ctx
+    const payload = action.payload as Partial<PermissionReplyPayload> | undefined
+    const request = typeof payload?.id === "string" ? store.permission(payload.id) : undefined
+    if (!request || request.agentId !== this.agent.id || !DECISIONS.includes(payload?.decision as string)) {
+      store.setConsumed(this.agent.id, action.offset)
+      const problem = request ? `decision must be one of ${DECISIONS.join(", ")}` : `no permission request ${JSON.stringify(payload?.id)}`
+      return this.report({ message: `cannot answer: ${problem}`, action: action.offset })
+    }
+    // Answered already: by the policy (the adapter's own reply, read back), twice, or withdrawn.
+    if (request.state !== "pending") return
+    const answer: PermissionAnswer = { decision: payload!.decision!, ...(typeof payload!.message === "string" && { message: payload!.message }) }
+    const native = this.live.get(request.id)
+    store.transaction(() => {
+      store.settlePermission(request.id, native ? "answered" : "held", answer)
+      if (answer.decision === "always") this.allowTool(request.tool)
+      store.setConsumed(this.agent.id, action.offset)
+    })
+    if (native === undefined) return
+    this.live.delete(request.id)
+    this.deliver(native, answer)
+    if (answer.decision === "always") this.answerByPolicy()
+  }
+
+  /** Requests waiting now that the policy answers since a tool was allowed. */
+  private answerByPolicy(): void {
+    for (const [id, native] of this.live) {
+      const request = this.ctx.store.permission(id)
+      if (!request || !policyDecision(this.agent.permissions, this.agent.allowedTools, request)) continue
+      this.live.delete(id)
+      this.ctx.store.settlePermission(id, "answered", { decision: "allow" })
+      this.emit({ type: AGENT_EVENT.permissionReply, payload: { id, decision: "allow", by: "policy" } satisfies PermissionReplyPayload })
+      this.deliver(native, { decision: "allow" })
+    }
+  }
+
+  private allowTool(tool: string): void {
+    if (this.agent.allowedTools.includes(tool)) return
+    const allowedTools = [...this.agent.allowedTools, tool]
+    this.ctx.store.setAllowedTools(this.agent.id, allowedTools)
+    this.agent = { ...this.agent, allowedTools }
+  }
+
+  private deliver(nativeId: string, answer: PermissionAnswer): void {
+    this.session?.answer(nativeId, answer).catch((error) => this.report({ message: `could not pass the answer on: ${message(error)}` }))
+  }
+
+  private withdraw(id: string, reason: string): void {
+    this.ctx.store.settlePermission(id, "withdrawn")
+    this.emit({ type: AGENT_EVENT.permissionWithdrawn, payload: { id, reason } satisfies PermissionWithdrawnPayload })
+  }
+
+  private fail(error: unknown, action: string): void {
+    const text = message(error)
+    this.report({ message: text, action })
+    if (this.turn) this.endTurn({ status: "error", error: text })
+  }
+
+  private report(payload: ErrorPayload): void {
+    this.emit({ type: AGENT_EVENT.error, payload })
+  }
+
+  private endTurn(payload: Omit<StatusPayload, "prompt">): void {
+    const prompt = this.turn?.prompt
+    this.turn = undefined
+    // A turn that is over asks nothing any more. One cut short (a crash, the daemon stopping)
+    // keeps its requests: the harness may ask them again once it runs again.
+    if (payload.status === "idle") {
+      this.live.clear()
+      for (const request of this.ctx.store.openPermissions(this.agent.id)) if (request.state === "pending") this.withdraw(request.id, "its turn is over")
+      this.ctx.store.lapseHeld(this.agent.id)
+    }
+    this.setStatus({ ...payload, prompt })
+  }
+
+  private setStatus(payload: StatusPayload, consumed?: string): void {
+    if (this.stopped) return
+    this.ctx.store.setProgress(this.agent.id, { status: payload.status, error: payload.error, consumed })
+    this.emit({ type: AGENT_EVENT.status, payload })
+  }
+
+  // Harness events come in bursts (one per streamed token); appending each burst in one commit
+  // keeps the cost per event low without reordering anything.
+  private emit(event: EventInput): void {
+    if (this.stopped) return
+    this.pending.push(event)
+    this.flushTimer ??= setImmediate(() => this.flush())
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearImmediate(this.flushTimer)
+    this.flushTimer = undefined
+    if (this.stopped || this.pending.length === 0) return
+    const events = this.pending
+    this.pending = []
+    // Batches commit in the order they were submitted; one that fails (the stream was deleted or
+    // closed by hand) is logged rather than left as an unhandled rejection.
+    this.ctx.streams.append(this.agent.stream, events).catch((error) => console.error(`agent ${this.agent.id}: could not append to ${this.agent.stream}: ${message(error)}`))
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

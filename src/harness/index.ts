@@ -1,0 +1,40 @@
+// Every harness iterate can drive, by name. A harness is a folder src/harness/<name>/ and one
+// line here; src/agents knows harnesses only through this map and ./harness.ts.
+import { join } from "node:path"
+import type { Harness, HarnessFactory } from "./harness.ts"
+import { createClaudeHarness } from "./claude/index.ts"
+import { opencodeHarness } from "./opencode/index.ts"
+import { createPiHarness } from "./pi/index.ts"
+
+export const HARNESSES: Record<string, HarnessFactory> = {
+  opencode: opencodeHarness,
+  claude: createClaudeHarness,
+  pi: createPiHarness,
+}
+
+export interface HarnessSetup {
+  logDir: string
+  /** each harness gets its own folder below this one */
+  dataDir: string
+  /** config.json's `harnesses` section: each harness gets its own part, unchecked */
+  config?: Record<string, unknown>
+  env: Record<string, string | undefined>
+}
+
+/** Every harness of `factories`, made with its own part of the config and its own folder. */
+export function createHarnesses(setup: HarnessSetup, factories: Record<string, HarnessFactory> = HARNESSES): Map<string, Harness> {
+  const harnesses = new Map<string, Harness>()
+  for (const [name, factory] of Object.entries(factories)) {
+    const config = setup.config?.[name]
+    harnesses.set(
+      name,
+      factory({
+        logDir: setup.logDir,
+        dataDir: join(setup.dataDir, name),
+        config: typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {},
+        env: setup.env,
+      }),
+    )
+  }
+  return harnesses
+}

@@ -1,0 +1,277 @@
+// The OpenCode harness through the Harness interface, against the real opencode binary with the
+// LLM stub as the model: what its sessions report through HarnessEvents. The tests share one
+// harness (one `opencode serve` for every directory) and run in order; the last one stops it.
+import { existsSync, mkdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import type { HarnessEvents, HarnessSession, PermissionAsk, TurnEnd } from "../../../src/harness/harness.ts"
+import type { Harness } from "../../../src/harness/harness.ts"
+import { opencodeHarness } from "../../../src/harness/opencode/index.ts"
+import type { CrashPayload } from "../../../src/protocol/agent-events.ts"
+import { transcriptFor } from "../../../src/transcript/reducers.ts"
+import { failure, text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
+import { STUB_MODEL, testOpencodeBinary, useOpencodeProject, writeProjectConfig } from "../../support/opencode-project.ts"
+import { isAlive, waitFor } from "../../support/wait.ts"
+
+const stub = useLlmStub()
+const project = useOpencodeProject(stub)
+
+/** Everything a session reported, in order. */
+class Recorder implements HarnessEvents {
+  readonly natives: Array<{ type: string; properties?: Record<string, unknown> }> = []
+  readonly ends: TurnEnd[] = []
+  readonly asks: PermissionAsk[] = []
+  readonly withdrawn: string[] = []
+  readonly crashes: CrashPayload[] = []
+  readonly resumes: Array<Record<string, string>> = []
+  readonly pids: number[] = []
+
+  event(native: unknown) {
+    this.natives.push(native as (typeof this.natives)[number])
+  }
+  turnEnded(end: TurnEnd) {
+    this.ends.push(end)
+  }
+  permission(ask: PermissionAsk) {
+    this.asks.push(ask)
+  }
+  permissionWithdrawn(nativeId: string) {
+    this.withdrawn.push(nativeId)
+  }
+  crashed(crash: CrashPayload) {
+    this.crashes.push(crash)
+  }
+  resumable(resume: Record<string, string>) {
+    this.resumes.push(resume)
+  }
+  processStarted(pid: number) {
+    this.pids.push(pid)
+  }
+  processExited() {}
+
+  /** The reply text of the natives from index `from` on, as the transcript folds it. */
+  reply(from = 0): string {
+    const builder = transcriptFor("opencode")
+    let offset = 0
+    const next = () => String(++offset).padStart(16, "0")
+    builder.push({ offset: next(), type: "iterate:agent:action:prompt:called", payload: { text: "" } })
+    for (const native of this.natives.slice(from)) builder.push({ offset: next(), type: "iterate:agent:harness:opencode:event-received", payload: native })
+    return builder.transcript.messages
+      .filter((m) => m.role === "assistant")
+      .flatMap((m) => m.parts)
+      .map((p) => (p.kind === "text" ? p.text : ""))
+      .join("")
+  }
+
+  /** Runs `turn` and waits for the turn end it causes. */
+  async turn(work: () => Promise<unknown>): Promise<TurnEnd> {
+    const before = this.ends.length
+    await work()
+    return waitFor("the turn to end", () => this.ends[before])
+  }
+}
+
+describe("OpenCode harness", { timeout: 90_000 }, () => {
+  let harness: Harness
+  let session: HarnessSession
+  const events = new Recorder()
+  let other: string
+  const neighbour = new Recorder()
+  let neighbourSession: HarnessSession
+
+  beforeAll(() => {
+    harness = opencodeHarness({
+      logDir: project.logDir,
+      dataDir: join(project.logDir, "..", "harness-data"),
+      // Projects nobody used for 3 s are unloaded, between tests too: a prompt loads them again.
+      config: { binary: testOpencodeBinary(), idleTimeoutMs: 3000 },
+      env: { ...process.env, ...project.env },
+    })
+    session = harness.open({ id: "a1", name: "harness-test", directory: project.directory, model: STUB_MODEL }, events)
+    other = join(project.directory, "..", "other")
+    mkdirSync(other)
+    writeProjectConfig(other, stub.url)
+  })
+
+  afterAll(() => harness.stop())
+
+  test("check finds the binary and its version; a model needs the form provider/model", async () => {
+    const check = await harness.check()
+    expect(check).toMatchObject({ name: "opencode", available: true, binary: testOpencodeBinary(), version: expect.stringMatching(/^\d+\.\d+/) })
+    expect(harness.modelProblem("stub/stub-model")).toBeUndefined()
+    expect(harness.modelProblem("gpt")).toBe('model "gpt" is not in the form provider/model')
+  })
+
+  test("opencode serve listens on loopback and refuses requests without its password", async () => {
+    const { argv, env } = await session.attach()
+    const url = argv[2]!
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(readFileSync(join(project.logDir, "opencode.log"), "utf8")).toContain(`listening on ${url}`)
+    expect((await fetch(`${url}/global/health`)).status).toBe(401)
+    const right = { authorization: `Basic ${btoa(`opencode:${env.OPENCODE_SERVER_PASSWORD}`)}` }
+    expect(await (await fetch(`${url}/global/health`, { headers: right })).json()).toMatchObject({ healthy: true })
+    expect(events.resumes).toEqual([{ sessionId: expect.stringMatching(/^ses_/) }])
+    expect(events.pids).toHaveLength(1)
+  })
+
+  test("a prompt streams the reply as native events and the turn ends idle", async () => {
+    stub.reply(text("Hello from the stub, streamed in chunks.", { reasoning: "A greeting is due." }))
+    const from = events.natives.length
+    expect(await events.turn(() => session.prompt({ text: "say hello" }))).toEqual({ status: "idle" })
+    expect(events.reply(from)).toBe("Hello from the stub, streamed in chunks.")
+    expect(events.natives.slice(from).filter((e) => e.type === "message.part.delta").length).toBeGreaterThan(1)
+    expect(JSON.stringify(stub.turns[0]!.body.messages.at(-1))).toContain("say hello")
+  })
+
+  test("a write asks for permission, whatever opencode.json allows; allowed, the file is written", async () => {
+    const file = join(project.directory, "hello.txt")
+    stub.reply(toolCall("write", { filePath: file, content: "written by opencode\n" }), text("I wrote hello.txt."))
+    const from = events.natives.length
+    const end = events.turn(async () => {
+      await session.prompt({ text: "write hello.txt" })
+      const ask = await waitFor("the permission request", () => events.asks[0])
+      expect(ask).toMatchObject({ tool: "edit", kind: "edit", summary: "edit hello.txt", nativeId: expect.stringMatching(/^per_/) })
+      expect(ask.request).toMatchObject({ id: ask.nativeId, permission: "edit", patterns: [expect.stringContaining("hello.txt")] })
+      expect(existsSync(file)).toBe(false)
+      await session.answer(ask.nativeId, { decision: "allow" })
+    })
+    expect(await end).toEqual({ status: "idle" })
+    expect(readFileSync(file, "utf8")).toBe("written by opencode\n")
+    expect(events.reply(from)).toBe("I wrote hello.txt.")
+    // Its own answer is no withdrawal.
+    expect(events.withdrawn).toEqual([])
+  })
+
+  test("denied, nothing is written and the turn ends cleanly without asking the model again", async () => {
+    const file = join(project.directory, "denied.txt")
+    stub.reply(toolCall("write", { filePath: file, content: "no\n" }), text("unused"))
+    const asked = events.asks.length
+    const end = events.turn(async () => {
+      await session.prompt({ text: "write denied.txt" })
+      const ask = await waitFor("the permission request", () => events.asks[asked])
+      await session.answer(ask.nativeId, { decision: "deny" })
+    })
+    expect(await end).toEqual({ status: "idle" })
+    expect(existsSync(file)).toBe(false)
+    expect(stub.turns).toHaveLength(1)
+  })
+
+  test("asked again, the same call gives the same input: it names the call across a respawn", async () => {
+    stub.reply(toolCall("bash", { command: "echo once > once.txt", description: "Write once" }), toolCall("bash", { command: "echo once > once.txt", description: "Write once" }))
+    const asked = events.asks.length
+    const end = events.turn(async () => {
+      await session.prompt({ text: "run it" })
+      const ask = await waitFor("the permission request", () => events.asks[asked])
+      expect(ask).toMatchObject({ tool: "bash", kind: "command", summary: "run `echo once > once.txt`" })
+      await session.answer(ask.nativeId, { decision: "deny", message: "not now" })
+      // Told why, the model tries again, and opencode asks about the same command.
+      const again = await waitFor("the second request", () => events.asks[asked + 1])
+      expect(again.input).toEqual(ask.input)
+      expect(again.nativeId).not.toBe(ask.nativeId)
+      await session.abort()
+    })
+    expect(await end).toEqual({ status: "idle", aborted: true })
+    // The request the abort left waiting in opencode is refused, and withdrawn here.
+    expect(events.withdrawn).toEqual([events.asks[asked + 1]!.nativeId])
+    expect(existsSync(join(project.directory, "once.txt"))).toBe(false)
+  })
+
+  test("abort ends a long, slowly streaming reply", async () => {
+    const long = "word ".repeat(400)
+    stub.reply(text(long, { chunkSize: 5, delayMs: 50 }))
+    const from = events.natives.length
+    const end = events.turn(async () => {
+      await session.prompt({ text: "talk for a long time" })
+      await waitFor("the reply to start streaming", () => events.reply(from).length > 0)
+      await session.abort()
+    })
+    expect(await end).toEqual({ status: "idle", aborted: true })
+    expect(events.reply(from).length).toBeLessThan(long.length)
+    await waitFor("the model request to be cancelled", () => stub.turns[0]!.cancelled)
+  })
+
+  test("a failing model call ends the turn with its error", async () => {
+    stub.reply(failure("quota exceeded"))
+    expect(await events.turn(() => session.prompt({ text: "this will fail" }))).toEqual({ status: "error", error: "quota exceeded" })
+  })
+
+  test("an agent in another directory shares the one process, with its own project and only its own events", async () => {
+    neighbourSession = harness.open({ id: "a2", name: "neighbour", directory: other }, neighbour)
+    stub.reply(text("Hello from next door."))
+    const mine = events.natives.length
+    expect(await neighbour.turn(() => neighbourSession.prompt({ text: "hi" }))).toEqual({ status: "idle" })
+    expect(neighbour.reply()).toBe("Hello from next door.")
+    expect(events.natives.length).toBe(mine)
+    const started = await waitFor("the shared process", () => events.pids[0])
+    const { argv } = await neighbourSession.attach()
+    expect(argv).toEqual(expect.arrayContaining(["--dir", other]))
+    expect(isAlive(started)).toBe(true)
+    // One process serves both: the neighbour started none.
+    expect(neighbour.pids).toEqual([])
+  })
+
+  test("a killed opencode: every session on it hears of the crash, it restarts, and both go on with their sessions", async () => {
+    const pid = events.pids.at(-1)!
+    process.kill(pid, "SIGKILL")
+    for (const recorder of [events, neighbour])
+      expect(await waitFor("the crash report", () => recorder.crashes[0])).toMatchObject({ pid, reason: "exited (signal SIGKILL)", restartInMs: 500 })
+
+    stub.reply(text("Still here after the restart."), text("Next door too."))
+    let from = events.natives.length
+    expect(await events.turn(() => session.prompt({ text: "are you there?" }))).toEqual({ status: "idle" })
+    expect(events.reply(from)).toBe("Still here after the restart.")
+    // The model sees the session's earlier turns: it is the same session.
+    expect(JSON.stringify(stub.turns[0]!.body.messages)).toContain("say hello")
+    from = neighbour.natives.length
+    expect(await neighbour.turn(() => neighbourSession.prompt({ text: "and you?" }))).toEqual({ status: "idle" })
+    expect(neighbour.reply(from)).toBe("Next door too.")
+    expect(events.resumes).toHaveLength(1)
+    expect(events.pids.at(-1)).not.toBe(pid)
+  })
+
+  test("a directory nobody used for the idle timeout has its project unloaded; the next prompt loads it again", async () => {
+    // Not one of the directories above: a TUI was attached to their sessions, which keeps them loaded.
+    const quiet = join(project.directory, "..", "quiet")
+    mkdirSync(quiet)
+    writeProjectConfig(quiet, stub.url)
+    const idle = new Recorder()
+    const idleSession = harness.open({ id: "a3", name: "quiet", directory: quiet }, idle)
+    stub.reply(text("Before."), text("Loaded again."))
+    expect(await idle.turn(() => idleSession.prompt({ text: "first" }))).toEqual({ status: "idle" })
+    await waitFor("the project to be unloaded", () => idle.natives.find((e) => e.type === "server.instance.disposed"), { timeoutMs: 20_000 })
+    const after = idle.natives.length
+    expect(await idle.turn(() => idleSession.prompt({ text: "back?" }))).toEqual({ status: "idle" })
+    expect(idle.reply(after)).toBe("Loaded again.")
+    expect(JSON.stringify(stub.turns[1]!.body.messages)).toContain("Before.")
+    await idleSession.close()
+  })
+
+  test("a session opened from what the first one resumes from continues it", async () => {
+    await session.close()
+    const resumed = new Recorder()
+    session = harness.open({ id: "a1", name: "harness-test", directory: project.directory, resume: events.resumes[0]! }, resumed)
+    stub.reply(text("Resumed."))
+    expect(await resumed.turn(() => session.prompt({ text: "where were we?" }))).toEqual({ status: "idle" })
+    expect(resumed.reply()).toBe("Resumed.")
+    expect(JSON.stringify(stub.turns[0]!.body.messages)).toContain("are you there?")
+    expect(resumed.resumes).toEqual([])
+  })
+
+  test("stop kills opencode with the commands it started", async () => {
+    const pidFile = join(project.directory, "sleep.pid")
+    await session.close()
+    const recorder = new Recorder()
+    session = harness.open({ id: "a1", name: "harness-test", directory: project.directory, resume: events.resumes[0]! }, recorder)
+    stub.reply(toolCall("bash", { command: `echo $$ > ${pidFile}; exec sleep 300`, description: "Sleep" }))
+    await session.prompt({ text: "run a long command" })
+    const ask = await waitFor("the permission request", () => recorder.asks[0])
+    await session.answer(ask.nativeId, { decision: "allow" })
+    const sleepPid = Number(await waitFor("the command to start", () => readFileSync(pidFile, { flag: "a+" }).toString().trim()))
+    const serverPid = events.pids.at(-1)!
+
+    await harness.stop()
+    expect(isAlive(serverPid)).toBe(false)
+    await waitFor("the command to be killed", () => !isAlive(sleepPid))
+    await expect(session.prompt({ text: "still there?" })).rejects.toThrow("is stopped")
+  })
+})
