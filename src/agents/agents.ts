@@ -158,7 +158,7 @@ export class Agents {
     return Promise.all(
       [...this.harnesses.values()].map(async (harness) => {
         const problem = this.options.configProblem
-        if (problem) return { name: harness.name, available: false, problems: [{ problem, fix: "fix the file, then: iterate server restart" }] }
+        if (problem) return { name: harness.name, available: false, problems: [{ problem, fix: "iterate config edit && iterate server restart" }] }
         return harness.check()
       }),
     )

@@ -30,20 +30,31 @@ export interface HarnessReport {
   problems: { problem: string; fix: string }[]
 }
 
-export function harnessChecks(reports: HarnessReport[], where: string): Check[] {
-  return reports.flatMap((h) => {
+/**
+ * One check per harness. A harness that is not installed at all is information (with how to
+ * install it), since nobody needs all of them, unless config.json names its binary; having none
+ * at all is a problem.
+ */
+export function harnessChecks(reports: HarnessReport[], where: string, configured: ReadonlySet<string> = new Set()): Check[] {
+  const checks = reports.flatMap((h) => {
     const check = `harness ${h.name}`
+    const missing = !h.available && h.binary === undefined && !configured.has(h.name)
+    if (missing && h.problems[0]) return [info(check, h.problems[0].problem, h.problems[0].fix)]
     if (h.problems.length) return h.problems.map((p) => problem(check, p.problem, p.fix))
     if (!h.available) return [problem(check, `${h.name} is not available`, "iterate harnesses")]
     return [ok(check, `${h.name} ${h.version ?? "(version unknown)"} at ${h.binary} (${where})`)]
   })
+  // Nothing available and nothing said so yet (every one merely not installed): that is a problem.
+  if (reports.length && checks.every((c) => c.status === "info"))
+    checks.push(problem("harnesses", "no harness is installed: agents cannot run", reports[0]!.problems[0]?.fix ?? "npm i -g opencode-ai"))
+  return checks
 }
 
 // Asking a harness its version can take a few seconds the first time.
 const HARNESSES_TIMEOUT_MS = 15_000
 
-export async function harnessesFromDaemon(record: DaemonRecord): Promise<Check[]> {
+export async function harnessesFromDaemon(record: DaemonRecord, configured: ReadonlySet<string>): Promise<Check[]> {
   const result = await listHarnesses({ client: sdkClient(record.url, bearer(record.token)), signal: AbortSignal.timeout(HARNESSES_TIMEOUT_MS) })
   if (!result.data) return [problem("harnesses", `the daemon did not list its harnesses (${result.response?.status ?? String(result.error)})`, "iterate server logs")]
-  return harnessChecks(result.data.harnesses as HarnessReport[], "as the daemon sees it")
+  return harnessChecks(result.data.harnesses as HarnessReport[], "as the daemon sees it", configured)
 }

@@ -2,7 +2,7 @@
 import { resolvePaths } from "../paths/index.ts"
 import type { Check } from "./check.ts"
 import { daemonCheck, harnessesFromDaemon } from "./daemon.ts"
-import { configCheck, diskCheck, folderChecks, installCheck } from "./local.ts"
+import { configCheck, configuredHarnesses, diskCheck, folderChecks, installCheck } from "./local.ts"
 import { remoteChecks } from "./remotes.ts"
 
 export type { Check }
@@ -11,9 +11,10 @@ export async function diagnose(): Promise<Check[]> {
   const paths = resolvePaths()
   const remotes = remoteChecks(paths)
   const daemon = await daemonCheck(paths)
+  const configured = await configuredHarnesses(paths)
   const harnesses = daemon.record
-    ? harnessesFromDaemon(daemon.record)
-    : import("./harnesses-here.ts").then(({ harnessesHere }) => harnessesHere(paths))
+    ? harnessesFromDaemon(daemon.record, configured)
+    : import("./harnesses-here.ts").then(({ harnessesHere }) => harnessesHere(paths, configured))
   return [
     installCheck(),
     daemon.check,

@@ -163,7 +163,7 @@ describe("agents through the CLI", { timeout: 90_000 }, () => {
       'iterate: model "gpt" is not in the form provider/model\n',
     )
     expect((await agents.iterate(["agents", "new", "--harness", "nope"], { code: 1 })).stderr).toBe(
-      "iterate: unknown harness nope; available: opencode\n",
+      "iterate: unknown harness nope; available: opencode, claude, pi\n",
     )
     expect((await agents.iterate(["run"], { code: 2, stdin: "" })).stderr).toBe("iterate: stdin held no message\n")
     expect((await agents.iterate(["agents", "new", "--permissions", "maybe"], { code: 2 })).stderr).toContain(

@@ -85,7 +85,7 @@ describe.each(shells)("%s", (shell, absent) => {
     expect(await ask[shell]("iterate agents new --h")).toEqual(["--harness", "--help"])
     expect(await ask[shell]("iterate upgrade --method ")).toEqual(["brew", "curl", "npm"])
     expect(await ask[shell]("iterate completion ")).toEqual(["bash", "fish", "powershell", "zsh"])
-    expect(await ask[shell]("iterate config get harnesses.o")).toEqual(["harnesses.opencode.binary"])
+    expect(await ask[shell]("iterate config get harnesses.opencode.b")).toEqual(["harnesses.opencode.binary"])
   })
 
   test.skipIf(absent)(`completes stream names from the running daemon and remote names from their file${absent ? ` (${absent})` : ""}`, async () => {

@@ -99,7 +99,9 @@ test("the daemon checks config.json with the same schema and names the bad key",
   sandbox = new Sandbox({ PATH: "/usr/bin:/bin" })
   writeConfig(sandbox, '{ "harnesses": { "opencode": { "binary": "bin/opencode" } } }')
   const [opencode] = JSON.parse((await sandbox.run(["harnesses", "--json"])).stdout)
-  expect(opencode.problem).toBe(`${configFile()}: harnesses.opencode.binary must be an absolute path (fix it with: iterate config edit)`)
+  expect(opencode.problems).toEqual([
+    { problem: `${configFile()}: harnesses.opencode.binary must be an absolute path (fix it with: iterate config edit)`, fix: "iterate config edit && iterate server restart" },
+  ])
   await sandbox.run(["server", "stop"])
 })
 

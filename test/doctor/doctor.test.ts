@@ -30,6 +30,12 @@ async function healthyUser(): Promise<Sandbox> {
   // No opencode on PATH: only the configured one counts.
   sandbox.env.PATH = `${bin}:/usr/bin:/bin`
   writeConfig(sandbox, `{ "harnesses": { "opencode": { "binary": ${JSON.stringify(testOpencodeBinary())} } } }`)
+  // opencode's own global config names a provider (claude and pi are not installed: that is no problem).
+  mkdirSync(join(sandbox.env.XDG_CONFIG_HOME!, "opencode"), { recursive: true })
+  writeFileSync(
+    join(sandbox.env.XDG_CONFIG_HOME!, "opencode", "opencode.json"),
+    JSON.stringify({ provider: { stub: { npm: "@ai-sdk/openai-compatible", options: { baseURL: "http://127.0.0.1:9/v1" }, models: { m: {} } } } }),
+  )
   expect((await sandbox.run(["remote", "add", "prod", url, "--password-stdin"], { stdin: password })).code).toBe(0)
   return sandbox
 }
@@ -123,10 +129,10 @@ describe("planted problems, each with its fix", () => {
     expect(problems((await doctor(sandbox)).checks)).toEqual([expected])
     await sandbox.run(["server", "stop"])
     expect(problems((await doctor(sandbox)).checks)).toEqual([expected])
-    // Without the setting and with no opencode on PATH, the fix is installing it.
+    // Without the setting and with no opencode on PATH there is no harness at all: the fix is installing one.
     await applyFix(sandbox, expected.fix)
     expect(problems((await doctor(sandbox)).checks)).toEqual([
-      { check: "harness opencode", status: "problem", message: expect.stringContaining("opencode is not installed (not found on PATH)"), fix: "npm i -g opencode-ai" },
+      { check: "harnesses", status: "problem", message: "no harness is installed: agents cannot run", fix: "npm i -g opencode-ai" },
     ])
     writeConfig(sandbox, `{ "harnesses": { "opencode": { "binary": ${JSON.stringify(testOpencodeBinary())} } } }`)
   })

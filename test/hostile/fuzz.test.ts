@@ -61,7 +61,8 @@ test(`hostile input never gets a 5xx, a non-JSON error or past authentication (s
   expect(ops.length).toBeGreaterThanOrEqual(25)
 
   const harnesses = (await (await api("/v1/harnesses")).json()) as { harnesses: { name: string; available: boolean }[] }
-  expect(harnesses.harnesses).toEqual([expect.objectContaining({ name: "opencode", available: false })])
+  // No harness can run here, so no agent the fuzzer makes starts one.
+  expect(harnesses.harnesses.map((h) => [h.name, h.available])).toEqual([["opencode", false], ["claude", false], ["pi", false]])
 
   // Authenticated shutdown is the one request left out: it would end the run. It gets the refusals only.
   const builder = new CaseBuilder(doc, SEED, templateFixtures())

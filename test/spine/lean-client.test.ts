@@ -22,10 +22,11 @@ async function modulesLoadedBy(args: string[]): Promise<string[]> {
 }
 
 // A renderer may fold harness events with each harness's pure reducer (transcript.ts, and the
-// import-free events.ts it reads), nothing else of a harness.
+// import-free modules it reads: opencode's and pi's events.ts, claude's protocol.ts, pi's
+// edit-diff.ts), nothing else of a harness.
 const serverOnly = (m: string) =>
   /\/src\/(server|streams|harness|agents|config|storage)\/|\/node_modules\/(hono|@hono|zod)\/|bun:sqlite/.test(m) &&
-  !/\/src\/harness\/[^/]+\/(transcript|events)\.ts$/.test(m)
+  !/\/src\/harness\/[^/]+\/(transcript|events|protocol|edit-diff)\.ts$/.test(m)
 
 test.each([
   ["streams", "list", "--json"],

@@ -25,7 +25,8 @@ export function findOpencodeBinary(configured?: string, path = process.env.PATH)
     if (!isExecutable(configured))
       throw new OpencodeNotFoundError(
         `harnesses.opencode.binary is set to ${configured}, which is not an executable file`,
-        "point harnesses.opencode.binary in config.json at the opencode executable, or remove it to use opencode on PATH",
+        // Unset, opencode is looked for on PATH; `iterate config set` points it elsewhere instead.
+        "iterate config unset harnesses.opencode.binary",
         `harnesses.opencode.binary is set to ${configured}, which is not an executable file`,
       )
     return configured
@@ -34,7 +35,7 @@ export function findOpencodeBinary(configured?: string, path = process.env.PATH)
   if (!onPath)
     throw new OpencodeNotFoundError(
       "opencode is not installed (not found on PATH)",
-      `${INSTALL} (or see https://opencode.ai)`,
+      INSTALL,
       `opencode is not installed (not found on PATH): install it with \`${INSTALL}\` (or see https://opencode.ai)`,
     )
   const real = realpathSync(onPath)

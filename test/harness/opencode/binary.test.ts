@@ -50,7 +50,7 @@ describe("findOpencodeBinary", () => {
     })()!
     expect({ problem: error.problem, fix: error.fix }).toEqual({
       problem: "opencode is not installed (not found on PATH)",
-      fix: "npm i -g opencode-ai (or see https://opencode.ai)",
+      fix: "npm i -g opencode-ai",
     })
   })
 
