@@ -1,14 +1,13 @@
-// One agent: its transcript (live), status, Abort, pending permission requests, a composer, and
-// the raw events. `/` focuses the composer; Esc aborts the running turn.
+// One agent: its transcript (live), status, permission policy, Abort, pending permission
+// requests, a composer, and the raw events. `/` focuses the composer; Esc aborts the running turn.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks"
-import { AGENT_EVENT, type PermissionDecision } from "../protocol/agent-events.ts"
-import { abortAgent, appendEvents, getAgent, promptAgent } from "../sdk/sdk.gen.ts"
+import type { PermissionPolicy } from "../protocol/agent-events.ts"
+import { abortAgent, getAgent, promptAgent, replyPermission, updateAgent } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
-import type { PermissionPart } from "../transcript/types.ts"
 import { call } from "./api.ts"
 import { AgentView } from "./agent-view.ts"
-import { Messages, Permission } from "./transcript.tsx"
-import { Link, Status } from "./ui.tsx"
+import { type Answer, Messages, Permission } from "./transcript.tsx"
+import { Link, PolicySelect, Status } from "./ui.tsx"
 
 const SHOWN = 150
 const RAW_SHOWN = 500
@@ -100,7 +99,33 @@ function Composer({ agent, busy, onAbort }: { agent: Agent; busy: boolean; onAbo
   )
 }
 
-function Transcript({ view, agent }: { view: AgentView; agent: Agent }) {
+/** The agent's policy, changed on the spot, and the tools an Always answer allowed. */
+function Policy({ agent, onChange }: { agent: Agent; onChange: (agent: Agent) => void }) {
+  const [saving, setSaving] = useState(false)
+  const [problem, setProblem] = useState<string>()
+  const change = async (permissions: PermissionPolicy) => {
+    setSaving(true)
+    setProblem(undefined)
+    try {
+      onChange(await call(updateAgent({ path: { agent: agent.id }, body: { permissions } })))
+    } catch (error) {
+      setProblem((error as Error).message)
+    } finally {
+      setSaving(false)
+    }
+  }
+  return (
+    <div class="policy small">
+      <label>
+        Permissions <PolicySelect value={agent.permissions} onChange={change} disabled={saving} />
+      </label>
+      {agent.allowedTools.length > 0 && <span class="muted allowed-tools">always allowed: {agent.allowedTools.join(", ")}</span>}
+      {problem && <span class="error">{problem}</span>}
+    </div>
+  )
+}
+
+function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; onAgent: (agent: Agent) => void }) {
   void view.revision.value
   const [shown, setShown] = useState(SHOWN)
   const [raw, setRaw] = useState(false)
@@ -117,14 +142,16 @@ function Transcript({ view, agent }: { view: AgentView; agent: Agent }) {
     if (atEnd.current) end.current?.scrollIntoView({ block: "end" })
   })
 
-  const answer = async (part: PermissionPart, decision: PermissionDecision) => {
-    setProblem(undefined)
-    try {
-      await call(appendEvents({ path: { name: agent.stream }, body: [{ type: AGENT_EVENT.permissionReply, payload: { id: part.id, decision } }] }))
-    } catch (error) {
-      setProblem((error as Error).message)
-    }
-  }
+  const answer: Answer = (part, decision, message) =>
+    call(replyPermission({ path: { agent: agent.id, id: part.id }, body: { decision, ...(message !== undefined && { message }) } }))
+
+  // The record changes as turns go (an Always answer allows a tool; the CLI may change the policy).
+  useEffect(() => {
+    if (!view.caughtUp.value) return
+    let gone = false
+    void call(getAgent({ path: { agent: agent.id } })).then((now) => gone || onAgent(now), () => {})
+    return () => void (gone = true)
+  }, [transcript.status, view.caughtUp.value])
   const abort = useMemo(
     () => () => {
       void call(abortAgent({ path: { agent: agent.id } })).catch((error) => setProblem((error as Error).message))
@@ -143,6 +170,7 @@ function Transcript({ view, agent }: { view: AgentView; agent: Agent }) {
           <div class="muted small">
             {agent.harness} · <span class="directory">{agent.directory}</span>
           </div>
+          <Policy agent={agent} onChange={onAgent} />
         </div>
         <Status status={transcript.status} />
         {view.connection.value === "reconnecting" && <span class="badge warn">reconnecting…</span>}
@@ -224,7 +252,7 @@ export function AgentPage({ id }: { id: string }) {
   if (!agent || !view) return <main class="page muted">loading…</main>
   return (
     <div class="agent-page">
-      <Transcript view={view} agent={agent} />
+      <Transcript view={view} agent={agent} onAgent={setAgent} />
     </div>
   )
 }

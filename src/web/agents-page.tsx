@@ -2,13 +2,14 @@
 import { signal } from "@preact/signals"
 import { useEffect, useState } from "preact/hooks"
 import { createAgent, listDirectories, listHarnesses, promptAgent } from "../sdk/sdk.gen.ts"
+import type { PermissionPolicy } from "../protocol/agent-events.ts"
 import type { Agent, DirectoryListing, Harness } from "../sdk/types.gen.ts"
 import { call } from "./api.ts"
 import { seenKey } from "./agent-view.ts"
 import { feed } from "./live.ts"
 import { notifyStatus } from "./notify.ts"
 import { navigate } from "./router.ts"
-import { Link, Status, when } from "./ui.tsx"
+import { Link, PolicySelect, Status, when } from "./ui.tsx"
 
 interface AgentEntry extends Agent {
   nextOffset: string
@@ -67,6 +68,7 @@ function NewAgent({ onDone }: { onDone: () => void }) {
   const [harnesses, setHarnesses] = useState<Harness[]>([])
   const [harness, setHarness] = useState("opencode")
   const [model, setModel] = useState("")
+  const [permissions, setPermissions] = useState<PermissionPolicy>("ask")
   const [prompt, setPrompt] = useState("")
   const [problem, setProblem] = useState<string>()
   const [busy, setBusy] = useState(false)
@@ -95,7 +97,7 @@ function NewAgent({ onDone }: { onDone: () => void }) {
     setProblem(undefined)
     try {
       const agent = await call(
-        createAgent({ body: { directory: directory.replace(/(.)\/$/, "$1"), harness, ...(model.trim() && { model: model.trim() }) } }),
+        createAgent({ body: { directory: directory.replace(/(.)\/$/, "$1"), harness, permissions, ...(model.trim() && { model: model.trim() }) } }),
       )
       if (prompt.trim()) await call(promptAgent({ path: { agent: agent.id }, body: { text: prompt } }))
       onDone()
@@ -144,6 +146,10 @@ function NewAgent({ onDone }: { onDone: () => void }) {
           <input name="model" placeholder="provider/model (optional)" value={model} onInput={(e) => setModel(e.currentTarget.value)} />
         </label>
       </div>
+      <label>
+        Permissions
+        <PolicySelect value={permissions} onChange={setPermissions} />
+      </label>
       <label>
         First prompt
         <textarea name="prompt" rows={3} placeholder="What should it do? (optional)" value={prompt} onInput={(e) => setPrompt(e.currentTarget.value)} />

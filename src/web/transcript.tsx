@@ -2,10 +2,13 @@
 // diffs, permission requests with their answers, errors. Messages and parts are replaced, never
 // mutated, when they change, so a message whose object is the same is not drawn again.
 import { Component, type ComponentChildren } from "preact"
+import { useState } from "preact/hooks"
 import type { PermissionDecision } from "../protocol/agent-events.ts"
 import type { FileEditPart, Message, Part, PermissionPart, ToolPart } from "../transcript/types.ts"
+import { ApiError } from "./api.ts"
 
-export type Answer = (permission: PermissionPart, decision: PermissionDecision) => void
+/** Sends a person's answer; an ApiError with status 409 means it was answered (or withdrawn) already. */
+export type Answer = (permission: PermissionPart, decision: PermissionDecision, message?: string) => Promise<unknown>
 
 /** Redraws only when `value` is a different object. */
 class Same extends Component<{ value: unknown; children: () => ComponentChildren }> {
@@ -63,35 +66,77 @@ function Diff({ part }: { part: FileEditPart }) {
 }
 
 const DECISION: Record<PermissionDecision, string> = { allow: "allowed once", always: "always allowed", deny: "denied" }
+const BY_POLICY: Record<PermissionDecision, string> = { allow: "allowed by the agent's policy", always: "allowed by the agent's policy", deny: "denied by the agent's policy" }
+
+/** What became of a request: its answer, its withdrawal, or that it still waits. */
+function outcome(part: PermissionPart): string {
+  if (part.decision) return (part.by === "policy" ? BY_POLICY : DECISION)[part.decision] + (part.message ? `: ${part.message}` : "")
+  if (part.withdrawn) return `withdrawn: ${part.withdrawn}`
+  return "waiting for an answer"
+}
+
+/** Allow once / Always / Deny, and a message for the model that goes with Deny. */
+function Choices({ part, answer }: { part: PermissionPart; answer: Answer }) {
+  const [message, setMessage] = useState("")
+  const [sending, setSending] = useState(false)
+  const [elsewhere, setElsewhere] = useState(false)
+  const [problem, setProblem] = useState<string>()
+  const send = async (decision: PermissionDecision) => {
+    setSending(true)
+    setProblem(undefined)
+    try {
+      await answer(part, decision, decision === "deny" && message.trim() ? message.trim() : undefined)
+    } catch (error) {
+      // Someone answered first (another tab, the CLI) or the harness stopped asking: the stream
+      // brings what happened, so this is news, not a failure.
+      if (error instanceof ApiError && error.status === 409) setElsewhere(true)
+      else setProblem((error as Error).message)
+      setSending(false)
+    }
+  }
+  if (elsewhere) return <div class="muted answered-elsewhere">answered elsewhere already</div>
+  return (
+    <>
+      <div class="actions">
+        <button type="button" class="primary" disabled={sending} onClick={() => send("allow")}>
+          Allow once
+        </button>
+        <button type="button" disabled={sending} onClick={() => send("always")} title={`allow ${part.tool} for this agent from now on`}>
+          Always
+        </button>
+        <button type="button" class="danger" disabled={sending} onClick={() => send("deny")}>
+          Deny
+        </button>
+        <input
+          name="message"
+          class="deny-message"
+          placeholder="why not (told to the model with Deny)"
+          value={message}
+          disabled={sending}
+          onInput={(e) => setMessage(e.currentTarget.value)}
+          onKeyDown={(event) => {
+            if (event.key === "Enter" && !event.isComposing && message.trim()) {
+              event.preventDefault()
+              void send("deny")
+            }
+          }}
+        />
+      </div>
+      {problem && <div class="error small">{problem}</div>}
+    </>
+  )
+}
 
 export function Permission({ part, answer }: { part: PermissionPart; answer?: Answer }) {
+  const state = part.decision ?? (part.withdrawn ? "withdrawn" : "pending")
   return (
-    <div class="card permission" data-decision={part.decision ?? "pending"} data-permission={part.id}>
+    <div class="card permission" data-decision={state} data-permission={part.id}>
       <div class="card-head">
-        <span class="tool-name">{part.tool}</span>
+        <span class="permission-label">Permission</span>
         <span class="tool-title">{part.summary}</span>
+        <span class="badge">{part.tool}</span>
       </div>
-      {part.decision ? (
-        <div class="muted">
-          {DECISION[part.decision]}
-          {part.by === "policy" ? " by the agent's policy" : ""}
-          {part.message ? `: ${part.message}` : ""}
-        </div>
-      ) : answer ? (
-        <div class="actions">
-          <button type="button" class="primary" onClick={() => answer(part, "allow")}>
-            Allow once
-          </button>
-          <button type="button" onClick={() => answer(part, "always")}>
-            Always
-          </button>
-          <button type="button" class="danger" onClick={() => answer(part, "deny")}>
-            Deny
-          </button>
-        </div>
-      ) : (
-        <div class="muted">no answer yet</div>
-      )}
+      {state === "pending" && answer ? <Choices part={part} answer={answer} /> : <div class="muted outcome">{outcome(part)}</div>}
     </div>
   )
 }

@@ -1,5 +1,6 @@
 // Small pieces the views share.
 import type { ComponentChildren } from "preact"
+import { PERMISSION_POLICIES, type PermissionPolicy } from "../protocol/agent-events.ts"
 import { navigate } from "./router.ts"
 
 export function Link({ href, children, class: className }: { href: string; children: ComponentChildren; class?: string }) {
@@ -25,6 +26,26 @@ export function Status({ status }: { status: string }) {
     <span class="status" data-status={status}>
       {LABEL[status] ?? status}
     </span>
+  )
+}
+
+const POLICY: Record<PermissionPolicy, string> = {
+  ask: "ask every time",
+  "allow-edits": "allow file edits, ask for the rest",
+  "allow-all": "allow everything",
+  deny: "deny everything",
+}
+
+/** The choice of an agent's permission policy (`permissions` of the API), named `permissions`. */
+export function PolicySelect({ value, onChange, disabled }: { value: PermissionPolicy; onChange: (policy: PermissionPolicy) => void; disabled?: boolean }) {
+  return (
+    <select name="permissions" value={value} disabled={disabled} onChange={(e) => onChange(e.currentTarget.value as PermissionPolicy)}>
+      {PERMISSION_POLICIES.map((policy) => (
+        <option value={policy}>
+          {policy}: {POLICY[policy]}
+        </option>
+      ))}
+    </select>
   )
 }
 

@@ -1,9 +1,9 @@
 // Agents in the web UI, end to end: real headless Chromium on the compiled binary's daemon, the
-// real opencode behind it, the LLM stub as the model. The tests share one daemon, one warm
-// opencode and one agent, and run in order.
-import { mkdirSync } from "node:fs"
+// real opencode behind it (asking for permission the way iterate makes it), the LLM stub as the
+// model. The tests share one daemon, one warm opencode and one agent, and run in order.
+import { existsSync, mkdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import type { Browser, BrowserContext, Page } from "playwright-core"
+import type { Browser, BrowserContext, Page, Route } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { useAgentSandbox } from "../support/agent-sandbox.ts"
 import { collectErrors, launchChromium } from "../support/browser.ts"
@@ -35,11 +35,26 @@ async function streamEvents(): Promise<Event[]> {
     .map((line) => JSON.parse(line) as Event)
 }
 
+const writes = (name: string) => toolCall("write", { filePath: join(agents.project, name), content: `${name}\n` })
+const runs = (command: string) => toolCall("bash", { command, description: "Run it" })
+const replies = async () => (await streamEvents()).filter((e) => e.type === "iterate:agent:action:permission-reply:called").map((e) => e.payload)
+const agentJson = async () => (JSON.parse((await agents.iterate(["agents", "--json"])).stdout) as Array<{ id: string }>).find((a) => a.id === agentId) as any
+
 const lastStatus = async () => (await streamEvents()).filter((e) => e.type === "iterate:agent:status:changed").at(-1)?.payload
 
 const status = (on: Page) => on.locator(".agent-head .status").getAttribute("data-status")
 const lastReply = (on: Page) => on.locator(".message.assistant").last()
 const replyText = (on: Page) => lastReply(on).locator(".text").last().textContent()
+const pendingCard = (on: Page) => on.locator(".pending .permission[data-decision=pending]")
+/** What became of the request whose summary is `summary`, as the transcript shows it. */
+const outcome = (on: Page, summary: string) => on.locator(".message .permission", { hasText: summary }).locator(".outcome")
+
+/** Sends `prompt` from the page's composer. */
+async function send(on: Page, prompt: string) {
+  await on.fill(".composer textarea", prompt)
+  await on.keyboard.press("Enter")
+  await on.locator(".message.user", { hasText: prompt }).waitFor()
+}
 
 async function newContext(options: Parameters<Browser["newContext"]>[0] = {}) {
   const made = await browser.newContext(options)
@@ -69,12 +84,16 @@ afterAll(async () => {
 describe("an agent in the browser", { timeout: 90_000 }, () => {
   test("New agent: the directory is completed from the daemon, the first prompt is sent and its reply streams in", async () => {
     const reply = "Hello from the stub, streamed into the page a few characters at a time."
-    stub.reply(text(reply, { chunkSize: 4, delayMs: 100 }))
+    // Slow enough (about 4 s) that a page on a loaded machine still sees it in pieces.
+    stub.reply(text(reply, { chunkSize: 4, delayMs: 250 }))
     await page.click("text=New agent")
     const directory = page.locator("input[name=directory]")
     await waitFor("the home folder as the first suggestion", async () => (await directory.inputValue()) === agents.sandbox.dir + "/")
     await page.waitForSelector(`datalist#directories option[value="${agents.project}/"]`, { state: "attached" })
     await directory.fill(agents.project)
+    // ask is the default; allow-edits lets the next test's file edit through without asking.
+    expect(await page.locator("select[name=permissions]").inputValue()).toBe("ask")
+    await page.selectOption("select[name=permissions]", "allow-edits")
     await page.fill("textarea[name=prompt]", "say hello")
     await page.click("text=Create agent")
 
@@ -97,11 +116,12 @@ describe("an agent in the browser", { timeout: 90_000 }, () => {
     await waitFor("the agent to be idle", async () => (await status(page)) === "idle")
     expect(await page.locator(".message.user").first().textContent()).toBe("say hello")
     expect(JSON.parse((await agents.iterate(["agents", "--json"])).stdout)).toEqual([
-      expect.objectContaining({ id: agentId, directory: agents.project, harness: "opencode" }),
+      expect.objectContaining({ id: agentId, directory: agents.project, harness: "opencode", permissions: "allow-edits" }),
     ])
+    expect(await page.locator(".agent-head select[name=permissions]").inputValue()).toBe("allow-edits")
   })
 
-  test("a tool call is a card with its input and output, the file it wrote a diff; Enter sends, Shift+Enter is a new line", async () => {
+  test("a tool call is a card with its input and output, the file it wrote a diff, its permission answered by the policy; Enter sends, Shift+Enter is a new line", async () => {
     const file = join(agents.project, "notes.txt")
     stub.reply(toolCall("write", { filePath: file, content: "first line\nsecond line\n" }), text("I wrote notes.txt."))
     const composer = page.locator(".composer textarea")
@@ -126,10 +146,8 @@ describe("an agent in the browser", { timeout: 90_000 }, () => {
     expect(await composer.inputValue()).toBe("")
     expect(await page.locator(".message.user").nth(1).textContent()).toBe("write notes\nplease")
     await waitFor("the agent to be idle", async () => (await status(page)) === "idle")
-
-    // The README's screenshot of the agent page.
-    mkdirSync(join(ROOT, "docs"), { recursive: true })
-    await page.screenshot({ path: join(ROOT, "docs", "agent-page.png") })
+    expect(await outcome(page, "edit notes.txt").textContent()).toBe("allowed by the agent's policy")
+    expect(await page.locator(".pending").count()).toBe(0)
   })
 
   test("Esc aborts a slow turn: the reply stops, the turn is marked aborted", async () => {
@@ -145,7 +163,7 @@ describe("an agent in the browser", { timeout: 90_000 }, () => {
     expect((await lastReply(page).textContent())!.length).toBeLessThan(2000)
   })
 
-  test("a prompt sent from the CLI shows up live on the open page, and its end is a browser notification", async () => {
+  test("a prompt sent from the CLI shows up live on the open page; its asking for permission and its end are browser notifications", async () => {
     // A second browser that allowed notifications; the init script records what the page shows.
     const notifying = await newContext({ permissions: ["notifications"] })
     await notifying.addInitScript(() => {
@@ -160,36 +178,136 @@ describe("an agent in the browser", { timeout: 90_000 }, () => {
     })
     const watcher = await logIn(notifying, agents.sandbox, ["--agent", agentId])
     await watcher.locator(".agent-head .status[data-status=idle]").waitFor()
+    const shown = () => watcher.evaluate(() => (window as unknown as { shown: string[] }).shown)
 
-    stub.reply(text("An answer for the terminal."))
-    await agents.iterate(["prompt", agentId, "asked from the terminal"])
+    // allow-edits asks before a command: the person at the watching page answers it.
+    stub.reply(runs("echo asked > terminal.txt"), text("An answer for the terminal."))
+    await agents.iterate(["prompt", agentId, "--no-wait", "asked from the terminal"])
+    await waitFor("the first notification", async () => (await shown()).length > 0, { timeoutMs: 60_000 })
+    expect(await shown()).toEqual(["project asks for permission"])
     for (const on of [page, watcher]) {
       await on.locator(".message.user", { hasText: "asked from the terminal" }).waitFor()
-      await lastReply(on).getByText("An answer for the terminal.").waitFor()
+      await on.locator(".agent-head .status[data-status=waiting]").waitFor()
+      expect(await pendingCard(on).locator(".tool-title").textContent()).toBe("run `echo asked > terminal.txt`")
     }
-    await waitFor("the notification", async () => (await watcher.evaluate(() => (window as unknown as { shown: string[] }).shown)).length > 0)
-    expect(await watcher.evaluate(() => (window as unknown as { shown: string[] }).shown)).toEqual(["project finished its turn"])
+    await pendingCard(watcher).locator("button", { hasText: "Allow once" }).click()
+    for (const on of [page, watcher]) await lastReply(on).getByText("An answer for the terminal.").waitFor()
+    expect(readFileSync(join(agents.project, "terminal.txt"), "utf8")).toBe("asked\n")
+    await waitFor("the second notification", async () => (await shown()).length > 1)
+    expect(await shown()).toEqual(["project asks for permission", "project finished its turn"])
     await notifying.close()
   })
 
-  test("a permission request shows with Allow once / Always / Deny, and the answer goes onto the agent's stream", async () => {
-    const appended = await agents.sandbox.api(`/v1/streams/${encodeURIComponent(`agents/${agentId}`)}/events`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify([
-        { type: "iterate:agent:permission:requested", payload: { id: "perm_page1", tool: "bash", kind: "command", summary: "run `ls -la`", request: {} } },
-      ]),
-    })
-    expect(appended.status).toBe(201)
-    const pending = page.locator(".pending [data-permission=perm_page1]")
-    await pending.waitFor()
-    expect(await pending.locator("button").allTextContents()).toEqual(["Allow once", "Always", "Deny"])
-    expect(await pending.textContent()).toContain("run `ls -la`")
-    await pending.locator("button", { hasText: "Always" }).click()
-    await page.locator(".pending").waitFor({ state: "detached" })
-    await page.locator(".message [data-permission=perm_page1]", { hasText: "always allowed" }).waitFor()
-    const replies = (await streamEvents()).filter((e) => e.type === "iterate:agent:action:permission-reply:called")
-    expect(replies.map((e) => e.payload)).toEqual([{ id: "perm_page1", decision: "always" }])
+  test("a permission request is answered from the page: the policy, Allow once, Deny with a message, Always, answered elsewhere, withdrawn", { timeout: 240_000 }, async () => {
+    // The policy changes on the page; the agents page shows who waits.
+    await page.selectOption(".agent-head select[name=permissions]", "ask")
+    await waitFor("the policy to be ask", async () => (await agentJson()).permissions === "ask")
+    const list = await context.newPage()
+    await list.goto(new URL("/", page.url()).href)
+    const row = list.locator(`.agent-row[data-agent="${agentId}"]`)
+
+    // Allow once: the file is written.
+    stub.reply(writes("allowed.txt"), text("Wrote allowed.txt."))
+    await send(page, "write allowed.txt")
+    await pendingCard(page).waitFor({ timeout: 60_000 })
+    expect(await pendingCard(page).locator("button").allTextContents()).toEqual(["Allow once", "Always", "Deny"])
+    expect(await pendingCard(page).locator(".tool-title").textContent()).toBe("edit allowed.txt")
+    expect(await status(page)).toBe("waiting")
+    await row.locator(".status[data-status=waiting]", { hasText: "waiting for permission" }).waitFor()
+    expect(existsSync(join(agents.project, "allowed.txt"))).toBe(false)
+    await pendingCard(page).locator("button", { hasText: "Allow once" }).click()
+    await page.getByText("Wrote allowed.txt.").waitFor()
+    await waitFor("the agent to be idle", async () => (await status(page)) === "idle")
+    await row.locator(".status[data-status=idle]").waitFor()
+    expect(readFileSync(join(agents.project, "allowed.txt"), "utf8")).toBe("allowed.txt\n")
+    expect(await page.locator(".pending").count()).toBe(0)
+    expect(await outcome(page, "edit allowed.txt").textContent()).toBe("allowed once")
+    // The request, the tool card and its diff are parts of one message.
+    const allowed = page.locator(".message.assistant", { has: page.locator(".permission", { hasText: "edit allowed.txt" }) })
+    await allowed.locator(".card.tool[data-status=completed]", { hasText: "write" }).waitFor()
+    await allowed.locator(".card.diff", { hasText: "allowed.txt" }).waitFor()
+    const request = (await streamEvents()).filter((e) => e.type === "iterate:agent:permission:requested").at(-1)!
+    expect((await replies()).at(-1)).toEqual({ id: request.payload.id, decision: "allow" })
+
+    // The README's screenshot of the agent page: a tool card, its diff and the answered request.
+    mkdirSync(join(ROOT, "docs"), { recursive: true })
+    await page.screenshot({ path: join(ROOT, "docs", "agent-page.png") })
+
+    // Deny with a message: nothing is written, the model is told why, the turn ends cleanly.
+    stub.reply(writes("denied.txt"), text("I left denied.txt alone."))
+    await send(page, "write denied.txt")
+    await pendingCard(page).waitFor({ timeout: 60_000 })
+    await pendingCard(page).locator("input[name=message]").fill("not that file")
+    await pendingCard(page).locator("button", { hasText: "Deny" }).click()
+    await outcome(page, "edit denied.txt").getByText("denied: not that file").waitFor()
+    await waitFor("the turn to end", async () => (await lastStatus())?.status === "idle")
+    await waitFor("the page to show the agent idle", async () => (await status(page)) === "idle")
+    expect(existsSync(join(agents.project, "denied.txt"))).toBe(false)
+    expect((await replies()).at(-1)).toMatchObject({ decision: "deny", message: "not that file" })
+    expect(JSON.stringify(stub.turns.at(-1)!.body.messages)).toContain("not that file")
+    expect(await page.locator(".transcript .card.error").count()).toBe(0)
+
+    // Always: the next identical tool call is allowed without asking.
+    stub.reply(writes("always.txt"), text("Wrote always.txt."))
+    await send(page, "write always.txt")
+    await pendingCard(page).waitFor({ timeout: 60_000 })
+    await pendingCard(page).locator("button", { hasText: "Always" }).click()
+    await page.getByText("Wrote always.txt.").waitFor()
+    await waitFor("the agent to be idle", async () => (await status(page)) === "idle")
+    await page.locator(".agent-head .allowed-tools", { hasText: "always allowed: edit" }).waitFor()
+    expect(await agentJson()).toMatchObject({ permissions: "ask", allowedTools: ["edit"] })
+    stub.reply(writes("always-again.txt"), text("Wrote always-again.txt."))
+    await send(page, "write always-again.txt")
+    await page.getByText("Wrote always-again.txt.").waitFor()
+    expect(await outcome(page, "edit always-again.txt").textContent()).toBe("allowed by the agent's policy")
+    expect(readFileSync(join(agents.project, "always-again.txt"), "utf8")).toBe("always-again.txt\n")
+    expect((await replies()).slice(-2)).toEqual([
+      { id: expect.stringMatching(/^perm_/), decision: "always" },
+      { id: expect.stringMatching(/^perm_/), decision: "allow", by: "policy" },
+    ])
+    await waitFor("the agent to be idle", async () => (await status(page)) === "idle")
+
+    // Answered elsewhere first: a second tab that lost the stream still offers the buttons; the
+    // daemon refuses its late answer (409), which the tab shows as answered elsewhere, not as an error.
+    const second = await browser.newContext({ viewport: { width: 1000, height: 720 } })
+    const secondErrors = collectErrors(second)
+    const late = await logIn(second, agents.sandbox, ["--agent", agentId])
+    await late.locator(".agent-head .status[data-status=idle]").waitFor()
+    stub.reply(runs("echo elsewhere > elsewhere.txt"))
+    await send(page, "run it")
+    await pendingCard(late).waitFor({ timeout: 60_000 })
+    const id = (await pendingCard(late).getAttribute("data-permission"))!
+    // Its connection drops, and its next read of the stream is held until the answer is given.
+    const held: Route[] = []
+    await second.route("**/v1/stream/**", (route) => void held.push(route))
+    await second.setOffline(true)
+    await late.locator(".badge", { hasText: "reconnecting" }).waitFor()
+    await second.setOffline(false)
+    await waitFor("the held read", () => held.length > 0)
+    await agents.iterate(["permit", agentId, id, "--deny"])
+    await outcome(page, "elsewhere.txt").getByText("denied").waitFor()
+    await pendingCard(late).locator("button", { hasText: "Allow once" }).click()
+    await late.locator(`.pending [data-permission=${id}] .answered-elsewhere`, { hasText: "answered elsewhere already" }).waitFor()
+    expect(await late.locator(".pending .error, .error.pad").count()).toBe(0)
+    for (const route of held) await route.continue()
+    await second.unroute("**/v1/stream/**")
+    await outcome(late, "elsewhere.txt").getByText("denied").waitFor()
+    await waitFor("the agent to be idle", async () => (await status(page)) === "idle")
+    expect(existsSync(join(agents.project, "elsewhere.txt"))).toBe(false)
+    // The browser's own note of the refused request is all that tab logged.
+    expect(secondErrors).toEqual([`${late.url()}: Failed to load resource: the server responded with a status of 409 (Conflict)`])
+    await second.close()
+
+    // Withdrawn: an abort ends the turn that asked, and nobody needs to answer any more.
+    stub.reply(runs("echo withdrawn > withdrawn.txt"))
+    await send(page, "run another")
+    await pendingCard(page).waitFor({ timeout: 60_000 })
+    await page.locator(".composer button", { hasText: "Abort" }).click()
+    await page.locator(".message .permission[data-decision=withdrawn]", { hasText: "withdrawn.txt" }).getByText(/^withdrawn: /).waitFor()
+    await waitFor("the agent to be idle", async () => (await status(page)) === "idle")
+    expect(await page.locator(".pending").count()).toBe(0)
+    await row.locator(".status[data-status=idle]").waitFor()
+    await list.close()
   })
 
   test("the network drops in the middle of a turn: back online and after a reload, every event is there once", async () => {
