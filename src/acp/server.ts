@@ -109,7 +109,10 @@ export async function serveAcp(command: Command, options: AcpOptions): Promise<v
         if (!text) throw RequestError.invalidParams(undefined, "the prompt holds no text")
         // A client that reconnected may prompt a session it never loaded here: it goes on from now.
         const session = sessions.get(params.sessionId) ?? (await open(params.sessionId, client, false))
-        return { stopReason: await session.prompt(text, signal) }
+        // $/cancel_request cancels the turn like session/cancel; the editor going away leaves it running in the daemon.
+        const cancel = new AbortController()
+        signal.addEventListener("abort", () => connection.signal.aborted || cancel.abort(), { once: true })
+        return { stopReason: await session.prompt(text, cancel.signal) }
       }),
     )
     .onNotification("session/cancel", async ({ params }) => {

@@ -122,6 +122,7 @@ export class SessionUpdates {
    */
   next(transcript: Transcript, skipUser: (message: Message) => boolean = () => false): SessionUpdate[] {
     const updates: SessionUpdate[] = []
+    let plan: PlanEntry[] | undefined
     for (const message of transcript.messages) {
       if (message.role === "user") {
         if (this.done.has(message.id)) continue
@@ -137,14 +138,21 @@ export class SessionUpdates {
           this.sent.set(part.id, part.text.length)
           const content = { type: "text" as const, text: part.text.slice(sent) }
           updates.push(part.kind === "text" ? { sessionUpdate: "agent_message_chunk", content } : { sessionUpdate: "agent_thought_chunk", content })
-        } else if (part.kind === "tool") {
-          const update = isPlanTool(part) ? this.planUpdate(part) : this.toolUpdate(part, edits(message, part))
+        } else if (part.kind === "tool" && isPlanTool(part)) plan = planOf(part.input) ?? plan
+        else if (part.kind === "tool") {
+          const update = this.toolUpdate(part, edits(message, part))
           if (update) updates.push(update)
         } else if (part.kind === "error" && !this.done.has(part.id)) {
           this.done.add(part.id)
           updates.push({ sessionUpdate: "agent_message_chunk", content: { type: "text", text: `\n\n**Error:** ${part.message}\n\n` } })
         }
       }
+    }
+    // The plan is the latest todo list; the client replaces the whole plan with each one.
+    const json = JSON.stringify(plan)
+    if (plan && json !== this.plan) {
+      this.plan = json
+      updates.push({ sessionUpdate: "plan", entries: plan })
     }
     return updates
   }
@@ -164,15 +172,6 @@ export class SessionUpdates {
       return tool && this.tools.has(tool.id) ? tool.id : undefined
     }
     return undefined
-  }
-
-  private planUpdate(tool: ToolPart): SessionUpdate | undefined {
-    const entries = planOf(tool.input)
-    if (!entries) return undefined
-    const json = JSON.stringify(entries)
-    if (json === this.plan) return undefined
-    this.plan = json
-    return { sessionUpdate: "plan", entries }
   }
 
   private toolUpdate(tool: ToolPart, fileEdits: FileEditPart[]): SessionUpdate | undefined {
@@ -208,17 +207,21 @@ export class SessionUpdates {
 
   /**
    * What an edit tool is about to change, from its input (opencode's oldString/newString, Claude
-   * Code's old_string/new_string, Pi's oldText/newText), so the client can show it while it asks
-   * for permission. A write has no old text to show it against, so it waits for the file edit.
+   * Code's old_string/new_string, Pi's oldText/newText; a list of them under `edits` for Claude
+   * Code's MultiEdit and Pi), so the client can show it while it asks for permission. A write has
+   * no old text to show it against, so it waits for the file edit.
    */
   private proposedEdit(input: unknown): ToolCallContent[] {
     const args = dict(input)
     const path = pathOf(input)
     if (!args || !path) return []
-    const oldText = args.oldString ?? args.old_string ?? args.oldText
-    const newText = args.newString ?? args.new_string ?? args.newText
-    if (typeof oldText !== "string" || typeof newText !== "string") return []
-    return [{ type: "diff", path: this.absolute(path), oldText, newText }]
+    const changes = Array.isArray(args.edits) ? args.edits.map(dict) : [args]
+    return changes.flatMap((change) => {
+      const oldText = change?.oldString ?? change?.old_string ?? change?.oldText
+      const newText = change?.newString ?? change?.new_string ?? change?.newText
+      if (typeof oldText !== "string" || typeof newText !== "string") return []
+      return [{ type: "diff" as const, path: this.absolute(path), oldText, newText }]
+    })
   }
 
   private absolute(path: string): string {

@@ -166,13 +166,28 @@ describe("iterate acp", { timeout: 120_000 }, () => {
     expect(chunkText(acp.updates, "agent_message_chunk", from)).toContain("quota exceeded")
   })
 
+  test("an editor that goes away mid-turn leaves the turn running in the daemon", async () => {
+    const gone = startAcp(agents.sandbox)
+    await gone.connection.agent.request("initialize", { protocolVersion: PROTOCOL_VERSION, clientCapabilities: {} })
+    expect(await gone.connection.agent.request("session/resume", { sessionId, cwd: agents.project })).toEqual({})
+    const reply = "word ".repeat(40)
+    stub.reply(text(reply, { chunkSize: 5, delayMs: 50 }))
+    void gone.connection.agent.request("session/prompt", { sessionId, prompt: [{ type: "text", text: "finish without me" }] }).catch(() => {})
+    await waitFor("the reply to stream", () => updatesOf(gone.updates, "agent_message_chunk").length > 0, { timeoutMs: 60_000 })
+    expect(await gone.close()).toBe(0)
+    await waitFor("the turn to end", async () => (await agentJson()).status === "idle", { timeoutMs: 60_000 })
+    const statuses = (await agents.events(sessionId)).filter((e) => e.type === "iterate:agent:status:changed")
+    expect(statuses.at(-1)!.payload).toEqual({ status: "idle", prompt: expect.any(String) })
+    expect(stub.turns[0]!.cancelled).toBe(false)
+  })
+
   test("session/load in another editor replays the conversation, and the session goes on", async () => {
     const again = startAcp(agents.sandbox)
     try {
       await again.connection.agent.request("initialize", { protocolVersion: PROTOCOL_VERSION, clientCapabilities: {} })
       expect(await again.connection.agent.request("session/load", { sessionId, cwd: agents.project, mcpServers: [] })).toEqual({})
       const users = updatesOf(again.updates, "user_message_chunk").map((u) => (u.content.type === "text" ? u.content.text : ""))
-      expect(users).toEqual(["say hello", "read notes.md", "write allowed.txt", "write rejected.txt", "write elsewhere.txt", "write always.txt", "write later.txt", "talk for a long time", "this will fail"])
+      expect(users).toEqual(["say hello", "read notes.md", "write allowed.txt", "write rejected.txt", "write elsewhere.txt", "write always.txt", "write later.txt", "talk for a long time", "this will fail", "finish without me"])
       expect(chunkText(again.updates, "agent_message_chunk")).toContain("Hello from the stub, streamed in chunks of eight characters, slowly.")
       expect(updatesOf(again.updates, "tool_call").map((c) => c.kind)).toEqual(["read", "edit", "edit", "edit", "edit", "edit"])
       const replayed = again.updates.length

@@ -57,7 +57,16 @@ export function startAcp(sandbox: Sandbox, args: string[] = []): AcpClient {
       child.stdin.end()
     },
   })
+  const app = client({ name: "iterate-tests" })
+    .onNotification("session/update", ({ params }) => {
+      acp.updates.push(params)
+    })
+    .onRequest("session/request_permission", ({ params, signal }) => {
+      acp.permissionRequests.push(params)
+      return acp.answer(params, signal)
+    })
   const acp: AcpClient = {
+    connection: app.connect(ndJsonStream(input, stdout)),
     updates: [],
     permissionRequests: [],
     answer: async () => ({ outcome: { outcome: "cancelled" } }),
@@ -68,16 +77,7 @@ export function startAcp(sandbox: Sandbox, args: string[] = []): AcpClient {
       child.stdin.end()
       return child.exited
     },
-  } as AcpClient
-  const app = client({ name: "iterate-tests" })
-    .onNotification("session/update", ({ params }) => {
-      acp.updates.push(params)
-    })
-    .onRequest("session/request_permission", ({ params, signal }) => {
-      acp.permissionRequests.push(params)
-      return acp.answer(params, signal)
-    })
-  acp.connection = app.connect(ndJsonStream(input, stdout))
+  }
   return acp
 }
 
