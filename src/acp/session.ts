@@ -57,12 +57,14 @@ export class AcpSession {
   /** Runs one turn: sends the prompt, streams the reply, and says why the turn stopped. */
   async prompt(text: string, signal: AbortSignal): Promise<StopReason> {
     if (this.turn) throw RequestError.invalidRequest(undefined, `a prompt is running in session ${this.id} already`)
-    const turn: Turn = { cancelled: false }
+    const turn: Turn = { cancelled: signal.aborted }
     this.turn = turn
     const onAbort = () => void this.cancel()
     signal.addEventListener("abort", onAbort)
     try {
       await this.catchUp(true)
+      // Cancelled before the prompt went out: there is no turn to run.
+      if (turn.cancelled) return "cancelled"
       const connection = await connectFor(this.command)
       const sent = unwrap(connection, await promptAgent({ client: connection.client, path: { agent: this.id }, body: { text } }))
       turn.prompt = sent.event.offset
