@@ -1,6 +1,7 @@
 import type { Command } from "commander"
 import { EXIT } from "./errors.ts"
 import { policy } from "./options.ts"
+import { note } from "./output.ts"
 
 interface AcpFlags {
   harness: string
@@ -9,6 +10,7 @@ interface AcpFlags {
 }
 
 async function acp(options: AcpFlags, command: Command): Promise<void> {
+  if (process.stdin.isTTY) note("iterate acp speaks the Agent Client Protocol on stdin and stdout, for an editor to start (see: iterate acp --help); Ctrl-D ends it")
   // The protocol library (and the zod schemas it checks messages with) loads only for this command.
   const { serveAcp } = await import("../acp/server.ts")
   await serveAcp(command, options)
