@@ -46,8 +46,9 @@ describe("iterate acp", { timeout: 120_000 }, () => {
   })
 
   test("a prompt streams the reasoning and the reply as chunks, then ends the turn", async () => {
-    const reply = "Hello from the stub, streamed in chunks of eight characters, slowly."
-    stub.reply(text(reply, { reasoning: "The user greets me.", delayMs: 80 }))
+    const reply = "Hello from the stub, streamed slowly."
+    // Pieces 200 ms apart reach the editor apart, however busy the machine.
+    stub.reply(text(reply, { reasoning: "The user greets me.", chunkSize: 10, delayMs: 200 }))
     const from = acp.updates.length
     expect(await prompt("say hello")).toEqual({ stopReason: "end_turn" })
     expect(JSON.stringify(stub.turns[0]!.body.messages.at(-1))).toContain("say hello")
@@ -188,7 +189,7 @@ describe("iterate acp", { timeout: 120_000 }, () => {
       expect(await again.connection.agent.request("session/load", { sessionId, cwd: agents.project, mcpServers: [] })).toEqual({})
       const users = updatesOf(again.updates, "user_message_chunk").map((u) => (u.content.type === "text" ? u.content.text : ""))
       expect(users).toEqual(["say hello", "read notes.md", "write allowed.txt", "write rejected.txt", "write elsewhere.txt", "write always.txt", "write later.txt", "talk for a long time", "this will fail", "finish without me"])
-      expect(chunkText(again.updates, "agent_message_chunk")).toContain("Hello from the stub, streamed in chunks of eight characters, slowly.")
+      expect(chunkText(again.updates, "agent_message_chunk")).toContain("Hello from the stub, streamed slowly.")
       expect(updatesOf(again.updates, "tool_call").map((c) => c.kind)).toEqual(["read", "edit", "edit", "edit", "edit", "edit"])
       const replayed = again.updates.length
 
@@ -197,7 +198,7 @@ describe("iterate acp", { timeout: 120_000 }, () => {
       expect(reply).toEqual({ stopReason: "end_turn" })
       expect(chunkText(again.updates, "agent_message_chunk", replayed)).toBe("Still here.")
       // The same harness session: the model sees the first turn.
-      expect(JSON.stringify(stub.turns[0]!.body.messages)).toContain("Hello from the stub, streamed in chunks of eight characters, slowly.")
+      expect(JSON.stringify(stub.turns[0]!.body.messages)).toContain("Hello from the stub, streamed slowly.")
     } finally {
       expect(await again.close()).toBe(0)
     }
