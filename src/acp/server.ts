@@ -12,14 +12,8 @@ import { getAgent, listAgents } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
 import { VERSION } from "../version.ts"
 import { promptText } from "./prompt-text.ts"
+import type { AcpSettings } from "./settings.ts"
 import { AcpSession } from "./session.ts"
-
-export interface AcpOptions {
-  /** the harness of agents made by session/new */
-  harness: string
-  model?: string
-  permissions?: string
-}
 
 /** Anything a handler throws, as the JSON-RPC error the client shows: our one-line message, not "Internal error". */
 function requestError(error: unknown): RequestError {
@@ -37,7 +31,7 @@ const answering =
     }
   }
 
-export async function serveAcp(command: Command, options: AcpOptions): Promise<void> {
+export async function serveAcp(command: Command, options: AcpSettings): Promise<void> {
   silenceSpinner()
   console.log = console.error
   const sessions = new Map<string, AcpSession>()
