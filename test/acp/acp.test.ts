@@ -5,9 +5,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { PROTOCOL_VERSION, type RequestError } from "@agentclientprotocol/sdk"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { type AcpClient, chunkText, startAcp, updatesOf } from "../support/acp-client.ts"
-import { useAgentSandbox } from "../support/agent-sandbox.ts"
+import { type AcpClient, chunkText, startAcp, toolCalls, updatesOf } from "../support/acp-client.ts"
+import { useAgentSandbox, writeConfig } from "../support/agent-sandbox.ts"
 import { failure, text, toolCall, useLlmStub } from "../support/llm-stub.ts"
+import { testOpencodeBinary } from "../support/opencode-project.ts"
+import { testPiCli } from "../support/pi-project.ts"
 import { waitFor } from "../support/wait.ts"
 
 const stub = useLlmStub()
@@ -16,7 +18,12 @@ const agents = useAgentSandbox(stub)
 let acp: AcpClient
 let sessionId: string
 
+/** config.json with the harnesses of the devDependencies (read when the daemon starts) and an `acp` section (read by each `iterate acp`). */
+const configWith = (acpSection: unknown = {}) =>
+  writeConfig(agents.sandbox, JSON.stringify({ harnesses: { opencode: { binary: testOpencodeBinary() }, pi: { binary: testPiCli() } }, acp: acpSection }))
+
 beforeAll(() => {
+  configWith()
   acp = startAcp(agents.sandbox)
 })
 afterAll(async () => {
@@ -24,6 +31,8 @@ afterAll(async () => {
 })
 
 const prompt = (words: string) => acp.connection.agent.request("session/prompt", { sessionId, prompt: [{ type: "text", text: words }] })
+/** The tool calls of the updates from `from` on, each with its updates merged in (how a batch split them depends on timing). */
+const callsSince = (from: number) => toolCalls(acp.updates.slice(from).map((n) => n.update))
 const agentJson = async () => (JSON.parse((await agents.iterate(["agents", "--json"])).stdout) as Array<{ id: string; status: string }>).find((a) => a.id === sessionId)!
 
 describe("iterate acp", { timeout: 120_000 }, () => {
@@ -47,32 +56,44 @@ describe("iterate acp", { timeout: 120_000 }, () => {
 
   test("a prompt streams the reasoning and the reply as chunks, then ends the turn", async () => {
     const reply = "Hello from the stub, streamed slowly."
-    // Pieces 200 ms apart reach the editor apart, however busy the machine.
-    stub.reply(text(reply, { reasoning: "The user greets me.", chunkSize: 10, delayMs: 200 }))
+    stub.reply(text(reply, { reasoning: "The user greets me.", chunkSize: 10, delayMs: 50 }))
     const from = acp.updates.length
     expect(await prompt("say hello")).toEqual({ stopReason: "end_turn" })
     expect(JSON.stringify(stub.turns[0]!.body.messages.at(-1))).toContain("say hello")
     expect(chunkText(acp.updates, "agent_thought_chunk", from)).toBe("The user greets me.")
     expect(chunkText(acp.updates, "agent_message_chunk", from)).toBe(reply)
-    // Streamed as it came, not in one piece; and the client's own prompt is not echoed back.
-    expect(updatesOf(acp.updates, "agent_message_chunk", from).length).toBeGreaterThan(1)
+    // The client's own prompt is not echoed back. (That chunks reach the editor while the reply
+    // streams is shown by the cancel below: how a turn's first, cold reply is split depends on timing.)
     expect(updatesOf(acp.updates, "user_message_chunk", from)).toEqual([])
     expect(acp.updates.slice(from).every((n) => n.sessionId === sessionId)).toBe(true)
   })
 
-  test("a tool call is a tool_call, then a tool_call_update with its output when it completes", async () => {
+  test("a tool call is a tool_call, updated to completed with its output", async () => {
     const file = join(agents.project, "notes.md")
     writeFileSync(file, "read me\n")
     stub.reply(toolCall("read", { filePath: file }), text("It says: read me."))
     const from = acp.updates.length
     expect(await prompt("read notes.md")).toEqual({ stopReason: "end_turn" })
-    const [call] = updatesOf(acp.updates, "tool_call", from)
-    expect(call).toMatchObject({ kind: "read", title: expect.stringMatching(/^read /), rawInput: { filePath: file }, locations: [{ path: file }] })
-    const updates = updatesOf(acp.updates, "tool_call_update", from).filter((u) => u.toolCallId === call!.toolCallId)
-    expect(updates.at(-1)).toMatchObject({ status: "completed" })
-    const content = updates.flatMap((u) => u.content ?? [])
-    expect(content).toContainEqual({ type: "content", content: { type: "text", text: expect.stringContaining("read me") } })
+    const [call, ...more] = callsSince(from)
+    expect(more).toEqual([])
+    expect(call).toMatchObject({ kind: "read", title: expect.stringMatching(/^read /), rawInput: { filePath: file }, locations: [{ path: file }], status: "completed" })
+    expect(call!.content).toContainEqual({ type: "content", content: { type: "text", text: expect.stringContaining("read me") } })
     expect(chunkText(acp.updates, "agent_message_chunk", from)).toBe("It says: read me.")
+  })
+
+  test("a todo list is the plan, the whole list each time; the todo tool is no tool call", async () => {
+    const todos = (...statuses: string[]) => statuses.map((status, i) => ({ id: String(i + 1), content: ["read the code", "write the fix"][i], status, priority: "high" }))
+    stub.reply(toolCall("todowrite", { todos: todos("pending", "pending") }), toolCall("todowrite", { todos: todos("completed", "in_progress") }), text("Planned."))
+    const from = acp.updates.length
+    expect(await prompt("plan the fix")).toEqual({ stopReason: "end_turn" })
+    // Each todo list replaces the plan (one update per list, unless both came in one batch).
+    const plans = updatesOf(acp.updates, "plan", from)
+    expect(plans.every((p) => p.entries.length === 2)).toBe(true)
+    expect(plans.at(-1)!.entries).toEqual([
+      { content: "read the code", status: "completed", priority: "high" },
+      { content: "write the fix", status: "in_progress", priority: "high" },
+    ])
+    expect(callsSince(from)).toEqual([])
   })
 
   test("a permission request is asked of the editor; allow once writes the file, shown as a diff", async () => {
@@ -86,12 +107,10 @@ describe("iterate acp", { timeout: 120_000 }, () => {
 
     const [request] = acp.permissionRequests.slice(asked)
     expect(request!.options.map((o) => o.kind)).toEqual(["allow_once", "allow_always", "reject_once"])
-    const [call] = updatesOf(acp.updates, "tool_call", from)
-    expect(call).toMatchObject({ kind: "edit", title: expect.stringMatching(/^write /) })
+    const [call] = callsSince(from)
+    expect(call).toMatchObject({ kind: "edit", title: expect.stringMatching(/^write /), status: "completed" })
     expect(request!.toolCall.toolCallId).toBe(call!.toolCallId)
-    const updates = updatesOf(acp.updates, "tool_call_update", from).filter((u) => u.toolCallId === call!.toolCallId)
-    expect(updates.at(-1)!.status).toBe("completed")
-    expect(updates.flatMap((u) => u.content ?? [])).toContainEqual({ type: "diff", path: file, newText: "allowed\n" })
+    expect(call!.content).toContainEqual({ type: "diff", path: file, newText: "allowed\n" })
     const events = await agents.events(sessionId)
     expect(events.filter((e) => e.type === "iterate:agent:action:permission-reply:called").at(-1)!.payload).toMatchObject({ decision: "allow" })
   })
@@ -103,8 +122,7 @@ describe("iterate acp", { timeout: 120_000 }, () => {
     const from = acp.updates.length
     expect(await prompt("write rejected.txt")).toEqual({ stopReason: "end_turn" })
     expect(existsSync(file)).toBe(false)
-    const [call] = updatesOf(acp.updates, "tool_call", from)
-    expect(updatesOf(acp.updates, "tool_call_update", from).filter((u) => u.toolCallId === call!.toolCallId).at(-1)).toMatchObject({ status: "failed" })
+    expect(callsSince(from)).toMatchObject([{ kind: "edit", status: "failed" }])
     const events = await agents.events(sessionId)
     expect(events.filter((e) => e.type === "iterate:agent:action:permission-reply:called").at(-1)!.payload).toMatchObject({ decision: "deny" })
   })
@@ -188,7 +206,7 @@ describe("iterate acp", { timeout: 120_000 }, () => {
       await again.connection.agent.request("initialize", { protocolVersion: PROTOCOL_VERSION, clientCapabilities: {} })
       expect(await again.connection.agent.request("session/load", { sessionId, cwd: agents.project, mcpServers: [] })).toEqual({})
       const users = updatesOf(again.updates, "user_message_chunk").map((u) => (u.content.type === "text" ? u.content.text : ""))
-      expect(users).toEqual(["say hello", "read notes.md", "write allowed.txt", "write rejected.txt", "write elsewhere.txt", "write always.txt", "write later.txt", "talk for a long time", "this will fail", "finish without me"])
+      expect(users).toEqual(["say hello", "read notes.md", "plan the fix", "write allowed.txt", "write rejected.txt", "write elsewhere.txt", "write always.txt", "write later.txt", "talk for a long time", "this will fail", "finish without me"])
       expect(chunkText(again.updates, "agent_message_chunk")).toContain("Hello from the stub, streamed slowly.")
       expect(updatesOf(again.updates, "tool_call").map((c) => c.kind)).toEqual(["read", "edit", "edit", "edit", "edit", "edit"])
       const replayed = again.updates.length
@@ -202,6 +220,25 @@ describe("iterate acp", { timeout: 120_000 }, () => {
     } finally {
       expect(await again.close()).toBe(0)
     }
+  })
+
+  test("without a flag, config.json's acp section says what new sessions make; a flag wins", async () => {
+    configWith({ harness: "pi", permissions: "deny" })
+    const configured = startAcp(agents.sandbox, ["--permissions", "allow-edits"])
+    try {
+      await configured.connection.agent.request("initialize", { protocolVersion: PROTOCOL_VERSION, clientCapabilities: {} })
+      const other = agents.newProject("configured")
+      const { sessionId: id } = await configured.connection.agent.request("session/new", { cwd: other, mcpServers: [] })
+      const made = (JSON.parse((await agents.iterate(["agents", "--json"])).stdout) as Array<{ id: string }>).find((a) => a.id === id)
+      expect(made).toMatchObject({ harness: "pi", permissions: "allow-edits", directory: other })
+    } finally {
+      expect(await configured.close()).toBe(0)
+    }
+    configWith({ harness: "vim" })
+    const refused = await agents.iterate(["acp"], { code: 1 })
+    expect(refused.stderr).toMatch(/^iterate: .*config\.json: acp\.harness must be opencode, claude or pi \(fix it with: iterate config edit\)\n$/)
+    expect(refused.stdout).toBe("")
+    configWith()
   })
 
   test("an unknown session is a JSON-RPC error; stdout held nothing but the protocol", async () => {

@@ -9,6 +9,7 @@ import { describe, expect, test } from "vitest"
 import { promptText } from "../../src/acp/prompt-text.ts"
 import { diffContents, SessionUpdates, toolKind } from "../../src/acp/updates.ts"
 import { transcriptFor } from "../../src/transcript/reducers.ts"
+import { toolCalls } from "../support/acp-client.ts"
 import type { AgentStreamEvent, PermissionPart } from "../../src/transcript/types.ts"
 
 const lines = (url: URL) => readFileSync(url, "utf8").trim().split("\n").map((line) => JSON.parse(line))
@@ -52,15 +53,6 @@ const text = (sent: SessionUpdate[], kind: "agent_message_chunk" | "agent_though
   of(sent, kind)
     .map((u) => (u.content.type === "text" ? u.content.text : ""))
     .join("")
-/** A tool call as the client sees it after every update: the tool_call with its updates merged in. */
-function toolCalls(sent: SessionUpdate[]) {
-  const calls = new Map<string, Record<string, unknown>>()
-  for (const u of sent) {
-    if (u.sessionUpdate === "tool_call") calls.set(u.toolCallId, { ...u })
-    else if (u.sessionUpdate === "tool_call_update") Object.assign(calls.get(u.toolCallId)!, u)
-  }
-  return [...calls.values()]
-}
 
 describe("session updates from a transcript", () => {
   test("reasoning and text stream as thought and message chunks that add up to the reply; the prompt is a user chunk", () => {

@@ -92,3 +92,13 @@ export function chunkText(updates: SessionNotification[], kind: "agent_message_c
     .map((u) => (u.content.type === "text" ? u.content.text : ""))
     .join("")
 }
+
+/** Each tool call as the editor sees it after all its updates: the tool_call with its tool_call_updates merged in. */
+export function toolCalls(updates: SessionUpdate[]): Array<Partial<Extract<SessionUpdate, { sessionUpdate: "tool_call" }>>> {
+  const calls = new Map<string, Record<string, unknown>>()
+  for (const u of updates) {
+    if (u.sessionUpdate === "tool_call") calls.set(u.toolCallId, { ...u })
+    else if (u.sessionUpdate === "tool_call_update") Object.assign(calls.get(u.toolCallId)!, u)
+  }
+  return [...calls.values()]
+}
