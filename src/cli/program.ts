@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander"
 import { VERSION } from "../version.ts"
+import { registerAcp } from "./acp.ts"
 import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
 import { registerCompletion } from "./completion.ts"
@@ -54,6 +55,7 @@ Examples:
   registerPermissions(program)
   registerStreams(program)
   registerWeb(program)
+  registerAcp(program)
   registerServe(program)
   registerServer(program)
   registerService(program)

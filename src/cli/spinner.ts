@@ -9,7 +9,14 @@ export interface Spinner {
   stop(): void
 }
 
-export const spinnerAllowed = () => process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
+let silenced = false
+
+/** No spinner for the rest of the process: `iterate acp` speaks a protocol, and its stderr lands in an editor's log. */
+export function silenceSpinner(): void {
+  silenced = true
+}
+
+export const spinnerAllowed = () => !silenced && process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
 
 export function spin(text: string): Spinner {
   if (!spinnerAllowed()) return { stop() {} }

@@ -6,7 +6,6 @@
 import { homedir } from "node:os"
 import type { Command } from "commander"
 import type { Connection } from "../daemon/connect.ts"
-import { AGENT_EVENT, type ErrorPayload, type StatusPayload } from "../protocol/agent-events.ts"
 import { abortAgent } from "../sdk/sdk.gen.ts"
 import type { StreamEvent } from "../sdk/types.gen.ts"
 import { transcriptFor } from "../transcript/reducers.ts"
@@ -16,28 +15,7 @@ import { TranscriptPrinter } from "./render.ts"
 import { type Spinner, spin, spinnerAllowed } from "./spinner.ts"
 import { readStreamFrom } from "./stream-reader.ts"
 import { type OnPermission, TurnPermissions } from "./turn-permissions.ts"
-
-/**
- * Whether `event` ends the turn of the prompt at `prompt`: its status once the adapter took the
- * prompt (busy with that offset), or the adapter's refusal of the prompt itself.
- */
-class TurnWatch {
-  taken = false
-  end: StatusPayload | undefined
-
-  constructor(private readonly prompt: string) {}
-
-  push(event: StreamEvent): void {
-    if (event.type === AGENT_EVENT.status) {
-      const status = event.payload as StatusPayload
-      if (status.status === "busy") this.taken ||= status.prompt === this.prompt
-      else if (this.taken || status.prompt === this.prompt) this.end = status
-    } else if (event.type === AGENT_EVENT.error && !this.taken) {
-      const error = event.payload as ErrorPayload
-      if (error.action === this.prompt) this.end = { status: "error", error: error.message }
-    }
-  }
-}
+import { TurnWatch } from "./turn-watch.ts"
 
 /** First Ctrl-C: abort the agent's turn, then exit 130; a second one exits at once. */
 function abortOnInterrupt(connection: Connection, agent: string): () => void {

@@ -3,6 +3,7 @@
 // editors at) is generated from it (`bun run generate:schema`; a test fails when it is stale).
 // Every object is loose: keys iterate does not know are allowed and kept.
 import { z } from "zod"
+import { PERMISSION_POLICIES } from "../protocol/agent-events.ts"
 
 export const SCHEMA_URL = "https://raw.githubusercontent.com/iterate/iterate/main/schema/config.schema.json"
 
@@ -50,6 +51,14 @@ export const ConfigSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\/./, "must be a postgres:// URL")
       .describe("keep streams and agents in this PostgreSQL database (postgres://user:password@host/db) instead of SQLite")
+      .optional(),
+    acp: z
+      .looseObject({
+        harness: z.enum(["opencode", "claude", "pi"], "must be opencode, claude or pi").describe("the harness of the agents its new sessions make (default opencode)").optional(),
+        model: z.string().min(1).describe("their model, provider/model (default: the harness's own)").optional(),
+        permissions: z.enum(PERMISSION_POLICIES, `must be ${PERMISSION_POLICIES.join(", ")}`).describe("their permission policy (default ask: the editor is asked)").optional(),
+      })
+      .describe("`iterate acp`, the editors' agent server; its flags win over these")
       .optional(),
     web: z
       .looseObject({

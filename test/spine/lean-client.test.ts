@@ -36,6 +36,8 @@ test.each([
   ["remote", "list", "--json"],
   ["config", "path"],
   ["completion", "bash"],
+  // The ACP library (and zod, which checks its messages) loads only when `iterate acp` runs.
+  ["acp", "--help"],
   // With no daemon it also looks for one by the data folder's owner.json, still without SQLite.
   ["server", "status"],
 ])("a client command (%s %s) loads no server, SQLite, Hono, harness or agents code", async (...args) => {
