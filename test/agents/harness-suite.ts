@@ -164,31 +164,36 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
       expect(respawned).not.toBe(pid)
     })
 
-    test("a request left waiting by a killed harness stays answerable; when the respawned harness asks the same, that answer applies", async () => {
-      const command = "echo kept > kept.txt"
-      stub.reply(script.command(command))
-      await agents.iterate(["prompt", "project", "--no-wait", "keep it"])
-      const asked = await request(`run \`${command}\``)
-      process.kill(await onlyProcess(), "SIGKILL")
-      await waitFor("the turn to fail", async () => (await agentJson()).status === "error")
-      expect(await pending()).toEqual([{ ...asked, waiting: false }])
-      expect(of(await agents.events("project"), WITHDRAWN).map((w) => w.id)).not.toContain(asked.id)
-      await agents.iterate(["permit", "project", asked.id])
-      expect(await pending()).toEqual([])
+    const interruptions: Array<[string, string, () => Promise<void>]> = [
+      ["a killed harness", "kept.txt", async () => void process.kill(await onlyProcess(), "SIGKILL")],
+      ["a daemon restart", "kept-over-restart.txt", async () => void (await agents.iterate(["server", "restart"]))],
+    ]
+    for (const [what, name, interrupt] of interruptions)
+      test(`a request left waiting by ${what} stays answerable; when the respawned harness asks the same, that answer applies`, async () => {
+        const command = `echo kept > ${name}`
+        stub.reply(script.command(command))
+        await agents.iterate(["prompt", "project", "--no-wait", "keep it"])
+        const asked = await request(`run \`${command}\``)
+        await interrupt()
+        await waitFor("the turn to fail", async () => (await agentJson()).status === "error")
+        expect(await pending()).toEqual([{ ...asked, waiting: false }])
+        expect(of(await agents.events("project"), WITHDRAWN).map((w) => w.id)).not.toContain(asked.id)
+        await agents.iterate(["permit", "project", asked.id])
+        expect(await pending()).toEqual([])
 
-      // The model asks for the same command again in the next turn: nobody is asked twice.
-      stub.reset()
-      stub.reply(script.command(command), script.text("Kept."))
-      expect((await agents.iterate(["prompt", "project", "go on"])).stdout).toBe("Kept.\n")
-      expect(readFileSync(file("kept.txt"), "utf8")).toBe("kept\n")
-      const events = await agents.events("project")
-      const latest = of(events, REQUESTED).at(-1)
-      expect(latest.id).not.toBe(asked.id)
-      expect(of(events, REPLY).slice(-2)).toEqual([
-        { id: asked.id, decision: "allow" },
-        { id: latest.id, decision: "allow", by: "user" },
-      ])
-    })
+        // The model asks for the same command again in the next turn: nobody is asked twice.
+        stub.reset()
+        stub.reply(script.command(command), script.text("Kept."))
+        expect((await agents.iterate(["prompt", "project", "go on"])).stdout).toBe("Kept.\n")
+        expect(readFileSync(file(name), "utf8")).toBe("kept\n")
+        const events = await agents.events("project")
+        const latest = of(events, REQUESTED).at(-1)
+        expect(latest.id).not.toBe(asked.id)
+        expect(of(events, REPLY).slice(-2)).toEqual([
+          { id: asked.id, decision: "allow" },
+          { id: latest.id, decision: "allow", by: "user" },
+        ])
+      })
 
     test("the daemon restarted between two prompts: the second continues the same session", async () => {
       const before = await agentJson()
