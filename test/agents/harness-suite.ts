@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { type AgentEvent, type HarnessName, harnessProcesses, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
+import { type AgentEvent, expectKeptAnswerApplied, type HarnessName, harnessProcesses, payloadsOf as of, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { descendants } from "../../src/harness/opencode/process-tree.ts"
 import { isAlive, waitFor } from "../support/wait.ts"
 
@@ -42,7 +42,6 @@ const REPLY = "iterate:agent:action:permission-reply:called"
 const WITHDRAWN = "iterate:agent:permission:withdrawn"
 const STATUS = "iterate:agent:status:changed"
 
-const of = (events: AgentEvent[], type: string) => events.filter((e) => e.type === type).map((e) => e.payload)
 const LONG = "word ".repeat(400)
 
 export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
@@ -186,13 +185,7 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
         stub.reply(script.command(command), script.text("Kept."))
         expect((await agents.iterate(["prompt", "project", "go on"])).stdout).toBe("Kept.\n")
         expect(readFileSync(file(name), "utf8")).toBe("kept\n")
-        const events = await agents.events("project")
-        const latest = of(events, REQUESTED).at(-1)
-        expect(latest.id).not.toBe(asked.id)
-        expect(of(events, REPLY).slice(-2)).toEqual([
-          { id: asked.id, decision: "allow" },
-          { id: latest.id, decision: "allow", by: "user" },
-        ])
+        await expectKeptAnswerApplied(agents, "project", asked.id)
       })
 
     test("the daemon restarted between two prompts: the second continues the same session", async () => {

@@ -10,7 +10,7 @@
 // each binary being the devDependency's. config.json carries a comment, as users write them.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll } from "vitest"
+import { afterAll, beforeAll, expect } from "vitest"
 import { testClaudeBinary } from "./claude-project.ts"
 import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "./opencode-project.ts"
 import { testPiCli, writeModels } from "./pi-project.ts"
@@ -64,6 +64,24 @@ export interface AgentEvent {
   offset: string
   type: string
   payload?: any
+}
+
+/** The payloads of the events of one type, in order. */
+export const payloadsOf = (events: AgentEvent[], type: string) => events.filter((e) => e.type === type).map((e) => e.payload)
+
+/**
+ * After an answer given to a request its harness could no longer take (a crash, a daemon
+ * restart): the respawned harness asked the same again, and that answer applied without anyone
+ * being asked twice.
+ */
+export async function expectKeptAnswerApplied(agents: AgentSandbox, agent: string, keptId: string): Promise<void> {
+  const events = await agents.events(agent)
+  const latest = payloadsOf(events, "iterate:agent:permission:requested").at(-1)
+  expect(latest.id).not.toBe(keptId)
+  expect(payloadsOf(events, "iterate:agent:action:permission-reply:called").slice(-2)).toEqual([
+    { id: keptId, decision: "allow" },
+    { id: latest.id, decision: "allow", by: "user" },
+  ])
 }
 
 const definedOnly = (env: Record<string, string | undefined>) =>
