@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { type AgentEvent, inTerminal, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
+import { expectKeptAnswerApplied, inTerminal, payloadsOf as of, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { text, toolCall, useLlmStub } from "../support/llm-stub.ts"
 import { BINARY } from "../support/sandbox.ts"
 import { waitFor } from "../support/wait.ts"
@@ -33,7 +33,6 @@ const waitForRequest = (summary: string) =>
 
 const writes = (name: string, content = `${name}\n`) => toolCall("write", { filePath: join(agents.project, name), content })
 const runs = (command: string) => toolCall("bash", { command, description: "Run it" })
-const of = (events: AgentEvent[], type: string) => events.filter((e) => e.type === type).map((e) => e.payload)
 const agentJson = async () => JSON.parse((await agents.iterate(["agents", "--json"])).stdout)[0]
 
 describe("permission requests", { timeout: 120_000 }, () => {
@@ -151,13 +150,7 @@ describe("permission requests", { timeout: 120_000 }, () => {
     const again = await agents.iterate(["prompt", "project", "go on"])
     expect(again.stdout).toBe("Kept.\n")
     expect(readFileSync(join(agents.project, "kept.txt"), "utf8")).toBe("kept\n")
-    const events = await agents.events("project")
-    const latest = of(events, REQUESTED).at(-1)
-    expect(latest.id).not.toBe(request.id)
-    expect(of(events, REPLY).slice(-2)).toEqual([
-      { id: request.id, decision: "allow" },
-      { id: latest.id, decision: "allow", by: "user" },
-    ])
+    await expectKeptAnswerApplied(agents, "project", request.id)
   })
 
   test("an agent whose policy is deny refuses everything, and the transcript says the policy did", async () => {

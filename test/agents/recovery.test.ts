@@ -2,7 +2,7 @@
 // daemon, a killed daemon. The real opencode and the LLM stub, one sandbox for the file, tests in order.
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
-import { opencodeServers, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
+import { harnessProcesses, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { text, useLlmStub } from "../support/llm-stub.ts"
 import { isAlive, waitFor } from "../support/wait.ts"
 
@@ -21,7 +21,7 @@ describe("agents across failures", { timeout: 120_000 }, () => {
     await agents.iterate(["agents", "new", "--dir", elsewhere, "--name", "neighbour"])
     expect(await ask("keeper", "First.")).toBe("First.\n")
     expect(await ask("neighbour", "First next door.")).toBe("First next door.\n")
-    const servers = opencodeServers(agents.sandbox)
+    const servers = harnessProcesses(agents.sandbox)
     expect(servers).toHaveLength(1)
     process.kill(servers[0]!, "SIGKILL")
 
@@ -34,13 +34,13 @@ describe("agents across failures", { timeout: 120_000 }, () => {
       const crash = (await agents.events(agent)).find((e) => e.type === "iterate:agent:harness:opencode:crashed")
       expect(crash?.payload).toMatchObject({ pid: servers[0], reason: "exited (signal SIGKILL)", restartInMs: expect.any(Number) })
     }
-    expect(opencodeServers(agents.sandbox)).toHaveLength(1)
+    expect(harnessProcesses(agents.sandbox)).toHaveLength(1)
     await agents.iterate(["agents", "rm", "neighbour"])
   })
 
   test("restarting the daemon: a running turn is reported interrupted, the agent is still listed and answers", async () => {
     const before = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)
-    const [server] = opencodeServers(agents.sandbox)
+    const [server] = harnessProcesses(agents.sandbox)
     stub.reply(text("word ".repeat(400), { chunkSize: 5, delayMs: 50 }))
     const prompt = watch(agents.sandbox.spawn(["prompt", "keeper", "talk for a long time"]))
     await waitFor("the reply to start streaming", () => prompt.seen.stdout.length > 0)
@@ -60,24 +60,24 @@ describe("agents across failures", { timeout: 120_000 }, () => {
   })
 
   test("killing the daemon: the next daemon stops the opencode it left behind, and the agent answers", async () => {
-    const [orphan] = opencodeServers(agents.sandbox)
+    const [orphan] = harnessProcesses(agents.sandbox)
     process.kill(agents.sandbox.record()!.pid, "SIGKILL")
     expect(isAlive(orphan!)).toBe(true)
 
     await agents.iterate(["agents"])
     await waitFor("the orphaned opencode to be stopped", () => !isAlive(orphan!))
     expect(await ask("keeper", "New daemon, new opencode.")).toBe("New daemon, new opencode.\n")
-    expect(opencodeServers(agents.sandbox)).toHaveLength(1)
+    expect(harnessProcesses(agents.sandbox)).toHaveLength(1)
     expect(readFileSync(agents.sandbox.logPath, "utf8")).toContain(`stopped the opencode process ${orphan} left by a previous daemon`)
   })
 
   test("SIGTERM to the daemon stops its opencode too and removes the record", async () => {
-    const [server] = opencodeServers(agents.sandbox)
+    const [server] = harnessProcesses(agents.sandbox)
     const daemon = agents.sandbox.record()!.pid
     process.kill(daemon, "SIGTERM")
     await waitFor("the daemon to exit", () => !isAlive(daemon))
     expect(isAlive(server!)).toBe(false)
-    expect(opencodeServers(agents.sandbox)).toEqual([])
+    expect(harnessProcesses(agents.sandbox)).toEqual([])
     expect(agents.sandbox.record()).toBeUndefined()
   })
 })

@@ -33,6 +33,22 @@ test("without opencode, run, agents new and harnesses say how to install it", as
   expect(JSON.parse((await sandbox.run(["agents", "--json"])).stdout)).toEqual([])
 })
 
+test("without claude or pi, agents of theirs are refused with one line, and harnesses gives the problem and the command apart", async () => {
+  sandbox = new Sandbox({ PATH })
+  const missing = {
+    claude: ["Claude Code is not installed (no claude on PATH)", "npm i -g @anthropic-ai/claude-code", " (or see https://code.claude.com/docs/en/setup)"],
+    pi: ["pi is not installed (not found on PATH)", "npm install -g @mariozechner/pi-coding-agent", ""],
+  }
+  const listed = JSON.parse((await sandbox.run(["harnesses", "--json"])).stdout)
+  const table = (await sandbox.run(["harnesses"])).stdout
+  for (const [harness, [problem, fix, more]] of Object.entries(missing)) {
+    const result = await sandbox.run(["run", "--harness", harness, "--dir", sandbox.dir, "hello"])
+    expect([result.code, result.stderr]).toEqual([1, `iterate: ${problem}: install it with \`${fix}\`${more}\n`])
+    expect(listed.find((h: { name: string }) => h.name === harness)).toEqual({ name: harness, available: false, problems: [{ problem, fix }] })
+    expect(table).toContain(`\n${harness}: ${problem}\n  fix: ${fix}\n`)
+  }
+})
+
 test("the config file names the opencode binary; one that is not executable is reported as the config's", async () => {
   sandbox = new Sandbox({ PATH })
   const fake = join(sandbox.dir, "opencode")

@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { writeConfig } from "../support/agent-sandbox.ts"
 import { testOpencodeBinary } from "../support/opencode-project.ts"
+import { testPiCli } from "../support/pi-project.ts"
 import { run } from "../support/run-process.ts"
 import { BINARY, daemonsIn, Sandbox } from "../support/sandbox.ts"
 import { usePasswordServer } from "../support/serve.ts"
@@ -135,6 +136,32 @@ describe("planted problems, each with its fix", () => {
       { check: "harnesses", status: "problem", message: "no harness is installed: agents cannot run", fix: "npm i -g opencode-ai" },
     ])
     writeConfig(sandbox, `{ "harnesses": { "opencode": { "binary": ${JSON.stringify(testOpencodeBinary())} } } }`)
+  })
+
+  test("claude and pi binaries config.json names that are not there: each fix, run as printed, unsets its setting", async () => {
+    const sandbox = user()
+    const gone = (name: string) => join(sandbox.dir, "gone", name)
+    const opencode = JSON.stringify(testOpencodeBinary())
+    writeConfig(sandbox, `{ "harnesses": { "opencode": { "binary": ${opencode} }, "claude": { "binary": "${gone("claude")}" }, "pi": { "binary": "${gone("pi")}", "runtime": "${gone("node")}" } } }`)
+    await sandbox.run(["server", "stop"])
+    const found = problems((await doctor(sandbox)).checks)
+    expect(found).toEqual([
+      { check: "harness claude", status: "problem", message: `harnesses.claude.binary is set to ${gone("claude")}, which is not an executable file`, fix: "iterate config unset harnesses.claude.binary" },
+      { check: "harness pi", status: "problem", message: `harnesses.pi.binary is set to ${gone("pi")}, which is neither pi's CLI script nor an executable`, fix: "iterate config unset harnesses.pi.binary" },
+    ])
+    for (const p of found) await applyFix(sandbox, p.fix!)
+    // Unset, neither is on this PATH: not installed is no problem. pi's runtime counts once there is a pi.
+    expect(problems((await doctor(sandbox)).checks)).toEqual([])
+    writeConfig(sandbox, `{ "harnesses": { "opencode": { "binary": ${opencode} }, "pi": { "binary": ${JSON.stringify(testPiCli())}, "runtime": "${gone("node")}" } } }`)
+    const login = { check: "harness pi", status: "problem", message: expect.stringContaining("pi has no model provider"), fix: `${testPiCli()}   # then type /login` }
+    const runtime = problems((await doctor(sandbox)).checks)
+    expect(runtime).toEqual([
+      { check: "harness pi", status: "problem", message: `harnesses.pi.runtime is set to ${gone("node")}, which is not an executable here`, fix: "iterate config unset harnesses.pi.runtime" },
+      login,
+    ])
+    await applyFix(sandbox, runtime[0]!.fix!)
+    expect(problems((await doctor(sandbox)).checks)).toEqual([login])
+    writeConfig(sandbox, `{ "harnesses": { "opencode": { "binary": ${opencode} } } }`)
   })
 
   test("an unreachable server, and one that no longer takes the stored password", async () => {

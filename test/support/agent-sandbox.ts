@@ -1,18 +1,56 @@
-// A sandbox whose daemon runs agents on the real opencode with the LLM stub as their model: a
-// project folder wired to the stub, and a config.json (with a comment, as users write them)
-// naming the opencode binary of the devDependency. The daemon the CLI starts inherits the
-// CLI's environment, so opencode gets the sandbox's HOME and XDG folders and the hermetic vars.
+// A sandbox whose daemon runs agents on a real harness with a scripted model server: the
+// Anthropic stub for claude, the LLM stub for opencode and pi. Each harness is wired the way a
+// user would set it up, in the environment and config.json of the CLI (the daemon the CLI starts
+// inherits that environment, so the harness gets the sandbox's HOME and XDG folders too):
+//   opencode  a project folder whose opencode.json names the stub; harnesses.opencode.binary
+//   claude    ANTHROPIC_BASE_URL (the stub) and a dummy key, a throwaway CLAUDE_CONFIG_DIR;
+//             harnesses.claude.binary
+//   pi        PI_CODING_AGENT_DIR with a models.json whose only provider is the stub;
+//             harnesses.pi.binary (Pi's CLI script, run by iterate's own Bun)
+// each binary being the devDependency's. config.json carries a comment, as users write them.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll } from "vitest"
-import type { LlmStub } from "./llm-stub.ts"
+import { afterAll, beforeAll, expect } from "vitest"
+import { testClaudeBinary } from "./claude-project.ts"
 import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "./opencode-project.ts"
+import { testPiCli, writeModels } from "./pi-project.ts"
 import { type Result, Sandbox } from "./sandbox.ts"
 import { isAlive } from "./wait.ts"
 
+export type HarnessName = "opencode" | "claude" | "pi"
+
+interface Wiring {
+  /** added to the sandbox's environment; `dir` is the sandbox's folder */
+  env(dir: string, stubUrl: string): Record<string, string | undefined>
+  /** harnesses.<name> of config.json */
+  config(): Record<string, unknown>
+  /** once, with the sandbox made */
+  setup?(dir: string, stubUrl: string): void
+  /** a project folder, made now */
+  project?(dir: string, stubUrl: string): void
+}
+
+const WIRINGS: Record<HarnessName, Wiring> = {
+  opencode: {
+    env: () => OPENCODE_ENV,
+    config: () => ({ binary: testOpencodeBinary() }),
+    project: writeProjectConfig,
+  },
+  claude: {
+    env: (dir, stubUrl) => ({ ANTHROPIC_BASE_URL: stubUrl, ANTHROPIC_API_KEY: "sk-ant-stub", CLAUDE_CONFIG_DIR: join(dir, "claude-config") }),
+    config: () => ({ binary: testClaudeBinary() }),
+  },
+  pi: {
+    // Off the network (no update checks, no tool downloads) and away from a developer's Pi.
+    env: (dir) => ({ PI_CODING_AGENT_DIR: join(dir, "pi-agent"), PI_OFFLINE: "1", PI_TELEMETRY: "0" }),
+    config: () => ({ binary: testPiCli() }),
+    setup: (dir, stubUrl) => writeModels(join(dir, "pi-agent"), stubUrl),
+  },
+}
+
 export interface AgentSandbox {
   sandbox: Sandbox
-  /** the project folder opencode works in */
+  /** the project folder the harness works in */
   project: string
   /** another project folder wired to the stub, made now */
   newProject(name: string): string
@@ -28,20 +66,42 @@ export interface AgentEvent {
   payload?: any
 }
 
+/** The payloads of the events of one type, in order. */
+export const payloadsOf = (events: AgentEvent[], type: string) => events.filter((e) => e.type === type).map((e) => e.payload)
+
+/**
+ * After an answer given to a request its harness could no longer take (a crash, a daemon
+ * restart): the respawned harness asked the same again, and that answer applied without anyone
+ * being asked twice.
+ */
+export async function expectKeptAnswerApplied(agents: AgentSandbox, agent: string, keptId: string): Promise<void> {
+  const events = await agents.events(agent)
+  const latest = payloadsOf(events, "iterate:agent:permission:requested").at(-1)
+  expect(latest.id).not.toBe(keptId)
+  expect(payloadsOf(events, "iterate:agent:action:permission-reply:called").slice(-2)).toEqual([
+    { id: keptId, decision: "allow" },
+    { id: latest.id, decision: "allow", by: "user" },
+  ])
+}
+
 const definedOnly = (env: Record<string, string | undefined>) =>
   Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined))
 
-/** One sandbox for a test file, made after the stub starts; its daemon is stopped gracefully at the end, opencode with it. */
-export function useAgentSandbox(stub: LlmStub): AgentSandbox {
+/**
+ * One sandbox for a test file, made after the stub starts, wired for `harness` (whose section of
+ * config.json gets `config` too); its daemon is stopped gracefully at the end, the harness with it.
+ */
+export function useAgentSandbox(stub: { url: string }, harness: HarnessName = "opencode", config: Record<string, unknown> = {}): AgentSandbox {
   const context = {} as AgentSandbox
+  const wiring = WIRINGS[harness]
   beforeAll(() => {
-    const sandbox = new Sandbox(definedOnly(OPENCODE_ENV))
-    const project = join(sandbox.dir, "project")
-    mkdirSync(project)
-    writeProjectConfig(project, stub.url)
-    writeConfig(sandbox, `{\n  // the opencode of the devDependency\n  "harnesses": { "opencode": { "binary": ${JSON.stringify(testOpencodeBinary())} } },\n}\n`)
+    const sandbox = new Sandbox()
+    Object.assign(sandbox.env, definedOnly(wiring.env(sandbox.dir, stub.url)))
+    wiring.setup?.(sandbox.dir, stub.url)
+    const section = JSON.stringify({ ...wiring.config(), ...config })
+    writeConfig(sandbox, `{\n  // the ${harness} of the devDependency\n  "harnesses": { "${harness}": ${section} },\n}\n`)
     context.sandbox = sandbox
-    context.project = project
+    context.project = context.newProject("project")
   })
   afterAll(async () => {
     await context.sandbox.run(["server", "stop"])
@@ -50,7 +110,7 @@ export function useAgentSandbox(stub: LlmStub): AgentSandbox {
   context.newProject = (name) => {
     const dir = join(context.sandbox.dir, name)
     mkdirSync(dir)
-    writeProjectConfig(dir, stub.url)
+    wiring.project?.(dir, stub.url)
     return dir
   }
   context.events = async (agent, offset = "-1") =>
@@ -72,20 +132,37 @@ export function writeConfig(sandbox: Sandbox, text: string): void {
   writeFileSync(join(sandbox.env.XDG_CONFIG_HOME!, "iterate", "config.json"), text)
 }
 
-/** The opencode servers running for a sandbox: children of its daemons, or left by one (from /proc). */
-export function opencodeServers(sandbox: Sandbox): number[] {
+/** How each harness's processes are told apart from others (a claude or pi by the marker iterate starts it with). */
+const HARNESS_PROCESS: Record<HarnessName, (argv: string[], environ: string) => boolean> = {
+  opencode: (argv) => argv[1] === "serve" && argv[0]!.includes("opencode"),
+  claude: (_, environ) => environ.includes("\0ITERATE_CLAUDE_AGENT="),
+  pi: (_, environ) => environ.includes("\0ITERATE_PI_EXTENSION="),
+}
+
+const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1])
+
+/**
+ * The harness processes running for a sandbox: children of its daemons, or left by one (from
+ * /proc); not the commands they run, which inherit their marker.
+ */
+export function harnessProcesses(sandbox: Sandbox, harness: HarnessName = "opencode"): number[] {
   const pids: number[] = []
   for (const entry of new Bun.Glob("[0-9]*").scanSync({ cwd: "/proc", onlyFiles: false })) {
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8")
-      if (argv[1] === "serve" && argv[0]!.includes("opencode") && environ.includes(`HOME=${sandbox.dir}\0`) && isAlive(Number(entry)))
-        pids.push(Number(entry))
+      const environ = `\0${readFileSync(`/proc/${entry}/environ`, "utf8")}`
+      if (HARNESS_PROCESS[harness](argv, environ) && environ.includes(`\0HOME=${sandbox.dir}\0`) && isAlive(Number(entry))) pids.push(Number(entry))
     } catch {
       // ended while we looked
     }
   }
-  return pids
+  return pids.filter((pid) => {
+    try {
+      return !pids.includes(parentOf(pid))
+    } catch {
+      return false
+    }
+  })
 }
 
 /** Runs `argv` in a pseudo-terminal; screen() is what it printed so far without escape codes. */

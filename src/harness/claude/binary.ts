@@ -7,24 +7,33 @@
 // and Homebrew put the native binary on PATH directly.
 import { readdirSync, realpathSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
+import { HarnessProblemError } from "../problem.ts"
 
 export const INSTALL_COMMAND = "npm i -g @anthropic-ai/claude-code"
-export const INSTALL_HINT = `install it with \`${INSTALL_COMMAND}\` (or see https://code.claude.com/docs/en/setup)`
 
-export class ClaudeNotFoundError extends Error {}
+/** No claude to run: `problem` says why, `fix` is the command that gets one. */
+export class ClaudeNotFoundError extends HarnessProblemError {}
 
 /** The claude to run: `configured` (config `harnesses.claude.binary`) if given, else `claude` on PATH. */
 export function findClaudeBinary(configured?: string, path = process.env.PATH): string {
   if (configured) {
-    if (!Bun.which(configured)) throw new ClaudeNotFoundError(`harnesses.claude.binary is set to ${configured}, which is not an executable file`)
+    // Unset, claude is looked for on PATH; `iterate config set` points it elsewhere instead.
+    if (!Bun.which(configured))
+      throw new ClaudeNotFoundError(`harnesses.claude.binary is set to ${configured}, which is not an executable file`, "iterate config unset harnesses.claude.binary")
     return configured
   }
   const onPath = Bun.which("claude", { PATH: path ?? "" })
-  if (!onPath) throw new ClaudeNotFoundError(`Claude Code is not installed (no claude on PATH): ${INSTALL_HINT}`)
+  if (!onPath) {
+    const problem = "Claude Code is not installed (no claude on PATH)"
+    throw new ClaudeNotFoundError(problem, INSTALL_COMMAND, `${problem}: install it with \`${INSTALL_COMMAND}\` (or see https://code.claude.com/docs/en/setup)`)
+  }
   const real = realpathSync(onPath)
   if (!isPlaceholder(real)) return onPath
   const native = nativeBinary(dirname(dirname(real)))
-  if (!native) throw new ClaudeNotFoundError(`${onPath} is the npm package's placeholder and its platform package is missing: reinstall with \`${INSTALL_COMMAND}\``)
+  if (!native) {
+    const problem = `${onPath} is the npm package's placeholder and its platform package is missing`
+    throw new ClaudeNotFoundError(problem, INSTALL_COMMAND, `${problem}: reinstall with \`${INSTALL_COMMAND}\``)
+  }
   return native
 }
 

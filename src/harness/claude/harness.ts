@@ -5,6 +5,7 @@
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { type Harness, type HarnessAgent, type HarnessCheck, type HarnessContext, type HarnessEvents, type HarnessProblem, HarnessUnavailableError } from "../harness.ts"
+import { shellWord } from "../problem.ts"
 import { ClaudeNotFoundError, claudeVersion, findClaudeBinary, INSTALL_COMMAND } from "./binary.ts"
 import { modelProblem } from "./model.ts"
 import { stopOrphanedClaude } from "./orphans.ts"
@@ -27,11 +28,12 @@ interface Settings {
   idleTimeoutMs: number
 }
 
+/** Throws ClaudeNotFoundError naming the setting at fault; unset, each has its default. */
 function settings(config: Record<string, unknown>): Settings {
   const { binary, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS } = config
-  if (binary !== undefined && typeof binary !== "string") throw new HarnessUnavailableError("harnesses.claude.binary in config.json must be a path (a string)")
-  if (typeof idleTimeoutMs !== "number" || !(idleTimeoutMs >= 0))
-    throw new HarnessUnavailableError("harnesses.claude.idleTimeoutMs in config.json must be a number of milliseconds")
+  const bad = (key: string, what: string) => new ClaudeNotFoundError(`harnesses.claude.${key} in config.json must be ${what}`, `iterate config unset harnesses.claude.${key}`)
+  if (binary !== undefined && typeof binary !== "string") throw bad("binary", "a path (a string)")
+  if (typeof idleTimeoutMs !== "number" || !(idleTimeoutMs >= 0)) throw bad("idleTimeoutMs", "a number of milliseconds")
   return { binary, idleTimeoutMs }
 }
 
@@ -50,14 +52,9 @@ class ClaudeHarness implements Harness {
     return this.env.CLAUDE_CONFIG_DIR || join(this.env.HOME || homedir(), ".claude")
   }
 
+  /** Throws ClaudeNotFoundError. */
   private binary(): string {
-    const { binary } = settings(this.context.config)
-    try {
-      return findClaudeBinary(binary, this.env.PATH)
-    } catch (error) {
-      if (error instanceof ClaudeNotFoundError) throw new HarnessUnavailableError(error.message)
-      throw error
-    }
+    return findClaudeBinary(settings(this.context.config).binary, this.env.PATH)
   }
 
   async check(): Promise<HarnessCheck> {
@@ -65,20 +62,21 @@ class ClaudeHarness implements Harness {
     try {
       binary = this.binary()
     } catch (error) {
-      const fix = /harnesses\.claude/.test((error as Error).message) ? "iterate config edit" : INSTALL_COMMAND
-      return { name: this.name, available: false, problems: [{ problem: (error as Error).message, fix }] }
+      if (!(error instanceof ClaudeNotFoundError)) throw error
+      return { name: this.name, available: false, problems: [{ problem: error.problem, fix: error.fix }] }
     }
     let version: string | undefined
     const problems: HarnessProblem[] = []
     try {
       version = await claudeVersion(binary)
     } catch (error) {
-      problems.push({ problem: (error as Error).message, fix: `reinstall it: ${INSTALL_COMMAND}` })
+      problems.push({ problem: (error as Error).message, fix: INSTALL_COMMAND })
     }
     if (version && !(await this.hasProvider(binary)))
       problems.push({
-        problem: "Claude Code has no model provider: no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or ANTHROPIC_BASE_URL in the daemon's environment, and no Claude login",
-        fix: "set ANTHROPIC_API_KEY where the daemon starts (then `iterate server restart`), or log in with `claude auth login`",
+        problem: "Claude Code has no model provider: no Claude login, and no ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or ANTHROPIC_BASE_URL where the daemon started",
+        // The claude the daemon runs: on PATH by its name, else by its path (npm without postinstall, config.json).
+        fix: `${binary === Bun.which("claude", { PATH: this.env.PATH ?? "" }) ? "claude" : shellWord(binary)} auth login`,
       })
     return { name: this.name, available: problems.length === 0, binary, ...(version && { version }), problems }
   }
@@ -102,8 +100,14 @@ class ClaudeHarness implements Harness {
   }
 
   open(agent: HarnessAgent, events: HarnessEvents): ClaudeSession {
-    const binary = this.binary()
-    const { idleTimeoutMs } = settings(this.context.config)
+    let binary: string
+    let idleTimeoutMs: number
+    try {
+      binary = this.binary()
+      idleTimeoutMs = settings(this.context.config).idleTimeoutMs
+    } catch (error) {
+      throw error instanceof ClaudeNotFoundError ? new HarnessUnavailableError(error.message) : error
+    }
     const session: ClaudeSession = new ClaudeSession({
       binary,
       agent,

@@ -16,7 +16,7 @@
 // permissionWithdrawn per can_use_tool; turnEnded when every prompt of the turn is done; crashed
 // for a process that died on its own (it is started again by the next prompt, so restartInMs is
 // never set). Stderr goes to claude-<agent id>.log in the log folder.
-export { ClaudeNotFoundError, claudeVersion, findClaudeBinary, INSTALL_HINT, nativeBinary } from "./binary.ts"
+export { ClaudeNotFoundError, claudeVersion, findClaudeBinary, INSTALL_COMMAND, nativeBinary } from "./binary.ts"
 export { createClaudeHarness, OFFLINE_ENV } from "./harness.ts"
 export { claudeModel, modelProblem } from "./model.ts"
 export { ClaudeSession } from "./session.ts"

@@ -81,16 +81,20 @@ export class ClaudeSession implements HarnessSession {
 
   async prompt(input: TurnInput): Promise<void> {
     if (this.closed) throw new Error("this Claude Code session is closed")
+    // Before anything is awaited: an idle process must not be closed under this prompt.
+    this.clearIdle()
     const process = await this.running()
     await this.useModel(process, input.model ? claudeModel(input.model.trim()) : this.agentModel)
     const uuid = crypto.randomUUID()
     if (this.outstanding.size === 0) this.lastResult = undefined
     this.outstanding.add(uuid)
-    this.clearIdle()
-    if (!process.send({ type: "user", uuid, session_id: "", parent_tool_use_id: null, message: { role: "user", content: input.text } })) {
-      this.outstanding.delete(uuid)
-      throw new Error("claude exited before it took the prompt")
-    }
+    if (process.send({ type: "user", uuid, session_id: "", parent_tool_use_id: null, message: { role: "user", content: input.text } })) return
+    // claude died before it could read the prompt (one that fails at start dies at once). Its exit,
+    // still to be handled, ends the turn with what it said, like any crash during a turn; only when
+    // it was handled already is the prompt refused here.
+    if (this.process === process) return
+    this.outstanding.delete(uuid)
+    throw new Error(`claude exited before it took the prompt (${describeExit(await process.exited)})`)
   }
 
   async abort(): Promise<void> {
@@ -220,7 +224,9 @@ export class ClaudeSession implements HarnessSession {
       this.controls.delete(id)
       control.reject(new Error(`claude exited (${how})`))
     }
-    this.withdrawPermissions()
+    // Its requests died with it, but they are not withdrawn: the agents layer keeps them
+    // answerable, and applies the answer when the respawned claude asks the same call again.
+    this.permissions.clear()
     if (!onPurpose) events.crashed({ pid: process.pid, reason: `exited (${how})`, logFile })
     if (this.outstanding.size === 0) return
     this.outstanding.clear()
@@ -294,6 +300,7 @@ export class ClaudeSession implements HarnessSession {
       kind: permissionKind(request.tool_name),
       summary: permissionSummary(request, this.options.agent.directory),
       request: message,
+      input: request.input,
     })
   }
 

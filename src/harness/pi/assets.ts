@@ -12,7 +12,8 @@
 // extension_ui_response {confirmed} decides. An abort cancels the dialog (ctx.signal), which denies.
 // A confirm carries no text back, so a denial tells the model one fixed sentence. For write it
 // also records what the file held before (in the result's details, which the model never sees),
-// so the transcript can show an overwrite as a diff.
+// so the transcript can show an overwrite as a diff. It also stops the bash tool's commands when
+// the daemon goes away (see there).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { PERMISSION_TITLE } from "./events.ts"
@@ -49,6 +50,10 @@ function previous(cwd, path) {
 }
 
 export default function (pi) {
+  // The daemon is gone when its end of our stdin closes. Pi then shuts down, but it stops the
+  // commands its bash tool started (in process groups of their own) only on a signal: make the
+  // end of stdin that signal, so no command outlives a daemon that was killed.
+  process.stdin.once("end", () => process.emit("SIGTERM"))
   const writes = new Map()
   pi.on("tool_call", async (event, ctx) => {
     const body = JSON.stringify({ toolCallId: event.toolCallId, toolName: event.toolName, input: event.input })

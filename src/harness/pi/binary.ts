@@ -8,12 +8,14 @@
 // variable), so a user needs neither Bun nor Node. `harnesses.pi.runtime` picks another.
 import { accessSync, closeSync, constants, openSync, readSync, realpathSync, statSync } from "node:fs"
 import { basename } from "node:path"
+import { HarnessProblemError } from "../problem.ts"
 import type { PiAssets } from "./assets.ts"
 
 export const PACKAGE = "@mariozechner/pi-coding-agent"
 export const INSTALL_COMMAND = `npm install -g ${PACKAGE}`
 
-export class PiNotFoundError extends Error {}
+/** No pi (or nothing to run it) here: `problem` says why, `fix` is the command that fixes it. */
+export class PiNotFoundError extends HarnessProblemError {}
 
 export interface PiProgram {
   path: string
@@ -25,12 +27,14 @@ export interface PiProgram {
 export function findPi(configured: string | undefined, path: string | undefined): PiProgram {
   if (configured) {
     const program = classify(configured)
-    if (!program) throw new PiNotFoundError(`harnesses.pi.binary is set to ${configured}, which is neither pi's CLI script nor an executable`)
+    // Unset, pi is looked for on PATH; `iterate config set` points it elsewhere instead.
+    if (!program) throw new PiNotFoundError(`harnesses.pi.binary is set to ${configured}, which is neither pi's CLI script nor an executable`, "iterate config unset harnesses.pi.binary")
     return program
   }
   const onPath = Bun.which("pi", { PATH: path ?? "" })
   const program = onPath ? classify(onPath) : undefined
-  if (!program) throw new PiNotFoundError(`pi is not installed (not found on PATH): install it with \`${INSTALL_COMMAND}\``)
+  const problem = "pi is not installed (not found on PATH)"
+  if (!program) throw new PiNotFoundError(problem, INSTALL_COMMAND, `${problem}: install it with \`${INSTALL_COMMAND}\``)
   return program
 }
 
@@ -89,5 +93,7 @@ function resolveRuntime(runtime: string, path: string | undefined): string {
   } catch {
     // reported below
   }
-  throw new PiNotFoundError(`harnesses.pi.runtime is set to ${runtime}, which is not an executable here: set it to bun, node or a path to one`)
+  // Unset, iterate's own Bun runs pi, and that is always there.
+  const problem = `harnesses.pi.runtime is set to ${runtime}, which is not an executable here`
+  throw new PiNotFoundError(problem, "iterate config unset harnesses.pi.runtime", `${problem}: set it to bun, node or a path to one, or unset it`)
 }

@@ -17,7 +17,8 @@
 // written to <dataDir> (assets.ts); Pi's stderr goes to <logDir>/pi-<name>-<id>.log.
 import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { type Harness, type HarnessAgent, type HarnessCheck, type HarnessContext, type HarnessEvents, type HarnessFactory, type HarnessProblem, type HarnessSession, HarnessUnavailableError } from "../harness.ts"
+import { type Harness, type HarnessAgent, type HarnessCheck, type HarnessContext, type HarnessEvents, type HarnessFactory, type HarnessSession, HarnessUnavailableError } from "../harness.ts"
+import { HarnessProblemError, shellWord } from "../problem.ts"
 import { assetPaths } from "./assets.ts"
 import { findPi, INSTALL_COMMAND, PACKAGE, type PiProgram } from "./binary.ts"
 import { type PiConfig, parsePiConfig } from "./config.ts"
@@ -37,18 +38,18 @@ class PiHarness implements Harness {
 
   async check(): Promise<HarnessCheck> {
     const result: HarnessCheck = { name: this.name, available: false, problems: [] }
-    const problem = (p: HarnessProblem) => (result.problems.push(p), result)
-    let config: PiConfig
-    try {
-      config = parsePiConfig(this.context.config)
-    } catch (error) {
-      return problem({ problem: (error as Error).message, fix: "correct harnesses.pi with `iterate config edit`" })
+    // Every error below is a HarnessProblemError, but for pi failing to run at all.
+    const problem = (error: unknown, fix: string) => {
+      result.problems.push(error instanceof HarnessProblemError ? { problem: error.problem, fix: error.fix } : { problem: (error as Error).message, fix })
+      return result
     }
+    let config: PiConfig
     let launcher: PiLauncher
     try {
+      config = parsePiConfig(this.context.config)
       launcher = new PiLauncher(findPi(config.binary, this.context.env.PATH), config.runtime, this.context)
     } catch (error) {
-      return problem({ problem: (error as Error).message, fix: config.binary ? "point harnesses.pi.binary at pi, or unset it" : INSTALL_COMMAND })
+      return problem(error, "iterate config edit")
     }
     result.binary = launcher.program.path
     try {
@@ -57,10 +58,11 @@ class PiHarness implements Harness {
       result.version = packageVersion(launcher.program) ?? (await version(launcher.run(["--version"], command)))
       result.available = true
     } catch (error) {
-      problem({ problem: (error as Error).message, fix: "set harnesses.pi.runtime to bun or node (`iterate config set harnesses.pi.runtime node`)" })
+      // pi does not run: under iterate's own Bun, Node may do; under a runtime of the user's, ours may.
+      problem(error, !launcher.program.script ? INSTALL_COMMAND : config.runtime ? "iterate config unset harnesses.pi.runtime" : "iterate config set harnesses.pi.runtime node")
     }
-    const providers = providerProblem(this.context.env)
-    if (providers) problem(providers)
+    const providers = providerProblem(this.context.env, config.binary ? shellWord(config.binary) : "pi")
+    if (providers) result.problems.push(providers)
     return result
   }
 

@@ -1,6 +1,7 @@
 // A pi a killed daemon left behind. Usually there is none: Pi shuts down when its stdin closes,
-// which the daemon's death does. One stuck in a tool call may linger; the next daemon stops it,
-// but only while that pid still is a pi we started. The command line cannot say so (under Node,
+// which the daemon's death does, and our extension makes it stop its bash tool's commands then
+// (assets.ts). One stuck (in an extension's code, say) may linger; the next daemon stops it, but
+// only while that pid still is a pi we started. The command line cannot say so (under Node,
 // Pi sets process.title, which rewrites it to "pi"); the environment it started with can: every
 // rpc process gets ITERATE_PI_EXTENSION, the path of our permission extension.
 import { readFileSync } from "node:fs"

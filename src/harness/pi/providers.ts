@@ -43,8 +43,11 @@ export function piAgentDir(env: Record<string, string | undefined>): string {
   return dir === "~" ? home : dir.startsWith("~/") ? join(home, dir.slice(2)) : dir
 }
 
-/** What is missing for Pi to reach a model, or undefined when something is configured. */
-export function providerProblem(env: Record<string, string | undefined>): HarnessProblem | undefined {
+/**
+ * What is missing for Pi to reach a model, or undefined when something is configured. The fix is
+ * Pi's own TUI (`pi`, the command that starts it), whose /login saves a provider's credentials.
+ */
+export function providerProblem(env: Record<string, string | undefined>, pi: string): HarnessProblem | undefined {
   const dir = piAgentDir(env)
   const models = readJson(join(dir, "models.json")) as { providers?: Record<string, unknown> } | undefined
   if (models?.providers && Object.keys(models.providers).length > 0) return undefined
@@ -52,8 +55,8 @@ export function providerProblem(env: Record<string, string | undefined>): Harnes
   if (auth && Object.keys(auth).length > 0) return undefined
   if (API_KEYS.some((key) => env[key])) return undefined
   return {
-    problem: "pi has no model provider configured",
-    fix: `set an API key such as ANTHROPIC_API_KEY or OPENAI_API_KEY, log in by running \`pi\` and then /login, or add a provider to ${join(dir, "models.json")}`,
+    problem: `pi has no model provider configured: no login, no provider in ${join(dir, "models.json")}, and no API key (such as ANTHROPIC_API_KEY or OPENAI_API_KEY) where the daemon started`,
+    fix: `${pi}   # then type /login`,
   }
 }
 

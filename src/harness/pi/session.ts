@@ -189,9 +189,11 @@ export class PiSession implements HarnessSession {
     const reason = `exited (${describeExit(exit)})`
     const crash: CrashPayload = { pid: pi.pid, reason, logFile: this.options.logFile }
     this.options.events.crashed(crash)
+    // Its permission dialogs died with it, but they are not withdrawn: the agents layer keeps them
+    // answerable, and applies the answer when the respawned pi asks the same call again.
+    this.#asks.clear()
     // A turn whose first prompt was not taken yet fails through that prompt instead.
     if (this.#turn?.started) this.#finish({ status: "error", error: `pi ${reason}` })
-    else this.#withdrawAsks()
   }
 
   #armIdle(): void {
@@ -312,7 +314,8 @@ export class PiSession implements HarnessSession {
       this.#asks.add(id)
       this.#clearIdle()
       if (body) {
-        this.options.events.permission({ nativeId: id, tool: body.toolName, kind: toolKind(body.toolName), summary: toolSummary(body.toolName, body.input), request: event })
+        const { toolName: tool, input } = body
+        this.options.events.permission({ nativeId: id, tool, kind: toolKind(tool), summary: toolSummary(tool, input), request: event, input })
       } else {
         // Another extension's question: the same yes or no.
         const summary = firstLine([event.title, event.message].filter((s) => typeof s === "string" && s).join(": "))

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path"
 import { afterAll, afterEach, describe, expect, test } from "vitest"
 import { ClaudeNotFoundError, createClaudeHarness, findClaudeBinary, modelProblem } from "../../../src/harness/claude/index.ts"
 import { CLAUDE_FLAGS } from "../../../src/harness/claude/session.ts"
-import type { Harness } from "../../../src/harness/harness.ts"
+import { type Harness, HarnessUnavailableError } from "../../../src/harness/harness.ts"
 import { text, useAnthropicStub } from "../../support/anthropic-stub.ts"
 import { RecordedEvents, testClaudeBinary, useClaudeProject } from "../../support/claude-project.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
@@ -17,6 +17,15 @@ const project = useClaudeProject(stub)
 const root = mkdtempSync(join(tmpdir(), "iterate-claude-binary-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 const real = testClaudeBinary()
+
+function catchError(run: () => unknown): unknown {
+  try {
+    run()
+  } catch (error) {
+    return error
+  }
+  throw new Error("it did not throw")
+}
 
 /** A folder for PATH holding a `claude` link to `target`. */
 function pathWith(name: string, target: string): string {
@@ -45,9 +54,13 @@ function npmGlobal(name: string, withPlatform: boolean) {
 describe("findClaudeBinary", () => {
   test("a configured binary wins over PATH; one that is no executable is named", () => {
     expect(findClaudeBinary(real, "")).toBe(real)
-    expect(() => findClaudeBinary(join(root, "nope"), "")).toThrow(
-      new ClaudeNotFoundError(`harnesses.claude.binary is set to ${join(root, "nope")}, which is not an executable file`),
-    )
+    const configured = catchError(() => findClaudeBinary(join(root, "nope"), ""))
+    expect(configured).toBeInstanceOf(ClaudeNotFoundError)
+    expect(configured).toMatchObject({
+      message: `harnesses.claude.binary is set to ${join(root, "nope")}, which is not an executable file`,
+      problem: `harnesses.claude.binary is set to ${join(root, "nope")}, which is not an executable file`,
+      fix: "iterate config unset harnesses.claude.binary",
+    })
   })
 
   test("otherwise claude on PATH, as the native installer puts it there", () => {
@@ -60,12 +73,18 @@ describe("findClaudeBinary", () => {
     expect(findClaudeBinary(undefined, bin)).toBe(platform)
   })
 
-  test("a placeholder without its platform package, or no claude at all, says how to install it", () => {
+  test("a placeholder without its platform package, or no claude at all, says how to install it: the problem, the command, and both in one line", () => {
     const { bin } = npmGlobal("npm-broken", false)
-    expect(() => findClaudeBinary(undefined, bin)).toThrow(/placeholder and its platform package is missing: reinstall with `npm i -g @anthropic-ai\/claude-code`/)
-    expect(() => findClaudeBinary(undefined, join(root, "empty"))).toThrow(
-      "Claude Code is not installed (no claude on PATH): install it with `npm i -g @anthropic-ai/claude-code`",
-    )
+    expect(catchError(() => findClaudeBinary(undefined, bin))).toMatchObject({
+      problem: `${join(bin, "claude")} is the npm package's placeholder and its platform package is missing`,
+      fix: "npm i -g @anthropic-ai/claude-code",
+      message: `${join(bin, "claude")} is the npm package's placeholder and its platform package is missing: reinstall with \`npm i -g @anthropic-ai/claude-code\``,
+    })
+    expect(catchError(() => findClaudeBinary(undefined, join(root, "empty")))).toMatchObject({
+      problem: "Claude Code is not installed (no claude on PATH)",
+      fix: "npm i -g @anthropic-ai/claude-code",
+      message: "Claude Code is not installed (no claude on PATH): install it with `npm i -g @anthropic-ai/claude-code` (or see https://code.claude.com/docs/en/setup)",
+    })
   })
 })
 
@@ -80,21 +99,27 @@ describe("Claude Code check", { timeout: 30_000 }, () => {
     expect(await createClaudeHarness(context).check()).toEqual({
       name: "claude",
       available: false,
-      problems: [{ problem: expect.stringContaining("not installed"), fix: "npm i -g @anthropic-ai/claude-code" }],
+      problems: [{ problem: "Claude Code is not installed (no claude on PATH)", fix: "npm i -g @anthropic-ai/claude-code" }],
     })
   })
 
-  test("no provider in the environment and no Claude login: where to set one", async () => {
+  test("no provider in the environment and no Claude login: the login command of the claude it runs", async () => {
     const { ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ...env } = project.env
     const check = await createClaudeHarness({ ...project.context(), env }).check()
     expect(check).toMatchObject({ available: false, version: "2.1.332" })
-    expect(check.problems).toEqual([{ problem: expect.stringContaining("no model provider"), fix: expect.stringContaining("ANTHROPIC_API_KEY") }])
+    expect(check.problems).toEqual([{ problem: expect.stringContaining("no model provider"), fix: `${real} auth login` }])
+    const onPath = await createClaudeHarness({ ...project.context(), config: {}, env: { ...env, PATH: pathWith("login", real) } }).check()
+    expect(onPath.problems).toEqual([{ problem: expect.not.stringContaining("claude auth login"), fix: "claude auth login" }])
   })
 
-  test("a bad config section is a problem, and open() refuses with the same message", async () => {
+  test("a bad config section is a problem whose fix unsets the setting, and open() refuses with the same message", async () => {
     const harness = createClaudeHarness(project.context({ idleTimeoutMs: "soon" }))
-    expect((await harness.check()).problems).toEqual([{ problem: expect.stringContaining("idleTimeoutMs"), fix: "iterate config edit" }])
-    expect(() => harness.open({ id: "a", name: "a", directory: project.directory }, new RecordedEvents())).toThrow(/idleTimeoutMs/)
+    expect((await harness.check()).problems).toEqual([
+      { problem: "harnesses.claude.idleTimeoutMs in config.json must be a number of milliseconds", fix: "iterate config unset harnesses.claude.idleTimeoutMs" },
+    ])
+    expect(() => harness.open({ id: "a", name: "a", directory: project.directory }, new RecordedEvents())).toThrow(
+      new HarnessUnavailableError("harnesses.claude.idleTimeoutMs in config.json must be a number of milliseconds"),
+    )
   })
 })
 

@@ -1,6 +1,6 @@
 // The Claude Code harness driving the real claude binary against the Anthropic stub: a session
 // per test, opened on a Harness with events that record every call.
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, test } from "vitest"
 import { createClaudeHarness } from "../../../src/harness/claude/index.ts"
@@ -158,6 +158,28 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
     expect(existsSync(join(project.directory, "never.txt"))).toBe(false)
   })
 
+  test("a claude killed while it asks leaves the request to the agents layer: not withdrawn, named by its input to match when asked again", async () => {
+    const input = { file_path: join(project.directory, "later.txt"), content: "later\n" }
+    stub.reply(toolUse("Write", input), toolUse("Write", input), text("Wrote it."))
+    const { events, session } = open()
+    await session.prompt({ text: "write later.txt" })
+    const ask = await events.ask(1)
+    expect(ask.input).toEqual(input)
+    process.kill(events.started[0]!, "SIGKILL")
+    expect(await events.turn(1)).toMatchObject({ status: "error" })
+    expect(events.withdrawn).toEqual([])
+    // An answer to the dead process's request goes nowhere.
+    await session.answer(ask.nativeId, { decision: "allow" })
+
+    await session.prompt({ text: "go on" })
+    const again = await events.ask(2)
+    expect(again).toMatchObject({ tool: "Write", input })
+    expect(again.nativeId).not.toBe(ask.nativeId)
+    await session.answer(again.nativeId, { decision: "allow" })
+    expect(await events.turn(2)).toEqual({ status: "idle" })
+    expect(readFileSync(input.file_path, "utf8")).toBe("later\n")
+  })
+
   test("abort without a turn does nothing", async () => {
     const { events, session } = open()
     await session.abort()
@@ -180,6 +202,9 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
     const { events, session } = open()
     await session.prompt({ text: "remember the word tangerine" })
     await waitFor("the reply to stream", () => events.streamedText.length > 0)
+    // claude saves its conversation a moment after it sends the request (the first tokens may be
+    // earlier): one killed before that has lost the prompt, and so would the claude resumed after it.
+    await waitFor("claude to save the prompt", () => conversation(events.resumes[0]!.sessionId!).includes("tangerine"))
     const pid = events.started[0]!
     process.kill(pid, "SIGKILL")
     const end = await events.turn(1)
@@ -276,3 +301,10 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
 })
 
 const pidsBelow = (root: number) => descendants(root).map((entry) => entry.pid)
+
+/** What claude saved of a conversation so far (its jsonl under the config folder), "" before anything. */
+function conversation(sessionId: string): string {
+  const projects = join(project.env.CLAUDE_CONFIG_DIR!, "projects")
+  const file = existsSync(projects) ? readdirSync(projects).map((dir) => join(projects, dir, `${sessionId}.jsonl`)).find(existsSync) : undefined
+  return file ? readFileSync(file, "utf8") : ""
+}

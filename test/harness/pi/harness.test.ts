@@ -63,18 +63,31 @@ describe("Pi harness", { timeout: 60_000 }, () => {
 
   test("check() says what is missing, each with its fix", async () => {
     const missing = await harness({ binary: undefined }, { PATH: join(scratch, "nowhere") }).check()
-    expect(missing).toMatchObject({ available: false, problems: [{ fix: INSTALL_COMMAND }] })
+    expect(missing).toMatchObject({ available: false, problems: [{ problem: "pi is not installed (not found on PATH)", fix: INSTALL_COMMAND }] })
+    const elsewhere = await harness({ binary: join(scratch, "gone", "pi") }).check()
+    expect(elsewhere.problems).toEqual([
+      { problem: `harnesses.pi.binary is set to ${join(scratch, "gone", "pi")}, which is neither pi's CLI script nor an executable`, fix: "iterate config unset harnesses.pi.binary" },
+    ])
 
     const noProvider = await harness({}, { PI_CODING_AGENT_DIR: join(scratch, "empty-pi") }).check()
     expect(noProvider.available).toBe(true)
+    // Pi's own TUI logs in; the configured pi is what to start.
     expect(noProvider.problems).toEqual([
-      { problem: "pi has no model provider configured", fix: expect.stringContaining(join(scratch, "empty-pi", "models.json")) },
+      { problem: expect.stringMatching(new RegExp(`^pi has no model provider configured: .*${join(scratch, "empty-pi", "models.json")}`)), fix: `${testPiCli()}   # then type /login` },
     ])
+    const onPath = join(scratch, "login-bin")
+    mkdirSync(onPath)
+    symlinkSync(testPiCli(), join(onPath, "pi"))
+    const fromPath = await harness({ binary: undefined }, { PATH: onPath, PI_CODING_AGENT_DIR: join(scratch, "empty-pi") }).check()
+    expect(fromPath.problems).toEqual([{ problem: expect.stringContaining("no model provider"), fix: "pi   # then type /login" }])
     const withKey = await harness({}, { PI_CODING_AGENT_DIR: join(scratch, "empty-pi"), ANTHROPIC_API_KEY: "sk-test" }).check()
     expect(withKey.problems).toEqual([])
 
     const badRuntime = await harness({ runtime: join(scratch, "no-runtime") }).check()
-    expect(badRuntime).toMatchObject({ available: false, problems: [{ problem: expect.stringMatching(/harnesses\.pi\.runtime is set to/) }] })
+    expect(badRuntime).toMatchObject({
+      available: false,
+      problems: [{ problem: `harnesses.pi.runtime is set to ${join(scratch, "no-runtime")}, which is not an executable here`, fix: "iterate config unset harnesses.pi.runtime" }],
+    })
 
     const standalone = join(scratch, "standalone-pi")
     writeFileSync(standalone, "#!/bin/sh\necho 9.9.9\n")
@@ -82,7 +95,7 @@ describe("Pi harness", { timeout: 60_000 }, () => {
     expect(await harness({ binary: standalone }).check()).toMatchObject({ available: true, binary: standalone, version: "9.9.9", runtime: undefined })
 
     const badConfig = await harness({ idleTimeoutMs: "soon" }).check()
-    expect(badConfig.problems).toEqual([expect.objectContaining({ problem: "harnesses.pi.idleTimeoutMs must be a positive number of milliseconds" })])
+    expect(badConfig.problems).toEqual([{ problem: "harnesses.pi.idleTimeoutMs must be a positive number of milliseconds", fix: "iterate config unset harnesses.pi.idleTimeoutMs" }])
   })
 
   test("open() without pi throws HarnessUnavailableError; models must be provider/model", () => {

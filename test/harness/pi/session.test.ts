@@ -148,6 +148,22 @@ describe("Pi session", { timeout: 60_000 }, () => {
     expect(said(stub.turns[2]!)).toEqual(["user: remember a number", "assistant: Remember 42.", "user: now talk slowly", "user: which number?"])
   })
 
+  test("a pi killed while it asks leaves the request to the agents layer: not withdrawn, named by its input to match when asked again", async () => {
+    const { session, events } = open()
+    stub.reply(toolCall("write", { path: "later.txt", content: "later\n" }), toolCall("write", { path: "later.txt", content: "later\n" }), text("Wrote it."))
+    await session.prompt({ text: "write later.txt" })
+    const ask = await waitFor("the permission request", () => events.asks[0])
+    expect(ask.input).toEqual({ path: "later.txt", content: "later\n" })
+    process.kill(events.started[0]!, "SIGKILL")
+    expect(await events.turn(1)).toEqual({ status: "error", error: "pi exited (signal SIGKILL)" })
+    expect(events.withdrawn).toEqual([])
+
+    events.onAsk = (again) => void session.answer(again.nativeId, { decision: "allow" })
+    expect(await turn(session, events, "go on")).toEqual({ status: "idle" })
+    expect(events.asks[1]).toMatchObject({ tool: "write", input: ask.input })
+    expect(readFileSync(join(project.directory, "later.txt"), "utf8")).toBe("later\n")
+  })
+
   test("a new harness (a daemon restart) opened with the saved resume continues the session", async () => {
     const first = open()
     stub.reply(text("Noted: blue."), text("You said blue."))
