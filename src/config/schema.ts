@@ -51,6 +51,21 @@ export const ConfigSchema = z
       .regex(/^postgres(ql)?:\/\/./, "must be a postgres:// URL")
       .describe("keep streams and agents in this PostgreSQL database (postgres://user:password@host/db) instead of SQLite")
       .optional(),
+    node: z
+      .looseObject({
+        roots: z
+          .array(absolutePath)
+          .describe("the folders under which this node runs agents, and adopts those of a node that died (a shared store); default: your home folder")
+          .optional(),
+        leaseTtlMs: z
+          .number()
+          .int()
+          .min(1000)
+          .describe("milliseconds a node's lease on an agent lasts unrenewed before another node may take it over (default 15000)")
+          .optional(),
+      })
+      .describe("this node of a fleet sharing a PostgreSQL store")
+      .optional(),
     web: z
       .looseObject({
         roots: z.array(absolutePath).describe("the folders the web UI may start agents in").optional(),
