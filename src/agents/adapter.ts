@@ -212,14 +212,16 @@ export class AgentAdapter implements HarnessEvents {
       const decision = policyDecision(this.agent.permissions, this.agent.allowedTools, ask)
       if (decision) answer = { decision, by: "policy" }
     }
+    if (earlier?.state === "pending") await store.settlePermission(earlier.id, "withdrawn")
+    if (earlier?.state === "held") await store.settlePermission(earlier.id, "answered")
+    if (answer) await store.settlePermission(id, "answered", answer)
     // Live before anyone can read the request, so that no reply finds it without its harness.
-    if (!answer) this.live.set(id, ask.nativeId)
+    else this.live.set(id, ask.nativeId)
+    // Stored first, appended together: a reader sees the request with its answer, not waiting for one.
     const requested: PermissionRequestedPayload = { id, tool: ask.tool, kind: ask.kind, summary: ask.summary, request: ask.request }
     this.emit({ type: AGENT_EVENT.permissionRequested, payload: requested })
-    if (earlier?.state === "pending") await this.withdraw(earlier.id, `asked again as ${id}`)
-    if (earlier?.state === "held") await store.settlePermission(earlier.id, "answered")
+    if (earlier?.state === "pending") this.emit(withdrawn(earlier.id, `asked again as ${id}`))
     if (!answer) return
-    await store.settlePermission(id, "answered", answer)
     const reply: PermissionReplyPayload = { id, ...answer }
     this.emit({ type: AGENT_EVENT.permissionReply, payload: reply })
     this.deliver(ask.nativeId, answer)
@@ -318,7 +320,7 @@ export class AgentAdapter implements HarnessEvents {
 
   private async withdraw(id: string, reason: string): Promise<void> {
     await this.ctx.store.settlePermission(id, "withdrawn")
-    this.emit({ type: AGENT_EVENT.permissionWithdrawn, payload: { id, reason } satisfies PermissionWithdrawnPayload })
+    this.emit(withdrawn(id, reason))
   }
 
   private async fail(error: unknown, action: string): Promise<void> {
@@ -379,6 +381,8 @@ export class AgentAdapter implements HarnessEvents {
     this.ctx.lost?.(`its lease moved on (epoch ${error.epoch ?? "none"}, this node had ${error.fence.epoch})`)
   }
 }
+
+const withdrawn = (id: string, reason: string): EventInput => ({ type: AGENT_EVENT.permissionWithdrawn, payload: { id, reason } satisfies PermissionWithdrawnPayload })
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error)

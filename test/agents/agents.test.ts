@@ -1,16 +1,16 @@
 // Agents end to end through the compiled binary: the real opencode, started by the daemon the CLI
-// starts, with the LLM stub as the model. The tests share one daemon and one warm opencode and
-// run in order.
+// starts, with the LLM stub as the model, on each store. The tests share one daemon and one warm
+// opencode per store and run in order.
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
 import { type AgentEvent, inTerminal, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { failure, text, toolCall, useLlmStub } from "../support/llm-stub.ts"
 import { BINARY } from "../support/sandbox.ts"
+import { STORES, useStore } from "../support/stores.ts"
 import { waitFor } from "../support/wait.ts"
 
 const stub = useLlmStub()
-const agents = useAgentSandbox(stub)
 
 const jsonLines = (text: string): AgentEvent[] =>
   text
@@ -20,7 +20,10 @@ const jsonLines = (text: string): AgentEvent[] =>
 
 const statuses = (list: AgentEvent[]) => list.filter((e) => e.type === "iterate:agent:status:changed").map((e) => e.payload)
 
-describe("agents through the CLI", { timeout: 90_000 }, () => {
+describe.each(STORES)("agents through the CLI, on %s", { timeout: 90_000 }, (store) => {
+  const agents = useAgentSandbox(stub)
+  useStore(store, () => agents.sandbox)
+
   test("iterate run makes an agent for the directory, prints the reply and exits 0", async () => {
     stub.reply(text("Hello from the stub, streamed in chunks."))
     const run = await agents.iterate(["run", "--dir", agents.project, "say", "hello"])

@@ -111,7 +111,10 @@ describe("a fleet of two nodes", { timeout: 120_000 }, () => {
     stub.reply(text("Sent while no node ran it."))
     await on(b, ["prompt", "shared", "--no-wait", "sent meanwhile"])
 
-    const adopted = await waitFor("B to adopt the agent", async () => (await agentVia(b, "shared")).node === nodeId(b) && Date.now(), { timeoutMs: 4 * LEASE_TTL_MS, everyMs: 20 })
+    const adopted: number = await waitFor("B to adopt the agent", async () => ((await agentVia(b, "shared")).node === nodeId(b) ? Date.now() : 0), {
+      timeoutMs: 4 * LEASE_TTL_MS,
+      everyMs: 20,
+    })
     expect(adopted - killed).toBeLessThan(2 * LEASE_TTL_MS)
     await waitFor("the prompt sent meanwhile to be answered", async () => (await agentVia(b, "shared")).status === "idle", { timeoutMs: 60_000 })
     stub.reply(text("After the takeover."))
