@@ -22,6 +22,9 @@ let stranded: string
 let a: Sandbox
 let b: Sandbox
 const outputs: string[] = []
+// The prompt to the orphaned agent, waiting on B until A comes back.
+let waiting: ReturnType<Sandbox["spawn"]>
+let waitingStderr: Promise<string>
 
 function node(roots: string[]): Sandbox {
   const env = Object.fromEntries(Object.entries(OPENCODE_ENV).filter((entry): entry is [string, string] => entry[1] !== undefined))
@@ -131,8 +134,15 @@ describe("a fleet of two nodes", { timeout: 120_000 }, () => {
     expect(stuck).toMatchObject({ status: "orphaned", node: nodeId(a) })
     const table = (await on(b, ["agents"])).stdout
     expect(table).toMatch(new RegExp(`^\\S+\\s+stranded\\s+opencode\\s+orphaned\\s+-\\s+${stranded}\\s+${nodeId(a)}$`, "m"))
-    const prompt = await on(b, ["prompt", "stranded", "--no-wait", "anyone?"])
-    expect(prompt.stderr).toBe("")
+    // A prompt that waits says why nothing answers yet; the next test has A come back and answer it.
+    waiting = b.spawn(["prompt", "stranded", "anyone?"])
+    let stderr = ""
+    waitingStderr = (async () => {
+      for await (const chunk of waiting.stderr) stderr += new TextDecoder().decode(chunk)
+      return stderr
+    })()
+    await waitFor("the prompt's note", () => stderr.includes("\n"))
+    expect(stderr).toBe(`no node runs stranded now (its node ${nodeId(a)} is gone, and no other reaches ${stranded}): the prompt waits for one that does\n`)
   })
 
   test("nodes lists both, A gone; A restarted rejoins, cleans up after its killed daemon, and B keeps the agent it adopted", async () => {
@@ -152,6 +162,9 @@ describe("a fleet of two nodes", { timeout: 120_000 }, () => {
     // A reaches the stranded agent's directory again: it takes it back, the prompt sent meanwhile with it.
     stub.reply(text("Back on A."))
     await waitFor("A to answer the prompt sent while it was away", async () => asked("anyone?") === 1 && (await agentVia(a, "stranded")).status === "idle", { timeoutMs: 60_000 })
+    const [stdout, stderr, code] = await Promise.all([new Response(waiting.stdout).text(), waitingStderr, waiting.exited])
+    outputs.push(stdout, stderr)
+    expect([stdout, code]).toEqual(["Back on A.\n", 0])
     expect((await agentVia(b, "stranded")).node).toBe(nodeId(a))
   })
 
@@ -162,6 +175,12 @@ describe("a fleet of two nodes", { timeout: 120_000 }, () => {
     stub.reply(text("Placed on B."))
     expect((await on(a, ["prompt", "placed", "where are you"])).stdout).toBe("Placed on B.\n")
     expect((await on(a, ["agents", "new", "--dir", project, "--node", "nowhere"], 1)).stderr).toBe("iterate: no node nowhere (see: iterate nodes)\n")
+    // Under B's roots but not there: B refuses it, and it is gone again.
+    const missing = join(workspace, "missing")
+    expect((await on(a, ["agents", "new", "--dir", missing, "--name", "refused", "--node", nodeId(b)], 1)).stderr).toBe(
+      `iterate: node ${nodeId(b)} cannot run it: the working directory ${missing} does not exist\n`,
+    )
+    expect((await agentsOn(b)).map((agent) => agent.name)).not.toContain("refused")
     expect((await on(a, ["agents", "new", "--dir", stranded, "--node", b.record()!.url], 1)).stderr).toBe(
       `iterate: node ${nodeId(b)} runs agents only under ${workspace}, not in ${stranded}\n`,
     )
