@@ -156,6 +156,25 @@ describe.each(STORES)("agents through the CLI, on %s", { timeout: 90_000 }, (sto
     }
   })
 
+  test("nodes lists this node alone, alive and holding every agent; agents new --node takes only it", async () => {
+    const nodes = async () => JSON.parse((await agents.iterate(["nodes", "--json"])).stdout)
+    const [self, ...others] = await nodes()
+    expect(others).toEqual([])
+    const list: { id: string; node: string }[] = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)
+    expect(self).toMatchObject({ alive: true, self: true, url: agents.sandbox.record()!.url, agents: list.map((a) => a.id) })
+    expect(list.map((a) => a.node)).toEqual(list.map(() => self.id))
+    expect((await agents.iterate(["nodes"])).stdout).toMatch(new RegExp(`^${self.id} \\*\\s+http://127\\.0\\.0\\.1:\\d+\\s+alive\\s+\\d+s ago\\s+${list.map((a) => a.id).join(",")}$`, "m"))
+
+    const placed = (await agents.iterate(["agents", "new", "--dir", agents.project, "--name", "here", "--node", self.id])).stdout.trim()
+    expect((await nodes())[0].agents).toEqual([...self.agents, placed])
+    await agents.iterate(["agents", "rm", "here"])
+    expect((await agents.iterate(["agents", "new", "--dir", agents.project, "--node", "nowhere"], { code: 1 })).stderr).toBe(
+      store === "sqlite"
+        ? `iterate: no node nowhere: this daemon keeps its agents in SQLite and is the only node (${self.id})\n`
+        : "iterate: no node nowhere (see: iterate nodes)\n",
+    )
+  })
+
   test("bad agent settings are refused with one line and exit 1", async () => {
     const missing = join(agents.project, "missing")
     expect(existsSync(missing)).toBe(false)
