@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Agents } from "../src/agents/agents.ts"
+import { SqliteAgentStore } from "../src/agents/sqlite-store.ts"
+import { LocalFleet } from "../src/fleet/fleet.ts"
 import { OPENAPI_INFO, createApi } from "../src/server/app.ts"
 import { WebSessions } from "../src/server/web/sessions.ts"
 import { SqliteStreamStore } from "../src/streams/store.ts"
@@ -15,7 +17,8 @@ import { SqliteSubscriptionTable } from "../src/streams/subscriptions/records.ts
 export async function renderOpenApiDocument() {
   const store = new SqliteStreamStore(":memory:")
   const subscriptions = await Subscriptions.open(store, new SqliteSubscriptionTable(":memory:"), () => "")
-  const agents = new Agents({ database: ":memory:", logDir: tmpdir(), dataDir: tmpdir(), streams: store })
+  const agentStore = new SqliteAgentStore(":memory:")
+  const agents = new Agents({ store: agentStore, fleet: new LocalFleet("sdk", agentStore), logDir: tmpdir(), dataDir: tmpdir(), streams: store })
   const sessions = new WebSessions(":memory:")
   const api = createApi({
     store,
@@ -37,6 +40,7 @@ export async function renderOpenApiDocument() {
   subscriptions.close()
   sessions.close()
   await agents.stop()
+  await agentStore.close()
   await store.close()
   return document
 }

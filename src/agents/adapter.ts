@@ -6,7 +6,9 @@
 // that can, otherwise left for anyone to answer. Progress (the last action handled, what the
 // session resumes from, each request and its answer) is stored before the action is carried out:
 // a daemon that dies mid-action does not repeat the prompt on restart, it reports the turn as
-// interrupted instead.
+// interrupted instead. The store is async, so what the session reports is handled one report
+// at a time, in order. Harness output is appended with the agent's lease fence: once another node
+// has taken the agent over, the append is refused and the adapter stops at once.
 import type { Harness, HarnessEvents, HarnessResume, HarnessSession, PermissionAnswer, PermissionAsk, TurnEnd } from "../harness/harness.ts"
 import {
   AGENT_EVENT,
@@ -23,6 +25,7 @@ import {
   type StatusPayload,
 } from "../protocol/agent-events.ts"
 import type { EventInput, StreamEvent } from "../streams/events.ts"
+import { type AppendFence, FencedError } from "../streams/store.ts"
 import { matchKey, newPermissionId, policyDecision } from "./policy.ts"
 import type { AgentRecord, AgentStore } from "./store.ts"
 import type { AgentStreams } from "./stream.ts"
@@ -31,9 +34,16 @@ export interface AdapterContext {
   store: AgentStore
   streams: AgentStreams
   harness: Harness
+  /** the lease this node holds the agent under, on a shared store: every harness append carries it */
+  fence?: AppendFence
+  /** an append was fenced off: another node holds the agent now */
+  lost?: (reason: string) => void
 }
 
 export const INTERRUPTED = "the daemon stopped during the turn"
+
+// How long stop() waits for the session's reports so far to be stored.
+const REPORTS_GRACE_MS = 5_000
 
 const DECISIONS: readonly string[] = ["allow", "always", "deny"] satisfies PermissionDecision[]
 
@@ -49,6 +59,8 @@ export class AgentAdapter implements HarnessEvents {
   private appended = true
   private wake: (() => void) | undefined
   private unsubscribe: () => void = () => {}
+  /** the session's reports not handled yet, in order */
+  private reports: Promise<void> = Promise.resolve()
 
   constructor(
     private agent: AgentRecord,
@@ -61,14 +73,15 @@ export class AgentAdapter implements HarnessEvents {
     return (this.session ??= this.ctx.harness.open({ id, name, directory, ...(model !== undefined && { model }), ...(resume && { resume }) }, this))
   }
 
-  /** Resumes from the stored offset; a turn the previous daemon left running is reported interrupted. */
-  start(): void {
-    if (this.agent.status === "busy") this.setStatus({ status: "error", error: INTERRUPTED, prompt: this.agent.consumed })
+  /** Resumes from the stored offset; a turn the previous daemon (or node) left running is reported `interrupted`. */
+  start(interrupted = INTERRUPTED): void {
     this.unsubscribe = this.ctx.streams.subscribe(this.agent.stream, () => {
       this.appended = true
       this.wake?.()
     })
-    this.run(this.agent.consumed).catch((error) => console.error(`agent ${this.agent.id}: its adapter stopped:`, error))
+    this.run(this.agent.consumed, interrupted).catch((error) => {
+      if (!this.stopped) console.error(`agent ${this.agent.id}: its adapter stopped:`, error)
+    })
   }
 
   /** A permission request of the running turn waits for an answer. */
@@ -85,8 +98,8 @@ export class AgentAdapter implements HarnessEvents {
     return this.turn !== undefined
   }
 
-  setPolicy(policy: PermissionPolicy): void {
-    this.ctx.store.setPolicy(this.agent.id, policy)
+  async setPolicy(policy: PermissionPolicy): Promise<void> {
+    await this.ctx.store.setPolicy(this.agent.id, policy)
     this.agent = { ...this.agent, permissions: policy }
   }
 
@@ -97,87 +110,127 @@ export class AgentAdapter implements HarnessEvents {
   }
 
   /** Ends a running turn as failed, e.g. because the daemon stops. */
-  interrupt(reason: string): void {
-    if (this.turn) this.endTurn({ status: "error", error: reason })
+  async interrupt(reason: string): Promise<void> {
+    if (this.turn) await this.endTurn({ status: "error", error: reason })
     this.flush()
   }
 
-  /** Stops reading and writing; whatever was emitted is on the stream. The session is closed. */
+  /** Stops reading and writing once the session's reports so far are handled; whatever was emitted is on the stream. The session is closed. */
   async stop(): Promise<void> {
+    await Promise.race([this.reports, Bun.sleep(REPORTS_GRACE_MS)])
     this.flush()
+    this.halt()
+    await this.session?.close()
+  }
+
+  /** Stops at once, appending nothing more: another node holds the agent now. Its harness's turn is aborted. */
+  async abandon(): Promise<void> {
+    const busy = this.turn !== undefined
+    this.pending = []
+    this.halt()
+    if (busy) await this.session?.abort().catch(() => {})
+    await this.session?.close()
+  }
+
+  private halt(): void {
     this.stopped = true
     this.unsubscribe()
     this.wake?.()
-    await this.session?.close()
   }
 
   // ---- HarnessEvents: what the session reports
 
   event(native: unknown): void {
-    this.emit({ type: harnessEventType(this.ctx.harness.name), payload: native })
+    this.report(() => this.emit({ type: harnessEventType(this.ctx.harness.name), payload: native }))
   }
 
   turnEnded(end: TurnEnd): void {
-    if (this.turn) this.endTurn({ status: end.status, ...(end.error !== undefined && { error: end.error }), ...(end.aborted && { aborted: true }) })
+    this.report(async () => {
+      if (this.turn) await this.endTurn({ status: end.status, ...(end.error !== undefined && { error: end.error }), ...(end.aborted && { aborted: true }) })
+    })
   }
 
   permission(ask: PermissionAsk): void {
+    this.report(() => this.ask(ask))
+  }
+
+  permissionWithdrawn(nativeId: string): void {
+    this.report(async () => {
+      for (const [id, native] of this.live) {
+        if (native !== nativeId) continue
+        this.live.delete(id)
+        await this.withdraw(id, `${this.ctx.harness.name} stopped waiting for an answer`)
+      }
+    })
+  }
+
+  crashed(crash: CrashPayload): void {
+    this.report(() => {
+      this.emit({ type: harnessCrashType(this.ctx.harness.name), payload: crash })
+      // Its requests died with it; they stay answerable for when the respawned harness asks again.
+      this.live.clear()
+    })
+  }
+
+  resumable(resume: HarnessResume): void {
+    this.report(async () => {
+      if (this.stopped) return
+      this.agent = { ...this.agent, resume }
+      await this.ctx.store.setResume(this.agent.id, resume)
+    })
+  }
+
+  processStarted(pid: number): void {
+    this.report(() => this.ctx.store.addProcess(pid, this.ctx.harness.name))
+  }
+
+  processExited(pid: number): void {
+    this.report(() => this.ctx.store.removeProcess(pid))
+  }
+
+  // One report after the other, native events included, so the stream keeps the session's order.
+  private report(work: () => void | Promise<void>): void {
+    this.reports = this.reports.then(work).catch((error) => {
+      if (!this.stopped) console.error(`agent ${this.agent.id}: ${message(error)}`)
+    })
+  }
+
+  private async ask(ask: PermissionAsk): Promise<void> {
     if (this.stopped) return
     const { store } = this.ctx
+    // The policy may have been changed on another node.
+    const current = await store.find(this.agent.id)
+    if (current) this.agent = { ...this.agent, permissions: current.permissions, allowedTools: current.allowedTools }
     const key = matchKey(ask)
     // The same call asked again by a respawned harness: what was asked of the one that died.
-    const earlier = store.openPermissions(this.agent.id).find((p) => p.key === key && !this.live.has(p.id))
+    const earlier = (await store.openPermissions(this.agent.id)).find((p) => p.key === key && !this.live.has(p.id))
     const id = newPermissionId()
-    store.addPermission({ id, agentId: this.agent.id, tool: ask.tool, kind: ask.kind, summary: ask.summary, request: ask.request, key, createdAt: new Date().toISOString() })
-    const requested: PermissionRequestedPayload = { id, tool: ask.tool, kind: ask.kind, summary: ask.summary, request: ask.request }
-    this.emit({ type: AGENT_EVENT.permissionRequested, payload: requested })
-    if (earlier?.state === "pending") this.withdraw(earlier.id, `asked again as ${id}`)
+    await store.addPermission({ id, agentId: this.agent.id, tool: ask.tool, kind: ask.kind, summary: ask.summary, request: ask.request, key, createdAt: new Date().toISOString() })
     let answer: (PermissionAnswer & { by: "policy" | "user" }) | undefined
-    if (earlier?.state === "held") {
-      store.settlePermission(earlier.id, "answered")
-      answer = { decision: earlier.decision!, ...(earlier.message !== undefined && { message: earlier.message }), by: "user" }
-    } else {
+    if (earlier?.state === "held") answer = { decision: earlier.decision!, ...(earlier.message !== undefined && { message: earlier.message }), by: "user" }
+    else {
       const decision = policyDecision(this.agent.permissions, this.agent.allowedTools, ask)
       if (decision) answer = { decision, by: "policy" }
     }
-    if (!answer) return void this.live.set(id, ask.nativeId)
-    store.settlePermission(id, "answered", answer)
+    if (earlier?.state === "pending") await store.settlePermission(earlier.id, "withdrawn")
+    if (earlier?.state === "held") await store.settlePermission(earlier.id, "answered")
+    if (answer) await store.settlePermission(id, "answered", answer)
+    // Live before anyone can read the request, so that no reply finds it without its harness.
+    else this.live.set(id, ask.nativeId)
+    // Stored first, appended together: a reader sees the request with its answer, not waiting for one.
+    const requested: PermissionRequestedPayload = { id, tool: ask.tool, kind: ask.kind, summary: ask.summary, request: ask.request }
+    this.emit({ type: AGENT_EVENT.permissionRequested, payload: requested })
+    if (earlier?.state === "pending") this.emit(withdrawn(earlier.id, `asked again as ${id}`))
+    if (!answer) return
     const reply: PermissionReplyPayload = { id, ...answer }
     this.emit({ type: AGENT_EVENT.permissionReply, payload: reply })
     this.deliver(ask.nativeId, answer)
   }
 
-  permissionWithdrawn(nativeId: string): void {
-    for (const [id, native] of this.live) {
-      if (native !== nativeId) continue
-      this.live.delete(id)
-      this.withdraw(id, `${this.ctx.harness.name} stopped waiting for an answer`)
-    }
-  }
-
-  crashed(crash: CrashPayload): void {
-    this.emit({ type: harnessCrashType(this.ctx.harness.name), payload: crash })
-    // Its requests died with it; they stay answerable for when the respawned harness asks again.
-    this.live.clear()
-  }
-
-  resumable(resume: HarnessResume): void {
-    if (this.stopped) return
-    this.ctx.store.setResume(this.agent.id, resume)
-    this.agent = { ...this.agent, resume }
-  }
-
-  processStarted(pid: number): void {
-    this.ctx.store.addProcess(pid, this.ctx.harness.name)
-  }
-
-  processExited(pid: number): void {
-    this.ctx.store.removeProcess(pid)
-  }
-
   // ---- actions
 
-  private async run(from: string | undefined): Promise<void> {
+  private async run(from: string | undefined, interrupted: string): Promise<void> {
+    if (this.agent.status === "busy") await this.setStatus({ status: "error", error: interrupted, prompt: this.agent.consumed })
     let cursor = from
     while (!this.stopped) {
       if (!this.appended) {
@@ -195,7 +248,7 @@ export class AgentAdapter implements HarnessEvents {
         cursor = event.offset
         if (event.type === AGENT_EVENT.prompt) await this.prompt(event)
         else if (event.type === AGENT_EVENT.abort) await this.abort(event)
-        else if (event.type === AGENT_EVENT.permissionReply) this.reply(event)
+        else if (event.type === AGENT_EVENT.permissionReply) await this.reply(event)
       }
     }
   }
@@ -203,107 +256,100 @@ export class AgentAdapter implements HarnessEvents {
   private async prompt(action: StreamEvent): Promise<void> {
     const payload = action.payload as Partial<PromptPayload> | undefined
     if (typeof payload?.text !== "string" || payload.text.trim() === "") {
-      this.ctx.store.setConsumed(this.agent.id, action.offset)
-      return this.report({ message: "a prompt needs a non-empty text", action: action.offset })
+      await this.ctx.store.setConsumed(this.agent.id, action.offset)
+      return this.error({ message: "a prompt needs a non-empty text", action: action.offset })
     }
     const turn = (this.turn ??= { prompt: action.offset })
     turn.prompt = action.offset
-    this.setStatus({ status: "busy", prompt: action.offset }, action.offset)
+    await this.setStatus({ status: "busy", prompt: action.offset }, action.offset)
+    if (this.stopped) return
     try {
       await this.open().prompt({ text: payload.text, ...(typeof payload.model === "string" && { model: payload.model }) })
     } catch (error) {
-      this.fail(error, action.offset)
+      await this.fail(error, action.offset)
     }
   }
 
   private async abort(action: StreamEvent): Promise<void> {
-    this.ctx.store.setConsumed(this.agent.id, action.offset)
+    await this.ctx.store.setConsumed(this.agent.id, action.offset)
     if (!this.turn) return
     try {
       await this.open().abort()
     } catch (error) {
-      this.report({ message: message(error), action: action.offset })
+      this.error({ message: message(error), action: action.offset })
     }
   }
 
-  private reply(action: StreamEvent): void {
+  private async reply(action: StreamEvent): Promise<void> {
     const { store } = this.ctx
     const payload = action.payload as Partial<PermissionReplyPayload> | undefined
-    const request = typeof payload?.id === "string" ? store.permission(payload.id) : undefined
+    const request = typeof payload?.id === "string" ? await store.permission(payload.id) : undefined
     if (!request || request.agentId !== this.agent.id || !DECISIONS.includes(payload?.decision as string)) {
-      store.setConsumed(this.agent.id, action.offset)
+      await store.setConsumed(this.agent.id, action.offset)
       const problem = request ? `decision must be one of ${DECISIONS.join(", ")}` : `no permission request ${JSON.stringify(payload?.id)}`
-      return this.report({ message: `cannot answer: ${problem}`, action: action.offset })
+      return this.error({ message: `cannot answer: ${problem}`, action: action.offset })
     }
     // Answered already: by the policy (the adapter's own reply, read back), twice, or withdrawn.
     if (request.state !== "pending") return
     const answer: PermissionAnswer = { decision: payload!.decision!, ...(typeof payload!.message === "string" && { message: payload!.message }) }
     const native = this.live.get(request.id)
-    store.transaction(() => {
-      store.settlePermission(request.id, native ? "answered" : "held", answer)
-      if (answer.decision === "always") this.allowTool(request.tool)
-      store.setConsumed(this.agent.id, action.offset)
-    })
-    if (native === undefined) return
     this.live.delete(request.id)
+    const allowedTools = answer.decision === "always" && !this.agent.allowedTools.includes(request.tool) ? [...this.agent.allowedTools, request.tool] : undefined
+    await store.settleReply(this.agent.id, { permission: request.id, state: native ? "answered" : "held", answer, allowedTools, consumed: action.offset })
+    if (allowedTools) this.agent = { ...this.agent, allowedTools }
+    if (native === undefined) return
     this.deliver(native, answer)
-    if (answer.decision === "always") this.answerByPolicy()
+    if (answer.decision === "always") await this.answerByPolicy()
   }
 
   /** Requests waiting now that the policy answers since a tool was allowed. */
-  private answerByPolicy(): void {
-    for (const [id, native] of this.live) {
-      const request = this.ctx.store.permission(id)
-      if (!request || !policyDecision(this.agent.permissions, this.agent.allowedTools, request)) continue
+  private async answerByPolicy(): Promise<void> {
+    for (const [id, native] of [...this.live]) {
+      const request = await this.ctx.store.permission(id)
+      if (!request || !this.live.has(id) || !policyDecision(this.agent.permissions, this.agent.allowedTools, request)) continue
       this.live.delete(id)
-      this.ctx.store.settlePermission(id, "answered", { decision: "allow" })
+      await this.ctx.store.settlePermission(id, "answered", { decision: "allow" })
       this.emit({ type: AGENT_EVENT.permissionReply, payload: { id, decision: "allow", by: "policy" } satisfies PermissionReplyPayload })
       this.deliver(native, { decision: "allow" })
     }
   }
 
-  private allowTool(tool: string): void {
-    if (this.agent.allowedTools.includes(tool)) return
-    const allowedTools = [...this.agent.allowedTools, tool]
-    this.ctx.store.setAllowedTools(this.agent.id, allowedTools)
-    this.agent = { ...this.agent, allowedTools }
-  }
-
   private deliver(nativeId: string, answer: PermissionAnswer): void {
-    this.session?.answer(nativeId, answer).catch((error) => this.report({ message: `could not pass the answer on: ${message(error)}` }))
+    this.session?.answer(nativeId, answer).catch((error) => this.error({ message: `could not pass the answer on: ${message(error)}` }))
   }
 
-  private withdraw(id: string, reason: string): void {
-    this.ctx.store.settlePermission(id, "withdrawn")
-    this.emit({ type: AGENT_EVENT.permissionWithdrawn, payload: { id, reason } satisfies PermissionWithdrawnPayload })
+  private async withdraw(id: string, reason: string): Promise<void> {
+    await this.ctx.store.settlePermission(id, "withdrawn")
+    this.emit(withdrawn(id, reason))
   }
 
-  private fail(error: unknown, action: string): void {
+  private async fail(error: unknown, action: string): Promise<void> {
     const text = message(error)
-    this.report({ message: text, action })
-    if (this.turn) this.endTurn({ status: "error", error: text })
+    this.error({ message: text, action })
+    if (this.turn) await this.endTurn({ status: "error", error: text })
   }
 
-  private report(payload: ErrorPayload): void {
+  private error(payload: ErrorPayload): void {
     this.emit({ type: AGENT_EVENT.error, payload })
   }
 
-  private endTurn(payload: Omit<StatusPayload, "prompt">): void {
+  private async endTurn(payload: Omit<StatusPayload, "prompt">): Promise<void> {
     const prompt = this.turn?.prompt
     this.turn = undefined
     // A turn that is over asks nothing any more. One cut short (a crash, the daemon stopping)
     // keeps its requests: the harness may ask them again once it runs again.
     if (payload.status === "idle") {
       this.live.clear()
-      for (const request of this.ctx.store.openPermissions(this.agent.id)) if (request.state === "pending") this.withdraw(request.id, "its turn is over")
-      this.ctx.store.lapseHeld(this.agent.id)
+      for (const request of await this.ctx.store.openPermissions(this.agent.id))
+        if (request.state === "pending") await this.withdraw(request.id, "its turn is over")
+      await this.ctx.store.lapseHeld(this.agent.id)
     }
-    this.setStatus({ ...payload, prompt })
+    await this.setStatus({ ...payload, prompt })
   }
 
-  private setStatus(payload: StatusPayload, consumed?: string): void {
+  private async setStatus(payload: StatusPayload, consumed?: string): Promise<void> {
     if (this.stopped) return
-    this.ctx.store.setProgress(this.agent.id, { status: payload.status, error: payload.error, consumed })
+    await this.ctx.store.setProgress(this.agent.id, { status: payload.status, error: payload.error, consumed })
     this.emit({ type: AGENT_EVENT.status, payload })
   }
 
@@ -323,9 +369,20 @@ export class AgentAdapter implements HarnessEvents {
     this.pending = []
     // Batches commit in the order they were submitted; one that fails (the stream was deleted or
     // closed by hand) is logged rather than left as an unhandled rejection.
-    this.ctx.streams.append(this.agent.stream, events).catch((error) => console.error(`agent ${this.agent.id}: could not append to ${this.agent.stream}: ${message(error)}`))
+    this.ctx.streams.append(this.agent.stream, events, this.ctx.fence).catch((error) => {
+      if (error instanceof FencedError) return this.fenced(error)
+      console.error(`agent ${this.agent.id}: could not append to ${this.agent.stream}: ${message(error)}`)
+    })
+  }
+
+  private fenced(error: FencedError): void {
+    if (this.stopped) return
+    this.halt()
+    this.ctx.lost?.(`its lease moved on (epoch ${error.epoch ?? "none"}, this node had ${error.fence.epoch})`)
   }
 }
+
+const withdrawn = (id: string, reason: string): EventInput => ({ type: AGENT_EVENT.permissionWithdrawn, payload: { id, reason } satisfies PermissionWithdrawnPayload })
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error)

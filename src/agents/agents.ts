@@ -1,7 +1,9 @@
-// The daemon's agents: each one a record in agents.db, a stream `agents/<id>`, and an adapter
-// that runs while the daemon does. Everything about an agent lives in those two files; on start
-// the adapters resume where the previous daemon left off. Harnesses are known only by name, from
-// the registry (src/harness/index.ts), through the Harness interface.
+// The daemon's agents: each one a record in the agent store, a stream `agents/<id>`, and an
+// adapter that runs on the node holding the agent. Everything about an agent lives in those two
+// stores; on start (or when a node adopts it) the adapter resumes where the previous one left off.
+// Any node lists every agent and appends its actions; the holder's adapter reads them from the
+// stream. Harnesses are known only by name, from the registry (src/harness/index.ts), through the
+// Harness interface.
 import { existsSync, statSync } from "node:fs"
 import { isAbsolute } from "node:path"
 import { type AttachCommand, type Harness, type HarnessCheck, type HarnessFactory, HarnessUnavailableError } from "../harness/harness.ts"
@@ -17,11 +19,12 @@ import {
   type PromptPayload,
   type TurnStatus,
 } from "../protocol/agent-events.ts"
+import { type Fleet, type FleetMember, type NodeView, PlacementError } from "../fleet/fleet.ts"
 import type { EventInput, StreamEvent } from "../streams/events.ts"
-import type { StreamStore } from "../streams/store.ts"
+import type { AppendFence, StreamStore } from "../streams/store.ts"
 import { AgentAdapter, INTERRUPTED } from "./adapter.ts"
 import { agentNameProblem, defaultAgentName, newAgentId } from "./names.ts"
-import { type AgentRecord, AgentStore, type PermissionRecord } from "./store.ts"
+import { type AgentRecord, type AgentStore, NameTakenError, type PermissionRecord } from "./store.ts"
 import { AgentStreams } from "./stream.ts"
 
 export type AgentErrorCode =
@@ -32,6 +35,7 @@ export type AgentErrorCode =
   | "stream_missing"
   | "permission_not_found"
   | "permission_answered"
+  | "elsewhere"
 
 /** A refusal to show the client: `code` picks the HTTP status. */
 export class AgentError extends Error {
@@ -51,8 +55,11 @@ export interface Agent {
   directory: string
   model?: string
   stream: string
-  /** the turn's status, and `waiting` while a permission request of the running turn has no answer */
-  status: AgentStatus
+  /**
+   * the turn's status, `waiting` while a permission request of the running turn has no answer, and
+   * `orphaned` while no node holds the agent (the one it was on stopped, and none can take it over)
+   */
+  status: AgentStatus | "orphaned"
   error?: string
   createdAt: string
   /** the harness's session, once the agent has one (when the harness resumes from a session id) */
@@ -60,6 +67,8 @@ export interface Agent {
   permissions: PermissionPolicy
   /** tools an `always` answer allowed, whatever the policy */
   allowedTools: string[]
+  /** the node that runs it (or ran it, while orphaned) */
+  node: string
 }
 
 export interface NewAgent {
@@ -68,6 +77,8 @@ export interface NewAgent {
   name?: string
   model?: string
   permissions?: string
+  /** the node (id or URL) to run it on; this one by default */
+  node?: string
 }
 
 /** A permission request nobody has answered. */
@@ -87,8 +98,10 @@ export interface PendingPermission {
 }
 
 export interface AgentsOptions {
-  /** the SQLite file for agent records (agents.db in the data folder) */
-  database: string
+  /** the agents' records */
+  store: AgentStore
+  /** which node runs which agent */
+  fleet: Fleet
   /** where harness logs go */
   logDir: string
   /** where harnesses keep files of their own (one folder each) */
@@ -114,43 +127,76 @@ function missingHarness(name: string): Harness {
   return { name, check: async () => ({ name, available: false, problems: [] }), modelProblem: () => undefined, open: unavailable, stopOrphan: async () => false, stop: async () => {} }
 }
 
-export class Agents {
+export class Agents implements FleetMember {
   private readonly db: AgentStore
+  private readonly fleet: Fleet
   private readonly streams: AgentStreams
   private readonly harnesses: Map<string, Harness>
   private readonly adapters = new Map<string, AgentAdapter>()
 
   constructor(private readonly options: AgentsOptions) {
-    this.db = new AgentStore(options.database)
+    this.db = options.store
+    this.fleet = options.fleet
     this.streams = new AgentStreams(options.streams)
     this.harnesses = createHarnesses({ ...options, env: options.env ?? process.env }, options.harnesses)
   }
 
-  /** Stops the processes a killed daemon left behind, then resumes every agent's adapter. */
-  async start(): Promise<void> {
-    for (const { pid, harness } of this.db.processes()) {
+  /** Stops the processes a killed daemon left behind, then runs the agents this node holds (as `node`). */
+  async start(node: { url: string; roots: string[]; version: string; startedAt: string }): Promise<void> {
+    for (const { pid, harness } of await this.db.processes()) {
       if (await this.harness(harness).stopOrphan(pid).catch(() => false)) console.log(`stopped the ${harness} process ${pid} left by a previous daemon`)
-      this.db.removeProcess(pid)
+      await this.db.removeProcess(pid)
     }
-    for (const agent of this.db.list()) this.adapt(agent).start()
+    await this.fleet.start(this, { id: this.fleet.nodeId, ...node })
   }
 
   /** Ends running turns (recorded as interrupted) and stops every harness process. */
   async stop(): Promise<void> {
-    for (const adapter of this.adapters.values()) adapter.interrupt(INTERRUPTED)
+    await this.fleet.stop()
+    await Promise.all([...this.adapters.values()].map((adapter) => adapter.interrupt(INTERRUPTED).catch(() => {})))
     await Promise.all([...this.adapters.values()].map((adapter) => adapter.stop().catch(() => {})))
     this.adapters.clear()
     await Promise.all([...this.harnesses.values()].map((harness) => harness.stop().catch(() => {})))
-    for (const { pid } of this.db.processes()) this.db.removeProcess(pid)
-    this.db.close()
+    for (const { pid } of await this.db.processes().catch(() => [])) await this.db.removeProcess(pid).catch(() => {})
   }
 
-  list(): Agent[] {
-    return this.db.list().map((a) => this.view(a))
+  async list(): Promise<Agent[]> {
+    return (await this.db.list()).map((a) => this.view(a))
   }
 
-  get(ref: string): Agent {
-    return this.view(this.find(ref))
+  async get(ref: string): Promise<Agent> {
+    return this.view(await this.find(ref))
+  }
+
+  /** The nodes of the fleet (this one alone on SQLite). */
+  nodes(): Promise<NodeView[]> {
+    return this.fleet.nodes()
+  }
+
+  // ---- FleetMember: what runs here
+
+  run(agent: AgentRecord, fence: AppendFence | undefined, from?: string): void {
+    if (this.adapters.has(agent.id)) return
+    if (from) console.log(`agent ${agent.id} (${agent.name}): taken over from node ${from}`)
+    this.adapt(agent, fence).start(from ? `node ${from} stopped during the turn` : INTERRUPTED)
+  }
+
+  lost(agentId: string, reason: string): void {
+    const adapter = this.adapters.get(agentId)
+    if (!adapter) return
+    this.adapters.delete(agentId)
+    console.log(`agent ${agentId}: no longer runs on this node: ${reason}`)
+    adapter.abandon().catch((error) => console.error(`agent ${agentId}: could not stop its harness: ${(error as Error).message}`))
+  }
+
+  running(): string[] {
+    return [...this.adapters.keys()]
+  }
+
+  refusal(agent: AgentRecord): string | undefined {
+    if (!this.harnesses.has(agent.harness)) return `this node has no harness named ${agent.harness}`
+    if (this.options.configProblem) return this.options.configProblem
+    return directoryProblem(agent.directory)
   }
 
   /** Every harness's check: binary, version, and what is missing with the command that fixes it. */
@@ -170,23 +216,28 @@ export class Agents {
     if (!harness) throw new AgentError("invalid_agent", `unknown harness ${name}; available: ${[...this.harnesses.keys()].join(", ")}`)
     const directory = input.directory
     if (!isAbsolute(directory)) throw new AgentError("invalid_agent", `the working directory must be an absolute path, not ${directory}`)
-    if (!existsSync(directory)) throw new AgentError("invalid_agent", `the working directory ${directory} does not exist`)
-    if (!statSync(directory).isDirectory()) throw new AgentError("invalid_agent", `${directory} is not a directory`)
+    const node = await this.fleet.target(input.node, directory).catch((error) => {
+      throw error instanceof PlacementError ? new AgentError("invalid_agent", error.message) : error
+    })
+    const here = node === this.fleet.nodeId
+    const problem = here ? directoryProblem(directory) : undefined
+    if (problem) throw new AgentError("invalid_agent", problem)
     this.checkModel(harness, input.model)
     const permissions = this.checkPolicy(input.permissions ?? "ask")
+    const taken = new Set((await this.db.list()).flatMap((a) => [a.id, a.name]))
     if (input.name !== undefined) {
       const problem = agentNameProblem(input.name)
       if (problem) throw new AgentError("invalid_agent", problem)
-      if (this.db.taken(input.name)) throw new AgentError("name_taken", `an agent named ${input.name} exists already`)
+      if (taken.has(input.name)) throw nameTaken(input.name)
     }
-    if (this.options.configProblem) throw new AgentError("harness_unavailable", this.options.configProblem)
+    if (here && this.options.configProblem) throw new AgentError("harness_unavailable", this.options.configProblem)
 
     let id: string
     do id = newAgentId()
-    while (this.db.taken(id) || !(await this.streams.create(`agents/${id}`)))
+    while (taken.has(id) || !(await this.streams.create(`agents/${id}`)))
     const record: AgentRecord = {
       id,
-      name: input.name ?? defaultAgentName(directory, (taken) => this.db.taken(taken)),
+      name: input.name ?? defaultAgentName(directory, (name) => taken.has(name)),
       harness: name,
       directory,
       model: input.model,
@@ -198,30 +249,45 @@ export class Agents {
       resume: undefined,
       permissions,
       allowedTools: [],
+      node,
+      leaseExpired: false,
+      asking: false,
     }
-    const adapter = new AgentAdapter(record, { store: this.db, streams: this.streams, harness })
+    const adapter = here ? this.adapterFor(record, this.fleet.created(record)) : undefined
     try {
-      adapter.open()
+      adapter?.open()
     } catch (error) {
-      this.streams.remove(record.stream)
+      await this.streams.remove(record.stream)
       throw error instanceof HarnessUnavailableError ? new AgentError("harness_unavailable", error.message) : error
     }
-    const agent = this.db.insert(record)
-    this.adapters.set(id, adapter)
-    adapter.start()
+    let agent: AgentRecord
+    try {
+      agent = await this.db.insert(record)
+    } catch (error) {
+      await this.streams.remove(record.stream)
+      throw error instanceof NameTakenError ? nameTaken(record.name) : error
+    }
+    if (adapter) {
+      this.adapters.set(id, adapter)
+      adapter.start()
+    } else await this.placeElsewhere(record, node)
     return this.view(agent)
   }
 
-  /** Changes the agent's permission policy; requests from now on are decided by it. */
-  update(ref: string, changes: { permissions?: string }): Agent {
-    const agent = this.find(ref)
-    if (changes.permissions !== undefined) this.adapters.get(agent.id)!.setPolicy(this.checkPolicy(changes.permissions))
+  /** Changes the agent's permission policy; requests from now on are decided by it (on whichever node runs it). */
+  async update(ref: string, changes: { permissions?: string }): Promise<Agent> {
+    const agent = await this.find(ref)
+    if (changes.permissions !== undefined) {
+      const policy = this.checkPolicy(changes.permissions)
+      const adapter = this.adapters.get(agent.id)
+      await (adapter ? adapter.setPolicy(policy) : this.db.setPolicy(agent.id, policy))
+    }
     return this.get(agent.id)
   }
 
   /** Stops the agent's turn if one runs, then deletes the agent and its stream. */
   async remove(ref: string): Promise<void> {
-    const agent = this.find(ref)
+    const agent = await this.find(ref)
     const adapter = this.adapters.get(agent.id)
     this.adapters.delete(agent.id)
     if (adapter) {
@@ -229,47 +295,54 @@ export class Agents {
       await adapter.stop().catch(() => {})
     }
     await this.streams.remove(agent.stream)
-    this.db.remove(agent.id)
+    await this.db.remove(agent.id)
+    // The node running it finds its lease gone and stops its harness.
+    if (!adapter && agent.node) this.fleet.poke(agent.node)
   }
 
-  /** Appends a prompt action; the adapter carries it out. */
-  prompt(ref: string, prompt: PromptPayload): Promise<StreamEvent> {
-    const agent = this.find(ref)
+  /** Appends a prompt action; the adapter carries it out, on whichever node runs the agent. */
+  async prompt(ref: string, prompt: PromptPayload): Promise<StreamEvent> {
+    const agent = await this.find(ref)
     this.checkModel(this.harness(agent.harness), prompt.model)
     return this.append(agent, { type: AGENT_EVENT.prompt, payload: prompt })
   }
 
   /** Appends an abort action; returns it with the status the agent had when it was appended. */
   async abort(ref: string): Promise<{ event: StreamEvent; status: TurnStatus }> {
-    const agent = this.find(ref)
+    const agent = await this.find(ref)
     const status = agent.status
     return { event: await this.append(agent, { type: AGENT_EVENT.abort, payload: {} }), status }
   }
 
   /** The command that opens the harness's own TUI on the agent's session (made now if it has none). */
   async attach(ref: string): Promise<AttachCommand> {
-    const agent = this.find(ref)
+    const agent = await this.find(ref)
+    const adapter = this.adapters.get(agent.id)
+    if (!adapter) {
+      const node = (await this.fleet.nodes()).find((n) => n.id === agent.node)
+      const where = node?.alive ? `node ${node.id}; attach there: iterate --server ${node.url} attach ${agent.name}` : `no node (it is orphaned)`
+      throw new AgentError("elsewhere", `agent ${agent.name} runs on ${where}`)
+    }
     try {
-      return await this.adapters.get(agent.id)!.open().attach()
+      return await adapter.open().attach()
     } catch (error) {
       throw error instanceof HarnessUnavailableError ? new AgentError("harness_unavailable", error.message) : error
     }
   }
 
   /** Requests nobody has answered, of one agent or of all, oldest first. */
-  permissions(ref?: string): PendingPermission[] {
-    const agents = new Map(this.db.list().map((a) => [a.id, a]))
-    const only = ref === undefined ? undefined : this.find(ref).id
-    return this.db
-      .pendingPermissions()
-      .filter((p) => only === undefined || p.agentId === only)
+  async permissions(ref?: string): Promise<PendingPermission[]> {
+    const agents = new Map((await this.db.list()).map((a) => [a.id, a]))
+    const only = ref === undefined ? undefined : (await this.find(ref)).id
+    return (await this.db.pendingPermissions())
+      .filter((p) => (only === undefined || p.agentId === only) && agents.has(p.agentId))
       .map((p) => this.pendingView(p, agents.get(p.agentId)!))
   }
 
   /** Appends the answer to a pending request; refused when there is no such request or it was answered. */
   async reply(ref: string, id: string, answer: { decision: PermissionDecision; message?: string }): Promise<StreamEvent> {
-    const agent = this.find(ref)
-    const request = this.db.permission(id)
+    const agent = await this.find(ref)
+    const request = await this.db.permission(id)
     if (!request || request.agentId !== agent.id) throw new AgentError("permission_not_found", `agent ${agent.name} has no permission request ${id} (see: iterate permissions ${agent.name})`)
     if (request.state !== "pending") {
       const outcome = request.state === "withdrawn" ? "was withdrawn: nobody waits for an answer any more" : `was answered already (${request.decision})`
@@ -279,8 +352,22 @@ export class Agents {
     return this.append(agent, { type: AGENT_EVENT.permissionReply, payload })
   }
 
+  /** Waits until the other node runs the new agent; removes it again when that node refuses it. */
+  private async placeElsewhere(record: AgentRecord, node: string): Promise<void> {
+    try {
+      await this.fleet.placed(record, node)
+    } catch (error) {
+      await this.db.remove(record.id).catch(() => {})
+      await this.streams.remove(record.stream).catch(() => {})
+      throw error instanceof PlacementError ? new AgentError("invalid_agent", error.message) : error
+    }
+  }
+
   private view(a: AgentRecord): Agent {
-    const waiting = a.status === "busy" && this.adapters.get(a.id)?.waiting
+    const adapter = this.adapters.get(a.id)
+    // The node running it knows which requests its harness waits on; elsewhere, a pending one of a running turn does.
+    const waiting = a.status === "busy" && (adapter ? adapter.waiting : a.asking)
+    const orphaned = !adapter && a.leaseExpired
     return {
       id: a.id,
       name: a.name,
@@ -288,17 +375,19 @@ export class Agents {
       directory: a.directory,
       ...(a.model !== undefined && { model: a.model }),
       stream: a.stream,
-      status: waiting ? "waiting" : a.status,
+      status: orphaned ? "orphaned" : waiting ? "waiting" : a.status,
       ...(a.error !== undefined && { error: a.error }),
       createdAt: a.createdAt,
       ...(a.resume?.sessionId !== undefined && { sessionId: a.resume.sessionId }),
       permissions: a.permissions,
       allowedTools: a.allowedTools,
+      node: a.node ?? this.fleet.nodeId,
     }
   }
 
   private pendingView(p: PermissionRecord, agent: AgentRecord): PendingPermission {
     const adapter = this.adapters.get(agent.id)
+    const waiting = adapter ? adapter.isLive(p.id) : agent.status === "busy" && !agent.leaseExpired
     return {
       id: p.id,
       agent: agent.id,
@@ -308,12 +397,12 @@ export class Agents {
       summary: p.summary,
       request: p.request,
       createdAt: p.createdAt,
-      waiting: adapter?.isLive(p.id) ?? false,
+      waiting,
     }
   }
 
-  private find(ref: string): AgentRecord {
-    const agent = this.db.find(ref)
+  private async find(ref: string): Promise<AgentRecord> {
+    const agent = await this.db.find(ref)
     if (!agent) throw new AgentError("agent_not_found", `no agent named ${ref}`)
     return agent
   }
@@ -333,15 +422,30 @@ export class Agents {
     return policy as PermissionPolicy
   }
 
+  /** Through the adapter when it runs here, so that a reply follows its request; straight onto the stream otherwise. */
   private async append(agent: AgentRecord, event: EventInput): Promise<StreamEvent> {
-    const [stored] = (await this.adapters.get(agent.id)!.append([event])) ?? []
+    const adapter = this.adapters.get(agent.id)
+    const [stored] = (await (adapter ? adapter.append([event]) : this.streams.append(agent.stream, [event]))) ?? []
     if (!stored) throw new AgentError("stream_missing", `the stream of agent ${agent.name} (${agent.stream}) was deleted; remove the agent with: iterate agents rm ${agent.id}`)
     return stored
   }
 
-  private adapt(agent: AgentRecord): AgentAdapter {
-    const adapter = new AgentAdapter(agent, { store: this.db, streams: this.streams, harness: this.harness(agent.harness) })
+  private adapt(agent: AgentRecord, fence: AppendFence | undefined): AgentAdapter {
+    const adapter = this.adapterFor(agent, fence)
     this.adapters.set(agent.id, adapter)
     return adapter
   }
+
+  private adapterFor(agent: AgentRecord, fence: AppendFence | undefined): AgentAdapter {
+    const lost = (reason: string) => this.lost(agent.id, reason)
+    return new AgentAdapter(agent, { store: this.db, streams: this.streams, harness: this.harness(agent.harness), fence, lost })
+  }
+}
+
+const nameTaken = (name: string) => new AgentError("name_taken", `an agent named ${name} exists already`)
+
+function directoryProblem(directory: string): string | undefined {
+  if (!existsSync(directory)) return `the working directory ${directory} does not exist`
+  if (!statSync(directory).isDirectory()) return `${directory} is not a directory`
+  return undefined
 }

@@ -2,7 +2,7 @@
 // events to it, read the events after an offset and hear about appends.
 import { appendEvents, type EventInput, type StreamEvent } from "../streams/events.ts"
 import { parseOffset } from "../streams/offsets.ts"
-import type { StreamStore } from "../streams/store.ts"
+import type { AppendFence, StreamStore } from "../streams/store.ts"
 
 const decoder = new TextDecoder()
 
@@ -18,9 +18,9 @@ export class AgentStreams {
     await this.store.delete(name)
   }
 
-  /** Appends the events in one commit, settling once they are durable; undefined when the stream is gone. */
-  append(name: string, events: EventInput[]): Promise<StreamEvent[] | undefined> {
-    return appendEvents(this.store, name, events)
+  /** Appends the events in one commit, settling once they are durable; undefined when the stream is gone. FencedError when `fence` fails. */
+  append(name: string, events: EventInput[], fence?: AppendFence): Promise<StreamEvent[] | undefined> {
+    return appendEvents(this.store, name, events, fence)
   }
 
   /** Up to `limit` events after `offset` (from the start when undefined); undefined when the stream is gone. */

@@ -20,11 +20,12 @@ export interface NewAgentOptions {
   name?: string
   model?: string
   permissions?: string
+  node?: string
 }
 
 export async function newAgent(connection: Connection, options: NewAgentOptions): Promise<Agent> {
   const permissions = options.permissions as Agent["permissions"] | undefined
-  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model, permissions }
+  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model, permissions, node: options.node }
   return unwrap(connection, await createAgent({ client: connection.client, body }))
 }
 
@@ -33,9 +34,11 @@ async function list(options: { json?: boolean }, command: Command): Promise<void
   const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
   if (options.json) return printJson(agents)
   if (agents.length === 0) return note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
+  // The node matters once there is more than one, or none runs an agent.
+  const nodes = new Set(agents.map((a) => a.node)).size > 1 || agents.some((a) => a.status === "orphaned")
   printTable(
-    ["ID", "NAME", "HARNESS", "STATUS", "MODEL", "DIRECTORY"],
-    agents.map((a) => [a.id, a.name, a.harness, a.status, a.model ?? "-", a.directory]),
+    ["ID", "NAME", "HARNESS", "STATUS", "MODEL", "DIRECTORY", ...(nodes ? ["NODE"] : [])],
+    agents.map((a) => [a.id, a.name, a.harness, a.status, a.model ?? "-", a.directory, ...(nodes ? [a.node] : [])]),
   )
 }
 
@@ -79,6 +82,7 @@ Examples:
     .option("--name <name>", "a unique name to use instead of the id (default: the directory's name)")
     .option("--model <provider/model>", "the model it uses (default: the harness's own default)")
     .option("--permissions <policy>", "how its harness's permission requests are answered: ask (default), allow-edits, allow-all, deny", policy)
+    .option("--node <id|url>", "run it on this node of the fleet (see: iterate nodes); default: the node you talk to")
     .addHelpText(
       "after",
       `
@@ -88,7 +92,8 @@ for the agent from then on, whatever the policy.
 
 Examples:
   iterate agents new
-  iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits`,
+  iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits
+  iterate agents new --dir /srv/src/app --node build-2-k3x9`,
     )
     .action(create)
   agents

@@ -9,6 +9,7 @@ import { registerDoctor } from "./doctor.ts"
 import { CliError, EXIT } from "./errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerHarnesses } from "./harnesses.ts"
+import { registerNodes } from "./nodes.ts"
 import { registerPermissions } from "./permissions.ts"
 import { registerPrompt } from "./prompt.ts"
 import { registerRemote } from "./remote.ts"
@@ -53,6 +54,7 @@ Examples:
   registerAttach(program)
   registerHarnesses(program)
   registerPermissions(program)
+  registerNodes(program)
   registerStreams(program)
   registerWeb(program)
   registerAcp(program)

@@ -18,7 +18,8 @@ async function prompt(ref: string, words: string[], options: PromptOptions, comm
   const result = await promptAgent({ client: connection.client, path: { agent: ref }, body: { text: words.join(" ") } })
   const { event } = unwrap(connection, result, { notFound: noAgent(ref) })
   if (!options.wait) return out(event.offset)
-  const { harness, directory } = await agentFor(connection, ref)
+  const { harness, directory, status, node } = await agentFor(connection, ref)
+  if (status === "orphaned") note(`no node runs ${ref} now (its node ${node} is gone, and no other reaches ${directory}): the prompt waits for one that does`)
   await followTurn(command, { connection, agent: ref, harness, directory, prompt: event, format: options.format, onPermission: options.onPermission })
 }
 

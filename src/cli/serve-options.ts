@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path"
 import { type Command, Option } from "commander"
 import type { ServeOptions } from "../server/serve.ts"
 import { isPostgresUrl } from "../store-url.ts"
@@ -25,6 +26,7 @@ export function addServeOptions(command: Command): Command {
     )
     .option("--long-poll-timeout <ms>", "how long a live=long-poll read waits for data", integer("--long-poll-timeout", 1), DEFAULT_LONG_POLL_MS)
     .option("--log-file <path>", "write the log to this file (rotated) instead of the terminal")
+    .option("--root <path>", "run agents under this folder (repeatable; default: config.json node.roots, else your home)", collect, [])
     .addOption(
       new Option("--store <url>", "keep streams and subscriptions in this PostgreSQL database, shared by every node given it (default: SQLite in the data folder)").env(
         "ITERATE_STORE_URL",
@@ -43,12 +45,15 @@ interface ParsedServeOptions {
   longPollTimeout: number
   logFile?: string
   store?: string
+  root: string[]
 }
 
 export function toServeOptions(options: ParsedServeOptions): ServeOptions {
   // Checked here rather than by commander, which would repeat the value, password and all.
   if (options.store !== undefined && !isPostgresUrl(options.store))
     throw new CliError("--store (or ITERATE_STORE_URL) must be a postgres:// URL, such as postgres://user:password@host:5432/iterate", EXIT.usage)
+  const relative = options.root.find((root) => !isAbsolute(root))
+  if (relative !== undefined) throw new CliError(`--root must be an absolute path, not ${relative}`, EXIT.usage)
   return {
     port: options.port,
     hostname: options.hostname,
@@ -60,6 +65,7 @@ export function toServeOptions(options: ParsedServeOptions): ServeOptions {
     longPollTimeoutMs: options.longPollTimeout,
     logFile: options.logFile,
     store: options.store,
+    roots: options.root,
   }
 }
 
@@ -76,5 +82,6 @@ export function serveArguments(options: ServeOptions): string[] {
   if (options.idleTimeoutS !== DEFAULT_IDLE_TIMEOUT_S) args.push("--idle-timeout", String(options.idleTimeoutS))
   if (options.longPollTimeoutMs !== DEFAULT_LONG_POLL_MS) args.push("--long-poll-timeout", String(options.longPollTimeoutMs))
   if (options.logFile) args.push("--log-file", options.logFile)
+  for (const root of options.roots) args.push("--root", root)
   return args
 }

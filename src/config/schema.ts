@@ -60,6 +60,21 @@ export const ConfigSchema = z
       })
       .describe("`iterate acp`, the editors' agent server; its flags win over these")
       .optional(),
+    node: z
+      .looseObject({
+        roots: z
+          .array(absolutePath)
+          .describe("the folders under which this node runs agents, and adopts those of a node that died (a shared store); default: your home folder")
+          .optional(),
+        leaseTtlMs: z
+          .number()
+          .int()
+          .min(1000)
+          .describe("milliseconds a node's lease on an agent lasts unrenewed before another node may take it over (default 15000)")
+          .optional(),
+      })
+      .describe("this node of a fleet sharing a PostgreSQL store")
+      .optional(),
     web: z
       .looseObject({
         roots: z.array(absolutePath).describe("the folders the web UI may start agents in").optional(),

@@ -173,9 +173,9 @@ export type Agent = {
      */
     stream: string;
     /**
-     * busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed
+     * busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed, orphaned while no node runs it (its node stopped and no live node reaches its directory)
      */
-    status: 'idle' | 'busy' | 'waiting' | 'error';
+    status: 'idle' | 'busy' | 'waiting' | 'error' | 'orphaned';
     /**
      * why the last turn failed, while status is error
      */
@@ -193,6 +193,10 @@ export type Agent = {
      * tools an `always` answer allowed, whatever the policy
      */
     allowedTools: Array<string>;
+    /**
+     * the node that runs it (or ran it, while orphaned): see GET /v1/nodes
+     */
+    node: string;
 };
 
 export type Harness = {
@@ -236,6 +240,10 @@ export type AgentInput = {
      * ask when absent
      */
     permissions?: 'ask' | 'allow-edits' | 'allow-all' | 'deny';
+    /**
+     * the node (id or URL) to run it on: alive, with the directory under its roots; this one when absent
+     */
+    node?: string;
 };
 
 export type AgentUpdate = {
@@ -350,6 +358,39 @@ export type PermissionReplyInput = {
      * for deny: what the model is told
      */
     message?: string;
+};
+
+export type Node = {
+    /**
+     * kept in the node's data folder, so a restarted node is the same node
+     */
+    id: string;
+    /**
+     * where clients reach it: its --public-url, else the address it listens on
+     */
+    url: string;
+    /**
+     * the folders under which it runs agents
+     */
+    roots: Array<string>;
+    version: string;
+    startedAt: string;
+    /**
+     * its last heartbeat
+     */
+    heartbeatAt: string;
+    /**
+     * its heartbeat is recent (within its lease TTL) and it did not stop
+     */
+    alive: boolean;
+    /**
+     * ids of the agents whose lease it holds: it runs their harnesses
+     */
+    agents: Array<string>;
+    /**
+     * the node that answered
+     */
+    self: boolean;
 };
 
 export type GetHealthData = {
@@ -1580,6 +1621,10 @@ export type AttachAgentErrors = {
      */
     404: Error;
     /**
+     * The agent runs on another node
+     */
+    409: Error;
+    /**
      * The harness failed to start
      */
     502: Error;
@@ -1902,3 +1947,34 @@ export type ReplyPermissionResponses = {
 };
 
 export type ReplyPermissionResponse = ReplyPermissionResponses[keyof ReplyPermissionResponses];
+
+export type ListNodesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/nodes';
+};
+
+export type ListNodesErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+};
+
+export type ListNodesError = ListNodesErrors[keyof ListNodesErrors];
+
+export type ListNodesResponses = {
+    /**
+     * Nodes, oldest first
+     */
+    200: {
+        nodes: Array<Node>;
+    };
+};
+
+export type ListNodesResponse = ListNodesResponses[keyof ListNodesResponses];

@@ -36,6 +36,8 @@ export interface ServeOptions {
   logFile?: string
   /** a postgres:// URL to keep streams and subscriptions in (shared with other nodes); SQLite in the data folder when absent */
   store?: string
+  /** the folders under which this node runs agents (--root); config.json's node.roots, else the home folder, when empty */
+  roots: string[]
 }
 
 const STOP_GRACE_MS = 5_000
@@ -105,18 +107,18 @@ export async function serve(options: ServeOptions): Promise<void> {
     throw new Error(`store in ${paths.configFile} must be a postgres:// URL`)
   // The harness processes this daemon starts (and the agents' shell commands) must not inherit the database's password.
   delete env.ITERATE_STORE_URL
-  const stores = await openStores(paths.data, storeUrl)
+  const stores = await openStores(paths.data, storeUrl, { leaseTtlMs: config.node?.leaseTtlMs })
   console.log(`store: ${stores.where}`)
   const store = stores.streams
   const agents = new Agents({
-    database: join(paths.data, "agents.db"),
+    store: stores.agents,
+    fleet: stores.fleet,
     logDir: paths.logDir,
     dataDir: join(paths.data, "harnesses"),
     streams: store,
     config: config.harnesses,
     configProblem,
   })
-  await agents.start()
   const token = randomBytes(32).toString("base64url")
   let url = ""
   const closing = new AbortController()
@@ -169,6 +171,16 @@ export async function serve(options: ServeOptions): Promise<void> {
   const port = server.port!
   for (const host of allowedHosts(options.hostname, port, options.publicUrl)) security.hosts.add(host)
   url = `http://${hostPort(options.hostname, port)}`
+  const roots = options.roots.length > 0 ? options.roots : (config.node?.roots ?? [env.HOME || homedir()])
+  try {
+    await agents.start({ url: options.publicUrl ?? url, roots, version: VERSION, startedAt: startedAt.toISOString() })
+  } catch (error) {
+    await server.stop(true)
+    await agents.stop().catch(() => {})
+    await stores.close().catch(() => {})
+    ownership.release()
+    throw error
+  }
 
   const stop = (reason: string) =>
     (stopping ??= (async () => {

@@ -1,5 +1,5 @@
 import { formatOffset } from "./offsets.ts"
-import type { StreamStore } from "./store.ts"
+import type { AppendFence, StreamStore } from "./store.ts"
 
 /** What a writer supplies; the daemon stamps the rest of the envelope (SPEC "Event envelope"). */
 export interface EventInput {
@@ -18,12 +18,20 @@ export interface StreamEvent extends EventInput {
 
 const encoder = new TextEncoder()
 
-/** Appends events to a JSON stream once they are durable; undefined when the stream does not exist. */
-export function appendEvents(store: StreamStore, streamId: string, inputs: EventInput[]): Promise<StreamEvent[] | undefined> {
+/**
+ * Appends events to a JSON stream once they are durable; undefined when the stream does not exist.
+ * With `fence`, rejects with FencedError when the lease moved on.
+ */
+export function appendEvents(store: StreamStore, streamId: string, inputs: EventInput[], fence?: AppendFence): Promise<StreamEvent[] | undefined> {
   const createdAt = new Date().toISOString()
-  return store.appendWith(streamId, inputs.length, (seq, index) => {
-    const { type, payload, metadata } = inputs[index]!
-    const event: StreamEvent = { offset: formatOffset(seq), type, version: 1, createdAt, streamId, payload, metadata }
-    return { data: encoder.encode(JSON.stringify(event)), value: event }
-  })
+  return store.appendWith(
+    streamId,
+    inputs.length,
+    (seq, index) => {
+      const { type, payload, metadata } = inputs[index]!
+      const event: StreamEvent = { offset: formatOffset(seq), type, version: 1, createdAt, streamId, payload, metadata }
+      return { data: encoder.encode(JSON.stringify(event)), value: event }
+    },
+    { fence },
+  )
 }

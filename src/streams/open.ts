@@ -1,4 +1,10 @@
 import { join } from "node:path"
+import { PostgresAgentStore } from "../agents/postgres-store.ts"
+import { SqliteAgentStore } from "../agents/sqlite-store.ts"
+import type { AgentStore } from "../agents/store.ts"
+import { type Fleet, LocalFleet } from "../fleet/fleet.ts"
+import { nodeId } from "../fleet/node.ts"
+import { PostgresFleet } from "../fleet/postgres.ts"
 import { describePostgres, redact } from "../store-url.ts"
 import { connectPostgres, type Postgres } from "../storage/postgres.ts"
 import { PostgresStreamStore } from "./postgres/store.ts"
@@ -10,29 +16,56 @@ import { SqliteSubscriptionTable, type SubscriptionTable } from "./subscriptions
 export interface Stores {
   streams: StreamStore
   subscriptions: SubscriptionTable
+  agents: AgentStore
+  /** which node runs which agent: this one alone on SQLite */
+  fleet: Fleet
   /** for the log: where the store is, without credentials */
   where: string
   close(): Promise<void>
 }
 
+export interface StoreOptions {
+  /** how long a node's lease on an agent lasts without renewal (PostgreSQL only) */
+  leaseTtlMs?: number
+}
+
+export const DEFAULT_LEASE_TTL_MS = 15_000
+
 /**
  * Opens the store: a `postgres://` URL (several nodes may share it; the schema is migrated here),
  * else SQLite in `dataDir`. Throws, with the URL's password left out, when PostgreSQL cannot be reached.
+ * The node's id is kept in `dataDir` either way.
  */
-export async function openStores(dataDir: string, url: string | undefined): Promise<Stores> {
+export async function openStores(dataDir: string, url: string | undefined, options: StoreOptions = {}): Promise<Stores> {
+  const node = nodeId(dataDir)
   if (url === undefined) {
     const streams = new SqliteStreamStore(join(dataDir, "streams.db"))
-    return { streams, subscriptions: new SqliteSubscriptionTable(join(dataDir, "subscriptions.db")), where: `SQLite in ${dataDir}`, close: () => streams.close() }
+    const agents = new SqliteAgentStore(join(dataDir, "agents.db"))
+    return {
+      streams,
+      subscriptions: new SqliteSubscriptionTable(join(dataDir, "subscriptions.db")),
+      agents,
+      fleet: new LocalFleet(node, agents),
+      where: `SQLite in ${dataDir}`,
+      close: async () => {
+        await agents.close()
+        await streams.close()
+      },
+    }
   }
   const where = describePostgres(url)
+  const leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS
   let pg: Postgres | undefined
   try {
     pg = await connectPostgres(url)
     const streams = await PostgresStreamStore.open(pg)
     const subscriptions = await PostgresSubscriptionTable.open(pg)
+    const agents = await PostgresAgentStore.open(pg, node, leaseTtlMs)
     return {
       streams,
       subscriptions,
+      agents,
+      fleet: new PostgresFleet(pg, node, leaseTtlMs),
       where,
       close: async () => {
         await streams.close()

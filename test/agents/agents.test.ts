@@ -1,16 +1,16 @@
 // Agents end to end through the compiled binary: the real opencode, started by the daemon the CLI
-// starts, with the LLM stub as the model. The tests share one daemon and one warm opencode and
-// run in order.
+// starts, with the LLM stub as the model, on each store. The tests share one daemon and one warm
+// opencode per store and run in order.
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
 import { type AgentEvent, inTerminal, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { failure, text, toolCall, useLlmStub } from "../support/llm-stub.ts"
 import { BINARY } from "../support/sandbox.ts"
+import { STORES, useStore } from "../support/stores.ts"
 import { waitFor } from "../support/wait.ts"
 
 const stub = useLlmStub()
-const agents = useAgentSandbox(stub)
 
 const jsonLines = (text: string): AgentEvent[] =>
   text
@@ -20,7 +20,10 @@ const jsonLines = (text: string): AgentEvent[] =>
 
 const statuses = (list: AgentEvent[]) => list.filter((e) => e.type === "iterate:agent:status:changed").map((e) => e.payload)
 
-describe("agents through the CLI", { timeout: 90_000 }, () => {
+describe.each(STORES)("agents through the CLI, on %s", { timeout: 90_000 }, (store) => {
+  const agents = useAgentSandbox(stub)
+  useStore(store, () => agents.sandbox)
+
   test("iterate run makes an agent for the directory, prints the reply and exits 0", async () => {
     stub.reply(text("Hello from the stub, streamed in chunks."))
     const run = await agents.iterate(["run", "--dir", agents.project, "say", "hello"])
@@ -151,6 +154,25 @@ describe("agents through the CLI", { timeout: 90_000 }, () => {
       const result = await agents.iterate(args, { code: 1 })
       expect(result.stderr).toBe("iterate: no agent named second (see: iterate agents)\n")
     }
+  })
+
+  test("nodes lists this node alone, alive and holding every agent; agents new --node takes only it", async () => {
+    const nodes = async () => JSON.parse((await agents.iterate(["nodes", "--json"])).stdout)
+    const [self, ...others] = await nodes()
+    expect(others).toEqual([])
+    const list: { id: string; node: string }[] = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)
+    expect(self).toMatchObject({ alive: true, self: true, url: agents.sandbox.record()!.url, agents: list.map((a) => a.id) })
+    expect(list.map((a) => a.node)).toEqual(list.map(() => self.id))
+    expect((await agents.iterate(["nodes"])).stdout).toMatch(new RegExp(`^${self.id} \\*\\s+http://127\\.0\\.0\\.1:\\d+\\s+alive\\s+\\d+s ago\\s+${list.map((a) => a.id).join(",")}$`, "m"))
+
+    const placed = (await agents.iterate(["agents", "new", "--dir", agents.project, "--name", "here", "--node", self.id])).stdout.trim()
+    expect((await nodes())[0].agents).toEqual([...self.agents, placed])
+    await agents.iterate(["agents", "rm", "here"])
+    expect((await agents.iterate(["agents", "new", "--dir", agents.project, "--node", "nowhere"], { code: 1 })).stderr).toBe(
+      store === "sqlite"
+        ? `iterate: no node nowhere: this daemon keeps its agents in SQLite and is the only node (${self.id})\n`
+        : "iterate: no node nowhere (see: iterate nodes)\n",
+    )
   })
 
   test("bad agent settings are refused with one line and exit 1", async () => {

@@ -1,7 +1,7 @@
 // agents.db as the first release wrote it opens with its agents intact: the opencode session id
 // becomes what the agent resumes from, and the new settings get their defaults.
 import { Database } from "bun:sqlite"
-import { rmSync } from "node:fs"
+import { readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, expect, test } from "vitest"
 import { Sandbox } from "../support/sandbox.ts"
@@ -47,6 +47,8 @@ test("an agent of the first release's agents.db is listed with its session, the 
       sessionId: "ses_old",
       permissions: "ask",
       allowedTools: [],
+      // the one node there is: this data folder's
+      node: JSON.parse(readFileSync(join(sandbox.env.XDG_DATA_HOME!, "iterate", "node.json"), "utf8")).id,
     },
   ])
   expect((await sandbox.run(["permissions", "old", "--json"])).stdout).toBe("[]\n")

@@ -1,20 +1,26 @@
 // What survives what: a killed opencode (shared by agents in two directories), a restarted
-// daemon, a killed daemon. The real opencode and the LLM stub, one sandbox for the file, tests in order.
+// daemon, a killed daemon. The real opencode and the LLM stub, one sandbox per store, tests in order.
 import { readFileSync } from "node:fs"
-import { describe, expect, test } from "vitest"
+import { beforeAll, describe, expect, test } from "vitest"
 import { harnessProcesses, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { text, useLlmStub } from "../support/llm-stub.ts"
+import { STORES, useStore } from "../support/stores.ts"
 import { isAlive, waitFor } from "../support/wait.ts"
 
 const stub = useLlmStub()
-const agents = useAgentSandbox(stub)
+let agents: ReturnType<typeof useAgentSandbox>
 
 async function ask(agent: string, reply: string): Promise<string> {
   stub.reply(text(reply))
   return (await agents.iterate(["prompt", agent, "are you there?"])).stdout
 }
 
-describe("agents across failures", { timeout: 120_000 }, () => {
+describe.each(STORES)("agents across failures, on %s", { timeout: 120_000 }, (store) => {
+  const sandbox = useAgentSandbox(stub)
+  useStore(store, () => sandbox.sandbox)
+  // The helpers above work on this block's sandbox while its tests run.
+  beforeAll(() => void (agents = sandbox))
+
   test("two agents in two directories share one opencode; killing it puts the crash on both streams and both go on in their sessions", async () => {
     const elsewhere = agents.newProject("elsewhere")
     await agents.iterate(["agents", "new", "--dir", agents.project, "--name", "keeper"])

@@ -1,9 +1,9 @@
 import { SQL } from "bun"
 import { randomBytes } from "node:crypto"
-import { inject } from "vitest"
+import { beforeAll, inject } from "vitest"
 
-// The stores the stream tests run against, and a database of its own for each test file in the
-// PostgreSQL cluster the run started (test/postgres-setup.ts).
+// The stores the stream and agent tests run against, and a database of its own for each test file
+// (or describe block) in the PostgreSQL cluster the run started (test/postgres-setup.ts).
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -35,4 +35,9 @@ export type StoreKind = (typeof STORES)[number]
 /** The environment that points a daemon at the store: none for SQLite, a fresh database for PostgreSQL. */
 export async function storeEnv(kind: StoreKind): Promise<Record<string, string>> {
   return kind === "sqlite" ? {} : { ITERATE_STORE_URL: await freshDatabase() }
+}
+
+/** Points a sandbox made by an earlier hook (before its daemon starts) at the store. */
+export function useStore(kind: StoreKind, sandbox: () => { env: Record<string, string> }): void {
+  beforeAll(async () => void Object.assign(sandbox().env, await storeEnv(kind)))
 }

@@ -8,9 +8,14 @@ import { errorBody } from "../errors.ts"
 import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas.ts"
 import { StreamEvent } from "./streams.ts"
 
-const Status = z
-  .enum(["idle", "busy", "waiting", "error"])
-  .openapi({ description: "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed" })
+const Status = z.enum(["idle", "busy", "waiting", "error"]).openapi({
+  description: "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed",
+})
+
+const ListedStatus = z.enum(["idle", "busy", "waiting", "error", "orphaned"]).openapi({
+  description:
+    "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed, orphaned while no node runs it (its node stopped and no live node reaches its directory)",
+})
 
 const Policy = z.enum(PERMISSION_POLICIES).openapi({
   description: "how permission requests are answered before anyone is asked: ask (everything), allow-edits (file edits), allow-all, deny (everything)",
@@ -24,12 +29,13 @@ const Agent = z
     directory: z.string().openapi({ description: "absolute path of the working directory" }),
     model: z.string().optional().openapi({ description: "provider/model; the harness's default when absent" }),
     stream: z.string().openapi({ description: "the agent's event stream", example: "agents/k3x9qa" }),
-    status: Status,
+    status: ListedStatus,
     error: z.string().optional().openapi({ description: "why the last turn failed, while status is error" }),
     createdAt: z.string().openapi({ format: "date-time" }),
     sessionId: z.string().optional().openapi({ description: "the harness's session, once the agent has one" }),
     permissions: Policy,
     allowedTools: z.array(z.string()).openapi({ description: "tools an `always` answer allowed, whatever the policy" }),
+    node: z.string().openapi({ description: "the node that runs it (or ran it, while orphaned): see GET /v1/nodes" }),
   })
   .openapi("Agent")
 
@@ -40,6 +46,7 @@ const AgentInput = z
     name: z.string().optional().openapi({ description: "unique; the directory's name when absent" }),
     model: z.string().optional().openapi({ description: "provider/model" }),
     permissions: Policy.optional().openapi({ description: "ask when absent" }),
+    node: z.string().min(1).optional().openapi({ description: "the node (id or URL) to run it on: alive, with the directory under its roots; this one when absent" }),
   })
   .openapi("AgentInput")
 
@@ -156,6 +163,7 @@ const attach = createRoute({
     200: json(AttachCommand, "The command"),
     ...errorResponses,
     ...notFoundResponse,
+    409: json(ErrorSchema, "The agent runs on another node"),
     502: json(ErrorSchema, "The harness failed to start"),
   },
 })
@@ -176,6 +184,7 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   stream_missing: 409,
   permission_not_found: 404,
   permission_answered: 409,
+  elsewhere: 409,
 }
 
 /**
@@ -195,11 +204,11 @@ export async function answer<T>(c: Context, work: () => T | Promise<T>, harness 
 
 export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { agents } = ctx
-  app.openapi(list, (c) => c.json({ agents: agents.list() }, 200))
+  app.openapi(list, async (c) => c.json({ agents: await agents.list() }, 200))
   app.openapi(harnesses, async (c) => c.json({ harnesses: await agents.checks() }, 200))
   app.openapi(create, (c) => answer(c, async () => c.json(await agents.create(c.req.valid("json")), 201)))
-  app.openapi(get, (c) => answer(c, () => c.json(agents.get(c.req.valid("param").agent), 200)))
-  app.openapi(update, (c) => answer(c, () => c.json(agents.update(c.req.valid("param").agent, c.req.valid("json")), 200)))
+  app.openapi(get, (c) => answer(c, async () => c.json(await agents.get(c.req.valid("param").agent), 200)))
+  app.openapi(update, (c) => answer(c, async () => c.json(await agents.update(c.req.valid("param").agent, c.req.valid("json")), 200)))
   app.openapi(remove, (c) =>
     answer(c, async () => {
       await agents.remove(c.req.valid("param").agent)

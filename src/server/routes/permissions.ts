@@ -68,8 +68,8 @@ const reply = createRoute({
 
 export function permissionRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { agents } = ctx
-  app.openapi(listAll, (c) => c.json({ permissions: agents.permissions() }, 200))
-  app.openapi(listOne, (c) => answer(c, () => c.json({ permissions: agents.permissions(c.req.valid("param").agent) }, 200)))
+  app.openapi(listAll, async (c) => c.json({ permissions: await agents.permissions() }, 200))
+  app.openapi(listOne, (c) => answer(c, async () => c.json({ permissions: await agents.permissions(c.req.valid("param").agent) }, 200)))
   app.openapi(reply, (c) =>
     answer(c, async () => {
       const { agent, id } = c.req.valid("param")

@@ -39,9 +39,9 @@ export function agentsFeed(ctx: DaemonContext, request: Request): Response {
   let timer: ReturnType<typeof setTimeout> | undefined
   let cleanup = () => {}
 
-  const entries = (): Promise<AgentEntry[]> =>
+  const entries = async (): Promise<AgentEntry[]> =>
     Promise.all(
-      ctx.agents.list().map(async (agent) => {
+      (await ctx.agents.list()).map(async (agent) => {
         let seen = activities.get(agent.stream)
         if (!seen) activities.set(agent.stream, (seen = await activity(ctx.store, agent.stream)))
         return { ...agent, ...seen }

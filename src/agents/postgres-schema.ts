@@ -1,0 +1,73 @@
+import type { Migration } from "../storage/postgres.ts"
+
+// The agents' tables in the PostgreSQL database the fleet shares: the same columns as agents.db
+// (src/agents/sqlite-store.ts), so both stores map rows alike, plus who holds each agent. An
+// agent's lease is its `node` and `lease_expires_at` here (renewed with the node's heartbeat,
+// compared with the database's clock, never a node's) and its epoch in the stream store's
+// `leases` table under the agent's stream name, which every harness append is fenced with.
+export const AGENT_MIGRATIONS: Migration[] = [
+  `CREATE TABLE agents (
+     id               text PRIMARY KEY,
+     name             text NOT NULL UNIQUE,
+     harness          text NOT NULL,
+     directory        text NOT NULL,
+     model            text,
+     stream           text NOT NULL UNIQUE,
+     status           text NOT NULL DEFAULT 'idle',
+     error            text,
+     created_at       text NOT NULL,
+     consumed         text,
+     resume           text,
+     permissions      text NOT NULL DEFAULT 'ask',
+     allowed_tools    text NOT NULL DEFAULT '[]',
+     node             text,
+     lease_expires_at timestamptz NOT NULL DEFAULT now(),
+     -- why the node it was placed on would not run it
+     refused          text
+   );
+   CREATE INDEX agents_node ON agents (node);
+   CREATE TABLE permissions (
+     seq        bigint GENERATED ALWAYS AS IDENTITY,
+     id         text PRIMARY KEY,
+     agent_id   text NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+     tool       text NOT NULL,
+     kind       text NOT NULL,
+     summary    text NOT NULL,
+     request    text NOT NULL,
+     match_key  text NOT NULL,
+     state      text NOT NULL DEFAULT 'pending',
+     decision   text,
+     message    text,
+     created_at text NOT NULL
+   );
+   CREATE INDEX permissions_open ON permissions (agent_id, state);
+   -- pids are a machine's own: each node cleans up after its own killed daemon
+   CREATE TABLE harness_processes (
+     node    text NOT NULL,
+     pid     integer NOT NULL,
+     harness text NOT NULL,
+     PRIMARY KEY (node, pid)
+   );
+   CREATE TABLE nodes (
+     id           text PRIMARY KEY,
+     url          text NOT NULL,
+     roots        text NOT NULL,
+     version      text NOT NULL,
+     lease_ttl_ms integer NOT NULL,
+     started_at   text NOT NULL,
+     heartbeat_at timestamptz NOT NULL,
+     stopped_at   timestamptz
+   );`,
+]
+
+/**
+ * The epoch of an agent's first lease, taken in the transaction that records it for this node. An
+ * agent recorded for another node starts at 0, a placement that node has yet to take.
+ */
+export const FIRST_EPOCH = 1
+
+/** Every agents column, and what the database knows about the agent's lease and requests. */
+export const AGENT_SELECT = `SELECT a.id, a.name, a.harness, a.directory, a.model, a.stream, a.status, a.error, a.created_at, a.consumed,
+  a.resume, a.permissions, a.allowed_tools, a.node, a.lease_expires_at < now() AS lease_expired,
+  EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking
+  FROM agents a`
