@@ -42,6 +42,11 @@ export interface OpencodeCrash {
 
 const UNHEALTHY_CHECKS = 3
 
+// Every agent's calls go to the one server, many at once when many agents run; a pool without a
+// limit keeps a connection for each of the most ever made at once, idle for minutes (fetch's
+// default), so the daemon's descriptors would follow its busiest moment. A few are enough to reuse.
+const IDLE_CONNECTIONS = 4
+
 export class OpencodeSupervisor {
   readonly credentials: Credentials
   readonly logFile: string
@@ -50,6 +55,7 @@ export class OpencodeSupervisor {
   private failures = 0
   private stopped = false
   private readonly stopping = new AbortController()
+  private readonly connections = new Bun.FetchSession({ keepAlive: { maxIdleSockets: IDLE_CONNECTIONS } })
 
   constructor(private readonly options: SupervisorOptions) {
     this.credentials = options.credentials ?? { username: "opencode", password: generatePassword() }
@@ -78,6 +84,7 @@ export class OpencodeSupervisor {
     this.stopping.abort()
     const server = await this.current?.catch(() => undefined)
     await server?.kill()
+    this.connections.close()
   }
 
   private stoppedError(): Error {
@@ -85,7 +92,7 @@ export class OpencodeSupervisor {
   }
 
   private clientFor(server: ServeProcess): OpencodeClient {
-    return new OpencodeClient(server.url, this.credentials)
+    return new OpencodeClient(server.url, this.credentials, this.connections.fetch as typeof fetch)
   }
 
   private async launch(): Promise<ServeProcess> {
