@@ -373,6 +373,11 @@ try {
   const pct = (a: number, b: number) => `${b >= a ? "+" : ""}${(((b - a) / a) * 100).toFixed(1)} %`
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length
   const loads = [...warmLoad, ...samples.map((s) => s.load), endLoad]
+  const errors = new Map<string, number>()
+  for (const t of turns) {
+    const error = t.end && "status" in t.end ? t.end.error : (t.end as ErrorPayload | undefined)?.message
+    if (error) errors.set(error, (errors.get(error) ?? 0) + 1)
+  }
   const abortedAs = (t: Turn) => Boolean((t.end as StatusPayload | undefined)?.aborted)
   console.log(`
 ### Soak: ${AGENTS} agents in ${DIRECTORIES} directories × ${TURNS} turns, concurrently (${elapsedS.toFixed(0)} s, after a warm-up of ${WARMUP} turns each in ${warmS.toFixed(0)} s)
@@ -386,6 +391,7 @@ ${table(
       "aborted by the bench",
       `${aborted.length} (${aborted.filter((t) => t.abort === "early").length} as soon as taken, the rest mid-reply): ${aborted.filter(abortedAs).length} ended as aborted, ${repliedFirst.size} had their whole reply before the abort reached opencode, ${aborted.length - aborted.filter(abortedAs).length - repliedFirst.size} neither`,
     ],
+    ["errors that ended turns", [...errors].sort((a, b) => b[1] - a[1]).map(([error, n]) => `${n}× ${error}`).join("; ") || "none"],
     [`hung (not over in ${TURN_TIMEOUT_MS / 1000} s)`, hung.map(describeHung).join("; ") || "none"],
     ["warm-up turns that hung or never ended", `${warm.filter((t) => t.hung).length} / ${warm.filter((t) => !t.end).length}`],
     ["opencode killed -9", killed ? `pid ${killed.pid} after ${killed.atTurn} turns; back ${((recoveredAt - killed.at) / 1000).toFixed(1)} s later` : "none found"],
