@@ -21,7 +21,7 @@ export interface SupervisorOptions {
   backoff?: { firstMs: number; maxMs: number }
   /** Crashes in a row before giving up until the next request. Default 5. */
   maxRestarts?: number
-  /** Default 10 s. Three failed checks in a row count as a crash. */
+  /** Default 10 s; each check has as long to answer. Three failed checks in a row count as a crash. */
   healthIntervalMs?: number
   onCrash?: (crash: OpencodeCrash) => void
   /** A process was started and listens (its pid, so a later daemon can stop it if this one is killed). */
@@ -130,19 +130,24 @@ export class OpencodeSupervisor {
 
   private watchHealth(server: ServeProcess) {
     const watch = { timer: undefined as Timer | undefined, unhealthy: false }
+    const interval = this.options.healthIntervalMs ?? 10_000
     let misses = 0
     watch.timer = setInterval(async () => {
       try {
-        await this.clientFor(server).health()
+        // Busy with 20 agents on a loaded machine, opencode took over 2 s to answer three times in a
+        // row (the soak): a shorter timeout kills a server that works, and every turn on it.
+        await this.clientFor(server).health(interval)
         misses = 0
         // Healthy for a whole interval: earlier crashes no longer count toward giving up.
         this.failures = 0
-      } catch {
-        if (++misses < UNHEALTHY_CHECKS || watch.unhealthy) return
+      } catch (error) {
+        if (watch.unhealthy) return
+        console.warn(`opencode serve (pid ${server.pid}) failed a health check (${++misses} in a row): ${message(error)}`)
+        if (misses < UNHEALTHY_CHECKS) return
         watch.unhealthy = true
         await server.kill()
       }
-    }, this.options.healthIntervalMs ?? 10_000)
+    }, interval)
     return watch
   }
 
