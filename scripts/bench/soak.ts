@@ -13,7 +13,7 @@
 //   bun run bench soak                     # builds, then runs this
 //   SOAK_AGENTS=4 SOAK_TURNS=10 SOAK_WARMUP=2 bun scripts/bench/soak.ts
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { basename, dirname, join } from "node:path"
 import { assistantUpdate, type OpencodeEvent } from "../../src/harness/opencode/events.ts"
 import { AGENT_EVENT, HARNESS_EVENT, type ErrorPayload, type StatusPayload } from "../../src/protocol/agent-events.ts"
 import { LlmStub, text } from "../../test/support/llm-stub.ts"
@@ -379,6 +379,9 @@ try {
     if (error) errors.set(error, (errors.get(error) ?? 0) + 1)
   }
   const abortedAs = (t: Turn) => Boolean((t.end as StatusPayload | undefined)?.aborted)
+  // The supervisor logs each health check opencode did not answer in time (the current file and the rotated ones).
+  const logs = readdirSync(dirname(logFile)).filter((f) => f.startsWith(basename(logFile)))
+  const healthMisses = logs.map((f) => readFileSync(join(dirname(logFile), f), "utf8").match(/failed a health check/g)?.length ?? 0)
   console.log(`
 ### Soak: ${AGENTS} agents in ${DIRECTORIES} directories × ${TURNS} turns, concurrently (${elapsedS.toFixed(0)} s, after a warm-up of ${WARMUP} turns each in ${warmS.toFixed(0)} s)
 
@@ -394,6 +397,7 @@ ${table(
     ["errors that ended turns", [...errors].sort((a, b) => b[1] - a[1]).map(([error, n]) => `${n}× ${error}`).join("; ") || "none"],
     [`hung (not over in ${TURN_TIMEOUT_MS / 1000} s)`, hung.map(describeHung).join("; ") || "none"],
     ["warm-up turns that hung or never ended", `${warm.filter((t) => t.hung).length} / ${warm.filter((t) => !t.end).length}`],
+    ["health checks opencode failed (daemon log)", healthMisses.reduce((a, b) => a + b, 0)],
     ["opencode killed -9", killed ? `pid ${killed.pid} after ${killed.atTurn} turns; back ${((recoveredAt - killed.at) / 1000).toFixed(1)} s later` : "none found"],
     ["offset gaps in the streams", gaps],
     ["events handed out live that differ from the stored ones", changed],
