@@ -32,9 +32,15 @@ export function createHarnesses(setup: HarnessSetup, factories: Record<string, H
         logDir: setup.logDir,
         dataDir: join(setup.dataDir, name),
         config: typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {},
-        env: setup.env,
+        env: withoutDebugger(setup.env),
       }),
     )
   }
   return harnesses
+}
+
+// A daemon run under Bun's debugger (BUN_INSPECT) must not pass its address on: every harness is a
+// Bun program too (opencode, claude, pi on iterate's Bun), and one that cannot listen there exits.
+function withoutDebugger(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("BUN_INSPECT")))
 }

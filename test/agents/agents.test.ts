@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
+import { AGENT_EVENT } from "../../src/protocol/agent-events.ts"
 import { type AgentEvent, inTerminal, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { failure, text, toolCall, useLlmStub } from "../support/llm-stub.ts"
 import { BINARY } from "../support/sandbox.ts"
@@ -113,6 +114,34 @@ describe.each(STORES)("agents through the CLI, on %s", { timeout: 90_000 }, (sto
 
     stub.reply(text("After the abort."))
     expect((await agents.iterate(["prompt", "project", "still there?"])).stdout).toBe("After the abort.\n")
+  })
+
+  test("an abort appended with its prompt ends that turn as aborted; the next prompt gets its whole reply; every prompt ends once", async () => {
+    const [{ stream }] = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)
+    stub.reply(text("word ".repeat(400), { chunkSize: 5, delayMs: 50 }))
+    // One append, so the adapter sends the abort the moment opencode has taken the prompt, before
+    // opencode reports the turn running: the abort the soak found leaving the next turn hung.
+    const appended = await agents.iterate(["streams", "append", stream, JSON.stringify([{ type: AGENT_EVENT.prompt, payload: { text: "never mind" } }, { type: AGENT_EVENT.abort }])])
+    const prompt = appended.stdout.trim().split("\n")[0]!
+    const end = await waitFor("the aborted turn to end", async () => statuses(await agents.events("project", prompt)).find((s) => s.prompt === prompt && s.status !== "busy"))
+    expect(end).toEqual({ status: "idle", prompt, aborted: true })
+
+    // Whether opencode had asked the model yet or not, the next turn has this reply and no other.
+    stub.reset()
+    stub.reply(text("The next turn, whole."))
+    expect((await agents.iterate(["prompt", "project", "and now?"])).stdout).toBe("The next turn, whole.\n")
+    expect(stub.turns).toHaveLength(1)
+
+    const all = await agents.events("project")
+    expect(all.map((e) => Number.parseInt(e.offset, 10))).toEqual(all.map((_, i) => i + 1))
+    // A turn's end is its status; an error about the prompt ends it only when it was never taken.
+    const taken = (offset: string) => all.some((e) => e.type === AGENT_EVENT.status && e.payload.prompt === offset)
+    const ends = (offset: string) =>
+      all.filter((e) =>
+        e.type === AGENT_EVENT.status ? e.payload.status !== "busy" && e.payload.prompt === offset : e.type === AGENT_EVENT.error && e.payload.action === offset && !taken(offset),
+      )
+    const prompts = all.filter((e) => e.type === AGENT_EVENT.prompt)
+    expect(prompts.map((p) => ends(p.offset).length)).toEqual(prompts.map(() => 1))
   })
 
   test("Ctrl-C on run aborts the turn and exits 130", async () => {

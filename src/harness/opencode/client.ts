@@ -58,9 +58,11 @@ const CALL_TIMEOUT_MS = 30_000
 export class OpencodeClient {
   private readonly authorization: string
 
+  /** `fetch` is the connection pool to use (a Bun.FetchSession's); the process-wide one by default. */
   constructor(
     readonly url: string,
     credentials: Credentials,
+    private readonly fetch: typeof globalThis.fetch = globalThis.fetch,
   ) {
     this.authorization = `Basic ${btoa(`${credentials.username}:${credentials.password}`)}`
   }
@@ -110,7 +112,7 @@ export class OpencodeClient {
   async *events(signal: AbortSignal): AsyncGenerator<GlobalEvent> {
     let response: Response
     try {
-      response = await fetch(`${this.url}/global/event`, {
+      response = await this.fetch(`${this.url}/global/event`, {
         headers: { authorization: this.authorization, accept: "text/event-stream" },
         signal,
       })
@@ -131,7 +133,7 @@ export class OpencodeClient {
 
   private async call(method: string, path: string, directory?: string, body?: unknown, timeoutMs = CALL_TIMEOUT_MS): Promise<Response> {
     const url = `${this.url}${path}${directory === undefined ? "" : `?directory=${encodeURIComponent(directory)}`}`
-    const response = await fetch(url, {
+    const response = await this.fetch(url, {
       method,
       headers: {
         authorization: this.authorization,

@@ -11,6 +11,11 @@
 //   session.status {status:{type:"retry", message}} the model call failed and will be retried
 //   session.error {error:{name, data:{message}}}    the turn failed (MessageAbortedError on abort)
 //   session.status {status:{type:"idle"}} + session.idle   the turn is over (may arrive twice)
+//
+// An abort that stops the model mid-reply reports MessageAbortedError as a session.error; one that
+// lands before the reply streams marks only the assistant message (info.error), and one that lands
+// before the step made a message reports nothing but the idle. opencode's abort ends whatever runs
+// in the session when it arrives, and one sent while nothing runs reports an idle of its own.
 
 export interface OpencodeEvent {
   type: string
@@ -49,6 +54,26 @@ export function turnError(event: OpencodeEvent): TurnError | undefined {
   const data = record(error?.data)
   const message = typeof data?.message === "string" ? data.message : name
   return { name, message: message.split("\n")[0]!, aborted: name === "MessageAbortedError" }
+}
+
+export interface AssistantUpdate {
+  /** the message was cut short by an abort */
+  aborted: boolean
+  /** a complete final reply: the model finished without asking for tools */
+  final: boolean
+}
+
+/** What a `message.updated` of an assistant message says about the turn. */
+export function assistantUpdate(event: OpencodeEvent): AssistantUpdate | undefined {
+  if (event.type !== "message.updated") return undefined
+  const info = record(event.properties?.info)
+  if (info?.role !== "assistant") return undefined
+  const error = record(info.error)
+  const completed = record(info.time)?.completed !== undefined
+  return {
+    aborted: error?.name === "MessageAbortedError",
+    final: completed && error === undefined && typeof info.finish === "string" && !["tool-calls", "unknown"].includes(info.finish),
+  }
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {

@@ -6,7 +6,7 @@ import { realpathSync } from "node:fs"
 import type { AttachCommand, HarnessAgent, HarnessEvents, HarnessSession, PermissionAnswer, TurnEnd, TurnInput } from "../harness.ts"
 import { attachCommand } from "./attach.ts"
 import { OpencodeApiError, type OpencodeClient } from "./client.ts"
-import { type OpencodeEvent, sessionIdOf, turnError, turnStatus } from "./events.ts"
+import { assistantUpdate, type OpencodeEvent, sessionIdOf, turnError, turnStatus } from "./events.ts"
 import { ASK_RULES, permissionAsk, permissionReplied } from "./permissions.ts"
 import type { OpencodeServer, ServerListener } from "./server.ts"
 import type { OpencodeCrash } from "./supervisor.ts"
@@ -14,13 +14,31 @@ import type { OpencodeCrash } from "./supervisor.ts"
 interface Turn {
   /** opencode reported this turn (busy, retry or an error): its next idle ends it */
   started: boolean
+  /** settled once started */
+  begun: PromiseWithResolvers<void>
+  /** settled when the turn ends */
+  over: PromiseWithResolvers<void>
   error?: string
+  /** opencode reported the turn cut short by an abort */
   aborted: boolean
-  /** an abort came before opencode had started the turn: send it again once it has */
-  abortPending: boolean
+  /** the turn's latest assistant message is a complete final reply: an abort now comes too late */
+  replied: boolean
+  /** an abort was asked for; opencode's is sent once the turn runs there */
+  abort: boolean
+  /** opencode's abort for this turn, once sent */
+  cancel?: Promise<void>
+  /** the next idle ends the turn, though opencode never reported it running */
+  endOnIdle: boolean
   /** a prompt of this turn is on its way to opencode, which will retry it on a restarted server */
   sending: boolean
 }
+
+// From taking a prompt to running it, opencode writes the user message (slowly on a loaded
+// machine). An abort that arrives meanwhile ends nothing (the prompt runs anyway) or stops the
+// prompt before it reports anything, so it is sent once the turn runs, or after this long.
+const ABORT_GRACE_MS = 10_000
+// opencode's abort ends the turn at once; without word of it by then the turn is ended here.
+const ABORT_CONFIRM_MS = 10_000
 
 export class OpencodeSession implements HarnessSession, ServerListener {
   /** the real path: opencode keeps one project per directory string */
@@ -31,6 +49,8 @@ export class OpencodeSession implements HarnessSession, ServerListener {
   /** the session's permission rules are set (on a session made before iterate set them, too) */
   private rulesSet = false
   private turn: Turn | undefined
+  /** the latest abort sent to opencode, which ends whatever runs in the session when it arrives */
+  private cancelling: Promise<void> | undefined
   /** permission requests opencode waits on */
   private readonly asked = new Set<string>()
   /** requests this session answered, so their `permission.replied` is no news */
@@ -52,7 +72,9 @@ export class OpencodeSession implements HarnessSession, ServerListener {
   }
 
   async prompt(input: TurnInput): Promise<void> {
-    const turn = (this.turn ??= { started: false, aborted: false, abortPending: false, sending: false })
+    // An abort still on its way would stop this prompt's turn instead of the one it was sent for.
+    await this.cancelling?.catch(() => {})
+    const turn = (this.turn ??= newTurn())
     turn.sending = true
     try {
       await untilConnected(async () => {
@@ -68,12 +90,21 @@ export class OpencodeSession implements HarnessSession, ServerListener {
     }
   }
 
+  /** Resolves once the turn is over: a prompt after it starts a new one. */
   async abort(): Promise<void> {
     const turn = this.turn
     if (!turn) return
-    if (!turn.started) turn.abortPending = true
-    const { client, sessionId } = await this.ready()
-    await client.abort(this.directory, sessionId)
+    turn.abort = true
+    if (!turn.started) {
+      await within(Promise.race([turn.begun.promise, turn.over.promise]), ABORT_GRACE_MS)
+      if (this.turn !== turn) return
+      // opencode never reported it running: whatever runs is stopped, and the idle that follows ends it.
+      if (!turn.started) turn.endOnIdle = true
+    }
+    await this.cancel(turn)
+    if ((await within(turn.over.promise, ABORT_CONFIRM_MS)) || this.turn !== turn) return
+    console.warn(`opencode session ${this.sessionId}: no word of the aborted turn's end after ${ABORT_CONFIRM_MS} ms; it is ended here`)
+    this.endTurn({ status: "idle", aborted: true })
   }
 
   async answer(nativeId: string, answer: PermissionAnswer): Promise<void> {
@@ -116,21 +147,22 @@ export class OpencodeSession implements HarnessSession, ServerListener {
     if (!turn || sessionIdOf(event) !== this.sessionId) return
     const failed = turnError(event)
     if (failed) {
-      turn.started = true
+      this.begin(turn)
       if (failed.aborted) turn.aborted = true
       else turn.error ??= failed.message
     }
-    const status = turnStatus(event)
-    if (status === "busy" || status === "retry") {
-      turn.started = true
-      if (turn.abortPending) {
-        turn.abortPending = false
-        this.abort().catch((error) => console.error(`opencode session ${this.sessionId}: abort failed: ${(error as Error).message}`))
-      }
+    const assistant = turn.started ? assistantUpdate(event) : undefined
+    if (assistant) {
+      turn.replied = assistant.final
+      if (assistant.aborted) turn.aborted = true
     }
+    const status = turnStatus(event)
+    if (status === "busy" || status === "retry") this.begin(turn)
     // opencode repeats its idle (and a late error) after a turn; only a started turn ends on one.
-    if (status === "idle" && turn.started)
-      this.endTurn(turn.error ? { status: "error", error: turn.error } : { status: "idle", ...(turn.aborted && { aborted: true }) })
+    if (status === "idle" && (turn.started || turn.endOnIdle)) {
+      const aborted = turn.aborted || (turn.cancel !== undefined && !turn.replied)
+      this.endTurn(turn.error ? { status: "error", error: turn.error } : { status: "idle", ...(aborted && { aborted: true }) })
+    }
   }
 
   crash(crash: OpencodeCrash): void {
@@ -140,6 +172,7 @@ export class OpencodeSession implements HarnessSession, ServerListener {
     this.answering.clear()
     // A prompt still on its way goes to the restarted server; only a delivered one died with it.
     if (this.turn && !this.turn.sending) {
+      this.turn.over.resolve()
       this.turn = undefined
       this.events.turnEnded({ status: "error", error: `opencode crashed during the turn: ${crash.reason}` })
     }
@@ -153,7 +186,27 @@ export class OpencodeSession implements HarnessSession, ServerListener {
     this.events.processExited(pid)
   }
 
+  /** opencode runs the turn: an abort asked for before is sent now. */
+  private begin(turn: Turn): void {
+    if (turn.started) return
+    turn.started = true
+    turn.begun.resolve()
+    if (turn.abort) this.cancel(turn).catch((error) => console.error(`opencode session ${this.sessionId}: abort failed: ${(error as Error).message}`))
+  }
+
+  /** Sends opencode's abort for `turn`, once; one that failed is sent again by the next abort. */
+  private cancel(turn: Turn): Promise<void> {
+    if (!turn.cancel) {
+      const sent = this.ready().then(({ client, sessionId }) => client.abort(this.directory, sessionId).then(() => {}))
+      turn.cancel = sent
+      this.cancelling = sent
+      sent.catch(() => turn.cancel === sent && (turn.cancel = undefined))
+    }
+    return turn.cancel
+  }
+
   private endTurn(end: TurnEnd): void {
+    this.turn?.over.resolve()
     this.turn = undefined
     // An aborted turn leaves its requests waiting in opencode: refuse them, nobody will answer.
     for (const id of this.asked) {
@@ -200,6 +253,22 @@ export class OpencodeSession implements HarnessSession, ServerListener {
       }
     }
     return { client, sessionId: this.sessionId! }
+  }
+}
+
+function newTurn(): Turn {
+  const [begun, over] = [Promise.withResolvers<void>(), Promise.withResolvers<void>()]
+  return { started: false, begun, over, aborted: false, replied: false, abort: false, endOnIdle: false, sending: false }
+}
+
+/** Whether `promise` settles within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: Timer | undefined
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)))
+  try {
+    return await Promise.race([promise.then(() => true), late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -21,7 +21,7 @@ export interface SupervisorOptions {
   backoff?: { firstMs: number; maxMs: number }
   /** Crashes in a row before giving up until the next request. Default 5. */
   maxRestarts?: number
-  /** Default 10 s. Three failed checks in a row count as a crash. */
+  /** Default 10 s; each check has as long to answer. Three failed checks in a row count as a crash. */
   healthIntervalMs?: number
   onCrash?: (crash: OpencodeCrash) => void
   /** A process was started and listens (its pid, so a later daemon can stop it if this one is killed). */
@@ -42,6 +42,11 @@ export interface OpencodeCrash {
 
 const UNHEALTHY_CHECKS = 3
 
+// Every agent's calls go to the one server, many at once when many agents run; a pool without a
+// limit keeps a connection for each of the most ever made at once, idle for minutes (fetch's
+// default), so the daemon's descriptors would follow its busiest moment. A few are enough to reuse.
+const IDLE_CONNECTIONS = 4
+
 export class OpencodeSupervisor {
   readonly credentials: Credentials
   readonly logFile: string
@@ -50,6 +55,7 @@ export class OpencodeSupervisor {
   private failures = 0
   private stopped = false
   private readonly stopping = new AbortController()
+  private readonly connections = new Bun.FetchSession({ keepAlive: { maxIdleSockets: IDLE_CONNECTIONS } })
 
   constructor(private readonly options: SupervisorOptions) {
     this.credentials = options.credentials ?? { username: "opencode", password: generatePassword() }
@@ -78,6 +84,7 @@ export class OpencodeSupervisor {
     this.stopping.abort()
     const server = await this.current?.catch(() => undefined)
     await server?.kill()
+    this.connections.close()
   }
 
   private stoppedError(): Error {
@@ -85,7 +92,7 @@ export class OpencodeSupervisor {
   }
 
   private clientFor(server: ServeProcess): OpencodeClient {
-    return new OpencodeClient(server.url, this.credentials)
+    return new OpencodeClient(server.url, this.credentials, this.connections.fetch as typeof fetch)
   }
 
   private async launch(): Promise<ServeProcess> {
@@ -123,19 +130,24 @@ export class OpencodeSupervisor {
 
   private watchHealth(server: ServeProcess) {
     const watch = { timer: undefined as Timer | undefined, unhealthy: false }
+    const interval = this.options.healthIntervalMs ?? 10_000
     let misses = 0
     watch.timer = setInterval(async () => {
       try {
-        await this.clientFor(server).health()
+        // Busy with 20 agents on a loaded machine, opencode took over 2 s to answer three times in a
+        // row (the soak): a shorter timeout kills a server that works, and every turn on it.
+        await this.clientFor(server).health(interval)
         misses = 0
         // Healthy for a whole interval: earlier crashes no longer count toward giving up.
         this.failures = 0
-      } catch {
-        if (++misses < UNHEALTHY_CHECKS || watch.unhealthy) return
+      } catch (error) {
+        if (watch.unhealthy) return
+        console.warn(`opencode serve (pid ${server.pid}) failed a health check (${++misses} in a row): ${message(error)}`)
+        if (misses < UNHEALTHY_CHECKS) return
         watch.unhealthy = true
         await server.kill()
       }
-    }, this.options.healthIntervalMs ?? 10_000)
+    }, interval)
     return watch
   }
 

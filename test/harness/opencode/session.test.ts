@@ -25,9 +25,12 @@ class Recorder implements HarnessEvents {
   readonly crashes: CrashPayload[] = []
   readonly resumes: Array<Record<string, string>> = []
   readonly pids: number[] = []
+  /** called with each native event as the session reports it, before the session acts on it */
+  onEvent: ((native: { type: string; properties?: Record<string, any> }) => void) | undefined
 
   event(native: unknown) {
     this.natives.push(native as (typeof this.natives)[number])
+    this.onEvent?.(native as (typeof this.natives)[number])
   }
   turnEnded(end: TurnEnd) {
     this.ends.push(end)
@@ -188,6 +191,47 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     expect(await end).toEqual({ status: "idle", aborted: true })
     expect(events.reply(from).length).toBeLessThan(long.length)
     await waitFor("the model request to be cancelled", () => stub.turns[0]!.cancelled)
+  })
+
+  test("an abort the moment opencode took the prompt ends that turn as aborted, and only that turn", async () => {
+    stub.reply(text("word ".repeat(100), { chunkSize: 5, delayMs: 20 }))
+    const before = events.ends.length
+    // The session sends opencode's abort once opencode runs the turn: sent earlier, it would be lost,
+    // or stop the turn before opencode reports it at all, or stop the next prompt instead.
+    expect(await events.turn(() => session.prompt({ text: "never mind" }).then(() => session.abort()))).toEqual({ status: "idle", aborted: true })
+    stub.reset()
+    stub.reply(text("The next turn, whole."))
+    const from = events.natives.length
+    expect(await events.turn(() => session.prompt({ text: "and now?" }))).toEqual({ status: "idle" })
+    expect(events.reply(from)).toBe("The next turn, whole.")
+    expect(stub.turns).toHaveLength(1)
+    expect(events.ends).toHaveLength(before + 2)
+  })
+
+  test("an abort of a turn that is ending leaves it as it ends, and does not reach the next one", async () => {
+    stub.reply(text("Done already."))
+    const before = events.ends.length
+    let aborting: Promise<void> | undefined
+    let endedFirst = false
+    // The final reply is reported before the idle that ends the turn: the turn still runs here.
+    events.onEvent = (native) => {
+      const info = native.properties?.info
+      if (aborting || native.type !== "message.updated" || info?.role !== "assistant" || info.finish !== "stop") return
+      endedFirst = events.ends.length > before
+      aborting = session.abort()
+    }
+    const from = events.natives.length
+    const end = await events.turn(() => session.prompt({ text: "quick one" }))
+    events.onEvent = undefined
+    await aborting
+    expect(endedFirst).toBe(false)
+    expect(end).toEqual({ status: "idle" })
+    expect(events.reply(from)).toBe("Done already.")
+    stub.reply(text("Next one, whole."))
+    const next = events.natives.length
+    expect(await events.turn(() => session.prompt({ text: "next" }))).toEqual({ status: "idle" })
+    expect(events.reply(next)).toBe("Next one, whole.")
+    expect(events.ends).toHaveLength(before + 2)
   })
 
   test("a failing model call ends the turn with its error", async () => {

@@ -1,5 +1,5 @@
 // How the supervisor behaves when opencode will not start or keeps dying, with the real binary.
-import { writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, test } from "vitest"
 import { type OpencodeCrash, OpencodeSupervisor } from "../../../src/harness/opencode/supervisor.ts"
@@ -9,6 +9,23 @@ import { isAlive, waitFor } from "../../support/wait.ts"
 
 const stub = useLlmStub()
 const project = useOpencodeProject(stub)
+
+/** Established connections of this process to `port` on loopback, from /proc. */
+function connectionsTo(port: number): number {
+  const mine = new Set(
+    readdirSync("/proc/self/fd").map((fd) => {
+      try {
+        return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1]
+      } catch {
+        return undefined
+      }
+    }),
+  )
+  return ["/proc/self/net/tcp", "/proc/self/net/tcp6"]
+    .flatMap((table) => readFileSync(table, "utf8").split("\n").slice(1))
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 9 && f[3] === "01" && Number.parseInt(f[2]!.split(":").at(-1)!, 16) === port && mine.has(f[9]!)).length
+}
 
 describe("OpenCode supervisor", { timeout: 60_000 }, () => {
   const running: OpencodeSupervisor[] = []
@@ -57,6 +74,16 @@ describe("OpenCode supervisor", { timeout: 60_000 }, () => {
     await opencode.ready()
     expect(opencode.pid).not.toBe(pid)
     expect(isAlive(opencode.pid!)).toBe(true)
+  })
+
+  test("calls made at once leave a few connections to opencode open, not one for each until they time out", async () => {
+    const { opencode } = runtime()
+    const client = await opencode.ready()
+    const port = Number(new URL(client.url).port)
+    let most = 0
+    await Promise.all(Array.from({ length: 24 }, () => client.health(10_000).finally(() => (most = Math.max(most, connectionsTo(port))))))
+    expect(most).toBeGreaterThan(4)
+    await waitFor("the spare connections to close", () => connectionsTo(port) <= 4, { timeoutMs: 5_000 })
   })
 
   test("an opencode that stops answering is killed and restarted", async () => {
