@@ -73,6 +73,10 @@ export class AcpPermissions {
       { cancellationSignal: signal, stopWaitingOnCancel: true },
     )
     const { outcome } = response
+    // A client answers "cancelled" right after its session/cancel, but the ACP library resolves a
+    // response at once while it dispatches a notification through async handlers: let the cancel
+    // that came first set its flag before the answer is read as the client giving up.
+    if (outcome.outcome === "cancelled") await new Promise((next) => setImmediate(next))
     // "cancelled" after a session/cancel: the abort withdraws the request. Otherwise the client gave up on it: deny.
     const decision = outcome.outcome === "selected" ? (DECISIONS[outcome.optionId] ?? "deny") : this.context.cancelled() ? undefined : "deny"
     if (!decision) return

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { PROTOCOL_VERSION, type RequestError } from "@agentclientprotocol/sdk"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { type AcpClient, chunkText, startAcp, toolCalls, updatesOf } from "../support/acp-client.ts"
+import { type AcpClient, callsSince, chunkText, startAcp, updatesOf } from "../support/acp-client.ts"
 import { useAgentSandbox, writeConfig } from "../support/agent-sandbox.ts"
 import { failure, text, toolCall, useLlmStub } from "../support/llm-stub.ts"
 import { testOpencodeBinary } from "../support/opencode-project.ts"
@@ -31,8 +31,6 @@ afterAll(async () => {
 })
 
 const prompt = (words: string) => acp.connection.agent.request("session/prompt", { sessionId, prompt: [{ type: "text", text: words }] })
-/** The tool calls of the updates from `from` on, each with its updates merged in (how a batch split them depends on timing). */
-const callsSince = (from: number) => toolCalls(acp.updates.slice(from).map((n) => n.update))
 const agentJson = async () => (JSON.parse((await agents.iterate(["agents", "--json"])).stdout) as Array<{ id: string; status: string }>).find((a) => a.id === sessionId)!
 
 describe("iterate acp", { timeout: 120_000 }, () => {
@@ -74,7 +72,7 @@ describe("iterate acp", { timeout: 120_000 }, () => {
     stub.reply(toolCall("read", { filePath: file }), text("It says: read me."))
     const from = acp.updates.length
     expect(await prompt("read notes.md")).toEqual({ stopReason: "end_turn" })
-    const [call, ...more] = callsSince(from)
+    const [call, ...more] = callsSince(acp.updates, from)
     expect(more).toEqual([])
     expect(call).toMatchObject({ kind: "read", title: expect.stringMatching(/^read /), rawInput: { filePath: file }, locations: [{ path: file }], status: "completed" })
     expect(call!.content).toContainEqual({ type: "content", content: { type: "text", text: expect.stringContaining("read me") } })
@@ -93,7 +91,7 @@ describe("iterate acp", { timeout: 120_000 }, () => {
       { content: "read the code", status: "completed", priority: "high" },
       { content: "write the fix", status: "in_progress", priority: "high" },
     ])
-    expect(callsSince(from)).toEqual([])
+    expect(callsSince(acp.updates, from)).toEqual([])
   })
 
   test("a permission request is asked of the editor; allow once writes the file, shown as a diff", async () => {
@@ -107,7 +105,7 @@ describe("iterate acp", { timeout: 120_000 }, () => {
 
     const [request] = acp.permissionRequests.slice(asked)
     expect(request!.options.map((o) => o.kind)).toEqual(["allow_once", "allow_always", "reject_once"])
-    const [call] = callsSince(from)
+    const [call] = callsSince(acp.updates, from)
     expect(call).toMatchObject({ kind: "edit", title: expect.stringMatching(/^write /), status: "completed" })
     expect(request!.toolCall.toolCallId).toBe(call!.toolCallId)
     expect(call!.content).toContainEqual({ type: "diff", path: file, newText: "allowed\n" })
@@ -122,7 +120,7 @@ describe("iterate acp", { timeout: 120_000 }, () => {
     const from = acp.updates.length
     expect(await prompt("write rejected.txt")).toEqual({ stopReason: "end_turn" })
     expect(existsSync(file)).toBe(false)
-    expect(callsSince(from)).toMatchObject([{ kind: "edit", status: "failed" }])
+    expect(callsSince(acp.updates, from)).toMatchObject([{ kind: "edit", status: "failed" }])
     const events = await agents.events(sessionId)
     expect(events.filter((e) => e.type === "iterate:agent:action:permission-reply:called").at(-1)!.payload).toMatchObject({ decision: "deny" })
   })

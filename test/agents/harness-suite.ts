@@ -3,39 +3,14 @@
 // a tool call, a second prompt in the same session, abort, a killed harness process, a restarted
 // daemon, permission requests answered from another command (also across a crash), the idle
 // timeout, and no process left behind. One sandbox and one daemon per file, tests in order;
-// claude.test.ts and pi.test.ts run it with what differs between the harnesses.
+// claude.test.ts and pi.test.ts run it with what differs between the harnesses (harness-scripts.ts).
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { type AgentEvent, expectKeptAnswerApplied, type HarnessName, harnessProcesses, payloadsOf as of, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
+import { type AgentEvent, expectKeptAnswerApplied, harnessProcesses, payloadsOf as of, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
+import { type HarnessScript, modelArgs } from "../support/harness-scripts.ts"
 import { descendants } from "../../src/harness/opencode/process-tree.ts"
 import { isAlive, waitFor } from "../support/wait.ts"
-
-interface ModelServer<Reply> {
-  url: string
-  reply(...replies: Reply[]): void
-  reset(): void
-  /** the model requests of the conversation, in order */
-  readonly turns: ReadonlyArray<{ cancelled: boolean; body: { messages: unknown } }>
-}
-
-export interface HarnessScript<Reply> {
-  harness: Exclude<HarnessName, "opencode">
-  stub: ModelServer<Reply>
-  /** a streamed text reply; slow with a delay between its chunks */
-  text(body: string, options?: { chunkSize?: number; delayMs?: number }): Reply
-  /** the model calling the harness's tool that writes `name` (in `directory`) */
-  write(directory: string, name: string, content: string): Reply
-  /** the model calling the harness's shell tool */
-  command(line: string): Reply
-  /** what the first `run` adds: pi needs a model */
-  agentArgs: string[]
-  /**
-   * A harness process outlives a daemon killed during a tool call, until the next daemon stops it
-   * (claude finishes the call first); otherwise it stops with the daemon, its commands too.
-   */
-  outlivesDaemon: boolean
-}
 
 const REQUESTED = "iterate:agent:permission:requested"
 const REPLY = "iterate:agent:action:permission-reply:called"
@@ -65,7 +40,7 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
   describe(`${harness} through the CLI`, { timeout: 120_000 }, () => {
     test("run makes an agent for the directory, prints the reply and exits 0", async () => {
       stub.reply(script.text("Hello from the stub, streamed in chunks."))
-      const run = await agents.iterate(["run", "--harness", harness, "--dir", agents.project, ...script.agentArgs, "say", "hello"])
+      const run = await agents.iterate(["run", "--harness", harness, "--dir", agents.project, ...modelArgs(script), "say", "hello"])
       expect(run.stdout).toBe("Hello from the stub, streamed in chunks.\n")
       expect(lastAsked()).toContain("say hello")
       expect(await agentJson()).toMatchObject({ name: "project", harness, directory: agents.project, status: "idle" })

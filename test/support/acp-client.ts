@@ -102,3 +102,6 @@ export function toolCalls(updates: SessionUpdate[]): Array<Partial<Extract<Sessi
   }
   return [...calls.values()]
 }
+
+/** The tool calls of the notifications from `from` on, each with its updates merged in (how a batch split them depends on timing). */
+export const callsSince = (updates: SessionNotification[], from = 0) => toolCalls(updates.slice(from).map((n) => n.update))

@@ -1,0 +1,59 @@
+// What differs between the harnesses that run one process per agent (claude, pi) when a test
+// drives them through the compiled binary against a scripted model server: the stub each talks
+// to, and how a reply, a file write and a command are scripted for it. The CLI suite
+// (test/agents/harness-suite.ts) and the ACP suite (test/acp/harness-suite.ts) run on these.
+import { join } from "node:path"
+import * as anthropic from "./anthropic-stub.ts"
+import * as openai from "./llm-stub.ts"
+import { PI_STUB_MODEL } from "./pi-project.ts"
+
+interface ModelServer<Reply> {
+  url: string
+  reply(...replies: Reply[]): void
+  reset(): void
+  /** the model requests of the conversation, in order */
+  readonly turns: ReadonlyArray<{ cancelled: boolean; body: { messages: unknown } }>
+}
+
+export interface HarnessScript<Reply> {
+  harness: "claude" | "pi"
+  stub: ModelServer<Reply>
+  /** a streamed text reply; slow with a delay between its chunks */
+  text(body: string, options?: { chunkSize?: number; delayMs?: number }): Reply
+  /** the model calling the harness's tool that writes `name` (in `directory`) */
+  write(directory: string, name: string, content: string): Reply
+  /** the model calling the harness's shell tool */
+  command(line: string): Reply
+  /** the model a new agent needs (pi has no default one), for --model */
+  model?: string
+  /**
+   * A harness process outlives a daemon killed during a tool call, until the next daemon stops it
+   * (claude finishes the call first); otherwise it stops with the daemon, its commands too.
+   */
+  outlivesDaemon: boolean
+}
+
+/** `--model M` when the harness needs one. */
+export const modelArgs = (script: HarnessScript<unknown>) => (script.model ? ["--model", script.model] : [])
+
+/** The real claude from npm with the Anthropic stub as its API (ANTHROPIC_BASE_URL); the stub lives for the file. */
+export const claudeScript = (): HarnessScript<anthropic.StubReply> => ({
+  harness: "claude",
+  stub: anthropic.useAnthropicStub(),
+  text: anthropic.text,
+  // claude's Write takes an absolute path
+  write: (directory, name, content) => anthropic.toolUse("Write", { file_path: join(directory, name), content }),
+  command: (line) => anthropic.toolUse("Bash", { command: line, description: "Run it" }),
+  outlivesDaemon: true,
+})
+
+/** The real pi from npm, run by iterate's own Bun, with the LLM stub as its only provider; the stub lives for the file. */
+export const piScript = (): HarnessScript<openai.StubReply> => ({
+  harness: "pi",
+  stub: openai.useLlmStub(),
+  text: openai.text,
+  write: (_, name, content) => openai.toolCall("write", { path: name, content }),
+  command: (line) => openai.toolCall("bash", { command: line }),
+  model: PI_STUB_MODEL,
+  outlivesDaemon: false,
+})
