@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { createClaudeHarness, OFFLINE_ENV } from "../../src/harness/claude/index.ts"
-import { descendants } from "../../src/harness/opencode/process-tree.ts"
+import { descendants } from "../../src/harness/process/tree.ts"
 import { AnthropicStub, text } from "../../test/support/anthropic-stub.ts"
 import { createClaudeProject, RecordedEvents, testClaudeBinary } from "../../test/support/claude-project.ts"
 import { iterateHome, timedIterate } from "./_agents.ts"

@@ -7,7 +7,7 @@
 // had its own. Goal: ≤ 800 MiB for the ten.
 import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { descendants } from "../../src/harness/opencode/process-tree.ts"
+import { descendants } from "../../src/harness/process/tree.ts"
 import { text } from "../../test/support/llm-stub.ts"
 import { writeProjectConfig } from "../../test/support/opencode-project.ts"
 import { agentHome } from "./_agents.ts"

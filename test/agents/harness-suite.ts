@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { describe, expect, test } from "vitest"
 import { type AgentEvent, expectKeptAnswerApplied, harnessProcesses, payloadsOf as of, useAgentSandbox, watch } from "../support/agent-sandbox.ts"
 import { type HarnessScript, modelArgs } from "../support/harness-scripts.ts"
-import { descendants } from "../../src/harness/opencode/process-tree.ts"
+import { descendants } from "../../src/harness/process/tree.ts"
 import { isAlive, waitFor } from "../support/wait.ts"
 
 const REQUESTED = "iterate:agent:permission:requested"

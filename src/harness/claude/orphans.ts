@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
 import { waitForExit } from "../../daemon/process.ts"
-import { killTree } from "../opencode/process-tree.ts"
+import { killTree } from "../process/tree.ts"
 import { AGENT_ENV } from "./session.ts"
 
 export async function stopOrphanedClaude(pid: number): Promise<boolean> {

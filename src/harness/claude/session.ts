@@ -9,9 +9,10 @@
 import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { type AttachCommand, type HarnessAgent, type HarnessEvents, type HarnessSession, HarnessUnavailableError, type PermissionAnswer, type TurnInput } from "../harness.ts"
+import { describeExit } from "../process/exit.ts"
+import { LineProcess as ClaudeProcess } from "../process/lines.ts"
 import { claudeModel } from "./model.ts"
 import { permissionKind, permissionResponse, permissionSummary } from "./permissions.ts"
-import { ClaudeProcess, describeExit } from "./process.ts"
 import { type CanUseToolRequest, type ClaudeLine, isAborted, type ResultLine, resultError } from "./protocol.ts"
 
 export interface ClaudeSessionOptions {

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
 import { waitForExit } from "../../daemon/process.ts"
-import { killTree } from "./process-tree.ts"
+import { killTree } from "../process/tree.ts"
 
 /** Stops the server a previous daemon started as `pid`, with whatever it started; false when that pid is no opencode server (any more). */
 export async function stopOrphanedServer(pid: number): Promise<boolean> {

@@ -4,7 +4,8 @@
 // All of its output goes to a log file; the tail is kept to say why it died.
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
-import { killTree } from "./process-tree.ts"
+import { describeExit, type ProcessExit } from "../process/exit.ts"
+import { killTree } from "../process/tree.ts"
 
 export interface ServeOptions {
   binary: string
@@ -15,13 +16,6 @@ export interface ServeOptions {
   startTimeoutMs: number
 }
 
-export interface ServeExit {
-  code: number | null
-  signal: string | null
-  /** The first line of its output that looks like an error, after it listened (or before, if it never did). */
-  said: string | undefined
-}
-
 const LISTENING = /listening on (https?:\/\/\S+)/
 const TAIL_CHARS = 2_000
 
@@ -30,7 +24,7 @@ export class ServeProcess {
     private readonly child: Bun.Subprocess,
     readonly url: string,
     /** Resolves when the process has exited and its output is in the log. */
-    readonly exited: Promise<ServeExit>,
+    readonly exited: Promise<ProcessExit>,
   ) {}
 
   get pid(): number {
@@ -93,7 +87,7 @@ export class ServeProcess {
   }
 
   /** Stops the server and everything it started; resolves once it has exited. */
-  async kill(): Promise<ServeExit> {
+  async kill(): Promise<ProcessExit> {
     // Once it has exited, its pid may already belong to someone else.
     if (this.child.exitCode === null && this.child.signalCode === null) await killTree(this.child.pid, this.exited)
     return this.exited
@@ -105,9 +99,4 @@ export class ServeProcess {
 function errorLine(output: string): string | undefined {
   const lines = output.split("\n").map((line) => line.trim()).filter(Boolean)
   return lines.find((line) => /error|^E[A-Z]+:/i.test(line)) ?? lines[0]
-}
-
-/** e.g. "code 1: ENOTDIR: not a directory, mkdir …" or "signal SIGKILL". */
-export function describeExit(exit: ServeExit): string {
-  return `${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}${exit.said ? `: ${exit.said}` : ""}`
 }

@@ -3,7 +3,8 @@
 // too many failures in a row (until the next request), stopped on demand. The password stays the
 // same across restarts, so clients and `attach` keep working.
 import { type Credentials, generatePassword, OpencodeClient } from "./client.ts"
-import { describeExit, ServeProcess } from "./serve-process.ts"
+import { describeExit } from "../process/exit.ts"
+import { ServeProcess } from "./serve-process.ts"
 
 export interface SupervisorOptions {
   binary: string

@@ -6,7 +6,7 @@
 // rpc process gets ITERATE_PI_EXTENSION, the path of our permission extension.
 import { readFileSync } from "node:fs"
 import { waitForExit } from "../../daemon/process.ts"
-import { killTree } from "../opencode/process-tree.ts"
+import { killTree } from "../process/tree.ts"
 
 export const MARKER_ENV = "ITERATE_PI_EXTENSION"
 
