@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { createClaudeHarness, OFFLINE_ENV } from "../../src/harness/claude/index.ts"
 import { descendants } from "../../src/harness/process/tree.ts"
 import { AnthropicStub, text } from "../../test/support/anthropic-stub.ts"
-import { createClaudeProject, RecordedEvents, testClaudeBinary } from "../../test/support/claude-project.ts"
+import { createClaudeProject, ClaudeEvents, testClaudeBinary } from "../../test/support/claude-project.ts"
 import { iterateHome, timedIterate } from "./_agents.ts"
 import { median } from "./_support.ts"
 
@@ -21,7 +21,7 @@ const stub = new AnthropicStub().start()
 const project = createClaudeProject(stub.url)
 const binary = testClaudeBinary()
 const harness = createClaudeHarness(project.context())
-const events = new RecordedEvents()
+const events = new ClaudeEvents()
 const session = harness.open({ id: "bench", name: "bench", directory: project.directory }, events)
 // A user's setup: the stub as provider where the daemon starts, claude in config.json.
 const home = iterateHome("claude", { claude: { binary } }, (root) => ({

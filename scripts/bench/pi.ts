@@ -9,7 +9,7 @@ import { join } from "node:path"
 import type { TurnEnd } from "../../src/harness/harness.ts"
 import { createPiHarness } from "../../src/harness/pi/index.ts"
 import { LlmStub, text } from "../../test/support/llm-stub.ts"
-import { RecordedEvents } from "../../test/support/pi-harness.ts"
+import { PiSessionEvents } from "../../test/support/pi-harness.ts"
 import { createPiProject, PI_STUB_MODEL, testPiCli, writeModels } from "../../test/support/pi-project.ts"
 import { iterateHome, timedIterate } from "./_agents.ts"
 import { BINARY, median, ms, table } from "./_support.ts"
@@ -22,7 +22,7 @@ const stub = new LlmStub().start()
 const project = createPiProject(stub.url)
 const context = project.context({ runtime: BINARY })
 const harness = createPiHarness(context)
-const events = new RecordedEvents()
+const events = new PiSessionEvents()
 const session = harness.open({ id: "bench", name: "bench", directory: project.directory, model: PI_STUB_MODEL }, events)
 // A user's setup: Pi's own folder with the stub as its provider, pi in config.json.
 const home = iterateHome("pi", { pi: { binary: testPiCli() } }, (root) => ({ PI_CODING_AGENT_DIR: join(root, "pi-agent"), PI_OFFLINE: "1", PI_TELEMETRY: "0" }))
@@ -37,7 +37,7 @@ function throughIterate(): Promise<number> {
 
 async function warmTurn(): Promise<number> {
   stub.reply(text("ok"))
-  const ended = events.ends.length
+  const ended = events.turns.length
   const start = performance.now()
   await session.prompt({ text: "hi" })
   const end: TurnEnd = await events.turn(ended + 1)

@@ -1,17 +1,16 @@
 // A throwaway Claude Code setup wired to the Anthropic stub: a project folder, its own HOME and
 // CLAUDE_CONFIG_DIR (so nothing of a developer's Claude login, settings or conversations leaks in
-// or gets written), and an environment whose only provider is the stub. Also the HarnessEvents a
-// test hands to a session, recording every call.
+// or gets written), and an environment whose only provider is the stub. Also the recorded
+// HarnessEvents a test hands to a session, with claude's streamed text.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { afterAll, beforeAll } from "vitest"
 import { nativeBinary } from "../../src/harness/claude/binary.ts"
-import type { HarnessContext, HarnessEvents, PermissionAsk, TurnEnd } from "../../src/harness/harness.ts"
-import type { CrashPayload } from "../../src/protocol/agent-events.ts"
+import type { HarnessContext } from "../../src/harness/harness.ts"
 import type { AnthropicStub } from "./anthropic-stub.ts"
-import { waitFor } from "./wait.ts"
+import { RecordedEvents } from "./recorded-events.ts"
 
 /** claude from the `@anthropic-ai/claude-code` devDependency, taken from its platform package. */
 export function testClaudeBinary(): string {
@@ -65,52 +64,8 @@ export function createClaudeProject(stubUrl: string): ClaudeProject {
   return project
 }
 
-/** HarnessEvents that keep every call, with waits for what a test expects next. */
-export class RecordedEvents implements HarnessEvents {
-  readonly natives: Array<Record<string, unknown>> = []
-  readonly turns: TurnEnd[] = []
-  readonly asks: PermissionAsk[] = []
-  readonly withdrawn: string[] = []
-  readonly crashes: CrashPayload[] = []
-  readonly resumes: Array<Record<string, string>> = []
-  readonly started: number[] = []
-  readonly exited: number[] = []
-
-  event(native: unknown): void {
-    this.natives.push(native as Record<string, unknown>)
-  }
-  turnEnded(end: TurnEnd): void {
-    this.turns.push(end)
-  }
-  permission(ask: PermissionAsk): void {
-    this.asks.push(ask)
-  }
-  permissionWithdrawn(nativeId: string): void {
-    this.withdrawn.push(nativeId)
-  }
-  crashed(crash: CrashPayload): void {
-    this.crashes.push(crash)
-  }
-  resumable(resume: Record<string, string>): void {
-    this.resumes.push(resume)
-  }
-  processStarted(pid: number): void {
-    this.started.push(pid)
-  }
-  processExited(pid: number): void {
-    this.exited.push(pid)
-  }
-
-  /** The `n`th turn end (1-based), once it came. */
-  turn(n: number): Promise<TurnEnd> {
-    return waitFor(`turn end #${n}`, () => this.turns[n - 1], { timeoutMs: 45_000 })
-  }
-
-  /** The `n`th permission request (1-based), once it came. */
-  ask(n: number): Promise<PermissionAsk> {
-    return waitFor(`permission request #${n}`, () => this.asks[n - 1], { timeoutMs: 45_000 })
-  }
-
+/** A session's calls, with the text claude streamed. */
+export class ClaudeEvents extends RecordedEvents {
   /** Every text the assistant streamed, joined. */
   get streamedText(): string {
     return this.natives

@@ -9,7 +9,7 @@ import { ClaudeNotFoundError, createClaudeHarness, findClaudeBinary, modelProble
 import { CLAUDE_FLAGS } from "../../../src/harness/claude/session.ts"
 import { type Harness, HarnessUnavailableError } from "../../../src/harness/harness.ts"
 import { text, useAnthropicStub } from "../../support/anthropic-stub.ts"
-import { RecordedEvents, testClaudeBinary, useClaudeProject } from "../../support/claude-project.ts"
+import { ClaudeEvents, testClaudeBinary, useClaudeProject } from "../../support/claude-project.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
 
 const stub = useAnthropicStub()
@@ -117,7 +117,7 @@ describe("Claude Code check", { timeout: 30_000 }, () => {
     expect((await harness.check()).problems).toEqual([
       { problem: "harnesses.claude.idleTimeoutMs in config.json must be a number of milliseconds", fix: "iterate config unset harnesses.claude.idleTimeoutMs" },
     ])
-    expect(() => harness.open({ id: "a", name: "a", directory: project.directory }, new RecordedEvents())).toThrow(
+    expect(() => harness.open({ id: "a", name: "a", directory: project.directory }, new ClaudeEvents())).toThrow(
       new HarnessUnavailableError("harnesses.claude.idleTimeoutMs in config.json must be a number of milliseconds"),
     )
   })
@@ -142,7 +142,7 @@ describe("orphans", { timeout: 60_000 }, () => {
     stub.reply(text("hi"))
     const before = createClaudeHarness(project.context())
     harnesses.push(before)
-    const events = new RecordedEvents()
+    const events = new ClaudeEvents()
     await before.open({ id: "orphan", name: "orphan", directory: project.directory }, events).prompt({ text: "hi" })
     await events.turn(1)
     const pid = events.started[0]!

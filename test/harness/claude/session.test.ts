@@ -7,7 +7,7 @@ import { createClaudeHarness } from "../../../src/harness/claude/index.ts"
 import type { Harness, HarnessAgent, HarnessSession } from "../../../src/harness/harness.ts"
 import { descendants } from "../../../src/harness/process/tree.ts"
 import { failure, text, toolUse, useAnthropicStub } from "../../support/anthropic-stub.ts"
-import { RecordedEvents, useClaudeProject, userTexts } from "../../support/claude-project.ts"
+import { ClaudeEvents, useClaudeProject, userTexts } from "../../support/claude-project.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
 
 const stub = useAnthropicStub()
@@ -31,7 +31,7 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
   function open(options: { config?: Record<string, unknown>; agent?: Partial<HarnessAgent> } = {}) {
     const harness = createClaudeHarness(project.context(options.config))
     harnesses.push(harness)
-    const events = new RecordedEvents()
+    const events = new ClaudeEvents()
     const agent: HarnessAgent = { id: `agent-${++agents}`, name: "test", directory: project.directory, ...options.agent }
     const session: HarnessSession & { pid?: number } = harness.open(agent, events)
     return { harness, events, session, agent }

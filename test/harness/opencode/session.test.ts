@@ -4,53 +4,27 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import type { HarnessEvents, HarnessSession, PermissionAsk, TurnEnd } from "../../../src/harness/harness.ts"
+import type { HarnessSession, TurnEnd } from "../../../src/harness/harness.ts"
 import type { Harness } from "../../../src/harness/harness.ts"
 import { opencodeHarness } from "../../../src/harness/opencode/index.ts"
-import type { CrashPayload } from "../../../src/protocol/agent-events.ts"
 import { transcriptFor } from "../../../src/transcript/reducers.ts"
 import { failure, text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
+import { RecordedEvents } from "../../support/recorded-events.ts"
 import { STUB_MODEL, testOpencodeBinary, useOpencodeProject, writeProjectConfig } from "../../support/opencode-project.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
 
 const stub = useLlmStub()
 const project = useOpencodeProject(stub)
 
-/** Everything a session reported, in order. */
-class Recorder implements HarnessEvents {
-  readonly natives: Array<{ type: string; properties?: Record<string, unknown> }> = []
-  readonly ends: TurnEnd[] = []
-  readonly asks: PermissionAsk[] = []
-  readonly withdrawn: string[] = []
-  readonly crashes: CrashPayload[] = []
-  readonly resumes: Array<Record<string, string>> = []
-  readonly pids: number[] = []
+/** Everything a session reported, in order, with opencode's reply text. */
+class Recorder extends RecordedEvents {
   /** called with each native event as the session reports it, before the session acts on it */
   onEvent: ((native: { type: string; properties?: Record<string, any> }) => void) | undefined
 
-  event(native: unknown) {
-    this.natives.push(native as (typeof this.natives)[number])
-    this.onEvent?.(native as (typeof this.natives)[number])
+  override event(native: unknown) {
+    super.event(native)
+    this.onEvent?.(native as { type: string })
   }
-  turnEnded(end: TurnEnd) {
-    this.ends.push(end)
-  }
-  permission(ask: PermissionAsk) {
-    this.asks.push(ask)
-  }
-  permissionWithdrawn(nativeId: string) {
-    this.withdrawn.push(nativeId)
-  }
-  crashed(crash: CrashPayload) {
-    this.crashes.push(crash)
-  }
-  resumable(resume: Record<string, string>) {
-    this.resumes.push(resume)
-  }
-  processStarted(pid: number) {
-    this.pids.push(pid)
-  }
-  processExited() {}
 
   /** The reply text of the natives from index `from` on, as the transcript folds it. */
   reply(from = 0): string {
@@ -66,11 +40,11 @@ class Recorder implements HarnessEvents {
       .join("")
   }
 
-  /** Runs `turn` and waits for the turn end it causes. */
-  async turn(work: () => Promise<unknown>): Promise<TurnEnd> {
-    const before = this.ends.length
+  /** Runs `work` and waits for the turn end it causes. */
+  async turnOf(work: () => Promise<unknown>): Promise<TurnEnd> {
+    const before = this.turns.length
     await work()
-    return waitFor("the turn to end", () => this.ends[before])
+    return this.turn(before + 1)
   }
 }
 
@@ -114,13 +88,13 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     const right = { authorization: `Basic ${btoa(`opencode:${env.OPENCODE_SERVER_PASSWORD}`)}` }
     expect(await (await fetch(`${url}/global/health`, { headers: right })).json()).toMatchObject({ healthy: true })
     expect(events.resumes).toEqual([{ sessionId: expect.stringMatching(/^ses_/) }])
-    expect(events.pids).toHaveLength(1)
+    expect(events.started).toHaveLength(1)
   })
 
   test("a prompt streams the reply as native events and the turn ends idle", async () => {
     stub.reply(text("Hello from the stub, streamed in chunks.", { reasoning: "A greeting is due." }))
     const from = events.natives.length
-    expect(await events.turn(() => session.prompt({ text: "say hello" }))).toEqual({ status: "idle" })
+    expect(await events.turnOf(() => session.prompt({ text: "say hello" }))).toEqual({ status: "idle" })
     expect(events.reply(from)).toBe("Hello from the stub, streamed in chunks.")
     expect(events.natives.slice(from).filter((e) => e.type === "message.part.delta").length).toBeGreaterThan(1)
     expect(JSON.stringify(stub.turns[0]!.body.messages.at(-1))).toContain("say hello")
@@ -130,7 +104,7 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     const file = join(project.directory, "hello.txt")
     stub.reply(toolCall("write", { filePath: file, content: "written by opencode\n" }), text("I wrote hello.txt."))
     const from = events.natives.length
-    const end = events.turn(async () => {
+    const end = events.turnOf(async () => {
       await session.prompt({ text: "write hello.txt" })
       const ask = await waitFor("the permission request", () => events.asks[0])
       expect(ask).toMatchObject({ tool: "edit", kind: "edit", summary: "edit hello.txt", nativeId: expect.stringMatching(/^per_/) })
@@ -149,7 +123,7 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     const file = join(project.directory, "denied.txt")
     stub.reply(toolCall("write", { filePath: file, content: "no\n" }), text("unused"))
     const asked = events.asks.length
-    const end = events.turn(async () => {
+    const end = events.turnOf(async () => {
       await session.prompt({ text: "write denied.txt" })
       const ask = await waitFor("the permission request", () => events.asks[asked])
       await session.answer(ask.nativeId, { decision: "deny" })
@@ -162,7 +136,7 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
   test("asked again, the same call gives the same input: it names the call across a respawn", async () => {
     stub.reply(toolCall("bash", { command: "echo once > once.txt", description: "Write once" }), toolCall("bash", { command: "echo once > once.txt", description: "Write once" }))
     const asked = events.asks.length
-    const end = events.turn(async () => {
+    const end = events.turnOf(async () => {
       await session.prompt({ text: "run it" })
       const ask = await waitFor("the permission request", () => events.asks[asked])
       expect(ask).toMatchObject({ tool: "bash", kind: "command", summary: "run `echo once > once.txt`" })
@@ -183,7 +157,7 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     const long = "word ".repeat(400)
     stub.reply(text(long, { chunkSize: 5, delayMs: 50 }))
     const from = events.natives.length
-    const end = events.turn(async () => {
+    const end = events.turnOf(async () => {
       await session.prompt({ text: "talk for a long time" })
       await waitFor("the reply to start streaming", () => events.reply(from).length > 0)
       await session.abort()
@@ -195,33 +169,33 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
 
   test("an abort the moment opencode took the prompt ends that turn as aborted, and only that turn", async () => {
     stub.reply(text("word ".repeat(100), { chunkSize: 5, delayMs: 20 }))
-    const before = events.ends.length
+    const before = events.turns.length
     // The session sends opencode's abort once opencode runs the turn: sent earlier, it would be lost,
     // or stop the turn before opencode reports it at all, or stop the next prompt instead.
-    expect(await events.turn(() => session.prompt({ text: "never mind" }).then(() => session.abort()))).toEqual({ status: "idle", aborted: true })
+    expect(await events.turnOf(() => session.prompt({ text: "never mind" }).then(() => session.abort()))).toEqual({ status: "idle", aborted: true })
     stub.reset()
     stub.reply(text("The next turn, whole."))
     const from = events.natives.length
-    expect(await events.turn(() => session.prompt({ text: "and now?" }))).toEqual({ status: "idle" })
+    expect(await events.turnOf(() => session.prompt({ text: "and now?" }))).toEqual({ status: "idle" })
     expect(events.reply(from)).toBe("The next turn, whole.")
     expect(stub.turns).toHaveLength(1)
-    expect(events.ends).toHaveLength(before + 2)
+    expect(events.turns).toHaveLength(before + 2)
   })
 
   test("an abort of a turn that is ending leaves it as it ends, and does not reach the next one", async () => {
     stub.reply(text("Done already."))
-    const before = events.ends.length
+    const before = events.turns.length
     let aborting: Promise<void> | undefined
     let endedFirst = false
     // The final reply is reported before the idle that ends the turn: the turn still runs here.
     events.onEvent = (native) => {
       const info = native.properties?.info
       if (aborting || native.type !== "message.updated" || info?.role !== "assistant" || info.finish !== "stop") return
-      endedFirst = events.ends.length > before
+      endedFirst = events.turns.length > before
       aborting = session.abort()
     }
     const from = events.natives.length
-    const end = await events.turn(() => session.prompt({ text: "quick one" }))
+    const end = await events.turnOf(() => session.prompt({ text: "quick one" }))
     events.onEvent = undefined
     await aborting
     expect(endedFirst).toBe(false)
@@ -229,48 +203,48 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     expect(events.reply(from)).toBe("Done already.")
     stub.reply(text("Next one, whole."))
     const next = events.natives.length
-    expect(await events.turn(() => session.prompt({ text: "next" }))).toEqual({ status: "idle" })
+    expect(await events.turnOf(() => session.prompt({ text: "next" }))).toEqual({ status: "idle" })
     expect(events.reply(next)).toBe("Next one, whole.")
-    expect(events.ends).toHaveLength(before + 2)
+    expect(events.turns).toHaveLength(before + 2)
   })
 
   test("a failing model call ends the turn with its error", async () => {
     stub.reply(failure("quota exceeded"))
-    expect(await events.turn(() => session.prompt({ text: "this will fail" }))).toEqual({ status: "error", error: "quota exceeded" })
+    expect(await events.turnOf(() => session.prompt({ text: "this will fail" }))).toEqual({ status: "error", error: "quota exceeded" })
   })
 
   test("an agent in another directory shares the one process, with its own project and only its own events", async () => {
     neighbourSession = harness.open({ id: "a2", name: "neighbour", directory: other }, neighbour)
     stub.reply(text("Hello from next door."))
     const mine = events.natives.length
-    expect(await neighbour.turn(() => neighbourSession.prompt({ text: "hi" }))).toEqual({ status: "idle" })
+    expect(await neighbour.turnOf(() => neighbourSession.prompt({ text: "hi" }))).toEqual({ status: "idle" })
     expect(neighbour.reply()).toBe("Hello from next door.")
     expect(events.natives.length).toBe(mine)
-    const started = await waitFor("the shared process", () => events.pids[0])
+    const started = await waitFor("the shared process", () => events.started[0])
     const { argv } = await neighbourSession.attach()
     expect(argv).toEqual(expect.arrayContaining(["--dir", other]))
     expect(isAlive(started)).toBe(true)
     // One process serves both: the neighbour started none.
-    expect(neighbour.pids).toEqual([])
+    expect(neighbour.started).toEqual([])
   })
 
   test("a killed opencode: every session on it hears of the crash, it restarts, and both go on with their sessions", async () => {
-    const pid = events.pids.at(-1)!
+    const pid = events.started.at(-1)!
     process.kill(pid, "SIGKILL")
     for (const recorder of [events, neighbour])
       expect(await waitFor("the crash report", () => recorder.crashes[0])).toMatchObject({ pid, reason: "exited (signal SIGKILL)", restartInMs: 500 })
 
     stub.reply(text("Still here after the restart."), text("Next door too."))
     let from = events.natives.length
-    expect(await events.turn(() => session.prompt({ text: "are you there?" }))).toEqual({ status: "idle" })
+    expect(await events.turnOf(() => session.prompt({ text: "are you there?" }))).toEqual({ status: "idle" })
     expect(events.reply(from)).toBe("Still here after the restart.")
     // The model sees the session's earlier turns: it is the same session.
     expect(JSON.stringify(stub.turns[0]!.body.messages)).toContain("say hello")
     from = neighbour.natives.length
-    expect(await neighbour.turn(() => neighbourSession.prompt({ text: "and you?" }))).toEqual({ status: "idle" })
+    expect(await neighbour.turnOf(() => neighbourSession.prompt({ text: "and you?" }))).toEqual({ status: "idle" })
     expect(neighbour.reply(from)).toBe("Next door too.")
     expect(events.resumes).toHaveLength(1)
-    expect(events.pids.at(-1)).not.toBe(pid)
+    expect(events.started.at(-1)).not.toBe(pid)
   })
 
   test("a directory nobody used for the idle timeout has its project unloaded; the next prompt loads it again", async () => {
@@ -281,10 +255,10 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     const idle = new Recorder()
     const idleSession = harness.open({ id: "a3", name: "quiet", directory: quiet }, idle)
     stub.reply(text("Before."), text("Loaded again."))
-    expect(await idle.turn(() => idleSession.prompt({ text: "first" }))).toEqual({ status: "idle" })
+    expect(await idle.turnOf(() => idleSession.prompt({ text: "first" }))).toEqual({ status: "idle" })
     await waitFor("the project to be unloaded", () => idle.natives.find((e) => e.type === "server.instance.disposed"), { timeoutMs: 20_000 })
     const after = idle.natives.length
-    expect(await idle.turn(() => idleSession.prompt({ text: "back?" }))).toEqual({ status: "idle" })
+    expect(await idle.turnOf(() => idleSession.prompt({ text: "back?" }))).toEqual({ status: "idle" })
     expect(idle.reply(after)).toBe("Loaded again.")
     expect(JSON.stringify(stub.turns[1]!.body.messages)).toContain("Before.")
     await idleSession.close()
@@ -295,7 +269,7 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     const resumed = new Recorder()
     session = harness.open({ id: "a1", name: "harness-test", directory: project.directory, resume: events.resumes[0]! }, resumed)
     stub.reply(text("Resumed."))
-    expect(await resumed.turn(() => session.prompt({ text: "where were we?" }))).toEqual({ status: "idle" })
+    expect(await resumed.turnOf(() => session.prompt({ text: "where were we?" }))).toEqual({ status: "idle" })
     expect(resumed.reply()).toBe("Resumed.")
     expect(JSON.stringify(stub.turns[0]!.body.messages)).toContain("are you there?")
     expect(resumed.resumes).toEqual([])
@@ -311,7 +285,7 @@ describe("OpenCode harness", { timeout: 90_000 }, () => {
     const ask = await waitFor("the permission request", () => recorder.asks[0])
     await session.answer(ask.nativeId, { decision: "allow" })
     const sleepPid = Number(await waitFor("the command to start", () => readFileSync(pidFile, { flag: "a+" }).toString().trim()))
-    const serverPid = events.pids.at(-1)!
+    const serverPid = events.started.at(-1)!
 
     await harness.stop()
     expect(isAlive(serverPid)).toBe(false)

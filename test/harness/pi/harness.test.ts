@@ -9,7 +9,7 @@ import { HarnessUnavailableError } from "../../../src/harness/harness.ts"
 import { findPi, INSTALL_COMMAND } from "../../../src/harness/pi/binary.ts"
 import { createPiHarness } from "../../../src/harness/pi/index.ts"
 import { type StubReply, text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
-import { RecordedEvents } from "../../support/pi-harness.ts"
+import { PiSessionEvents } from "../../support/pi-harness.ts"
 import { PI_STUB_MODEL, testPiCli, usePiProject } from "../../support/pi-project.ts"
 import { BINARY } from "../../support/sandbox.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
@@ -100,14 +100,14 @@ describe("Pi harness", { timeout: 60_000 }, () => {
 
   test("open() without pi throws HarnessUnavailableError; models must be provider/model", () => {
     const pi = harness({ binary: undefined }, { PATH: join(scratch, "nowhere") })
-    expect(() => pi.open({ id: "a", name: "a", directory: project.directory }, new RecordedEvents())).toThrow(HarnessUnavailableError)
+    expect(() => pi.open({ id: "a", name: "a", directory: project.directory }, new PiSessionEvents())).toThrow(HarnessUnavailableError)
     expect(pi.modelProblem("stub/stub-model")).toBeUndefined()
     expect(pi.modelProblem("sonnet")).toMatch(/provider\/model/)
   })
 
   /** A session of `pi` that has had one turn on `replies`, every tool call allowed. */
   async function afterOneTurn(pi: Harness, id: string, ...replies: StubReply[]) {
-    const events = new RecordedEvents()
+    const events = new PiSessionEvents()
     const session = pi.open({ id, name: id, directory: project.directory, model: PI_STUB_MODEL }, events)
     events.onAsk = (ask) => void session.answer(ask.nativeId, { decision: "allow" })
     stub.reply(...replies)

@@ -7,7 +7,7 @@ import type { Harness, HarnessAgent, HarnessSession } from "../../../src/harness
 import { DENIED } from "../../../src/harness/pi/assets.ts"
 import { createPiHarness } from "../../../src/harness/pi/index.ts"
 import { failure, type RecordedRequest, text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
-import { RecordedEvents } from "../../support/pi-harness.ts"
+import { PiSessionEvents } from "../../support/pi-harness.ts"
 import { PI_STUB_MODEL, usePiProject } from "../../support/pi-project.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
 
@@ -35,15 +35,15 @@ describe("Pi session", { timeout: 60_000 }, () => {
   function open(options: { config?: Record<string, unknown>; agent?: Partial<HarnessAgent>; harness?: Harness } = {}) {
     const harness = options.harness ?? createPiHarness(project.context(options.config))
     harnesses.push(harness)
-    const events = new RecordedEvents()
+    const events = new PiSessionEvents()
     const agent: HarnessAgent = { id: `agent-${++agents}`, name: "test", directory: project.directory, model: PI_STUB_MODEL, ...options.agent }
     const session = harness.open(agent, events)
     return { harness, events, session, agent }
   }
 
-  async function turn(session: HarnessSession, events: RecordedEvents, prompt: string) {
+  async function turn(session: HarnessSession, events: PiSessionEvents, prompt: string) {
     await session.prompt({ text: prompt })
-    return events.turn(events.ends.length + 1)
+    return events.turn(events.turns.length + 1)
   }
 
   test("a prompt gets the reply, and the session says where it can be resumed from", async () => {
@@ -112,7 +112,7 @@ describe("Pi session", { timeout: 60_000 }, () => {
     expect(await events.turn(1)).toEqual({ status: "idle" })
     expect(said(stub.turns[1]!).slice(-2)).toEqual(["assistant: " + "y".repeat(120), "user: and this too"])
     await Bun.sleep(200)
-    expect(events.ends).toHaveLength(1)
+    expect(events.turns).toHaveLength(1)
   })
 
   test("an abort in the middle of a slow reply ends the turn, and the next prompt works", async () => {
@@ -207,7 +207,7 @@ describe("Pi session", { timeout: 60_000 }, () => {
       (error: Error) => error.message,
     )
     expect(refused).toBe("Model not found: stub/no-such-model")
-    expect(events.ends).toEqual([])
+    expect(events.turns).toEqual([])
 
     const broken = open({ agent: { model: "nowhere/nothing" } })
     const died = await broken.session.prompt({ text: "hi" }).then(
@@ -216,7 +216,7 @@ describe("Pi session", { timeout: 60_000 }, () => {
     )
     expect(died).toMatch(/^pi exited \(code 1: .*Model "nowhere\/nothing" not found/)
     expect(broken.events.crashes).toHaveLength(1)
-    expect(broken.events.ends).toEqual([])
+    expect(broken.events.turns).toEqual([])
   })
 
   test("Pi's retries of a failed model call stay inside the turn, and an abort stops them", async () => {
@@ -264,7 +264,7 @@ describe("Pi session with an extension of the project's own", { timeout: 60_000 
       }\n`,
     )
     const harness = createPiHarness(project.context())
-    const events = new RecordedEvents()
+    const events = new PiSessionEvents()
     const session = harness.open({ id: "with-extension", name: "ext", directory, model: PI_STUB_MODEL }, events)
     events.onAsk = (ask) => void session.answer(ask.nativeId, { decision: "allow" })
     try {
