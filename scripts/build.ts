@@ -8,7 +8,7 @@ import { join, relative } from "node:path"
 import { parseArgs } from "node:util"
 import pkg from "../package.json" with { type: "json" }
 import { type Target, TARGETS, archiveName, candidates, exe } from "../npm/iterate/lib/targets.js"
-import { formatSums, sha256 } from "../src/install/checksums.ts"
+import { formatSums, sha256 } from "../src/cli/install/checksums.ts"
 import { type Entry, tarGz, zip } from "./archive.ts"
 import { releaseUrl, writeFormula } from "./homebrew.ts"
 

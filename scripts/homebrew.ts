@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { parseArgs } from "node:util"
 import pkg from "../package.json" with { type: "json" }
-import { parseSums } from "../src/install/checksums.ts"
+import { parseSums } from "../src/cli/install/checksums.ts"
 import { TARGETS, archiveName } from "../npm/iterate/lib/targets.js"
 
 const root = new URL("..", import.meta.url).pathname

@@ -5,8 +5,8 @@
 // $/cancel_request; a late answer to it is refused by the daemon (409) and dropped here.
 import type { AgentContext, PermissionOption, SessionUpdate } from "@agentclientprotocol/sdk"
 import type { Command } from "commander"
-import { connectFor } from "../cli/connection.ts"
-import { note } from "../cli/output.ts"
+import { connectFor } from "../client/connection.ts"
+import { note } from "../client/output.ts"
 import type { PermissionDecision } from "../protocol/agent-events.ts"
 import { replyPermission } from "../sdk/sdk.gen.ts"
 import type { PermissionPart, Transcript } from "../transcript/types.ts"

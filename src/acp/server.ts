@@ -5,9 +5,9 @@
 // protocol's alone: diagnostics go to stderr, and console.log is pointed there too.
 import { agent, type AgentContext, ndJsonStream, PROTOCOL_VERSION, RequestError, type SessionInfo } from "@agentclientprotocol/sdk"
 import type { Command } from "commander"
-import { newAgent } from "../cli/agents.ts"
-import { connectFor, unwrap } from "../cli/connection.ts"
-import { silenceSpinner } from "../cli/spinner.ts"
+import { newAgent } from "../client/agents.ts"
+import { connectFor, unwrap } from "../client/connection.ts"
+import { silenceSpinner } from "../client/spinner.ts"
 import { getAgent, listAgents } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
 import { VERSION } from "../version.ts"

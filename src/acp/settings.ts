@@ -1,6 +1,6 @@
 // What the sessions of `iterate acp` make: each flag, else config.json's `acp` section (an editor
 // starts the command with fixed args, so a user changes it there), else the defaults.
-import { CliError } from "../cli/errors.ts"
+import { CliError } from "../errors.ts"
 import { ConfigError, readConfig } from "../config/index.ts"
 
 export interface AcpFlags {

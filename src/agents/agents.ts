@@ -19,7 +19,7 @@ import {
   type PromptPayload,
   type TurnStatus,
 } from "../protocol/agent-events.ts"
-import { type Fleet, type FleetMember, type NodeView, PlacementError } from "../fleet/fleet.ts"
+import { type Fleet, type FleetMember, type NodeView, PlacementError } from "./fleet/fleet.ts"
 import type { EventInput, StreamEvent } from "../streams/events.ts"
 import type { AppendFence, StreamStore } from "../streams/store.ts"
 import { AgentAdapter, INTERRUPTED } from "./adapter.ts"

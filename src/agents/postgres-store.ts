@@ -160,7 +160,7 @@ export class PostgresAgentStore implements AgentStore {
     await this.#write(() => this.#sql`UPDATE permissions SET state = 'answered' WHERE agent_id = ${agentId} AND state = 'held'`)
   }
 
-  /** The connection is the bundle's (src/streams/open.ts) to close. */
+  /** The connection is the bundle's (src/server/stores.ts) to close. */
   async close(): Promise<void> {}
 
   #read(query: string, params: unknown[]): Promise<AgentRecord[]> {

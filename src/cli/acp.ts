@@ -1,9 +1,9 @@
 import type { Command } from "commander"
 import type { AcpFlags } from "../acp/settings.ts"
 import { resolvePaths } from "../paths/index.ts"
-import { EXIT } from "./errors.ts"
+import { EXIT } from "../errors.ts"
 import { policy } from "./options.ts"
-import { note } from "./output.ts"
+import { note } from "../client/output.ts"
 
 async function acp(flags: AcpFlags, command: Command): Promise<void> {
   // The protocol library and config.json's schema (zod, both) load only for this command.

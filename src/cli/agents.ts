@@ -1,33 +1,9 @@
-import { resolve } from "node:path"
 import type { Command } from "commander"
-import type { Connection } from "../daemon/connect.ts"
-import { createAgent, deleteAgent, getAgent, listAgents } from "../sdk/sdk.gen.ts"
-import type { Agent } from "../sdk/types.gen.ts"
-import { connectFor, unwrap } from "./connection.ts"
+import { deleteAgent, listAgents } from "../sdk/sdk.gen.ts"
+import { newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
+import { connectFor, unwrap } from "../client/connection.ts"
 import { policy } from "./options.ts"
-import { note, out, printJson, printTable } from "./output.ts"
-
-export const noAgent = (ref: string) => `no agent named ${ref} (see: iterate agents)`
-
-/** The agent an id or name refers to; one line naming it and pointing at `iterate agents` when there is none. */
-export async function agentFor(connection: Connection, ref: string): Promise<Agent> {
-  return unwrap(connection, await getAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
-}
-
-export interface NewAgentOptions {
-  harness: string
-  dir: string
-  name?: string
-  model?: string
-  permissions?: string
-  node?: string
-}
-
-export async function newAgent(connection: Connection, options: NewAgentOptions): Promise<Agent> {
-  const permissions = options.permissions as Agent["permissions"] | undefined
-  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model, permissions, node: options.node }
-  return unwrap(connection, await createAgent({ client: connection.client, body }))
-}
+import { note, out, printJson, printTable } from "../client/output.ts"
 
 async function list(options: { json?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(command)

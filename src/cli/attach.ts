@@ -1,8 +1,8 @@
 import type { Command } from "commander"
 import { attachAgent } from "../sdk/sdk.gen.ts"
-import { noAgent } from "./agents.ts"
-import { connectFor, unwrap } from "./connection.ts"
-import { CliError } from "./errors.ts"
+import { noAgent } from "../client/agents.ts"
+import { connectFor, unwrap } from "../client/connection.ts"
+import { CliError } from "../errors.ts"
 
 async function attach(ref: string, _: unknown, command: Command) {
   const connection = await connectFor(command)

@@ -1,9 +1,9 @@
 import { Argument, type Command } from "commander"
-import { SCRIPTS, SHELLS, type Shell } from "../completion/scripts.ts"
+import { SCRIPTS, SHELLS, type Shell } from "./completion/scripts.ts"
 
 async function candidates(program: Command, before: string, words: string[]): Promise<void> {
-  const { complete, completionLines } = await import("../completion/complete.ts")
-  const { names } = await import("../completion/names.ts")
+  const { complete, completionLines } = await import("./completion/complete.ts")
+  const { names } = await import("./completion/names.ts")
   const count = Number(before)
   const typed = [...words.slice(0, count), words[count] ?? ""]
   const lines = completionLines(await complete(program, typed, { names }))
@@ -28,7 +28,7 @@ Examples:
   iterate completion powershell >> $PROFILE`,
     )
     .action((shell: Shell) => void process.stdout.write(SCRIPTS[shell]))
-  // What the scripts call: the words typed so far in, candidates out (src/completion).
+  // What the scripts call: the words typed so far in, candidates out (src/cli/completion).
   program
     .command("__complete", { hidden: true })
     .argument("<before>", "how many of the words come before the one being typed")

@@ -1,9 +1,9 @@
 import type { Command } from "commander"
-import { findTrustedDaemon } from "../daemon/health.ts"
+import { findTrustedDaemon } from "../discovery/health.ts"
 import { resolvePaths } from "../paths/index.ts"
-import { knownKeys } from "./config-keys.ts"
-import { CliError, EXIT } from "./errors.ts"
-import { hint, note, out, printJson } from "./output.ts"
+import { knownKeys } from "../config/keys.ts"
+import { CliError, EXIT } from "../errors.ts"
+import { hint, note, out, printJson } from "../client/output.ts"
 
 // The editing code (and zod, for the schema) loads only when a config command runs.
 const edit = () => import("../config/edit.ts")

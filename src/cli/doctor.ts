@@ -1,7 +1,7 @@
 import type { Command } from "commander"
-import type { Check } from "../doctor/index.ts"
-import { EXIT } from "./errors.ts"
-import { bold, dim, out, printJson } from "./output.ts"
+import type { Check } from "./doctor/index.ts"
+import { EXIT } from "../errors.ts"
+import { bold, dim, out, printJson } from "../client/output.ts"
 
 const marks = { ok: "✓", info: "·", problem: "✗" } as const
 
@@ -19,7 +19,7 @@ function print(checks: Check[]): void {
 
 async function doctor(options: { json?: boolean }): Promise<void> {
   // The checks load config, harness and server-probing code: only when doctor runs.
-  const checks = await (await import("../doctor/index.ts")).diagnose()
+  const checks = await (await import("./doctor/index.ts")).diagnose()
   const healthy = checks.every((c) => c.status !== "problem")
   if (options.json) printJson({ ok: healthy, checks })
   else print(checks)

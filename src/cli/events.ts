@@ -1,11 +1,11 @@
 import type { Command } from "commander"
-import { transcriptFor } from "../transcript/reducers.ts"
+import { transcriptFor } from "../harness/transcripts.ts"
 import type { AgentStreamEvent } from "../transcript/types.ts"
-import { agentFor } from "./agents.ts"
-import { connectFor } from "./connection.ts"
-import { dim, out } from "./output.ts"
+import { agentFor } from "../client/agents.ts"
+import { connectFor } from "../client/connection.ts"
+import { dim, out } from "../client/output.ts"
 import { TranscriptPrinter, usageLine } from "./render.ts"
-import { readStreamFrom } from "./stream-reader.ts"
+import { readStreamFrom } from "../client/stream-reader.ts"
 import { read, readOptions } from "./streams.ts"
 
 interface EventsOptions {

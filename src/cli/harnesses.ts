@@ -1,7 +1,7 @@
 import type { Command } from "commander"
 import { listHarnesses } from "../sdk/sdk.gen.ts"
-import { connectFor, unwrap } from "./connection.ts"
-import { dim, out, printJson, printTable } from "./output.ts"
+import { connectFor, unwrap } from "../client/connection.ts"
+import { dim, out, printJson, printTable } from "../client/output.ts"
 
 async function harnesses(options: { json?: boolean }, command: Command) {
   const connection = await connectFor(command)

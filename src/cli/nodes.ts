@@ -1,7 +1,7 @@
 import type { Command } from "commander"
 import { listNodes } from "../sdk/sdk.gen.ts"
-import { connectFor, unwrap } from "./connection.ts"
-import { duration, printJson, printTable } from "./output.ts"
+import { connectFor, unwrap } from "../client/connection.ts"
+import { duration, printJson, printTable } from "../client/output.ts"
 
 async function nodes(options: { json?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(command)

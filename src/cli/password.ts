@@ -1,5 +1,5 @@
 // Reading a secret: from a terminal without echoing it, or all of stdin (--password-stdin).
-import { CliError, EXIT } from "./errors.ts"
+import { CliError, EXIT } from "../errors.ts"
 
 /** All of stdin with one trailing newline removed (what `echo "$PW" |` or a file adds). */
 export async function secretFromStdin(): Promise<string> {

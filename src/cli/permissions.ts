@@ -1,9 +1,9 @@
 import { type Command, Option } from "commander"
 import { listAgentPermissions, listPermissions, replyPermission } from "../sdk/sdk.gen.ts"
 import type { PendingPermission } from "../sdk/types.gen.ts"
-import { agentFor, noAgent } from "./agents.ts"
-import { connectFor, unwrap } from "./connection.ts"
-import { duration, note, printJson, printTable } from "./output.ts"
+import { agentFor, noAgent } from "../client/agents.ts"
+import { connectFor, unwrap } from "../client/connection.ts"
+import { duration, note, printJson, printTable } from "../client/output.ts"
 
 async function list(ref: string | undefined, options: { json?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(command)

@@ -1,9 +1,9 @@
 import type { Command } from "commander"
 import { abortAgent, promptAgent } from "../sdk/sdk.gen.ts"
-import { agentFor, noAgent } from "./agents.ts"
-import { connectFor, unwrap } from "./connection.ts"
+import { agentFor, noAgent } from "../client/agents.ts"
+import { connectFor, unwrap } from "../client/connection.ts"
 import { format, onPermission } from "./options.ts"
-import { note, out } from "./output.ts"
+import { note, out } from "../client/output.ts"
 import { followTurn } from "./turn.ts"
 import type { OnPermission } from "./turn-permissions.ts"
 

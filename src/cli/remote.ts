@@ -1,9 +1,9 @@
 import { type Command, InvalidArgumentError } from "commander"
 import { resolvePaths } from "../paths/index.ts"
-import { probeServer } from "../remotes/probe.ts"
-import { LOCAL, nameProblem, RemoteStore } from "../remotes/store.ts"
-import { CliError, EXIT } from "./errors.ts"
-import { note, printJson, printTable } from "./output.ts"
+import { probeServer } from "../client/remotes/probe.ts"
+import { LOCAL, nameProblem, RemoteStore } from "../client/remotes/store.ts"
+import { CliError, EXIT } from "../errors.ts"
+import { note, printJson, printTable } from "../client/output.ts"
 import { secretFromStdin, secretFromTerminal } from "./password.ts"
 
 const store = () => new RemoteStore(resolvePaths())

@@ -3,7 +3,7 @@
 // with its answer). `run` and `prompt` print the reply; `iterate events` prints the whole
 // transcript (prompts, reasoning, diffs, errors too).
 import type { FileEditPart, Message, Part, PermissionPart, ToolPart, Transcript, Usage } from "../transcript/types.ts"
-import { bold, dim } from "./output.ts"
+import { bold, dim } from "../client/output.ts"
 
 export interface PrintSink {
   /** a piece of streamed text */

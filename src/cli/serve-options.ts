@@ -2,7 +2,7 @@ import { isAbsolute } from "node:path"
 import { type Command, Option } from "commander"
 import type { ServeOptions } from "../server/serve.ts"
 import { isPostgresUrl } from "../store-url.ts"
-import { CliError, EXIT } from "./errors.ts"
+import { CliError, EXIT } from "../errors.ts"
 import { byteSize, collect, httpUrl, integer } from "./options.ts"
 
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024

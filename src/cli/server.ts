@@ -1,12 +1,12 @@
 import { existsSync, openSync, readSync, statSync, closeSync } from "node:fs"
 import type { Command } from "commander"
-import { ensureDaemon } from "../daemon/connect.ts"
-import { findLocalDaemon, stopLocalDaemon } from "../daemon/local.ts"
-import { sleep } from "../daemon/process.ts"
+import { ensureDaemon } from "../client/connect.ts"
+import { findLocalDaemon, stopLocalDaemon } from "../client/local.ts"
+import { sleep } from "../os/process.ts"
 import { resolvePaths } from "../paths/index.ts"
-import { isService, restartService, stopService } from "../service/control.ts"
-import { CliError, EXIT } from "./errors.ts"
-import { duration, note, out, printJson } from "./output.ts"
+import { isService, restartService, stopService } from "./service/control.ts"
+import { CliError, EXIT } from "../errors.ts"
+import { duration, note, out, printJson } from "../client/output.ts"
 import { integer } from "./options.ts"
 
 // Server management acts on the local daemon only (ITERATE_SERVER_URL does not redirect it), and

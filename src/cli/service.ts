@@ -1,8 +1,8 @@
 import type { Command } from "commander"
 import { addServeOptions } from "./serve-options.ts"
 
-// The work lives in src/service and loads only when a service command runs.
-const service = () => import("../service/service.ts")
+// The work lives in src/cli/service and loads only when a service command runs.
+const service = () => import("./service/service.ts")
 
 export function registerService(program: Command): void {
   const command = program

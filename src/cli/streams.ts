@@ -1,11 +1,11 @@
 import type { Command } from "commander"
 import { appendEvents, createStream, deleteStream, listStreams } from "../sdk/sdk.gen.ts"
-import type { Connection } from "../daemon/connect.ts"
-import { connectFor, unwrap } from "./connection.ts"
-import { CliError } from "./errors.ts"
+import type { Connection } from "../client/connect.ts"
+import { connectFor, unwrap } from "../client/connection.ts"
+import { CliError } from "../errors.ts"
 import { format } from "./options.ts"
-import { dim, out, printJson, printTable } from "./output.ts"
-import { readStreamFrom } from "./stream-reader.ts"
+import { dim, out, printJson, printTable } from "../client/output.ts"
+import { readStreamFrom } from "../client/stream-reader.ts"
 
 const noStream = (name: string) => `no stream named ${name} (create it with: iterate streams create ${name})`
 

@@ -3,13 +3,13 @@
 // one, say which `iterate permit` answers it and keep waiting; `--on-permission deny|fail` decides
 // instead (fail aborts the turn). Someone else may answer first, from another terminal or the
 // web page: then the question goes away.
-import type { Connection } from "../daemon/connect.ts"
+import type { Connection } from "../client/connect.ts"
 import type { PermissionDecision } from "../protocol/agent-events.ts"
 import { abortAgent, replyPermission } from "../sdk/sdk.gen.ts"
 import type { PermissionPart, Transcript } from "../transcript/types.ts"
 import { askKey, type KeyQuestion } from "./ask.ts"
-import { unwrap } from "./connection.ts"
-import { note } from "./output.ts"
+import { unwrap } from "../client/connection.ts"
+import { note } from "../client/output.ts"
 
 export type OnPermission = "deny" | "fail"
 

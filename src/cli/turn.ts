@@ -5,17 +5,17 @@
 // pointed out (turn-permissions.ts).
 import { homedir } from "node:os"
 import type { Command } from "commander"
-import type { Connection } from "../daemon/connect.ts"
+import type { Connection } from "../client/connect.ts"
 import { abortAgent } from "../sdk/sdk.gen.ts"
 import type { StreamEvent } from "../sdk/types.gen.ts"
-import { transcriptFor } from "../transcript/reducers.ts"
-import { CliError, EXIT } from "./errors.ts"
-import { note, out } from "./output.ts"
+import { transcriptFor } from "../harness/transcripts.ts"
+import { CliError, EXIT } from "../errors.ts"
+import { note, out } from "../client/output.ts"
 import { TranscriptPrinter } from "./render.ts"
-import { type Spinner, spin, spinnerAllowed } from "./spinner.ts"
-import { readStreamFrom } from "./stream-reader.ts"
+import { type Spinner, spin, spinnerAllowed } from "../client/spinner.ts"
+import { readStreamFrom } from "../client/stream-reader.ts"
 import { type OnPermission, TurnPermissions } from "./turn-permissions.ts"
-import { TurnWatch } from "./turn-watch.ts"
+import { TurnWatch } from "../client/turn-watch.ts"
 
 /** First Ctrl-C: abort the agent's turn, then exit 130; a second one exits at once. */
 function abortOnInterrupt(connection: Connection, agent: string): () => void {

@@ -7,11 +7,11 @@ export function registerUpgrade(program: Command): void {
     .option("--version <version>", "install this version instead of the latest release")
     .addOption(new Option("--method <method>", "upgrade this way instead of the way iterate was installed").choices(["curl", "npm", "brew"]))
     .addHelpText("after", "\nExamples:\n  iterate upgrade\n  iterate upgrade --version 0.2.0\n  iterate upgrade --method npm")
-    .action(async (options) => (await import("../install/upgrade.ts")).upgrade(options))
+    .action(async (options) => (await import("./install/upgrade.ts")).upgrade(options))
   program
     .command("uninstall")
     .description("stop the daemon and remove iterate the way it was installed")
     .option("--purge", "also delete iterate's data, config, cache and state folders")
     .addHelpText("after", "\nExamples:\n  iterate uninstall\n  iterate uninstall --purge")
-    .action(async (options) => (await import("../install/upgrade.ts")).uninstall(options))
+    .action(async (options) => (await import("./install/upgrade.ts")).uninstall(options))
 }

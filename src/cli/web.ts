@@ -2,11 +2,11 @@
 // SDK, with this CLI's token or the server password); the browser trades it for a session cookie,
 // so the token itself never reaches a browser.
 import type { Command } from "commander"
-import type { Connection } from "../daemon/connect.ts"
+import type { Connection } from "../client/connect.ts"
 import { createLoginCode, revokeWebSessions } from "../sdk/sdk.gen.ts"
-import { agentFor } from "./agents.ts"
-import { connectFor, unwrap } from "./connection.ts"
-import { note, out } from "./output.ts"
+import { agentFor } from "../client/agents.ts"
+import { connectFor, unwrap } from "../client/connection.ts"
+import { note, out } from "../client/output.ts"
 
 export interface WebOptions {
   agent?: string

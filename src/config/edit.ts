@@ -2,8 +2,8 @@
 // file's text (jsonc.ts) checked against the schema before it is written.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
-import { CliError, EXIT } from "../cli/errors.ts"
-import { knownKey, leaves } from "../cli/config-keys.ts"
+import { CliError, EXIT } from "../errors.ts"
+import { knownKey, leaves } from "./keys.ts"
 import { removeKey, setKey } from "./jsonc.ts"
 import { configProblems, keyOf, SCHEMA_URL } from "./schema.ts"
 

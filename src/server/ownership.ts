@@ -2,8 +2,8 @@
 // daemon.json no second daemon ever opens the same databases, and a record it keeps rewriting, so
 // that clients find it again when daemon.json is deleted, emptied or overwritten.
 import { mkdirSync, readFileSync } from "node:fs"
-import { type Owner, readOwner, removeOwner } from "../daemon/owner.ts"
-import { type DaemonRecord, ensurePrivateDir, recordText, removeRecord, writePrivateFile } from "../daemon/record.ts"
+import { type Owner, readOwner, removeOwner } from "../discovery/owner.ts"
+import { type DaemonRecord, ensurePrivateDir, recordText, removeRecord, writePrivateFile } from "../discovery/record.ts"
 import type { Paths } from "../paths/index.ts"
 import { lockFile } from "../storage/folder-lock.ts"
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import type { MiddlewareHandler } from "hono"
-import { errorResponse } from "./errors.ts"
+import { errorResponse } from "../protocol/errors.ts"
 import { readSessionCookie } from "./web/cookie.ts"
 
 declare module "hono" {

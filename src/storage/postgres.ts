@@ -1,5 +1,5 @@
 import { SQL } from "bun"
-import { StoreUnavailableError } from "../streams/unavailable.ts"
+import { StoreUnavailableError } from "./unavailable.ts"
 import { describePostgres, redact } from "../store-url.ts"
 
 // The daemon's PostgreSQL connection (Bun's built-in client): how it is opened, how its URL is

@@ -1,4 +1,4 @@
-import { errorResponse } from "../server/errors.ts"
+import { errorResponse } from "../protocol/errors.ts"
 import { appendToStream } from "./protocol/append.ts"
 import { createStream } from "./protocol/create.ts"
 import type { ProtocolContext } from "./protocol/headers.ts"

@@ -2,7 +2,7 @@
 // uses, read live from the last offset. The events seen so far are kept in sessionStorage, so a
 // reload folds them again and reads on from their offset: no event twice, none missing.
 import { signal } from "@preact/signals"
-import { transcriptFor } from "../transcript/reducers.ts"
+import { transcriptFor } from "../harness/transcripts.ts"
 import type { AgentStreamEvent, Transcript } from "../transcript/types.ts"
 import { follow } from "./live.ts"
 import { notifyStatus } from "./notify.ts"

@@ -8,7 +8,7 @@ import type { SessionUpdate } from "@agentclientprotocol/sdk"
 import { describe, expect, test } from "vitest"
 import { promptText } from "../../src/acp/prompt-text.ts"
 import { diffContents, SessionUpdates, toolKind } from "../../src/acp/updates.ts"
-import { transcriptFor } from "../../src/transcript/reducers.ts"
+import { transcriptFor } from "../../src/harness/transcripts.ts"
 import { toolCalls } from "../support/acp-client.ts"
 import type { AgentStreamEvent, PermissionPart } from "../../src/transcript/types.ts"
 

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { TranscriptPrinter, usageLine } from "../../src/cli/render.ts"
-import { transcriptFor } from "../../src/transcript/reducers.ts"
+import { transcriptFor } from "../../src/harness/transcripts.ts"
 import type { AgentStreamEvent } from "../../src/transcript/types.ts"
 
 const recorded = (name: string): AgentStreamEvent[] =>

@@ -2,8 +2,8 @@
 import { Argument } from "commander"
 import { expect, test } from "vitest"
 import { buildProgram } from "../../src/cli/program.ts"
-import { complete, completionLines } from "../../src/completion/complete.ts"
-import { names } from "../../src/completion/names.ts"
+import { complete, completionLines } from "../../src/cli/completion/complete.ts"
+import { names } from "../../src/cli/completion/names.ts"
 
 const values = async (words: string[], program = buildProgram()) => (await complete(program, words, { names })).candidates.map((c) => c.value)
 

@@ -4,7 +4,7 @@
 // in-process for both managers.
 import { afterEach, expect, test } from "vitest"
 import { join } from "node:path"
-import { serviceCommand } from "../../src/service/control.ts"
+import { serviceCommand } from "../../src/cli/service/control.ts"
 import { Sandbox } from "../support/sandbox.ts"
 import { startServe } from "../support/serve.ts"
 import { isAlive, waitFor } from "../support/wait.ts"

@@ -3,7 +3,7 @@
 import { afterAll, expect, test } from "vitest"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { renderEnvironmentFile, renderLaunchdPlist, renderSystemdUnit, type ServiceSpec, systemdExecWord } from "../../src/service/render.ts"
+import { renderEnvironmentFile, renderLaunchdPlist, renderSystemdUnit, type ServiceSpec, systemdExecWord } from "../../src/cli/service/render.ts"
 import { run } from "../support/run-process.ts"
 import { BINARY, Sandbox } from "../support/sandbox.ts"
 import { verifyUnit } from "../support/systemd.ts"

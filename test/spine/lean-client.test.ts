@@ -25,8 +25,8 @@ async function modulesLoadedBy(args: string[]): Promise<string[]> {
 // import-free modules it reads: opencode's and pi's events.ts, claude's protocol.ts, pi's
 // edit-diff.ts), nothing else of a harness.
 const serverOnly = (m: string) =>
-  /\/src\/(server|streams|harness|agents|config|storage)\/|\/node_modules\/(hono|@hono|zod)\/|bun:sqlite/.test(m) &&
-  !/\/src\/harness\/[^/]+\/(transcript|events|protocol|edit-diff)\.ts$/.test(m)
+  /\/src\/(server|streams|harness|agents|storage)\/|\/src\/config\/(index|schema)\.ts$|\/node_modules\/(hono|@hono|zod)\/|bun:sqlite/.test(m) &&
+  !/\/src\/harness\/([^/]+\/(transcript|events|protocol|edit-diff)|transcripts)\.ts$/.test(m)
 
 test.each([
   ["streams", "list", "--json"],

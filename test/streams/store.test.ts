@@ -5,7 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { waitForChange } from "../../src/streams/protocol/wait.ts"
-import { openStores, type Stores } from "../../src/streams/open.ts"
+import { openStores, type Stores } from "../../src/server/stores.ts"
 import { FencedError, StreamClosedError, type StreamStore } from "../../src/streams/store.ts"
 import { freshDatabase, STORES, type StoreKind } from "../support/stores.ts"
 

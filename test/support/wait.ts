@@ -16,4 +16,4 @@ export async function waitFor<T>(
 }
 
 // Zombie-aware: an exited daemon may wait a while for this machine's init to reap it.
-export { isAlive } from "../../src/daemon/process.ts"
+export { isAlive } from "../../src/os/process.ts"

@@ -3,7 +3,7 @@
 // and a busy status.
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
-import { transcriptFor } from "../../src/transcript/reducers.ts"
+import { transcriptFor } from "../../src/harness/transcripts.ts"
 import type { FileEditPart, Part, ToolPart } from "../../src/transcript/types.ts"
 
 const PROJECT = "/tmp/claude-fixture/project"

@@ -2,7 +2,7 @@
 // wrapped the way the adapter appends them, behind a prompt action and a busy status.
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
-import { transcriptFor } from "../../src/transcript/reducers.ts"
+import { transcriptFor } from "../../src/harness/transcripts.ts"
 import type { Part } from "../../src/transcript/types.ts"
 
 function transcriptOf(fixture: string, after: Array<{ type: string; payload: unknown }> = []) {

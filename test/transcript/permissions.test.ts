@@ -5,7 +5,7 @@
 // and the permission bookkeeping every harness shares: waiting, answers, withdrawals, stale requests.
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
-import { transcriptFor } from "../../src/transcript/reducers.ts"
+import { transcriptFor } from "../../src/harness/transcripts.ts"
 import type { AgentStreamEvent, Part } from "../../src/transcript/types.ts"
 
 function recorded(name: string): AgentStreamEvent[] {

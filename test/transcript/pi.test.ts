@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { DENIED } from "../../src/harness/pi/assets.ts"
 import { unifiedFromPi } from "../../src/harness/pi/edit-diff.ts"
-import { transcriptFor } from "../../src/transcript/reducers.ts"
+import { transcriptFor } from "../../src/harness/transcripts.ts"
 import type { FileEditPart, Part, ToolPart } from "../../src/transcript/types.ts"
 
 const STATUS = "iterate:agent:status:changed"

@@ -4,7 +4,7 @@
 // environment of another process can be read (Linux) — the marker variable it is started with.
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
-import { waitForExit } from "../../daemon/process.ts"
+import { waitForExit } from "../../os/process.ts"
 import { killTree } from "../process/tree.ts"
 import { AGENT_ENV } from "./session.ts"
 

@@ -3,7 +3,7 @@
 // the next daemon stops those still running before it starts its own.
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
-import { waitForExit } from "../../daemon/process.ts"
+import { waitForExit } from "../../os/process.ts"
 import { killTree } from "../process/tree.ts"
 
 /** Stops the server a previous daemon started as `pid`, with whatever it started; false when that pid is no opencode server (any more). */

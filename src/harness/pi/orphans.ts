@@ -5,7 +5,7 @@
 // Pi sets process.title, which rewrites it to "pi"); the environment it started with can: every
 // rpc process gets ITERATE_PI_EXTENSION, the path of our permission extension.
 import { readFileSync } from "node:fs"
-import { waitForExit } from "../../daemon/process.ts"
+import { waitForExit } from "../../os/process.ts"
 import { killTree } from "../process/tree.ts"
 
 export const MARKER_ENV = "ITERATE_PI_EXTENSION"

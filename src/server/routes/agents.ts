@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status"
 import { AgentError, type AgentErrorCode } from "../../agents/agents.ts"
 import { PERMISSION_POLICIES } from "../../protocol/agent-events.ts"
 import type { DaemonContext } from "../context.ts"
-import { errorBody } from "../errors.ts"
+import { errorBody } from "../../protocol/errors.ts"
 import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas.ts"
 import { StreamEvent } from "./streams.ts"
 

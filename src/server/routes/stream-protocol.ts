@@ -2,7 +2,7 @@ import { z, type OpenAPIHono } from "@hono/zod-openapi"
 import { streamNameProblem } from "../../streams/names.ts"
 import { createStreamProtocol } from "../../streams/protocol.ts"
 import type { DaemonContext } from "../context.ts"
-import { errorResponse } from "../errors.ts"
+import { errorResponse } from "../../protocol/errors.ts"
 import { ErrorSchema, errorResponses, storageFullResponse, StreamNameParam as params, storeUnavailableResponse } from "../schemas.ts"
 
 const PREFIX = "/v1/stream/"

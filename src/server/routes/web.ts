@@ -4,7 +4,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
 import type { Context } from "hono"
 import type { DaemonContext } from "../context.ts"
-import { errorBody } from "../errors.ts"
+import { errorBody } from "../../protocol/errors.ts"
 import { ErrorSchema, errorResponses } from "../schemas.ts"
 import { agentsFeed } from "../web/agents-feed.ts"
 import { clearedCookie } from "../web/cookie.ts"

@@ -5,7 +5,7 @@
 import { Hono, type Context } from "hono"
 import { safeEqual } from "../security.ts"
 import type { DaemonContext } from "../context.ts"
-import { errorBody } from "../errors.ts"
+import { errorBody } from "../../protocol/errors.ts"
 import { type Asset, webAssets } from "./assets.ts"
 import { sessionCookie } from "./cookie.ts"
 import type { Session } from "./sessions.ts"

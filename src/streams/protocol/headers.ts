@@ -1,5 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status"
-import { errorResponse } from "../../server/errors.ts"
+import { errorResponse } from "../../protocol/errors.ts"
 import { formatOffset } from "../offsets.ts"
 import type { StreamMeta, StreamStore } from "../store.ts"
 

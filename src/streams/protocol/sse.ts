@@ -1,7 +1,7 @@
 import { isJson, isText } from "../content-type.ts"
 import { formatOffset } from "../offsets.ts"
 import type { StoredMessage, StreamMeta } from "../store.ts"
-import { StoreUnavailableError } from "../unavailable.ts"
+import { StoreUnavailableError } from "../../storage/unavailable.ts"
 import { joinMessages } from "./body.ts"
 import { nextCursor } from "./cursor.ts"
 import { H, type ProtocolContext } from "./headers.ts"

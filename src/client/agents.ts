@@ -1,0 +1,28 @@
+// Agents as every client names and makes them: by id or name, with one line when there is none.
+import { resolve } from "node:path"
+import type { Connection } from "./connect.ts"
+import { unwrap } from "./connection.ts"
+import { createAgent, getAgent } from "../sdk/sdk.gen.ts"
+import type { Agent } from "../sdk/types.gen.ts"
+
+export const noAgent = (ref: string) => `no agent named ${ref} (see: iterate agents)`
+
+/** The agent an id or name refers to; one line naming it and pointing at `iterate agents` when there is none. */
+export async function agentFor(connection: Connection, ref: string): Promise<Agent> {
+  return unwrap(connection, await getAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
+}
+
+export interface NewAgentOptions {
+  harness: string
+  dir: string
+  name?: string
+  model?: string
+  permissions?: string
+  node?: string
+}
+
+export async function newAgent(connection: Connection, options: NewAgentOptions): Promise<Agent> {
+  const permissions = options.permissions as Agent["permissions"] | undefined
+  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model, permissions, node: options.node }
+  return unwrap(connection, await createAgent({ client: connection.client, body }))
+}
