@@ -1,6 +1,6 @@
 // `bun scripts/record-pi-fixtures.ts`: runs the real Pi (the devDependency) through the Pi harness
 // against the LLM stub, once per scenario, and writes the native events the session reports to
-// test/harness/pi/fixtures/<scenario>.jsonl — what the transcript tests fold. Run it again after
+// test/fixtures/pi/<scenario>.jsonl — what the transcript tests fold. Run it again after
 // upgrading Pi, and look at the diff.
 import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -38,7 +38,7 @@ const SCENARIOS: Record<string, Scenario> = {
   retry: { prompt: "flaky", replies: [failure("overloaded", 503), failure("overloaded", 503), failure("overloaded", 503), text("Third time lucky.")] },
 }
 
-const fixtures = new URL("../test/harness/pi/fixtures/", import.meta.url).pathname
+const fixtures = new URL("../test/fixtures/pi/", import.meta.url).pathname
 const stub = new LlmStub().start()
 const only = process.argv.slice(2)
 try {

@@ -1,7 +1,7 @@
 // What differs between the harnesses that run one process per agent (claude, pi) when a test
 // drives them through the compiled binary against a scripted model server: the stub each talks
 // to, and how a reply, a file write and a command are scripted for it. The CLI suite
-// (test/agents/harness-suite.ts) and the ACP suite (test/acp/harness-suite.ts) run on these.
+// (test/e2e/agents/harness-suite.ts) and the ACP suite (test/e2e/acp/harness-suite.ts) run on these.
 import { join } from "node:path"
 import * as anthropic from "./anthropic-stub.ts"
 import * as openai from "./llm-stub.ts"
