@@ -3,6 +3,7 @@
 import { join } from "node:path"
 import type { Harness, HarnessFactory } from "./harness.ts"
 import { createClaudeHarness } from "./claude/index.ts"
+import { createCodexHarness } from "./codex/index.ts"
 import { opencodeHarness } from "./opencode/index.ts"
 import { createPiHarness } from "./pi/index.ts"
 
@@ -10,6 +11,7 @@ export const HARNESSES: Record<string, HarnessFactory> = {
   opencode: opencodeHarness,
   claude: createClaudeHarness,
   pi: createPiHarness,
+  codex: createCodexHarness,
 }
 
 export interface HarnessSetup {
