@@ -44,6 +44,10 @@ export const ConfigSchema = z
             .describe('what runs pi\'s CLI script: "bun", "node" or a path; default: iterate\'s own Bun')
             .optional(),
         }),
+        codex: harness("codex", "npm i -g @openai/codex@0.169.0", {
+          idleTimeoutMs: idleTimeoutMs("the codex app-server stays up with no agent using it; the next prompt starts it again and resumes the agent's thread", 600_000),
+          startTimeoutMs: z.number().int().min(1).describe("milliseconds the codex app-server may take to answer initialize (default 30000)").optional(),
+        }),
       })
       .describe("settings of each harness, read when the daemon starts")
       .optional(),
@@ -54,7 +58,7 @@ export const ConfigSchema = z
       .optional(),
     acp: z
       .looseObject({
-        harness: z.enum(["opencode", "claude", "pi"], "must be opencode, claude or pi").describe("the harness of the agents its new sessions make (default opencode)").optional(),
+        harness: z.enum(["opencode", "claude", "pi", "codex"], "must be opencode, claude, pi or codex").describe("the harness of the agents its new sessions make (default opencode)").optional(),
         model: z.string().min(1).describe("their model, provider/model (default: the harness's own)").optional(),
         permissions: z.enum(PERMISSION_POLICIES, `must be ${PERMISSION_POLICIES.join(", ")}`).describe("their permission policy (default ask: the editor is asked)").optional(),
       })

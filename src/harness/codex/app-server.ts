@@ -154,12 +154,12 @@ export class AppServer {
   }
 }
 
-// codex logs to stderr in tracing's format, coloured; an exit prints the error last.
+// codex logs to stderr as it works (tracing's lines: a timestamp, a level, a message), errors it
+// recovers from too; one that cannot go on prints `Error: …` last, as a Rust program does.
 function lastError(output: string): string | undefined {
   const lines = output
     .replace(/\x1b\[[0-9;]*m/g, "")
     .split("\n")
     .map((line) => line.trim())
-    .filter(Boolean)
-  return lines.findLast((line) => /error/i.test(line)) ?? lines.at(-1)
+  return lines.findLast((line) => line.startsWith("Error: "))?.slice("Error: ".length)
 }

@@ -16,13 +16,14 @@
 //   thread/tokenUsage/updated            → the usage of each model call (its `last`), added up
 //                                          per message; input tokens are counted without the
 //                                          cached ones, which are cacheReadTokens
-//   error, turn/completed                → a retry note while codex retries; the turn's error
+//   error, turn/completed                → a retry note while codex retries; the turn's error; the
+//                                          calls the turn's end cut short fail
 // A turn's output is one assistant message, but for what comes after a prompt folded into the
 // running turn (turn/steer): a new message after that prompt. The user's own messages are left
 // out: the prompt is iterate's own action.
 import type { Draft } from "../../transcript/build.ts"
 import { countChanges, unifiedDiff } from "../../transcript/diff.ts"
-import type { ToolStatus, Usage } from "../../transcript/types.ts"
+import type { ToolPart, ToolStatus, Usage } from "../../transcript/types.ts"
 import type { CommandAction, FileUpdateChange, ItemStatus, PlanStep, ThreadItem, TokenUsageBreakdown, Turn, TurnError } from "./protocol.ts"
 
 type Dict = Record<string, unknown>
@@ -34,6 +35,8 @@ interface State {
   cwd?: string
   /** item (or plan) → the message its parts are in */
   parts: Map<string, string>
+  /** tool parts still running → their message */
+  running: Map<string, string>
   /** the message output of the running turn goes to */
   current?: { turn: string; message: string }
   messages: number
@@ -42,7 +45,7 @@ interface State {
 }
 
 function state(draft: Draft): State {
-  return ((draft.state.codex as State | undefined) ??= { parts: new Map(), messages: 0 })
+  return ((draft.state.codex as State | undefined) ??= { parts: new Map(), running: new Map(), messages: 0 })
 }
 
 /** The message the turn's output goes to now: the turn's latest, unless something came after it. */
@@ -109,6 +112,9 @@ export function foldCodex(draft: Draft, native: unknown): void {
       const done = dict(params.turn) as Turn | undefined
       if (done?.status === "failed") draft.error(errorText(done.error))
       else if (draft.transcript.error) draft.setTurnError(undefined)
+      // A call cut short (an interrupt while it waited for approval or ran) gets no item/completed.
+      for (const [item, message] of s.running) draft.patchPart(message, item, { status: "error", error: done?.status === "interrupted" ? "interrupted" : "the turn ended before it finished" })
+      s.running.clear()
       return
     }
   }
@@ -143,7 +149,7 @@ function foldItem(draft: Draft, s: State, item: ThreadItem, turn: string, done: 
       const output = item.aggregatedOutput ?? existing?.output
       const status = toolStatus(item.status, item.exitCode)
       const error = status === "error" ? (item.status === "declined" ? "declined" : item.exitCode !== null ? `exit code ${item.exitCode}` : "failed") : undefined
-      draft.putPart(message, {
+      putTool(draft, s, message, {
         kind: "tool",
         id: item.id,
         tool: "shell",
@@ -159,7 +165,7 @@ function foldItem(draft: Draft, s: State, item: ThreadItem, turn: string, done: 
       const message = messageOf(draft, s, item.id, turn)
       const status = toolStatus(item.status, null)
       const title = item.changes.map((c) => shortPath(c.path, s.cwd)).join(", ")
-      draft.putPart(message, {
+      putTool(draft, s, message, {
         kind: "tool",
         id: item.id,
         tool: "apply_patch",
@@ -177,7 +183,7 @@ function foldItem(draft: Draft, s: State, item: ThreadItem, turn: string, done: 
       const status = item.status === "completed" ? "completed" : item.status === "failed" ? "error" : "running"
       const output = item.result ? contentText(item.result.content) : undefined
       const message = messageOf(draft, s, item.id, turn)
-      draft.putPart(message, {
+      putTool(draft, s, message, {
         kind: "tool",
         id: item.id,
         tool: `${item.server}.${item.tool}`,
@@ -191,16 +197,23 @@ function foldItem(draft: Draft, s: State, item: ThreadItem, turn: string, done: 
     case "dynamicToolCall": {
       const status = item.status === "completed" ? (item.success === false ? "error" : "completed") : item.status === "failed" ? "error" : "running"
       const output = item.contentItems ? contentText(item.contentItems) : undefined
-      draft.putPart(messageOf(draft, s, item.id, turn), { kind: "tool", id: item.id, tool: item.tool, input: item.arguments, status, ...(output && { output }) })
+      putTool(draft, s, messageOf(draft, s, item.id, turn), { kind: "tool", id: item.id, tool: item.tool, input: item.arguments, status, ...(output && { output }) })
       return
     }
     case "webSearch":
-      draft.putPart(messageOf(draft, s, item.id, turn), { kind: "tool", id: item.id, tool: "web_search", title: item.query, input: { query: item.query }, status: done ? "completed" : "running" })
+      putTool(draft, s, messageOf(draft, s, item.id, turn), { kind: "tool", id: item.id, tool: "web_search", title: item.query, input: { query: item.query }, status: done ? "completed" : "running" })
       return
     case "imageView":
-      draft.putPart(messageOf(draft, s, item.id, turn), { kind: "tool", id: item.id, tool: "view_image", title: shortPath(item.path, s.cwd), input: { path: item.path }, status: done ? "completed" : "running" })
+      putTool(draft, s, messageOf(draft, s, item.id, turn), { kind: "tool", id: item.id, tool: "view_image", title: shortPath(item.path, s.cwd), input: { path: item.path }, status: done ? "completed" : "running" })
       return
   }
+}
+
+/** Puts a tool part, keeping track of the ones still running. */
+function putTool(draft: Draft, s: State, message: string, part: ToolPart): void {
+  draft.putPart(message, part)
+  if (part.status === "running" || part.status === "pending") s.running.set(part.id, message)
+  else s.running.delete(part.id)
 }
 
 function toolStatus(status: ItemStatus, exitCode: number | null): ToolStatus {

@@ -153,6 +153,12 @@ describe("Codex transcript", () => {
     expect(t.status).toBe("idle")
   })
 
+  test("a call the abort cut short while it waited for approval fails, so no renderer shows it running", () => {
+    const t = fixture("abort-asking", [{ type: "iterate:agent:status:changed", payload: { status: "idle", aborted: true } }])
+    expect(tools(t)).toEqual([expect.objectContaining({ tool: "apply_patch", title: "later.txt", status: "error", error: "interrupted" })])
+    expect(allParts(t).some((p) => p.kind === "file-edit")).toBe(false)
+  })
+
   test("an API error is shown once, in the API's words, from codex's error and its failed turn alike", () => {
     const lines = natives("api-error")
     const error = errorText(lines.find((l) => l.method === "turn/completed").params.turn.error)
