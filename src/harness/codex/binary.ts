@@ -37,10 +37,13 @@ export function findCodexBinary(configured: string | undefined, path: string | u
   return found
 }
 
-/** `codex --version`, e.g. "0.169.0" (it prints "codex-cli 0.169.0"). */
+const VERSION_TIMEOUT_MS = 10_000
+
+/** `codex --version`, e.g. "0.169.0" (it prints "codex-cli 0.169.0"); a codex that does not answer is stopped. */
 export async function codexVersion(binary: string): Promise<string> {
-  const child = Bun.spawn([binary, "--version"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" })
+  const child = Bun.spawn([binary, "--version"], { stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: VERSION_TIMEOUT_MS, killSignal: "SIGKILL" })
   const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
+  if (child.signalCode === "SIGKILL") throw new Error(`${binary} --version did not answer within ${VERSION_TIMEOUT_MS / 1000} s`)
   if (code !== 0) throw new Error(`${binary} --version failed: ${(err || out).trim().split("\n")[0]}`)
   return out.trim().split(/\s+/).at(-1)!
 }
