@@ -305,13 +305,18 @@ export function errorText(error: TurnError | null | undefined): string {
 
 /**
  * The script of a command Codex runs through a shell, else the command: codex shows it joined as
- * a shell would quote it, `/bin/bash -lc 'npm test'`, or in double quotes when it holds a single one.
+ * a shell would quote it, `/bin/bash -lc 'npm test'`, in double quotes when it holds a single one,
+ * and unquoted when it is one word.
  */
 export function shellScript(command: string): string {
-  const single = /^(?:\S*\/)?(?:ba|z|da)?sh -l?c '((?:[^']|'\\'')*)'$/s.exec(command)
+  const shell = /^(?:\S*\/)?(?:ba|z|da)?sh -l?c (.*)$/s.exec(command)?.[1]
+  if (shell === undefined) return command
+  const single = /^'((?:[^']|'\\'')*)'$/s.exec(shell)
   if (single) return single[1]!.replaceAll(`'\\''`, "'")
-  const double = /^(?:\S*\/)?(?:ba|z|da)?sh -l?c "((?:[^"\\]|\\.)*)"$/s.exec(command)
-  return double ? double[1]!.replace(/\\([\\"$`])/g, "$1") : command
+  const double = /^"((?:[^"\\]|\\.)*)"$/s.exec(shell)
+  if (double) return double[1]!.replace(/\\([\\"$`])/g, "$1")
+  // A script of one word needs no quotes.
+  return /^[^\s'"\\]+$/.test(shell) ? shell : command
 }
 
 /** A command that only reads (codex's own reading of it: cat, ls, grep and the like). */

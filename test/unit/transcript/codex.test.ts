@@ -209,6 +209,7 @@ describe("Codex transcript", () => {
     expect(shellScript("/bin/bash -lc 'npm test'")).toBe("npm test")
     expect(shellScript(`/bin/bash -lc 'echo it'\\''s'`)).toBe("echo it's")
     expect(shellScript(`/bin/zsh -lc "printf 'a\\\\n' \\"\\$HOME\\""`)).toBe(`printf 'a\\n' "$HOME"`)
+    expect(shellScript("/bin/bash -lc ls")).toBe("ls")
     expect(shellScript("git status")).toBe("git status")
   })
 })
