@@ -1,8 +1,8 @@
 // One agent's Codex session: a thread on the shared app-server (server.ts), in the agent's
-// directory. The first prompt starts the thread (`thread/start`) and reports its id through
-// `resumable`; a session whose thread is not loaded in the running process (a new daemon, a
-// crashed or idle-stopped app-server, a thread handed to Codex's TUI) loads it with
-// `thread/resume`, which gives the model the whole conversation so far.
+// directory. The first prompt starts the thread (`thread/start`), whose id is reported through
+// `resumable` once its first turn started; a session whose thread is not loaded in the running
+// process (a new daemon, a crashed or idle-stopped app-server, a thread handed to Codex's TUI)
+// loads it with `thread/resume`, which gives the model the whole conversation so far.
 //
 // A turn is `turn/start` until its `turn/completed`; a prompt sent while it runs is folded in with
 // `turn/steer`. Abort is `turn/interrupt`. Every thread is started with the approval policy
@@ -60,6 +60,8 @@ const input = (text: string): TextInput[] => [{ type: "text", text, text_element
 
 export class CodexSession implements HarnessSession, ServerMember {
   #threadId: string | undefined
+  /** the thread last reported through `resumable` */
+  #saved: string | undefined
   /** the process the thread is loaded in */
   #loadedIn: AppServer | undefined
   #loading: Promise<void> | undefined
@@ -74,7 +76,7 @@ export class CodexSession implements HarnessSession, ServerMember {
   #closed = false
 
   constructor(private readonly options: CodexSessionOptions) {
-    this.#threadId = options.agent.resume?.threadId
+    this.#threadId = this.#saved = options.agent.resume?.threadId
   }
 
   get busy(): boolean {
@@ -217,16 +219,17 @@ export class CodexSession implements HarnessSession, ServerMember {
       this.#loadedIn = server
     }
     const resumed = this.#threadId
-    if (resumed) {
-      try {
-        return void (await server.request<ThreadResponse>("thread/resume", { ...params, threadId: resumed, excludeTurns: true }, loaded))
-      } catch (error) {
-        // A thread whose first turn never ran has nothing on disk to resume: it starts anew.
-        if (!(error instanceof CodexRequestError && /no rollout found/i.test(error.message))) throw error
-      }
+    if (!resumed) return void (await server.request<ThreadResponse>("thread/start", params, loaded))
+    try {
+      await server.request<ThreadResponse>("thread/resume", { ...params, threadId: resumed, excludeTurns: true }, loaded)
+    } catch (error) {
+      if (!(error instanceof CodexRequestError && /no rollout found/i.test(error.message))) throw error
+      // Codex keeps its threads in CODEX_HOME: another one (this daemon's environment changed, a
+      // node that does not share the folder) has not got this one. Said once; the next prompt
+      // starts a new thread.
+      this.#threadId = undefined
+      throw new Error(`Codex has no thread ${resumed} in ${this.options.codexHome}, so the conversation so far cannot go on here; the next prompt starts a new thread`)
     }
-    const response = await server.request<ThreadResponse>("thread/start", params, loaded)
-    this.options.events.resumable({ threadId: response.thread.id })
   }
 
   #unload(): void {
@@ -251,6 +254,11 @@ export class CodexSession implements HarnessSession, ServerMember {
         this.options.server.activity()
       }
       throw error
+    }
+    // Saved once a turn ran: codex writes a thread to disk with its first turn, not before.
+    if (this.#saved !== this.#threadId) {
+      this.#saved = this.#threadId
+      this.options.events.resumable({ threadId: this.#threadId! })
     }
     if (this.#turn !== turn) return
     turn.id ??= started.turn.id

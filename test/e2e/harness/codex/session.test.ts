@@ -267,6 +267,17 @@ describe("Codex session", { timeout: 90_000 }, () => {
     expect(asked(1)).toContain("Noted: the code is 4711.")
   })
 
+  test("a thread this CODEX_HOME does not have fails the prompt saying so, once: the next prompt starts a new thread", async () => {
+    const lost = "01a250f6-861e-7853-962b-0bb71271e2ab"
+    stub.reply(text("A fresh start."))
+    const { events, session } = open({ agent: { resume: { threadId: lost } } })
+    const error = await session.prompt({ text: "where were we?" }).then(() => undefined, (e: Error) => e.message)
+    expect(error).toBe(`Codex has no thread ${lost} in ${project.codexHome}, so the conversation so far cannot go on here; the next prompt starts a new thread`)
+    await session.prompt({ text: "start again" })
+    expect(await events.turn(1)).toEqual({ status: "idle" })
+    expect(events.resumes).toEqual([{ threadId: expect.not.stringMatching(lost) }])
+  })
+
   test("a turn's model is used for that turn only; the agent's model otherwise, and codex's default without one", async () => {
     stub.reply(text("one"), text("two"), text("three"), text("four"), text("five"), text("six"))
     /** the model of each request the prompt made */
