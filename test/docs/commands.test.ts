@@ -3,7 +3,7 @@
 //     command of the CLI's commander program, and only flags that command takes;
 //   - the README's command table lists every command and every option;
 //   - docs/config.md lists every key of config.json's schema;
-//   - every link to a local file or heading resolves.
+//   - every file of the repository they name exists, and every link to a local file or heading resolves.
 // A doc that shows a command the CLI does not have fails here; fix the doc, not this test.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
@@ -338,6 +338,22 @@ test("docs/config.md lists every key of config.json", () => {
   walk(JSON.parse(configJsonSchema()) as Schema, "")
   expect(keys.length).toBeGreaterThan(10)
   expect(keys.filter((key) => !page.includes(`\`${key}\``))).toEqual([])
+})
+
+test("every file of the repository the docs name in code exists", () => {
+  // `src/harness/harness.ts`, `test/e2e/acp/acp.test.ts`, `scripts/ci-apt-packages.txt` …; not
+  // placeholders (`src/harness/<name>/`) and not what a build writes (`dist/`).
+  const problems: string[] = []
+  let checked = 0
+  for (const doc of docs()) {
+    for (const { code, line } of codeSpans(splitFences(doc.text).prose)) {
+      if (!/^(src|test|scripts|schema|docs|npm|homebrew|\.github|\.ci)\/[\w./-]*$/.test(code)) continue
+      checked++
+      if (!existsSync(join(ROOT, code))) problems.push(`${doc.name}:${line}: ${code} does not exist`)
+    }
+  }
+  expect(checked).toBeGreaterThan(20)
+  expect(problems).toEqual([])
 })
 
 test("every local link and anchor in the docs resolves", () => {
