@@ -9,10 +9,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import type { Command, Option } from "commander"
 import { describe, expect, test } from "vitest"
-import { buildProgram } from "../../src/cli/program.ts"
-import { configJsonSchema } from "../../src/config/schema.ts"
+import { buildProgram } from "../../../src/cli/program.ts"
+import { configJsonSchema } from "../../../src/config/schema.ts"
 
-const ROOT = resolve(import.meta.dirname, "../..")
+const ROOT = resolve(import.meta.dirname, "../../..")
 
 // Commands the SPEC has that are being built right now. A doc may name them before they land;
 // once a command exists, it is checked like every other one, so an entry here only ever excuses a
