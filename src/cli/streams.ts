@@ -3,6 +3,7 @@ import { appendEvents, createStream, deleteStream, listStreams } from "../sdk/sd
 import type { Connection } from "../client/connect.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError } from "../errors.ts"
+import { dict } from "../protocol/json.ts"
 import { format } from "./options.ts"
 import type { Output } from "../client/output.ts"
 import { readStreamFrom } from "../client/stream-reader.ts"
@@ -94,8 +95,8 @@ async function append(io: Output, name: string, json: string | undefined, comman
 }
 
 function isEnvelope(value: unknown): value is { offset: string; createdAt: string; type: string; payload?: unknown } {
-  const v = value as Record<string, unknown> | null
-  return typeof v === "object" && v !== null && typeof v.offset === "string" && typeof v.type === "string"
+  const v = dict(value)
+  return typeof v?.offset === "string" && typeof v.type === "string"
 }
 
 /** One line per event: offset, time, type and payload on a terminal-friendly line, or the JSON itself. */
