@@ -67,6 +67,14 @@ class Node {
     }, { timeoutMs: 5_000, everyMs: 5 })
   }
 
+  /** Prompts the agent and waits until the harness has the prompt; the prompt action as stored. */
+  async promptTaken(text: string): Promise<StreamEvent> {
+    const before = this.harness.prompts.length
+    const prompt = await this.agents.prompt("app", { text })
+    await waitFor("the prompt at the harness", () => this.harness.prompts.length > before)
+    return prompt
+  }
+
   /** The turn's end (an idle or error status after the last prompt). */
   turnOver(): Promise<Event[]> {
     return this.until("the turn's end", (events) => {
@@ -125,7 +133,19 @@ const ask = (nativeId: string, fields: Partial<PermissionAsk> = {}): PermissionA
 
 const session = (daemon: Node): ScriptedSession => daemon.harness.session!
 
-/** The request the stream holds for the harness's `nativeId` (iterate's id, perm_…). */
+/** What the harness was answered, once it was answered `count` times. */
+async function answers(daemon: Node, count: number): Promise<ScriptedSession["answers"]> {
+  await waitFor(`${count} answers at the harness`, () => session(daemon).answers.length >= count)
+  return session(daemon).answers
+}
+
+/** The harness asks; iterate's id for the request (perm_…) once it is on the stream. */
+function asked(daemon: Node, request: PermissionAsk): Promise<string> {
+  session(daemon).events.permission(request)
+  return requestOf(daemon, request.summary)
+}
+
+/** The latest request on the stream with this summary: iterate's id for it (perm_…). */
 async function requestOf(daemon: Node, summary: string): Promise<string> {
   const events = await daemon.until(`a request to ${summary}`, (events) => payloads(events, REQUESTED).some((p) => p.summary === summary))
   return payloads(events, REQUESTED).findLast((p) => p.summary === summary)!.id as string
@@ -162,8 +182,7 @@ describe("a turn", () => {
     const daemon = await withAgent()
     const first = await daemon.agents.prompt("app", { text: "one" })
     await daemon.until("the first prompt taken", (events) => statuses(events).length === 1)
-    const second = await daemon.agents.prompt("app", { text: "two" })
-    await waitFor("the second prompt at the harness", () => daemon.harness.prompts.length === 2)
+    const second = await daemon.promptTaken("two")
     session(daemon).events.turnEnded({ status: "idle" })
     const events = await daemon.turnOver()
     expect(daemon.harness.prompts.map((p) => p.text)).toEqual(["one", "two"])
@@ -176,15 +195,13 @@ describe("a turn", () => {
 
   test("a turn that fails or is aborted says so in its status; the next prompt starts a new turn", async () => {
     const daemon = await withAgent()
-    const first = await daemon.agents.prompt("app", { text: "one" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
+    const first = await daemon.promptTaken("one")
     session(daemon).events.turnEnded({ status: "error", error: "the model is overloaded" })
     await daemon.turnOver()
     expect(await daemon.record()).toMatchObject({ status: "error", error: "the model is overloaded" })
     expect((await daemon.agents.get("app")).error).toBe("the model is overloaded")
 
-    const second = await daemon.agents.prompt("app", { text: "two" })
-    await waitFor("the second prompt at the harness", () => daemon.harness.prompts.length === 2)
+    const second = await daemon.promptTaken("two")
     session(daemon).events.turnEnded({ status: "idle", aborted: true })
     const events = await daemon.until("the second turn's end", (events) => statuses(events).length === 4)
     expect(statuses(events)).toEqual([
@@ -244,10 +261,8 @@ describe("bad actions", () => {
     expect(await daemon.record()).toMatchObject({ status: "idle", consumed: wrong!.offset })
 
     // A decision that is none of allow, always, deny, to a request that exists.
-    await daemon.agents.prompt("app", { text: "go" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
-    session(daemon).events.permission(ask("n1"))
-    const id = await requestOf(daemon, "run `npm test`")
+    await daemon.promptTaken("go")
+    const id = await asked(daemon, ask("n1"))
     const [bad] = (await streams.append(`agents/${agentId}`, [{ type: REPLY, payload: { id, decision: "maybe" } }]))!
     const after = await daemon.until("the fourth error", (events) => payloads(events, ERROR).length === 4)
     expect(payloads(after, ERROR).at(-1)).toEqual({ message: "cannot answer: decision must be one of allow, always, deny", action: bad!.offset })
@@ -266,36 +281,29 @@ describe("bad actions", () => {
 describe("permission requests", () => {
   test("the policy answers what it can at once: the request and its reply are appended together, the harness gets the answer", async () => {
     const daemon = await withAgent({}, "allow-edits")
-    await daemon.agents.prompt("app", { text: "edit" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
-    session(daemon).events.permission(ask("n1", { tool: "write", kind: "edit", summary: "write a.txt", input: { path: "a.txt" } }))
-    const id = await requestOf(daemon, "write a.txt")
+    await daemon.promptTaken("edit")
+    const id = await asked(daemon, ask("n1", { tool: "write", kind: "edit", summary: "write a.txt", input: { path: "a.txt" } }))
     const events = await daemon.until("the policy's reply", (events) => payloads(events, REPLY).length === 1)
     const at = events.findIndex((e) => e.type === REQUESTED)
     expect(events[at + 1]).toMatchObject({ type: REPLY, payload: { id, decision: "allow", by: "policy" } })
     expect(payloads(events, REQUESTED)).toEqual([{ id, tool: "write", kind: "edit", summary: "write a.txt", request: { id: "n1", native: true } }])
-    await waitFor("the answer at the harness", () => session(daemon).answers.length === 1)
-    expect(session(daemon).answers).toMatchObject([{ nativeId: "n1", decision: "allow" }])
+    expect(await answers(daemon, 1)).toMatchObject([{ nativeId: "n1", decision: "allow" }])
     expect(await daemon.store.permission(id)).toMatchObject({ state: "answered", decision: "allow" })
     expect(await daemon.agents.permissions()).toEqual([])
   })
 
   test("deny refuses everything by the policy", async () => {
     const daemon = await withAgent({}, "deny")
-    await daemon.agents.prompt("app", { text: "edit" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
+    await daemon.promptTaken("edit")
     session(daemon).events.permission(ask("n1"))
     await daemon.until("the policy's reply", (events) => payloads(events, REPLY).length === 1)
-    await waitFor("the answer at the harness", () => session(daemon).answers.length === 1)
-    expect(session(daemon).answers).toMatchObject([{ nativeId: "n1", decision: "deny" }])
+    expect(await answers(daemon, 1)).toMatchObject([{ nativeId: "n1", decision: "deny" }])
   })
 
   test("a request the policy leaves open waits for a reply: the agent is waiting, the request is listed; a reply answers it once", async () => {
     const daemon = await withAgent()
-    await daemon.agents.prompt("app", { text: "test" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
-    session(daemon).events.permission(ask("n1"))
-    const id = await requestOf(daemon, "run `npm test`")
+    await daemon.promptTaken("test")
+    const id = await asked(daemon, ask("n1"))
     expect((await daemon.agents.get("app")).status).toBe("waiting")
     expect(await daemon.agents.permissions("app")).toEqual([
       expect.objectContaining({ id, agent: agentId, agentName: "app", tool: "bash", kind: "command", summary: "run `npm test`", waiting: true }),
@@ -303,8 +311,7 @@ describe("permission requests", () => {
     expect((await daemon.record()).asking).toBe(true)
 
     await daemon.agents.reply("app", id, { decision: "deny", message: "not now" })
-    await waitFor("the answer at the harness", () => session(daemon).answers.length === 1)
-    expect(session(daemon).answers).toEqual([{ nativeId: "n1", decision: "deny", message: "not now" }])
+    expect(await answers(daemon, 1)).toEqual([{ nativeId: "n1", decision: "deny", message: "not now" }])
     expect(await daemon.store.permission(id)).toMatchObject({ state: "answered", decision: "deny", message: "not now" })
     expect((await daemon.agents.get("app")).status).toBe("busy")
     await expect(daemon.agents.reply("app", id, { decision: "allow" })).rejects.toMatchObject({ code: "permission_answered", message: `permission request ${id} was answered already (deny)` })
@@ -322,8 +329,7 @@ describe("permission requests", () => {
 
   test("always allows the tool from then on: it answers the other waiting requests of that tool, and later ones, by the policy; others still wait", async () => {
     const daemon = await withAgent()
-    await daemon.agents.prompt("app", { text: "test" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
+    await daemon.promptTaken("test")
     const events = session(daemon).events
     events.permission(ask("n1", { summary: "run `npm test`" }))
     events.permission(ask("n2", { summary: "run `npm run lint`", input: { command: "npm run lint" } }))
@@ -331,8 +337,7 @@ describe("permission requests", () => {
     const [first, second, write] = [await requestOf(daemon, "run `npm test`"), await requestOf(daemon, "run `npm run lint`"), await requestOf(daemon, "write a.txt")]
 
     await daemon.agents.reply("app", first, { decision: "always" })
-    await waitFor("two answers at the harness", () => session(daemon).answers.length === 2)
-    expect(session(daemon).answers).toEqual([
+    expect(await answers(daemon, 2)).toEqual([
       { nativeId: "n1", decision: "always" },
       { nativeId: "n2", decision: "allow" },
     ])
@@ -346,16 +351,13 @@ describe("permission requests", () => {
     expect((await daemon.agents.permissions()).map((p) => p.id)).toEqual([write])
 
     events.permission(ask("n4", { summary: "run `ls`", input: { command: "ls" } }))
-    await waitFor("the later request answered", () => session(daemon).answers.length === 3)
-    expect(session(daemon).answers[2]).toMatchObject({ nativeId: "n4", decision: "allow" })
+    expect((await answers(daemon, 3))[2]).toMatchObject({ nativeId: "n4", decision: "allow" })
   })
 
   test("withdrawn by the harness (answered in its own UI, or its turn aborted): the request says so and takes no reply", async () => {
     const daemon = await withAgent()
-    await daemon.agents.prompt("app", { text: "test" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
-    session(daemon).events.permission(ask("n1"))
-    const id = await requestOf(daemon, "run `npm test`")
+    await daemon.promptTaken("test")
+    const id = await asked(daemon, ask("n1"))
     session(daemon).events.permissionWithdrawn("n1")
     const events = await daemon.until("the withdrawal", (events) => payloads(events, WITHDRAWN).length === 1)
     expect(payloads(events, WITHDRAWN)).toEqual([{ id, reason: "scripted stopped waiting for an answer" }])
@@ -370,10 +372,8 @@ describe("permission requests", () => {
 
   test("a request still open when its turn ends idle is withdrawn before the idle status", async () => {
     const daemon = await withAgent()
-    await daemon.agents.prompt("app", { text: "test" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
-    session(daemon).events.permission(ask("n1"))
-    const id = await requestOf(daemon, "run `npm test`")
+    await daemon.promptTaken("test")
+    const id = await asked(daemon, ask("n1"))
     session(daemon).events.turnEnded({ status: "idle" })
     const events = await daemon.turnOver()
     expect(events.slice(-2).map((e) => [e.type, e.payload])).toEqual([
@@ -388,8 +388,7 @@ describe("permission requests", () => {
 describe("abort", () => {
   test("with a running turn it reaches the harness, whose aborted turn end is the turn's end", async () => {
     const daemon = await withAgent({ abort: (s) => s.events.turnEnded({ status: "idle", aborted: true }) })
-    const prompt = await daemon.agents.prompt("app", { text: "long" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
+    const prompt = await daemon.promptTaken("long")
     const { event, status } = await daemon.agents.abort("app")
     expect(status).toBe("busy")
     const events = await daemon.turnOver()
@@ -413,8 +412,7 @@ describe("abort", () => {
         throw new Error("no such session")
       },
     })
-    await daemon.agents.prompt("app", { text: "long" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
+    await daemon.promptTaken("long")
     const { event } = await daemon.agents.abort("app")
     const events = await daemon.until("the error", (events) => payloads(events, ERROR).length === 1)
     expect(payloads(events, ERROR)).toEqual([{ message: "no such session", action: event.offset }])
@@ -427,11 +425,9 @@ describe("a harness crash mid-turn", () => {
 
   test("is appended; its requests stay answerable, an answer given meanwhile is held and applied when the respawned harness asks the same call", async () => {
     const daemon = await withAgent()
-    await daemon.agents.prompt("app", { text: "test" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
+    await daemon.promptTaken("test")
+    const before = await asked(daemon, ask("n1"))
     const events = session(daemon).events
-    events.permission(ask("n1"))
-    const before = await requestOf(daemon, "run `npm test`")
     events.crashed(crash)
     await daemon.until("the crash", (events) => payloads(events, CRASHED).length === 1)
     expect(payloads(await daemon.events(), CRASHED)).toEqual([crash])
@@ -445,8 +441,7 @@ describe("a harness crash mid-turn", () => {
 
     // The respawned harness asks the same call again under its own id.
     events.permission(ask("n9", { request: { id: "n9" } }))
-    await waitFor("the held answer applied", () => session(daemon).answers.length === 1)
-    expect(session(daemon).answers).toMatchObject([{ nativeId: "n9", decision: "allow" }])
+    expect(await answers(daemon, 1)).toMatchObject([{ nativeId: "n9", decision: "allow" }])
     const stream = await daemon.until("the second request's reply", (events) => payloads(events, REPLY).length === 2)
     const again = payloads(stream, REQUESTED)[1]!.id as string
     expect(again).not.toBe(before)
@@ -460,11 +455,9 @@ describe("a harness crash mid-turn", () => {
 
   test("a request asked again before anyone answered replaces the old one, which is withdrawn", async () => {
     const daemon = await withAgent()
-    await daemon.agents.prompt("app", { text: "test" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
+    await daemon.promptTaken("test")
+    const before = await asked(daemon, ask("n1"))
     const events = session(daemon).events
-    events.permission(ask("n1"))
-    const before = await requestOf(daemon, "run `npm test`")
     events.crashed(crash)
     events.permission(ask("n2"))
     const stream = await daemon.until("the withdrawal", (events) => payloads(events, WITHDRAWN).length === 1)
@@ -472,16 +465,13 @@ describe("a harness crash mid-turn", () => {
     expect(payloads(stream, WITHDRAWN)).toEqual([{ id: before, reason: `asked again as ${again}` }])
     expect((await daemon.agents.permissions()).map((p) => [p.id, p.waiting])).toEqual([[again, true]])
     await daemon.agents.reply("app", again, { decision: "allow" })
-    await waitFor("the answer at the harness", () => session(daemon).answers.length === 1)
-    expect(session(daemon).answers).toEqual([{ nativeId: "n2", decision: "allow" }])
+    expect(await answers(daemon, 1)).toEqual([{ nativeId: "n2", decision: "allow" }])
   })
 
   test("a held answer the harness does not ask for again lapses with the turn", async () => {
     const daemon = await withAgent()
-    await daemon.agents.prompt("app", { text: "test" })
-    await waitFor("the prompt at the harness", () => daemon.harness.prompts.length === 1)
-    session(daemon).events.permission(ask("n1"))
-    const id = await requestOf(daemon, "run `npm test`")
+    await daemon.promptTaken("test")
+    const id = await asked(daemon, ask("n1"))
     session(daemon).events.crashed(crash)
     await daemon.until("the crash", (events) => payloads(events, CRASHED).length === 1)
     await daemon.agents.reply("app", id, { decision: "allow" })
@@ -499,11 +489,9 @@ describe("a daemon restart", () => {
 
   test("mid-turn: the new daemon reports the turn interrupted and does not hand the prompt over again", async () => {
     const first = await withAgent()
-    const prompt = await first.agents.prompt("app", { text: "only once" })
-    await waitFor("the prompt at the harness", () => first.harness.prompts.length === 1)
+    const prompt = await first.promptTaken("only once")
     session(first).events.event({ part: "half a reply" })
-    session(first).events.permission(ask("n1"))
-    const id = await requestOf(first, "run `npm test`")
+    const id = await asked(first, ask("n1"))
     kill(first)
 
     const second = await node({}, first.dir)
@@ -518,8 +506,7 @@ describe("a daemon restart", () => {
     expect(await second.agents.permissions()).toEqual([expect.objectContaining({ id, waiting: false })])
 
     // Actions after the stored offset are carried out, once.
-    const next = await second.agents.prompt("app", { text: "next" })
-    await waitFor("the next prompt at the new harness", () => second.harness.prompts.length === 1)
+    const next = await second.promptTaken("next")
     expect(second.harness.prompts).toEqual([{ text: "next" }])
     expect(await second.record()).toMatchObject({ status: "busy", consumed: next.offset })
     expect(first.harness.prompts).toHaveLength(1)
@@ -528,8 +515,7 @@ describe("a daemon restart", () => {
   test("the prompt is recorded as handled before the harness has it: a daemon that dies while handing it over does not send it twice", async () => {
     // A harness that never finishes taking the prompt (starting up when the daemon dies).
     const first = await withAgent({ prompt: () => new Promise(() => {}) })
-    const prompt = await first.agents.prompt("app", { text: "only once" })
-    await waitFor("the prompt at the harness", () => first.harness.prompts.length === 1)
+    const prompt = await first.promptTaken("only once")
     expect(await first.record()).toMatchObject({ status: "busy", consumed: prompt.offset })
     kill(first)
     // Appended while no daemon runs: the new one carries it out.
@@ -544,8 +530,7 @@ describe("a daemon restart", () => {
 
   test("a graceful stop ends the running turn as interrupted; the next daemon adds nothing to it", async () => {
     const first = await withAgent()
-    const prompt = await first.agents.prompt("app", { text: "long" })
-    await waitFor("the prompt at the harness", () => first.harness.prompts.length === 1)
+    const prompt = await first.promptTaken("long")
     await first.agents.stop()
     // On the stream by the time stop() is done: the daemon closes its stores next.
     expect(statuses(await first.events())).toEqual([
