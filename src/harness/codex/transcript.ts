@@ -21,15 +21,12 @@
 // A turn's output is one assistant message, but for what comes after a prompt folded into the
 // running turn (turn/steer): a new message after that prompt. The user's own messages are left
 // out: the prompt is iterate's own action.
+import { type Dict, dict, num, str } from "../../protocol/json.ts"
 import type { Draft } from "../../transcript/build.ts"
 import { countChanges, unifiedDiff } from "../../transcript/diff.ts"
 import type { ToolPart, ToolStatus, Usage } from "../../transcript/types.ts"
 import type { CommandAction, FileUpdateChange, ItemStatus, PlanStep, ThreadItem, TokenUsageBreakdown, Turn, TurnError } from "./protocol.ts"
 
-type Dict = Record<string, unknown>
-const dict = (value: unknown): Dict | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Dict) : undefined)
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
-const num = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined)
 
 interface State {
   cwd?: string

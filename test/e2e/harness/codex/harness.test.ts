@@ -1,14 +1,14 @@
-// The Codex harness around its sessions: finding codex (the native binary behind npm's launcher
-// too), check(), the models it takes, and stopping the app-server a killed daemon left.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
+// The Codex harness around its sessions, with the real codex: check(), the models it takes, and
+// stopping the app-server a killed daemon left (finding codex: test/unit/harness/codex/binary.test.ts).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
+import { join } from "node:path"
 import { afterAll, afterEach, describe, expect, test } from "vitest"
-import { CodexNotFoundError, findCodexBinary, INSTALL_COMMAND } from "../../../../src/harness/codex/binary.ts"
+import { INSTALL_COMMAND } from "../../../../src/harness/codex/binary.ts"
 import { createCodexHarness } from "../../../../src/harness/codex/index.ts"
 import { type Harness, HarnessUnavailableError } from "../../../../src/harness/harness.ts"
 import { CodexEvents, testCodexBinary, useCodexProject } from "../../../support/codex-project.ts"
+import { folderWith } from "../../../support/path-folder.ts"
 import { text, useResponsesStub } from "../../../support/responses-stub.ts"
 import { isAlive, waitFor } from "../../../support/wait.ts"
 
@@ -17,63 +17,9 @@ const project = useCodexProject(stub)
 const root = mkdtempSync(join(tmpdir(), "iterate-codex-binary-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 const real = testCodexBinary()
-const launcher = join(dirname(createRequire(import.meta.url).resolve("@openai/codex/package.json")), "bin", "codex.js")
-
-function catchError(run: () => unknown): unknown {
-  try {
-    run()
-  } catch (error) {
-    return error
-  }
-  throw new Error("it did not throw")
-}
 
 /** A folder for PATH holding a `codex` link to `target`. */
-function pathWith(name: string, target: string): string {
-  const dir = join(root, name)
-  mkdirSync(dir, { recursive: true })
-  symlinkSync(target, join(dir, "codex"))
-  return dir
-}
-
-describe("findCodexBinary", () => {
-  test("a configured binary wins over PATH; one that is no executable is named", () => {
-    expect(findCodexBinary(real, "")).toBe(real)
-    expect(catchError(() => findCodexBinary(join(root, "nope"), ""))).toMatchObject({
-      message: `harnesses.codex.binary is set to ${join(root, "nope")}, which is not an executable file`,
-      fix: "iterate config unset harnesses.codex.binary",
-    })
-  })
-
-  test("codex on PATH as Homebrew or Codex's installer put it there is run as it is", () => {
-    const dir = pathWith("native", real)
-    expect(findCodexBinary(undefined, dir)).toBe(join(dir, "codex"))
-  })
-
-  test("npm's launcher script, on PATH or configured, leads to the native binary of its platform package", () => {
-    expect(findCodexBinary(undefined, pathWith("npm", launcher))).toBe(real)
-    expect(findCodexBinary(launcher, "")).toBe(real)
-  })
-
-  test("a launcher without its platform package, or no codex at all, says how to install it: the problem, the command, and both in one line", () => {
-    const orphan = join(root, "lib", "node_modules", "@openai", "codex", "bin", "codex.js")
-    mkdirSync(dirname(orphan), { recursive: true })
-    writeFileSync(orphan, "#!/usr/bin/env node\n", { mode: 0o755 })
-    const bin = pathWith("broken", orphan)
-    expect(catchError(() => findCodexBinary(undefined, bin))).toMatchObject({
-      problem: `${join(bin, "codex")} is the npm package's launcher and its platform package is missing`,
-      fix: "npm i -g @openai/codex@0.169.0",
-      message: `${join(bin, "codex")} is the npm package's launcher and its platform package is missing: reinstall with \`npm i -g @openai/codex@0.169.0\``,
-    })
-    const missing = catchError(() => findCodexBinary(undefined, join(root, "empty")))
-    expect(missing).toBeInstanceOf(CodexNotFoundError)
-    expect(missing).toMatchObject({
-      problem: "Codex is not installed (no codex on PATH)",
-      fix: INSTALL_COMMAND,
-      message: "Codex is not installed (no codex on PATH): install it with `npm i -g @openai/codex@0.169.0`",
-    })
-  })
-})
+const pathWith = (name: string, target: string) => folderWith(root, name, "codex", target)
 
 describe("Codex check", { timeout: 30_000 }, () => {
   test("ready: the binary, its version, a provider of the user's own in config.toml", async () => {
