@@ -4,7 +4,7 @@
 // no install script is involved. iterate runs that native binary itself, so that no Node is needed
 // and no Node process sits between the daemon and Codex. Homebrew and Codex's own installer put
 // the native binary on PATH directly.
-import { accessSync, constants, realpathSync, statSync } from "node:fs"
+import { existsSync, realpathSync, statSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { HarnessProblemError } from "../problem.ts"
 
@@ -50,15 +50,10 @@ export async function codexVersion(binary: string): Promise<string> {
 
 /** The native binary `file` is or launches; undefined when it is neither. */
 function nativeOf(file: string): string | undefined {
-  let real: string
-  try {
-    real = realpathSync(file)
-    if (!statSync(real).isFile()) return undefined
-  } catch {
-    return undefined
-  }
-  if (!isLauncher(real)) return isExecutable(real) ? file : undefined
-  return nativeBinary(dirname(dirname(real)))
+  if (!existsSync(file)) return undefined
+  const real = realpathSync(file)
+  if (isLauncher(real)) return nativeBinary(dirname(dirname(real)))
+  return Bun.which(file) ? file : undefined
 }
 
 /**
@@ -70,7 +65,7 @@ export function nativeBinary(packageDir: string): string | undefined {
   if (!target) return undefined
   const file = join("vendor", target.triple, "bin", process.platform === "win32" ? "codex.exe" : "codex")
   const platformPackage = `codex-${target.key}`
-  return [join(packageDir, "node_modules", "@openai", platformPackage, file), join(dirname(packageDir), platformPackage, file), join(packageDir, file)].find(isExecutable)
+  return [join(packageDir, "node_modules", "@openai", platformPackage, file), join(dirname(packageDir), platformPackage, file), join(packageDir, file)].find((f) => Bun.which(f))
 }
 
 // The platform packages and Rust targets the launcher picks (Linux builds are static musl ones).
@@ -85,14 +80,5 @@ const TARGETS: Record<string, { key: string; triple: string }> = {
 
 // The launcher is a script of a few kB; the native binary is ~300 MB.
 function isLauncher(file: string): boolean {
-  return basename(file) === "codex.js" && basename(dirname(file)) === "bin" && statSync(file).size < 64 * 1024
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK)
-    return statSync(file).isFile()
-  } catch {
-    return false
-  }
+  return basename(file) === "codex.js" && basename(dirname(file)) === "bin" && statSync(file).isFile() && statSync(file).size < 64 * 1024
 }
