@@ -43,7 +43,8 @@ export interface CodexServerOptions {
 const ARGS = ["-c", "thread_unload_delay_secs=0"]
 
 export class CodexServer {
-  #current: Promise<AppServer> | undefined
+  /** the process being started, while it is */
+  #starting: Promise<AppServer> | undefined
   #running: AppServer | undefined
   /** processes stopped on purpose: their exit is no crash */
   readonly #stopping = new WeakSet<AppServer>()
@@ -62,13 +63,10 @@ export class CodexServer {
   /** The running process, started now if there is none; rejects when codex cannot be started. */
   ready(): Promise<AppServer> {
     if (this.#stopped) return Promise.reject(new Error("the codex app-server is stopped"))
-    if (this.#running?.running) return Promise.resolve(this.#running)
-    if (!this.#current) {
-      const launch = this.#launch()
-      this.#current = launch
-      launch.catch(() => this.#current === launch && (this.#current = undefined))
-    }
-    return this.#current
+    const running = this.#running
+    if (running?.running) return Promise.resolve(running)
+    this.#starting ??= this.#launch().finally(() => (this.#starting = undefined))
+    return this.#starting
   }
 
   /** `member` uses this server from now on: it hears of the processes started and stopped. */
@@ -107,14 +105,13 @@ export class CodexServer {
   async stop(): Promise<void> {
     this.#stopped = true
     clearTimeout(this.#idle)
-    const running = this.#running ?? (await this.#current?.catch(() => undefined))
+    const running = this.#running ?? (await this.#starting?.catch(() => undefined))
     if (running) await this.#stop(running)
   }
 
   async #stop(server: AppServer): Promise<void> {
     this.#stopping.add(server)
     if (this.#running === server) this.#running = undefined
-    this.#current = undefined
     await server.kill()
   }
 
@@ -144,7 +141,6 @@ export class CodexServer {
     for (const member of this.#members) member.processStarted(server.pid)
     void server.exited.then((exit) => {
       if (this.#running === server) this.#running = undefined
-      if (this.#current) void this.#current.then((s) => s === server && (this.#current = undefined), () => undefined)
       for (const member of this.#members) member.processExited(server.pid)
       if (this.#stopping.has(server)) return
       const reason = `exited (${describeExit(exit)})`

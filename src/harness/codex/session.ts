@@ -68,6 +68,8 @@ export class CodexSession implements HarnessSession, ServerMember {
   /** the model codex runs the thread with when the agent names none */
   #defaultModel: string | undefined
   #turn: RunningTurn | undefined
+  /** the id of the last turn that ended */
+  #ended: string | undefined
   /** requests codex waits on, by nativeId */
   readonly #asks = new Map<string, Ask>()
   /** file change items of the running turn, for what their approval is about */
@@ -175,7 +177,8 @@ export class CodexSession implements HarnessSession, ServerMember {
       case NOTIFICATION.turnCompleted: {
         const done = params.turn as Turn
         const turn = this.#turn
-        if (!turn || (turn.id !== undefined && turn.id !== done.id)) return
+        // A turn ended here already (an interrupt codex took too long to finish) may end late.
+        if (!turn || done.id === this.#ended || (turn.id !== undefined && turn.id !== done.id)) return
         if (done.status === "interrupted") return this.#endTurn({ status: "idle", aborted: true })
         if (done.status === "failed") return this.#endTurn({ status: "error", error: errorText(done.error) })
         return this.#endTurn({ status: "idle", ...(turn.aborting && { aborted: true }) })
@@ -291,6 +294,7 @@ export class CodexSession implements HarnessSession, ServerMember {
   #endTurn(end: TurnEnd): void {
     const turn = this.#turn
     this.#turn = undefined
+    this.#ended = turn?.id
     this.#changes.clear()
     for (const nativeId of [...this.#asks.keys()]) {
       this.#asks.delete(nativeId)
