@@ -78,6 +78,7 @@ Examples:
   iterate run "why does the build fail?"
   iterate run --dir ~/src/app < task.md
   iterate run --permissions allow-edits "fix the failing test"
+  iterate run --harness codex --model gpt-5.5 "fix the flaky test"
   iterate run --on-permission fail "add tests" --format json > events.jsonl`,
     )
     .action((words, options, command) => run(io, words, options, command))
