@@ -31,7 +31,7 @@ export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access"
 
 export interface InitializeParams {
   clientInfo: { name: string; title: string | null; version: string }
-  capabilities: { experimentalApi: boolean; requestAttestation: boolean; optOutNotificationMethods?: string[] }
+  capabilities: { experimentalApi: boolean; requestAttestation: boolean }
 }
 
 export interface ThreadStartParams {
@@ -91,7 +91,6 @@ export interface TurnError {
 
 export const NOTIFICATION = {
   threadStarted: "thread/started",
-  threadClosed: "thread/closed",
   turnStarted: "turn/started",
   turnCompleted: "turn/completed",
   planUpdated: "turn/plan/updated",
@@ -124,14 +123,6 @@ export interface CommandApprovalParams {
   commandActions?: CommandAction[] | null
   /** what codex offers to answer; absent from older servers, which take every decision */
   availableDecisions?: unknown[] | null
-}
-
-export interface FileChangeApprovalParams {
-  threadId: string
-  turnId: string
-  itemId: string
-  reason?: string | null
-  grantRoot?: string | null
 }
 
 export type CommandAction =

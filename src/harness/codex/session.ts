@@ -6,9 +6,9 @@
 //
 // A turn is `turn/start` until its `turn/completed`; a prompt sent while it runs is folded in with
 // `turn/steer`. Abort is `turn/interrupt`. Every thread is started with the approval policy
-// `untrusted` and the sandbox `danger-full-access`: Codex asks before every command that is not
-// one of its known read-only ones and before every file change, so iterate's permission policy is
-// the gate, and a command it allowed runs as it would in a terminal.
+// `untrusted` and the sandbox `danger-full-access`: Codex asks before every command (those that
+// only read too) and before every file change, so iterate's permission policy is the gate, and a
+// command it allowed runs as it would in a terminal.
 import type { CrashPayload } from "../../protocol/agent-events.ts"
 import type { AttachCommand, HarnessAgent, HarnessEvents, HarnessSession, PermissionAnswer, TurnEnd, TurnInput } from "../harness.ts"
 import { type AppServer, CodexRequestError } from "./app-server.ts"
@@ -24,8 +24,12 @@ import {
   type TextInput,
   type ThreadItem,
   type ThreadResponse,
+  type ThreadResumeParams,
   type ThreadStartParams,
   type Turn,
+  type TurnInterruptParams,
+  type TurnStartParams,
+  type TurnSteerParams,
 } from "./protocol.ts"
 import type { CodexServer, ServerMember } from "./server.ts"
 
@@ -40,7 +44,7 @@ export interface CodexSessionOptions {
   abortTimeoutMs?: number
 }
 
-export const POLICY = { approvalPolicy: "untrusted", sandbox: "danger-full-access" } as const satisfies Omit<ThreadStartParams, "cwd">
+const POLICY = { approvalPolicy: "untrusted", sandbox: "danger-full-access" } as const satisfies Omit<ThreadStartParams, "cwd">
 
 interface RunningTurn {
   server: AppServer
@@ -117,7 +121,8 @@ export class CodexSession implements HarnessSession, ServerMember {
   }
 
   async attach(): Promise<AttachCommand> {
-    const threadId = this.#threadId
+    // A thread is on disk, where the TUI reads it, once its first turn started.
+    const threadId = this.#saved
     if (!threadId) throw new Error(`${this.options.agent.name} has no Codex thread yet: prompt it once, then attach`)
     // While the agent is idle Codex's TUI gets the thread to itself: it is let go of here (codex
     // unloads it), and the next prompt loads it back with what happened in the TUI.
@@ -224,7 +229,7 @@ export class CodexSession implements HarnessSession, ServerMember {
     const resumed = this.#threadId
     if (!resumed) return void (await server.request<ThreadResponse>("thread/start", params, loaded))
     try {
-      await server.request<ThreadResponse>("thread/resume", { ...params, threadId: resumed, excludeTurns: true }, loaded)
+      await server.request<ThreadResponse>("thread/resume", { ...params, threadId: resumed, excludeTurns: true } satisfies ThreadResumeParams, loaded)
     } catch (error) {
       if (!(error instanceof CodexRequestError && /no rollout found/i.test(error.message))) throw error
       // Codex keeps its threads in CODEX_HOME: another one (this daemon's environment changed, a
@@ -250,7 +255,8 @@ export class CodexSession implements HarnessSession, ServerMember {
     const model = turnInput.model ?? this.options.agent.model ?? this.#defaultModel
     let started: { turn: Turn }
     try {
-      started = await server.request<{ turn: Turn }>("turn/start", { threadId: this.#threadId!, input: input(turnInput.text), ...(model && { model }) })
+      const params: TurnStartParams = { threadId: this.#threadId!, input: input(turnInput.text), ...(model && { model }) }
+      started = await server.request<{ turn: Turn }>("turn/start", params)
     } catch (error) {
       if (this.#turn === turn) {
         this.#turn = undefined
@@ -273,7 +279,7 @@ export class CodexSession implements HarnessSession, ServerMember {
     const turnId = turn.id ?? (await this.#turnId(turn))
     if (!turnId || this.#turn !== turn) return false
     try {
-      await turn.server.request("turn/steer", { threadId: this.#threadId!, input: input(text), expectedTurnId: turnId })
+      await turn.server.request("turn/steer", { threadId: this.#threadId!, input: input(text), expectedTurnId: turnId } satisfies TurnSteerParams)
       return true
     } catch (error) {
       if (this.#turn !== turn) return false
@@ -288,7 +294,7 @@ export class CodexSession implements HarnessSession, ServerMember {
   }
 
   async #interrupt(turn: RunningTurn): Promise<void> {
-    await turn.server.request("turn/interrupt", { threadId: this.#threadId!, turnId: turn.id! }).catch(() => undefined)
+    await turn.server.request("turn/interrupt", { threadId: this.#threadId!, turnId: turn.id! } satisfies TurnInterruptParams).catch(() => undefined)
   }
 
   #endTurn(end: TurnEnd): void {

@@ -25,7 +25,7 @@ import { type Dict, dict, num, str } from "../../protocol/json.ts"
 import type { Draft } from "../../transcript/build.ts"
 import { countChanges, unifiedDiff } from "../../transcript/diff.ts"
 import type { ToolPart, ToolStatus, Usage } from "../../transcript/types.ts"
-import type { CommandAction, FileUpdateChange, ItemStatus, PlanStep, ThreadItem, TokenUsageBreakdown, Turn, TurnError } from "./protocol.ts"
+import { type CommandAction, type FileUpdateChange, type ItemStatus, NOTIFICATION, type PlanStep, type ThreadItem, type TokenUsageBreakdown, type Turn, type TurnError } from "./protocol.ts"
 
 
 interface State {
@@ -70,42 +70,42 @@ export function foldCodex(draft: Draft, native: unknown): void {
   const s = state(draft)
   const turn = str(params.turnId)
   switch (event.method) {
-    case "thread/started":
+    case NOTIFICATION.threadStarted:
       s.cwd = str(dict(params.thread)?.cwd) ?? s.cwd
       return
-    case "item/started":
-    case "item/completed": {
+    case NOTIFICATION.itemStarted:
+    case NOTIFICATION.itemCompleted: {
       const item = dict(params.item) as ThreadItem | undefined
-      if (item && turn) foldItem(draft, s, item, turn, event.method === "item/completed")
+      if (item && turn) foldItem(draft, s, item, turn, event.method === NOTIFICATION.itemCompleted)
       return
     }
-    case "item/agentMessage/delta":
+    case NOTIFICATION.agentMessageDelta:
       return delta(draft, s, params, (item) => item, "text")
-    case "item/reasoning/summaryTextDelta":
+    case NOTIFICATION.reasoningSummaryDelta:
       return delta(draft, s, params, (item) => `${item}:summary:${num(params.summaryIndex) ?? 0}`, "reasoning")
-    case "item/reasoning/textDelta":
+    case NOTIFICATION.reasoningTextDelta:
       return delta(draft, s, params, (item) => `${item}:content:${num(params.contentIndex) ?? 0}`, "reasoning")
-    case "item/commandExecution/outputDelta": {
+    case NOTIFICATION.commandOutputDelta: {
       const item = str(params.itemId)
       const message = item && s.parts.get(item)
       const part = message ? draft.part<"tool">(message, item) : undefined
       if (part && str(params.delta)) draft.patchPart(message!, item!, { output: (part.output ?? "") + params.delta })
       return
     }
-    case "turn/plan/updated":
+    case NOTIFICATION.planUpdated:
       if (turn) foldPlan(draft, s, turn, Array.isArray(params.plan) ? (params.plan as PlanStep[]) : [], str(params.explanation))
       return
-    case "thread/tokenUsage/updated":
+    case NOTIFICATION.tokenUsage:
       if (turn) foldUsage(draft, s, turn, dict(params.tokenUsage))
       return
-    case "error": {
+    case NOTIFICATION.error: {
       const error = dict(params.error) as TurnError | undefined
       if (!error?.message) return
       if (params.willRetry) draft.setTurnError(`${errorText(error)}; retrying`)
       else draft.error(errorText(error))
       return
     }
-    case "turn/completed": {
+    case NOTIFICATION.turnCompleted: {
       const done = dict(params.turn) as Turn | undefined
       if (done?.status === "failed") draft.error(errorText(done.error))
       else if (draft.transcript.error) draft.setTurnError(undefined)
