@@ -60,6 +60,9 @@ interface Ask {
   request: CodexEvent
 }
 
+/** How long attach waits for codex to let go of a thread. */
+const ANSWER_MS = 5_000
+
 const input = (text: string): TextInput[] => [{ type: "text", text, text_elements: [] }]
 
 export class CodexSession implements HarnessSession, ServerMember {
@@ -104,7 +107,7 @@ export class CodexSession implements HarnessSession, ServerMember {
     const turn = this.#turn
     if (!turn) return
     turn.aborting = true
-    if (turn.id) await this.#interrupt(turn)
+    if (turn.id) this.#interrupt(turn)
     const timeout = this.options.abortTimeoutMs ?? 10_000
     const over = await Promise.race([turn.over.promise.then(() => true), Bun.sleep(timeout).then(() => false)])
     // codex did not end the turn: it is over here, whatever codex still does with it.
@@ -129,7 +132,7 @@ export class CodexSession implements HarnessSession, ServerMember {
     const loaded = this.#loadedIn
     if (!this.busy && loaded) {
       this.#unload()
-      await loaded.request("thread/unsubscribe", { threadId }).catch(() => undefined)
+      await Promise.race([loaded.request("thread/unsubscribe", { threadId }).catch(() => undefined), Bun.sleep(ANSWER_MS)])
     }
     return { argv: [this.options.binary, "resume", threadId], env: { CODEX_HOME: this.options.codexHome }, cwd: this.options.agent.directory }
   }
@@ -143,8 +146,9 @@ export class CodexSession implements HarnessSession, ServerMember {
     this.#asks.clear()
     this.#unload()
     this.options.server.leave(this)
-    if (turn?.id) await this.#interrupt(turn)
-    if (loaded?.running && this.#threadId) await loaded.request("thread/unsubscribe", { threadId: this.#threadId }).catch(() => undefined)
+    // Said, not awaited: a daemon stopping does not wait on codex, and stops the process next.
+    if (turn?.id) this.#interrupt(turn)
+    if (loaded?.running && this.#threadId) void loaded.request("thread/unsubscribe", { threadId: this.#threadId }).catch(() => undefined)
   }
 
   // ---- ServerMember
@@ -271,7 +275,7 @@ export class CodexSession implements HarnessSession, ServerMember {
     }
     if (this.#turn !== turn) return
     turn.id ??= started.turn.id
-    if (turn.aborting) await this.#interrupt(turn)
+    if (turn.aborting) this.#interrupt(turn)
   }
 
   /** Folds `text` into the running turn; false when that turn is over by now. */
@@ -293,8 +297,9 @@ export class CodexSession implements HarnessSession, ServerMember {
     return turn.id
   }
 
-  async #interrupt(turn: RunningTurn): Promise<void> {
-    await turn.server.request("turn/interrupt", { threadId: this.#threadId!, turnId: turn.id! } satisfies TurnInterruptParams).catch(() => undefined)
+  /** Asks codex to stop the turn; its end comes as turn/completed. */
+  #interrupt(turn: RunningTurn): void {
+    void turn.server.request("turn/interrupt", { threadId: this.#threadId!, turnId: turn.id! } satisfies TurnInterruptParams).catch(() => undefined)
   }
 
   #endTurn(end: TurnEnd): void {
