@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { createCodexHarness } from "../../src/harness/codex/index.ts"
+import type { TurnEnd } from "../../src/harness/harness.ts"
 import { descendants } from "../../src/harness/process/tree.ts"
 import { CodexEvents, createCodexProject, testCodexBinary, writeCodexConfig } from "../../test/support/codex-project.ts"
 import { ResponsesStub, text } from "../../test/support/responses-stub.ts"
@@ -25,7 +26,14 @@ const stub = new ResponsesStub().start()
 const project = createCodexProject(stub.url)
 const binary = testCodexBinary()
 const harness = createCodexHarness(project.context())
-const events = new CodexEvents()
+// The turn's end as it is reported, not polled for: the figure is the session's alone.
+const events = new (class extends CodexEvents {
+  ended: (() => void) | undefined
+  override turnEnded(end: TurnEnd): void {
+    super.turnEnded(end)
+    this.ended?.()
+  }
+})()
 const session = harness.open({ id: "bench", name: "bench", directory: project.directory }, events)
 // A user's setup: CODEX_HOME's config.toml names the stub as the provider, codex in config.json.
 const home = iterateHome("codex", { codex: { binary } }, (root) => ({ CODEX_HOME: join(root, "codex-home") }))
@@ -38,10 +46,10 @@ const directory = (name: string) => {
 const throughIterate = () => timedIterate(home, ["run", "--agent", "bench", "hi"])
 
 async function warmTurn(): Promise<number> {
-  const ends = events.turns.length + 1
+  const ended = new Promise<void>((resolve) => (events.ended = resolve))
   const start = performance.now()
   await session.prompt({ text: "hi" })
-  await events.turn(ends)
+  await ended
   return performance.now() - start
 }
 
