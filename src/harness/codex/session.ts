@@ -134,7 +134,9 @@ export class CodexSession implements HarnessSession, ServerMember {
       this.#unload()
       await Promise.race([loaded.request("thread/unsubscribe", { threadId }).catch(() => undefined), Bun.sleep(ANSWER_MS)])
     }
-    return { argv: [this.options.binary, "resume", threadId], env: { CODEX_HOME: this.options.codexHome }, cwd: this.options.agent.directory }
+    // Without daemon_auto_start the TUI runs codex in its own process, which ends with it: a
+    // background app-server of codex's own would keep the thread (its writer) for half an hour.
+    return { argv: [this.options.binary, "resume", threadId, "--disable", "daemon_auto_start"], env: { CODEX_HOME: this.options.codexHome }, cwd: this.options.agent.directory }
   }
 
   async close(): Promise<void> {
@@ -235,6 +237,8 @@ export class CodexSession implements HarnessSession, ServerMember {
     try {
       await server.request<ThreadResponse>("thread/resume", { ...params, threadId: resumed, excludeTurns: true } satisfies ThreadResumeParams, loaded)
     } catch (error) {
+      if (error instanceof CodexRequestError && /active writer/i.test(error.message))
+        throw new Error(`another codex has this agent's thread ${resumed} open (a TUI, or codex's own background app-server): close it, then prompt again`)
       if (!(error instanceof CodexRequestError && /no rollout found/i.test(error.message))) throw error
       // Codex keeps its threads in CODEX_HOME: another one (this daemon's environment changed, a
       // node that does not share the folder) has not got this one. Said once; the next prompt

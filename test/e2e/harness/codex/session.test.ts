@@ -345,7 +345,7 @@ describe("Codex session", { timeout: 90_000 }, () => {
     await events.turn(1)
     const threadId = events.resumes[0]!.threadId!
     const attach = await session.attach()
-    expect(attach).toEqual({ argv: [testCodexBinary(), "resume", threadId], cwd: agent.directory, env: { CODEX_HOME: project.codexHome } })
+    expect(attach).toEqual({ argv: [testCodexBinary(), "resume", threadId, "--disable", "daemon_auto_start"], cwd: agent.directory, env: { CODEX_HOME: project.codexHome } })
     // What a person does in the TUI, done here by codex exec on the same thread and CODEX_HOME.
     stub.reply(text("Done in the TUI."))
     // (not spawnSync: the stub answers it from this process)
