@@ -1,0 +1,82 @@
+// Stopping takes along everything a daemon started, for every harness: `server stop` while the
+// harness runs a command that ignores SIGTERM leaves no process behind (harness, command, the
+// daemon's watchdog) and keeps every event of the turn it cut short; a daemon killed outright
+// takes its harness and the command along, with no next daemon needed. The real harnesses
+// against the scripted models, through the compiled binary; one sandbox per harness, tests in order.
+import { existsSync, readFileSync, rmSync } from "node:fs"
+import { join } from "node:path"
+import { describe, expect, test } from "vitest"
+import * as anthropic from "../../support/anthropic-stub.ts"
+import { type HarnessName, payloadsOf, sandboxProcesses, useAgentSandbox } from "../../support/agent-sandbox.ts"
+import * as openai from "../../support/llm-stub.ts"
+import { PI_STUB_MODEL } from "../../support/pi-project.ts"
+import { isAlive, waitFor } from "../../support/wait.ts"
+
+// SIG_IGN survives exec: the shell and its sleep both ignore SIGTERM, so only SIGKILL ends them.
+const COMMAND = `touch started; trap "" TERM; sleep 300`
+
+interface Script<Reply> {
+  harness: HarnessName
+  stub: { url: string; reply(...replies: Reply[]): void }
+  /** the model calling the harness's shell tool */
+  command(line: string): Reply
+  args: string[]
+}
+
+const openaiStub = openai.useLlmStub()
+const anthropicStub = anthropic.useAnthropicStub()
+const SCRIPTS: Script<any>[] = [
+  { harness: "opencode", stub: openaiStub, command: (line) => openai.toolCall("bash", { command: line, description: "Wait" }), args: [] },
+  { harness: "claude", stub: anthropicStub, command: (line) => anthropic.toolUse("Bash", { command: line, description: "Wait" }), args: [] },
+  { harness: "pi", stub: openaiStub, command: (line) => openai.toolCall("bash", { command: line }), args: ["--model", PI_STUB_MODEL] },
+]
+
+const isSleep = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ") === "sleep 300 "
+  } catch {
+    return false
+  }
+}
+
+describe.each(SCRIPTS)("stopping with $harness", { timeout: 120_000 }, ({ harness, stub, command, args }) => {
+  const agents = useAgentSandbox(stub, harness)
+  const started = () => join(agents.project, "started")
+
+  /** Has the agent run COMMAND, and resolves once it runs; the processes of the sandbox then. */
+  async function runCommand(prompt: string): Promise<number[]> {
+    rmSync(started(), { force: true })
+    stub.reply(command(COMMAND))
+    await agents.iterate(["prompt", "worker", "--no-wait", prompt])
+    await waitFor("the command to start", () => existsSync(started()), { timeoutMs: 60_000 })
+    const processes = await waitFor("the sleep", () => (sandboxProcesses(agents.sandbox).some(isSleep) ? sandboxProcesses(agents.sandbox) : undefined))
+    return processes
+  }
+
+  test("server stop while a command that ignores SIGTERM runs: no process of the daemon remains, and every event of the turn is kept", async () => {
+    await agents.iterate(["agents", "new", "--harness", harness, "--dir", agents.project, "--name", "worker", "--permissions", "allow-all", ...args])
+    await runCommand("wait a while")
+    const before = await agents.events("worker")
+
+    await agents.iterate(["server", "stop"])
+    await waitFor("every process of the daemon to end", () => sandboxProcesses(agents.sandbox).length === 0, { timeoutMs: 30_000 })
+    expect(sandboxProcesses(agents.sandbox)).toEqual([])
+
+    // Read through the next daemon: what was on the stream is still there, then how the turn ended.
+    const after = await agents.events("worker")
+    expect(after.slice(0, before.length)).toEqual(before)
+    expect(payloadsOf(after.slice(before.length), "iterate:agent:status:changed")).toEqual([
+      expect.objectContaining({ status: "error", error: "the daemon stopped during the turn" }),
+    ])
+  })
+
+  test("kill -9 of the daemon while a command that ignores SIGTERM runs: the harness and the command end without a next daemon", async () => {
+    const processes = await runCommand("wait again")
+    const daemon = agents.sandbox.record()!.pid
+    expect(processes).toContain(daemon)
+
+    process.kill(daemon, "SIGKILL")
+    await waitFor("every process the daemon started to end", () => !processes.some(isAlive), { timeoutMs: 30_000 })
+    expect(sandboxProcesses(agents.sandbox)).toEqual([])
+  })
+})
