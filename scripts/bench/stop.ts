@@ -1,14 +1,17 @@
-// How quickly the daemon stops, and takes its harnesses along: for each harness (opencode, claude,
-// pi) one agent that answered a prompt and sits idle, its harness process up, then
+// How quickly the daemon stops, and takes its harnesses along. For each harness (opencode,
+// claude, pi) one agent, first idle after a turn (its harness process up), then busy: running a
+// shell command that ignores SIGTERM (`trap "" TERM; sleep 300`), which only SIGKILL ends.
 //   - `iterate server stop`: wall time of the command (it returns once the daemon has exited);
-//   - `iterate server restart`: its stop half (from the command's start until the old daemon and
-//     every process it had started are gone) and the whole command;
-//   - kill -9 of the daemon: the time until the last process it had started is gone.
-// A process counts as the daemon's when its environment holds the benchmark's HOME (harnesses and
-// the commands they run inherit it). Each is run ROUNDS times; the table shows medians, and how
-// many processes were left behind after a stop (should be none). Goal: ≤ 1 s for a stop and for
-// restart's stop half, ≤ 5 s from kill -9 to the last harness process gone.
-import { mkdirSync, readFileSync, rmSync } from "node:fs"
+//   - `iterate server restart` (idle): its stop half (from the command's start until the old
+//     daemon and every process it had started are gone) and the whole command;
+//   - kill -9 of the daemon: the time until the last process it had started is gone (given up
+//     on after GIVE_UP_MS; then the next daemon stops them).
+// A process counts as the daemon's when its environment holds the benchmark's HOME: harnesses
+// and the commands they run inherit it. Also the resident memory of the daemon's watchdog. Each
+// is run ROUNDS times; the table shows medians, and how many processes a stop or a kill -9 left
+// behind. Goal: ≤ 1 s for a stop and for restart's stop half, ≤ 5 s from kill -9 to the last
+// harness process gone.
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { isAlive } from "../../src/os/process.ts"
 import * as anthropic from "../../test/support/anthropic-stub.ts"
@@ -23,6 +26,7 @@ const ROUNDS = 3
 const STOP_GOAL_MS = 1_000
 const KILL_GOAL_MS = 5_000
 const GIVE_UP_MS = 20_000
+const COMMAND = `touch started; trap "" TERM; sleep 300`
 
 if (process.platform !== "linux") {
   console.log("stop: reads /proc, so it runs on Linux only")
@@ -31,9 +35,15 @@ if (process.platform !== "linux") {
 
 interface Setup {
   home: IterateHome
-  /** scripts the next reply and sends a prompt, waiting for the answer */
-  prompt(): Promise<void>
-  close(): void
+  /** the agent's directory */
+  project: string
+  /** `agents new` arguments besides --name and --dir */
+  args: string[]
+  /** scripts a text reply */
+  text(): void
+  /** scripts a call of the harness's shell tool */
+  command(line: string): void
+  stop(): void
 }
 
 function opencode(): Setup {
@@ -42,7 +52,14 @@ function opencode(): Setup {
   const project = join(home.root, "project")
   mkdirSync(project)
   writeProjectConfig(project, stub.url)
-  return agentSetup(home, ["--harness", "opencode", "--dir", project], () => stub.reply(openai.text("ok")), () => stub.stop())
+  return {
+    home,
+    project,
+    args: ["--harness", "opencode"],
+    text: () => stub.reply(openai.text("ok")),
+    command: (line) => stub.reply(openai.toolCall("bash", { command: line, description: "Wait" })),
+    stop: () => stub.stop(),
+  }
 }
 
 function claude(): Setup {
@@ -54,7 +71,14 @@ function claude(): Setup {
   }))
   const project = join(home.root, "project")
   mkdirSync(project)
-  return agentSetup(home, ["--harness", "claude", "--dir", project], () => stub.reply(anthropic.text("ok")), () => stub.stop())
+  return {
+    home,
+    project,
+    args: ["--harness", "claude"],
+    text: () => stub.reply(anthropic.text("ok")),
+    command: (line) => stub.reply(anthropic.toolUse("Bash", { command: line, description: "Wait" })),
+    stop: () => stub.stop(),
+  }
 }
 
 function pi(): Setup {
@@ -63,27 +87,17 @@ function pi(): Setup {
   writeModels(home.env.PI_CODING_AGENT_DIR!, stub.url)
   const project = join(home.root, "project")
   mkdirSync(project)
-  return agentSetup(home, ["--harness", "pi", "--model", PI_STUB_MODEL, "--dir", project], () => stub.reply(openai.text("ok")), () => stub.stop())
-}
-
-function agentSetup(home: IterateHome, newArgs: string[], reply: () => void, stopStub: () => void): Setup {
-  let made = false
   return {
     home,
-    async prompt() {
-      if (!made) await home.iterate(["agents", "new", "--name", "bench", ...newArgs])
-      made = true
-      reply()
-      await home.iterate(["prompt", "bench", "hi"])
-    },
-    close() {
-      stopStub()
-      rmSync(home.root, { recursive: true, force: true })
-    },
+    project,
+    args: ["--harness", "pi", "--model", PI_STUB_MODEL],
+    text: () => stub.reply(openai.text("ok")),
+    command: (line) => stub.reply(openai.toolCall("bash", { command: line })),
+    stop: () => stub.stop(),
   }
 }
 
-/** Every live process whose environment holds HOME=`root`, but this one: the daemon, its harnesses and their commands. */
+/** Every live process whose environment holds HOME=`root`, but this one: the daemon, its watchdog, its harnesses and their commands. */
 function processesOf(root: string): number[] {
   const marker = `\0HOME=${root}\0`
   return [...new Bun.Glob("[0-9]*").scanSync({ cwd: "/proc", onlyFiles: false })].map(Number).filter((pid) => {
@@ -95,6 +109,16 @@ function processesOf(root: string): number[] {
     }
   })
 }
+
+const commandLine = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+  } catch {
+    return []
+  }
+}
+
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024
 
 /** The ms from `since` until none of `pids` is alive, polled every 5 ms; Infinity when some still run after GIVE_UP_MS. */
 async function goneAfter(pids: number[], since: number): Promise<number> {
@@ -109,60 +133,97 @@ const daemonPid = (home: IterateHome): number => JSON.parse(readFileSync(join(ho
 
 interface Figures {
   stop: number[]
-  leftAfterStop: number
   restartStop: number[]
   restart: number[]
   kill: number[]
+  busyStop: number[]
+  busyKill: number[]
+  /** processes still there after a stop returned, or GIVE_UP_MS after a kill -9 */
+  left: number
+  watchdogMb: number
 }
 
 async function measure(setup: Setup): Promise<Figures> {
   const { home } = setup
-  const figures: Figures = { stop: [], leftAfterStop: 0, restartStop: [], restart: [], kill: [] }
-  for (let round = 0; round < ROUNDS; round++) {
-    await setup.prompt()
-    let start = performance.now()
+  const f: Figures = { stop: [], restartStop: [], restart: [], kill: [], busyStop: [], busyKill: [], left: 0, watchdogMb: Number.NaN }
+  const idle = async () => {
+    setup.text()
+    await home.iterate(["prompt", "bench", "hi"])
+  }
+  const busy = async () => {
+    rmSync(join(setup.project, "started"), { force: true })
+    setup.command(COMMAND)
+    await home.iterate(["prompt", "bench", "--no-wait", "wait"])
+    const deadline = performance.now() + 60_000
+    while (!processesOf(home.root).some((pid) => commandLine(pid).join(" ") === "sleep 300 ")) {
+      if (performance.now() > deadline) throw new Error("the command did not start")
+      await Bun.sleep(20)
+    }
+  }
+  const stop = async (into: number[]) => {
+    const start = performance.now()
     await home.iterate(["server", "stop"])
-    figures.stop.push(performance.now() - start)
-    figures.leftAfterStop += processesOf(home.root).length
-
-    await setup.prompt()
-    const before = processesOf(home.root)
-    start = performance.now()
-    const restart = home.iterate(["server", "restart"])
-    figures.restartStop.push(await goneAfter(before, start))
-    await restart
-    figures.restart.push(performance.now() - start)
-
-    await setup.prompt()
-    const daemon = daemonPid(home)
+    into.push(performance.now() - start)
+    f.left += processesOf(home.root).filter((pid) => !commandLine(pid)[2]?.startsWith("# iterate's watchdog")).length
+  }
+  const kill = async (into: number[]) => {
     const all = processesOf(home.root)
-    start = performance.now()
-    process.kill(daemon, "SIGKILL")
-    figures.kill.push(await goneAfter(all, start))
-    // The next daemon (started by the next prompt) would stop what is left; nothing should be.
-    figures.leftAfterStop += all.filter(isAlive).length
+    const start = performance.now()
+    process.kill(daemonPid(home), "SIGKILL")
+    into.push(await goneAfter(all, start))
+    f.left += all.filter(isAlive).length
+  }
+
+  await home.iterate(["agents", "new", "--name", "bench", "--dir", setup.project, "--permissions", "allow-all", ...setup.args])
+  for (let round = 0; round < ROUNDS; round++) {
+    await idle()
+    const watchdog = processesOf(home.root).find((pid) => commandLine(pid)[2]?.startsWith("# iterate's watchdog"))
+    if (watchdog) f.watchdogMb = rssMb(watchdog)
+    await stop(f.stop)
+
+    await idle()
+    const before = processesOf(home.root)
+    const start = performance.now()
+    const restart = home.iterate(["server", "restart"])
+    f.restartStop.push(await goneAfter(before, start))
+    await restart
+    f.restart.push(performance.now() - start)
+
+    await idle()
+    await kill(f.kill)
+    await busy()
+    await stop(f.busyStop)
+    await busy()
+    await kill(f.busyKill)
   }
   await home.iterate(["server", "stop"]).catch(() => {})
-  return figures
+  return f
 }
 
 const fmt = (values: number[]) => (Number.isFinite(median(values)) ? `${median(values).toFixed(0)} ms` : `> ${GIVE_UP_MS / 1000} s`)
 
 const rows: string[][] = []
+let watchdogMb = Number.NaN
 for (const [name, make] of Object.entries({ opencode, claude, pi })) {
   const setup = make()
   try {
     const f = await measure(setup)
-    rows.push([name, fmt(f.stop), fmt(f.restartStop), fmt(f.restart), fmt(f.kill), String(f.leftAfterStop)])
+    watchdogMb = f.watchdogMb
+    rows.push([name, fmt(f.stop), fmt(f.restartStop), fmt(f.restart), fmt(f.kill), fmt(f.busyStop), fmt(f.busyKill), String(f.left)])
   } finally {
-    setup.close()
+    setup.stop()
+    if (existsSync(setup.home.root)) rmSync(setup.home.root, { recursive: true, force: true })
   }
 }
 
 console.log(`
-### Stopping: one idle agent per harness (medians of ${ROUNDS})
+### Stopping: one agent per harness, idle and running a command that ignores SIGTERM (medians of ${ROUNDS})
 
-${table(["harness", "`server stop`", "`server restart`: stop half", "`server restart`: whole", "kill -9 → last harness process gone", "processes left"], rows)}
+${table(
+  ["harness", "idle: `server stop`", "idle: `server restart`, stop half", "idle: `server restart`, whole", "idle: kill -9 → last process gone", "busy: `server stop`", "busy: kill -9 → last process gone", "processes left"],
+  rows,
+)}
 
-Goal: ≤ ${STOP_GOAL_MS} ms for \`server stop\` and for restart's stop half, ≤ ${KILL_GOAL_MS} ms from kill -9 to the last harness process gone.
+Goal: ≤ ${STOP_GOAL_MS} ms for \`server stop\` and for restart's stop half, ≤ ${KILL_GOAL_MS} ms from kill -9 to the last harness process gone. \
+The daemon's watchdog: ${Number.isFinite(watchdogMb) ? `${watchdogMb.toFixed(1)} MB resident, one per daemon` : "none"}.
 `)
