@@ -63,8 +63,8 @@ export class AgentAdapter implements HarnessEvents {
   private unsubscribe: () => void = () => {}
   /** the session's reports not handled yet, in order */
   private reports: Promise<void> = Promise.resolve()
-  /** the latest batch of events handed to the store (batches commit in the order they were handed) */
-  private stored: Promise<void> = Promise.resolve()
+  /** the last batch handed to the store, settled once it committed (or failed) */
+  private appending: Promise<unknown> = Promise.resolve()
 
   constructor(
     private agent: AgentRecord,
@@ -127,8 +127,9 @@ export class AgentAdapter implements HarnessEvents {
   async stop(): Promise<void> {
     await within(this.reports, REPORTS_GRACE_MS)
     this.flush()
-    await within(this.stored, REPORTS_GRACE_MS)
     this.halt()
+    // Batches commit in order: once the last one has, the stores may be closed.
+    await within(this.appending, REPORTS_GRACE_MS)
     await this.session?.close()
   }
 
@@ -378,13 +379,10 @@ export class AgentAdapter implements HarnessEvents {
     this.pending = []
     // Batches commit in the order they were submitted; one that fails (the stream was deleted or
     // closed by hand) is logged rather than left as an unhandled rejection.
-    this.stored = this.ctx.streams.append(this.agent.stream, events, this.ctx.fence).then(
-      () => {},
-      (error) => {
-        if (error instanceof FencedError) return this.fenced(error)
-        console.error(`agent ${this.agent.id}: could not append to ${this.agent.stream}: ${message(error)}`)
-      },
-    )
+    this.appending = this.ctx.streams.append(this.agent.stream, events, this.ctx.fence).catch((error) => {
+      if (error instanceof FencedError) return this.fenced(error)
+      console.error(`agent ${this.agent.id}: could not append to ${this.agent.stream}: ${message(error)}`)
+    })
   }
 
   private fenced(error: FencedError): void {
