@@ -1,6 +1,6 @@
 // What takes a daemon's harnesses along when the daemon dies outright (kill -9, the OOM killer):
 // harness processes run in process groups and sessions of their own (tree.ts), so nothing else
-// would, and Bun offers no PR_SET_PDEATHSIG. One small `sh` per daemon (~1.6 MB resident, nothing
+// would, and Bun offers no PR_SET_PDEATHSIG. One small `sh` per daemon (~1.7 MB resident, nothing
 // per harness process) reads a pipe only the daemon holds; end of file comes the moment the daemon
 // is gone, whatever killed it. Then it stops every process that still carries the daemon's run
 // marker in the environment it started with: the daemon sets the marker in its own environment,
@@ -13,6 +13,7 @@ import { DAEMON_RUN_ENV } from "../../os/process.ts"
 
 // $1: NAME=value of the marker; $2: the daemon's pid, for the log line. Its own environment lacks
 // the marker (and its argv is in no environment), so neither it nor what it runs is a match.
+// Without /proc (macOS), `ps -E` appends each process's environment to its command line.
 const SCRIPT = `# iterate's watchdog: once daemon $2 is gone, stop what it started
 marker=$1 daemon=$2
 while read -r _; do :; done
@@ -20,7 +21,7 @@ marked() {
   if [ -d /proc/self ]; then
     grep -lsF -e "$marker" /proc/[0-9]*/environ | while IFS=/ read -r _ _ pid _; do echo "$pid"; done
   else
-    ps -Aeww -o pid= -o command= | while read -r pid line; do case $line in *"$marker"*) echo "$pid" ;; esac; done
+    ps -AwwE -o pid= -o command= | while read -r pid line; do case $line in *"$marker"*) echo "$pid" ;; esac; done
   fi
 }
 signal() {
