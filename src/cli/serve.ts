@@ -15,5 +15,8 @@ Examples:
       // The server, SQLite and Hono load only here, never on the client path.
       const { serve } = await import("../server/serve.ts")
       await serve(toServeOptions(options))
+      // Stopped: everything is stored and every harness process gone. A timer or socket left
+      // behind must not keep the process (and `iterate server stop`, which waits for it) up.
+      process.exit(0)
     })
 }
