@@ -256,6 +256,8 @@ export class AgentAdapter implements HarnessEvents {
       for (const event of events) {
         if (this.stopped) return
         cursor = event.offset
+        // History a person ran outside iterate (`iterate import`): it happened already.
+        if (event.metadata?.imported) continue
         if (event.type === AGENT_EVENT.prompt) await this.prompt(event)
         else if (event.type === AGENT_EVENT.abort) await this.abort(event)
         else if (event.type === AGENT_EVENT.permissionReply) await this.reply(event)

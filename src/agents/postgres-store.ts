@@ -10,11 +10,15 @@ import {
   NameTakenError,
   type NewAgentRecord,
   type NewPermission,
+  type ImportedAgentRecord,
+  type ImportRecord,
+  type ImportRow,
   type PermissionAnswerRecord,
   type PermissionRecord,
   type PermissionRow,
   type PermissionState,
   type SettledReply,
+  toImport,
   toPermission,
   toRecord,
 } from "./store.ts"
@@ -158,6 +162,42 @@ export class PostgresAgentStore implements AgentStore {
 
   async lapseHeld(agentId: string): Promise<void> {
     await this.#write(() => this.#sql`UPDATE permissions SET state = 'answered' WHERE agent_id = ${agentId} AND state = 'held'`)
+  }
+
+  imports(harness: string): Promise<ImportRecord[]> {
+    return this.#pg.guard(async () => (await this.#sql`SELECT * FROM imports WHERE harness = ${harness}`).map((row: ImportRow) => toImport(row)))
+  }
+
+  /** Each agent with its lease, taken by this node, as insert() records one. */
+  recordImports(agents: ImportedAgentRecord[], moved: ImportRecord[]): Promise<boolean[]> {
+    return this.#pg.guard(() =>
+      this.#sql.begin(async (tx) => {
+        const recorded: boolean[] = []
+        for (const imported of agents) {
+          const { agent: a, import: r } = imported
+          try {
+            // A savepoint each: one whose name was taken meanwhile fails alone.
+            await tx.savepoint(async (sp) => {
+              await sp`INSERT INTO agents (id, name, harness, directory, model, stream, created_at, permissions, status, error, consumed, resume, node, lease_expires_at)
+                       VALUES (${a.id}, ${a.name}, ${a.harness}, ${a.directory}, ${a.model ?? null}, ${a.stream}, ${a.createdAt}, ${a.permissions},
+                               ${imported.status}, ${imported.error ?? null}, ${imported.consumed}, ${JSON.stringify(imported.resume)}, ${this.node},
+                               now() + ${this.leaseTtlMs}::int * interval '1 millisecond')`
+              await sp`INSERT INTO leases (name, epoch) VALUES (${a.stream}, ${FIRST_EPOCH}) ON CONFLICT (name) DO UPDATE SET epoch = excluded.epoch`
+              await sp`INSERT INTO imports (harness, session_id, agent_id, location, cursor, stream_offset, imported_at)
+                       VALUES (${r.harness}, ${r.sessionId}, ${r.agentId}, ${r.location}, ${r.cursor}, ${r.offset}, ${r.importedAt})`
+            })
+            recorded.push(true)
+          } catch (error) {
+            if (error instanceof SQL.PostgresError && error.errno === "23505") recorded.push(false)
+            else throw error
+          }
+        }
+        for (const r of moved)
+          await tx`UPDATE imports SET location = ${r.location}, cursor = ${r.cursor}, stream_offset = ${r.offset}, imported_at = ${r.importedAt}
+                   WHERE harness = ${r.harness} AND session_id = ${r.sessionId}`
+        return recorded
+      }),
+    )
   }
 
   /** The connection is the bundle's (src/server/stores.ts) to close. */

@@ -1,6 +1,7 @@
 // Where agents are kept: what an agent is, where its adapter got to in its stream, what its harness
-// session resumes from, its permission policy and the requests it was asked, and which harness
-// processes this node started (to clean up after a daemon that died). One SQLite file next to the
+// session resumes from, its permission policy and the requests it was asked, which harness
+// processes this node started (to clean up after a daemon that died), and the sessions run outside
+// iterate that were imported as agents (keyed on the harness's session id, with how far each was read). One SQLite file next to the
 // streams (agents.db, SqliteAgentStore) or the PostgreSQL database the fleet shares
 // (PostgresAgentStore), where each agent also records the node that holds it.
 import type { HarnessResume } from "../harness/harness.ts"
@@ -32,6 +33,8 @@ export interface AgentRecord {
   leaseExpired: boolean
   /** a permission request of the agent has no answer yet */
   asking: boolean
+  /** when a session run outside iterate was last imported into it (`iterate import`); undefined for an agent iterate made */
+  importedAt: string | undefined
 }
 
 /**
@@ -59,6 +62,34 @@ export interface PermissionRecord {
 export type NewAgentRecord = Pick<AgentRecord, "id" | "name" | "harness" | "directory" | "model" | "stream" | "createdAt" | "permissions"> & {
   /** the node it is placed on (a shared store only) */
   node?: string
+}
+
+/** A session run outside iterate, imported as an agent: its key, and how far it was read. */
+export interface ImportRecord {
+  harness: string
+  /** the harness's session id */
+  sessionId: string
+  agentId: string
+  /** where it was read from: its file, or its database */
+  location: string
+  /** how far it was read, the harness importer's own (HarnessImporter) */
+  cursor: string
+  /** the agent's stream offset after the last event imported */
+  offset: string
+  importedAt: string
+}
+
+/** An agent made from an imported session, recorded with everything its stream already holds. */
+export interface ImportedAgentRecord {
+  agent: NewAgentRecord
+  /** what the harness resumes the session from */
+  resume: HarnessResume
+  /** how its last turn ended */
+  status: TurnStatus
+  error?: string
+  /** the offset of its last event: the adapter carries out nothing before it */
+  consumed: string
+  import: ImportRecord
 }
 
 export type NewPermission = Pick<PermissionRecord, "id" | "agentId" | "tool" | "kind" | "summary" | "request" | "key" | "createdAt">
@@ -113,6 +144,14 @@ export interface AgentStore {
   settleReply(agentId: string, reply: SettledReply): Promise<void>
   /** Answers held for a harness that did not ask again lapse with the turn. */
   lapseHeld(agentId: string): Promise<void>
+  /** The sessions imported from `harness`. */
+  imports(harness: string): Promise<ImportRecord[]>
+  /**
+   * Records agents made from imported sessions, and how far sessions imported before were read
+   * now, in one commit. Per agent, false when its name, id or session was taken meanwhile: nothing
+   * of that one is recorded.
+   */
+  recordImports(agents: ImportedAgentRecord[], moved: ImportRecord[]): Promise<boolean[]>
   close(): Promise<void>
 }
 
@@ -137,6 +176,7 @@ export interface AgentRow {
   node?: string | null
   lease_expired?: boolean | number | null
   asking: boolean | number
+  imported_at: string | null
 }
 
 export interface PermissionRow {
@@ -170,6 +210,27 @@ export const toRecord = (row: AgentRow): AgentRecord => ({
   node: row.node ?? undefined,
   leaseExpired: Boolean(row.lease_expired),
   asking: Boolean(row.asking),
+  importedAt: row.imported_at ?? undefined,
+})
+
+export interface ImportRow {
+  harness: string
+  session_id: string
+  agent_id: string
+  location: string
+  cursor: string
+  stream_offset: string
+  imported_at: string
+}
+
+export const toImport = (row: ImportRow): ImportRecord => ({
+  harness: row.harness,
+  sessionId: row.session_id,
+  agentId: row.agent_id,
+  location: row.location,
+  cursor: row.cursor,
+  offset: row.stream_offset,
+  importedAt: row.imported_at,
 })
 
 export const toPermission = (row: PermissionRow): PermissionRecord => ({

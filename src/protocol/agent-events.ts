@@ -20,6 +20,10 @@
 //   iterate:agent:harness:<name>:event-received   the harness's own event, unchanged, as payload
 //   iterate:agent:harness:<name>:crashed    {pid?, reason, restartInMs?, logFile}
 //   iterate:agent:error:occurred            {message, action?}  the adapter could not carry out an action
+//
+// Events `iterate import` wrote (a session a person ran in the harness directly) carry
+// metadata {imported: true, at}: `at` is when their turn started. They are history: the adapter
+// carries out none of their actions.
 
 export const AGENT_EVENT = {
   prompt: "iterate:agent:action:prompt:called",

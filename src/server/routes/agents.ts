@@ -36,6 +36,10 @@ const Agent = z
     permissions: Policy,
     allowedTools: z.array(z.string()).openapi({ description: "tools an `always` answer allowed, whatever the policy" }),
     node: z.string().openapi({ description: "the node that runs it (or ran it, while orphaned): see GET /v1/nodes" }),
+    importedAt: z
+      .string()
+      .optional()
+      .openapi({ format: "date-time", description: "when a session run outside iterate was last imported into it (POST /v1/imports); absent for an agent iterate made" }),
   })
   .openapi("Agent")
 
@@ -185,6 +189,8 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   permission_not_found: 404,
   permission_answered: 409,
   elsewhere: 409,
+  invalid_import: 400,
+  no_sessions: 404,
 }
 
 /**

@@ -1,0 +1,51 @@
+// Running a harness directly, as a person does in a terminal, without iterate: the sessions these
+// runs leave where the harness keeps them are what `iterate import` reads. Each harness talks to a
+// scripted model server the caller owns (anthropic-stub.ts, responses-stub.ts, llm-stub.ts).
+import { join } from "node:path"
+import { OFFLINE_ENV } from "../../src/harness/claude/index.ts"
+import { testClaudeBinary } from "./claude-project.ts"
+import { type Result, run } from "./run-process.ts"
+
+export interface DirectClaude {
+  /** the folder claude runs in */
+  cwd: string
+  /** its environment: CLAUDE_CONFIG_DIR (where the session is kept) and the stub as its API */
+  env: Record<string, string | undefined>
+}
+
+export interface ClaudeRun {
+  /** go on with this session (`--resume`) instead of starting one */
+  resume?: string
+  /** tools claude may use without asking (a print-mode claude is refused the rest) */
+  allow?: string[]
+}
+
+const claudeArgs = (prompt: string, options: ClaudeRun) => [
+  testClaudeBinary(),
+  "-p",
+  prompt,
+  ...(options.resume ? ["--resume", options.resume] : []),
+  ...(options.allow?.length ? ["--allowedTools", options.allow.join(",")] : []),
+]
+
+/** `claude -p PROMPT`, to its end. */
+export function claudeDirect(where: DirectClaude, prompt: string, options: ClaudeRun = {}): Promise<Result> {
+  return run(claudeArgs(prompt, options), { cwd: where.cwd, env: { ...where.env, ...OFFLINE_ENV } })
+}
+
+/** `claude -p PROMPT` interrupted (SIGINT, as Ctrl-C) once `ready` says so. */
+export async function claudeInterrupted(where: DirectClaude, prompt: string, ready: () => boolean, options: ClaudeRun = {}): Promise<number> {
+  const child = Bun.spawn(claudeArgs(prompt, options), { cwd: where.cwd, env: { ...where.env, ...OFFLINE_ENV } as Record<string, string>, stdout: "ignore", stderr: "ignore" })
+  while (!ready() && child.exitCode === null) await Bun.sleep(20)
+  child.kill("SIGINT")
+  return child.exited
+}
+
+/** The session files under a Claude Code config folder (its projects), newest last. */
+export function claudeSessionFiles(configDir: string): string[] {
+  const projects = join(configDir, "projects")
+  return [...new Bun.Glob("*/*.jsonl").scanSync({ cwd: projects, absolute: true })].sort((a, b) => Bun.file(a).lastModified - Bun.file(b).lastModified)
+}
+
+/** A session's id: its file's name. */
+export const claudeSessionId = (file: string) => file.split("/").pop()!.replace(/\.jsonl$/, "")
