@@ -10,6 +10,7 @@ import { registerDoctor } from "./doctor.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerHarnesses } from "./harnesses.ts"
+import { registerImport } from "./import.ts"
 import { registerNodes } from "./nodes.ts"
 import { registerPermissions } from "./permissions.ts"
 import { registerPrompt } from "./prompt.ts"
@@ -57,6 +58,7 @@ Examples:
   registerEvents(program, io)
   registerAttach(program, io)
   registerHarnesses(program, io)
+  registerImport(program, io)
   registerPermissions(program, io)
   registerNodes(program, io)
   registerStreams(program, io)

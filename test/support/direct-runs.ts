@@ -4,6 +4,7 @@
 import { join } from "node:path"
 import { OFFLINE_ENV } from "../../src/harness/claude/index.ts"
 import { testClaudeBinary } from "./claude-project.ts"
+import { testCodexBinary } from "./codex-project.ts"
 import { type Result, run } from "./run-process.ts"
 
 export interface DirectClaude {
@@ -49,3 +50,42 @@ export function claudeSessionFiles(configDir: string): string[] {
 
 /** A session's id: its file's name. */
 export const claudeSessionId = (file: string) => file.split("/").pop()!.replace(/\.jsonl$/, "")
+
+export interface DirectCodex {
+  /** the folder codex runs in */
+  cwd: string
+  /** its environment: CODEX_HOME (its config, naming the stub, and where the session is kept) */
+  env: Record<string, string | undefined>
+}
+
+const codexArgs = (prompt: string, resume: string | undefined) => [
+  testCodexBinary(),
+  "exec",
+  "--skip-git-repo-check",
+  // As a person lets it work in a folder of their own: commands and patches run without asking.
+  "--sandbox",
+  "danger-full-access",
+  ...(resume ? ["resume", resume] : []),
+  prompt,
+]
+
+/** `codex exec PROMPT` (`codex exec resume ID PROMPT` to go on with a session), to its end. */
+export function codexDirect(where: DirectCodex, prompt: string, options: { resume?: string } = {}): Promise<Result> {
+  return run(codexArgs(prompt, options.resume), { cwd: where.cwd, env: where.env })
+}
+
+/** `codex exec PROMPT` interrupted (SIGINT, as Ctrl-C) once `ready` says so. */
+export async function codexInterrupted(where: DirectCodex, prompt: string, ready: () => boolean): Promise<number> {
+  const child = Bun.spawn(codexArgs(prompt, undefined), { cwd: where.cwd, env: where.env as Record<string, string>, stdin: "ignore", stdout: "ignore", stderr: "ignore" })
+  while (!ready() && child.exitCode === null) await Bun.sleep(20)
+  child.kill("SIGINT")
+  return child.exited
+}
+
+/** The rollout files under a CODEX_HOME, newest last. */
+export function codexSessionFiles(codexHome: string): string[] {
+  return [...new Bun.Glob("sessions/**/rollout-*.jsonl").scanSync({ cwd: codexHome, absolute: true })].sort()
+}
+
+/** A rollout's thread id: the end of its file's name. */
+export const codexThreadId = (file: string) => /([0-9a-f-]{36})\.jsonl$/.exec(file)![1]!
