@@ -1,10 +1,12 @@
 // Running a harness directly, as a person does in a terminal, without iterate: the sessions these
 // runs leave where the harness keeps them are what `iterate import` reads. Each harness talks to a
 // scripted model server the caller owns (anthropic-stub.ts, responses-stub.ts, llm-stub.ts).
+import { Database } from "bun:sqlite"
 import { join } from "node:path"
 import { OFFLINE_ENV } from "../../src/harness/claude/index.ts"
 import { testClaudeBinary } from "./claude-project.ts"
 import { testCodexBinary } from "./codex-project.ts"
+import { testOpencodeBinary } from "./opencode-project.ts"
 import { type Result, run } from "./run-process.ts"
 
 export interface DirectClaude {
@@ -89,3 +91,30 @@ export function codexSessionFiles(codexHome: string): string[] {
 
 /** A rollout's thread id: the end of its file's name. */
 export const codexThreadId = (file: string) => /([0-9a-f-]{36})\.jsonl$/.exec(file)![1]!
+
+export interface DirectOpencode {
+  /** the folder opencode runs in (its opencode.json names the stub) */
+  cwd: string
+  /** its environment: HOME and the XDG folders (XDG_DATA_HOME/opencode keeps the sessions) */
+  env: Record<string, string | undefined>
+}
+
+const opencodeArgs = (prompt: string, session: string | undefined) => [testOpencodeBinary(), "run", ...(session ? ["--session", session] : []), prompt]
+
+/** `opencode run PROMPT` (`--session ID` to go on with one), to its end. */
+export function opencodeDirect(where: DirectOpencode, prompt: string, options: { session?: string } = {}): Promise<Result> {
+  return run(opencodeArgs(prompt, options.session), { cwd: where.cwd, env: where.env })
+}
+
+/** opencode's database in a data folder. */
+export const opencodeDatabase = (env: Record<string, string | undefined>) => join(env.XDG_DATA_HOME!, "opencode", "opencode.db")
+
+/** The ids of the sessions in opencode's database, oldest first. */
+export function opencodeSessions(env: Record<string, string | undefined>): string[] {
+  const db = new Database(opencodeDatabase(env), { readonly: true })
+  try {
+    return db.query<{ id: string }, []>("SELECT id FROM session ORDER BY time_created").all().map((r) => r.id)
+  } finally {
+    db.close()
+  }
+}
