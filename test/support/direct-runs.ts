@@ -1,6 +1,7 @@
 // Running a harness directly, as a person does in a terminal, without iterate: the sessions these
 // runs leave where the harness keeps them are what `iterate import` reads. Each harness talks to a
-// scripted model server the caller owns (anthropic-stub.ts, responses-stub.ts, llm-stub.ts).
+// scripted model server the caller owns (anthropic-stub.ts, responses-stub.ts, llm-stub.ts) through
+// the environment it is given.
 import { Database } from "bun:sqlite"
 import { join } from "node:path"
 import { OFFLINE_ENV } from "../../src/harness/claude/index.ts"
@@ -9,12 +10,21 @@ import { testCodexBinary } from "./codex-project.ts"
 import { testOpencodeBinary } from "./opencode-project.ts"
 import { type Result, run } from "./run-process.ts"
 
-export interface DirectClaude {
-  /** the folder claude runs in */
+/** Where a harness runs: the folder, and the environment that says where it keeps its sessions and which model server it talks to. */
+export interface Direct {
   cwd: string
-  /** its environment: CLAUDE_CONFIG_DIR (where the session is kept) and the stub as its API */
   env: Record<string, string | undefined>
 }
+
+/** Runs `argv` in `where` until `ready` says so, then interrupts it (SIGINT, as Ctrl-C); its exit code. */
+async function interrupted(argv: string[], where: Direct, ready: () => boolean): Promise<number> {
+  const child = Bun.spawn(argv, { cwd: where.cwd, env: where.env as Record<string, string>, stdin: "ignore", stdout: "ignore", stderr: "ignore" })
+  while (!ready() && child.exitCode === null) await Bun.sleep(20)
+  child.kill("SIGINT")
+  return child.exited
+}
+
+// ---- Claude Code: `claude -p`; its sessions in $CLAUDE_CONFIG_DIR/projects
 
 export interface ClaudeRun {
   /** go on with this session (`--resume`) instead of starting one */
@@ -31,18 +41,13 @@ const claudeArgs = (prompt: string, options: ClaudeRun) => [
   ...(options.allow?.length ? ["--allowedTools", options.allow.join(",")] : []),
 ]
 
-/** `claude -p PROMPT`, to its end. */
-export function claudeDirect(where: DirectClaude, prompt: string, options: ClaudeRun = {}): Promise<Result> {
-  return run(claudeArgs(prompt, options), { cwd: where.cwd, env: { ...where.env, ...OFFLINE_ENV } })
-}
+const offline = (where: Direct): Direct => ({ ...where, env: { ...where.env, ...OFFLINE_ENV } })
 
-/** `claude -p PROMPT` interrupted (SIGINT, as Ctrl-C) once `ready` says so. */
-export async function claudeInterrupted(where: DirectClaude, prompt: string, ready: () => boolean, options: ClaudeRun = {}): Promise<number> {
-  const child = Bun.spawn(claudeArgs(prompt, options), { cwd: where.cwd, env: { ...where.env, ...OFFLINE_ENV } as Record<string, string>, stdout: "ignore", stderr: "ignore" })
-  while (!ready() && child.exitCode === null) await Bun.sleep(20)
-  child.kill("SIGINT")
-  return child.exited
-}
+/** `claude -p PROMPT`, to its end. */
+export const claudeDirect = (where: Direct, prompt: string, options: ClaudeRun = {}): Promise<Result> => run(claudeArgs(prompt, options), offline(where))
+
+/** `claude -p PROMPT`, interrupted once `ready` says so. */
+export const claudeInterrupted = (where: Direct, prompt: string, ready: () => boolean) => interrupted(claudeArgs(prompt, {}), offline(where), ready)
 
 /** The session files under a Claude Code config folder (its projects), newest last. */
 export function claudeSessionFiles(configDir: string): string[] {
@@ -53,12 +58,7 @@ export function claudeSessionFiles(configDir: string): string[] {
 /** A session's id: its file's name. */
 export const claudeSessionId = (file: string) => file.split("/").pop()!.replace(/\.jsonl$/, "")
 
-export interface DirectCodex {
-  /** the folder codex runs in */
-  cwd: string
-  /** its environment: CODEX_HOME (its config, naming the stub, and where the session is kept) */
-  env: Record<string, string | undefined>
-}
+// ---- Codex: `codex exec`; its sessions in $CODEX_HOME/sessions
 
 const codexArgs = (prompt: string, resume: string | undefined) => [
   testCodexBinary(),
@@ -72,17 +72,10 @@ const codexArgs = (prompt: string, resume: string | undefined) => [
 ]
 
 /** `codex exec PROMPT` (`codex exec resume ID PROMPT` to go on with a session), to its end. */
-export function codexDirect(where: DirectCodex, prompt: string, options: { resume?: string } = {}): Promise<Result> {
-  return run(codexArgs(prompt, options.resume), { cwd: where.cwd, env: where.env })
-}
+export const codexDirect = (where: Direct, prompt: string, options: { resume?: string } = {}): Promise<Result> => run(codexArgs(prompt, options.resume), where)
 
-/** `codex exec PROMPT` interrupted (SIGINT, as Ctrl-C) once `ready` says so. */
-export async function codexInterrupted(where: DirectCodex, prompt: string, ready: () => boolean): Promise<number> {
-  const child = Bun.spawn(codexArgs(prompt, undefined), { cwd: where.cwd, env: where.env as Record<string, string>, stdin: "ignore", stdout: "ignore", stderr: "ignore" })
-  while (!ready() && child.exitCode === null) await Bun.sleep(20)
-  child.kill("SIGINT")
-  return child.exited
-}
+/** `codex exec PROMPT`, interrupted once `ready` says so. */
+export const codexInterrupted = (where: Direct, prompt: string, ready: () => boolean) => interrupted(codexArgs(prompt, undefined), where, ready)
 
 /** The rollout files under a CODEX_HOME, newest last. */
 export function codexSessionFiles(codexHome: string): string[] {
@@ -92,19 +85,11 @@ export function codexSessionFiles(codexHome: string): string[] {
 /** A rollout's thread id: the end of its file's name. */
 export const codexThreadId = (file: string) => /([0-9a-f-]{36})\.jsonl$/.exec(file)![1]!
 
-export interface DirectOpencode {
-  /** the folder opencode runs in (its opencode.json names the stub) */
-  cwd: string
-  /** its environment: HOME and the XDG folders (XDG_DATA_HOME/opencode keeps the sessions) */
-  env: Record<string, string | undefined>
-}
-
-const opencodeArgs = (prompt: string, session: string | undefined) => [testOpencodeBinary(), "run", ...(session ? ["--session", session] : []), prompt]
+// ---- opencode: `opencode run`; its sessions in $XDG_DATA_HOME/opencode/opencode.db
 
 /** `opencode run PROMPT` (`--session ID` to go on with one), to its end. */
-export function opencodeDirect(where: DirectOpencode, prompt: string, options: { session?: string } = {}): Promise<Result> {
-  return run(opencodeArgs(prompt, options.session), { cwd: where.cwd, env: where.env })
-}
+export const opencodeDirect = (where: Direct, prompt: string, options: { session?: string } = {}): Promise<Result> =>
+  run([testOpencodeBinary(), "run", ...(options.session ? ["--session", options.session] : []), prompt], where)
 
 /** opencode's database in a data folder. */
 export const opencodeDatabase = (env: Record<string, string | undefined>) => join(env.XDG_DATA_HOME!, "opencode", "opencode.db")
