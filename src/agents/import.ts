@@ -143,6 +143,8 @@ export class SessionImporter {
       const holder = this.#holders.get(session.sessionId)
       if (holder) return skipped(`iterate runs this session as agent ${holder.name}`, holder)
     }
+    // Its harness writes the running turn down as it goes: it is read once the turn is over.
+    if (agent?.status === "busy") return skipped("a turn of it runs in iterate now; import again once it is over", agent)
     let read: ImportedSession
     try {
       read = await source.read(session, agent ? record.cursor : undefined)
@@ -162,7 +164,9 @@ export class SessionImporter {
 
   /** The turns that are not the agent's own since the last import: iterate ran those, and the stream holds them already. */
   async #notRunHere(agent: AgentRecord, record: ImportRecord, turns: ImportedTurn[]): Promise<ImportedTurn[]> {
-    if (turns.length === 0) return turns
+    // Every turn of its own starts with an action the adapter took (offsets compare as strings),
+    // and none ran during the import (see #plan): no action since, no turn of its own to look for.
+    if (turns.length === 0 || agent.consumed === undefined || agent.consumed <= record.offset) return turns
     const windows: Array<[number, number]> = []
     let started: number | undefined
     for (let after: string | undefined = record.offset; ; ) {
@@ -223,7 +227,7 @@ export class SessionImporter {
       if (plan.kind === "done") results.push(plan.result)
       else if (w?.created) {
         if (recorded[next++]) {
-          const agent = (await this.#ctx.store.find(w.created.agent.id))!
+          const agent = recordOf(w.created)
           this.#agents.set(agent.id, agent)
           this.#ctx.run(agent)
           results.push(w.result)
@@ -239,20 +243,18 @@ export class SessionImporter {
   async #create(plan: Extract<Plan, { kind: "new" }>, now: string): Promise<Written> {
     const harness = this.#harness.name
     const { read, source } = plan
+    const events = importedEvents(harness, read.turns)
     let id: string
-    do id = newAgentId()
-    while (this.#taken.has(id) || !(await this.#ctx.streams.create(`agents/${id}`)))
+    let stored: StreamEvent[] | undefined
+    do {
+      id = newAgentId()
+      // The stream and every event of the session in one commit: nothing is half-imported.
+      if (!this.#taken.has(id)) stored = await this.#ctx.streams.createWith(`agents/${id}`, events)
+    } while (!stored)
     this.#taken.add(id)
     const name = defaultAgentName(plan.directory, (n) => this.#taken.has(n))
     this.#taken.add(name)
     const stream = `agents/${id}`
-    let stored: StreamEvent[]
-    try {
-      stored = (await this.#ctx.streams.append(stream, importedEvents(harness, read.turns)))!
-    } catch (error) {
-      await this.#ctx.streams.remove(stream).catch(() => {})
-      throw error
-    }
     const offset = stored.at(-1)!.offset
     const last = read.turns.at(-1)!.end
     const created: ImportedAgentRecord = {
@@ -265,6 +267,23 @@ export class SessionImporter {
     }
     const result: SessionImport = { sessionId: source.sessionId, location: source.location, outcome: "new", agent: id, name, directory: plan.directory, events: stored.length }
     return { created, result }
+  }
+}
+
+/** The record of an agent just recorded, as the store has it. */
+function recordOf(created: ImportedAgentRecord): AgentRecord {
+  const { agent, resume, status, error, consumed } = created
+  return {
+    ...agent,
+    status,
+    error,
+    consumed,
+    resume,
+    allowedTools: [],
+    node: agent.node,
+    leaseExpired: false,
+    asking: false,
+    importedAt: created.import.importedAt,
   }
 }
 

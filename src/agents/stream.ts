@@ -1,6 +1,6 @@
 // The agents layer's only door to the stream store: create and delete an agent's stream, append
 // events to it, read the events after an offset and hear about appends.
-import { appendEvents, type EventInput, type StreamEvent } from "../streams/events.ts"
+import { appendEvents, createWithEvents, type EventInput, type StreamEvent } from "../streams/events.ts"
 import { parseOffset } from "../streams/offsets.ts"
 import type { AppendFence, StreamStore } from "../streams/store.ts"
 
@@ -12,6 +12,11 @@ export class AgentStreams {
   /** Creates the JSON stream; false when a stream of that name already exists. */
   async create(name: string): Promise<boolean> {
     return (await this.store.create(name, { contentType: "application/json" })).created
+  }
+
+  /** Creates the JSON stream holding `events`, in one commit; undefined (nothing written) when a stream of that name exists already. */
+  createWith(name: string, events: EventInput[]): Promise<StreamEvent[] | undefined> {
+    return createWithEvents(this.store, name, events)
   }
 
   async remove(name: string): Promise<void> {

@@ -23,8 +23,10 @@ export function filesUnder(path: string, patterns: string[]): string[] {
 }
 
 export interface JsonLines {
-  /** each complete line after the offset, parsed */
+  /** each complete line after the offset (that `keep` kept), parsed */
   values: unknown[]
+  /** how many complete, non-empty lines there were, kept or not */
+  lines: number
   /** the byte offset after the last complete line: where the next read starts */
   end: number
 }
@@ -33,26 +35,28 @@ const NEWLINE = 0x0a
 const decoder = new TextDecoder()
 
 /**
- * The complete lines of a JSON-lines file after byte `offset`, parsed. A last line without its
- * newline is being written: it is left for the next read. ImportFormatError naming the file when
- * a complete line is not JSON.
+ * The complete lines of a JSON-lines file after byte `offset`, parsed; with `keep`, only the lines
+ * it matches (the rest are not even parsed: most of a session file can be what an importer does
+ * not read). A last line without its newline is being written: it is left for the next read.
+ * ImportFormatError naming the file when a line to parse is not JSON.
  */
-export async function jsonLinesFrom(file: string, offset: number): Promise<JsonLines> {
+export async function jsonLinesFrom(file: string, offset: number, keep?: RegExp): Promise<JsonLines> {
   const bytes = new Uint8Array(await Bun.file(file).slice(offset).arrayBuffer())
   const last = bytes.lastIndexOf(NEWLINE)
-  if (last < 0) return { values: [], end: offset }
+  if (last < 0) return { values: [], lines: 0, end: offset }
   const values: unknown[] = []
-  let lineNumber = 0
-  for (const line of decoder.decode(bytes.subarray(0, last)).split("\n")) {
-    lineNumber++
+  let lines = 0
+  for (const [index, line] of decoder.decode(bytes.subarray(0, last)).split("\n").entries()) {
     if (line.trim() === "") continue
+    lines++
+    if (keep && !keep.test(line)) continue
     try {
       values.push(JSON.parse(line))
     } catch {
-      throw new ImportFormatError(`${file}: line ${lineNumber}${offset > 0 ? ` after byte ${offset}` : ""} is not JSON`)
+      throw new ImportFormatError(`${file}: line ${index + 1}${offset > 0 ? ` after byte ${offset}` : ""} is not JSON`)
     }
   }
-  return { values, end: offset + last + 1 }
+  return { values, lines, end: offset + last + 1 }
 }
 
 /** The size of a file in bytes; 0 when it is gone. */

@@ -24,14 +24,23 @@ const encoder = new TextEncoder()
  */
 export function appendEvents(store: StreamStore, streamId: string, inputs: EventInput[], fence?: AppendFence): Promise<StreamEvent[] | undefined> {
   const createdAt = new Date().toISOString()
-  return store.appendWith(
-    streamId,
-    inputs.length,
-    (seq, index) => {
-      const { type, payload, metadata } = inputs[index]!
-      const event: StreamEvent = { offset: formatOffset(seq), type, version: 1, createdAt, streamId, payload, metadata }
-      return { data: encoder.encode(JSON.stringify(event)), value: event }
-    },
-    { fence },
-  )
+  return store.appendWith(streamId, inputs.length, (seq, index) => stamped(inputs[index]!, seq, createdAt, streamId), { fence })
+}
+
+/**
+ * Creates the JSON stream `streamId` holding `inputs` from its first offset on, in one commit;
+ * undefined when a stream of that name exists already (then nothing is written).
+ */
+export async function createWithEvents(store: StreamStore, streamId: string, inputs: EventInput[]): Promise<StreamEvent[] | undefined> {
+  const createdAt = new Date().toISOString()
+  const events = inputs.map((input, index) => stamped(input, index + 1, createdAt, streamId))
+  const { created } = await store.create(streamId, { contentType: "application/json", initial: events.map((e) => e.data) })
+  return created ? events.map((e) => e.value) : undefined
+}
+
+/** The envelope the daemon stamps on an event stored under `seq`. */
+function stamped(input: EventInput, seq: number, createdAt: string, streamId: string): { data: Uint8Array; value: StreamEvent } {
+  const { type, payload, metadata } = input
+  const event: StreamEvent = { offset: formatOffset(seq), type, version: 1, createdAt, streamId, payload, metadata }
+  return { data: encoder.encode(JSON.stringify(event)), value: event }
 }

@@ -43,13 +43,20 @@ interface Cursor {
   cost?: Record<string, number>
 }
 
+// The entries read; Claude Code writes compact JSON, and the lines it writes for itself (attachments,
+// API requests with the whole system prompt) are most of a file's bytes.
+const ENTRIES = /"type":"(?:user|assistant|cost-state)"/
+
 async function readClaude(session: SessionSource, cursorText: string | undefined): Promise<ImportedSession> {
   const cursor: Cursor = cursorText ? (JSON.parse(cursorText) as Cursor) : { offset: 0 }
   const resume = { sessionId: session.sessionId }
   // Nothing written since: not even opened.
   if (sizeOf(session.location) <= cursor.offset) return { resume, turns: [], cursor: JSON.stringify(cursor) }
-  const { values, end } = await jsonLinesFrom(session.location, cursor.offset)
-  const read = claudeTurns(values, session.sessionId, cursor.cost, cursor.offset === 0 ? session.location : undefined)
+  const { values, lines, end } = await jsonLinesFrom(session.location, cursor.offset, ENTRIES)
+  // A file with lines, none of them a conversation's, is not a session file.
+  if (cursor.offset === 0 && lines > 0 && !values.some((v) => typeof dict(v)?.sessionId === "string"))
+    throw new ImportFormatError(`${session.location} holds no Claude Code session entries`)
+  const read = claudeTurns(values, session.sessionId, cursor.cost)
   return { resume, ...read, cursor: JSON.stringify({ offset: end, ...(read.cost && { cost: read.cost }) } satisfies Cursor) }
 }
 
@@ -74,19 +81,14 @@ interface Turn {
   cost?: { total?: number; models: Record<string, number> }
 }
 
-/**
- * Session entries (parsed lines) as turns. `cost` is the spend per model before them (for the
- * cost of the first turn); with `file`, the entries are a whole file: one without any Claude Code
- * entry is not a session (ImportFormatError naming it).
- */
-export function claudeTurns(entries: unknown[], sessionId: string, cost?: Record<string, number>, file?: string): ClaudeTurns {
+/** Session entries (parsed lines) as turns. `cost` is the spend per model before them (for the cost of the first turn). */
+export function claudeTurns(entries: unknown[], sessionId: string, cost?: Record<string, number>): ClaudeTurns {
   const turns: ImportedTurn[] = []
   const seen = new Set<string>()
   let directory: string | undefined
   let startedAt: string | undefined
   let spent = cost
   let current: Turn | undefined
-  let claude = false
 
   const close = () => {
     if (!current) return
@@ -101,19 +103,18 @@ export function claudeTurns(entries: unknown[], sessionId: string, cost?: Record
     return { at, ...(prompt !== undefined && { prompt }), events: [init], usage: new Map(), aborted: false }
   }
 
-  entries.forEach((value, index) => {
+  for (const value of entries) {
     const entry = dict(value)
-    if (!entry || typeof entry.type !== "string") throw new ImportFormatError(`${file ?? sessionId}: entry ${index + 1} is not a Claude Code session entry`)
-    if (typeof entry.sessionId === "string" || entry.type === "user" || entry.type === "assistant") claude = true
+    if (!entry) continue
     directory ??= str(entry.cwd)
     if (entry.type === "cost-state") {
       if (current) current.cost = { total: num(entry.totalCostUSD), models: costs(entry) }
-      return
+      continue
     }
-    if ((entry.type !== "user" && entry.type !== "assistant") || entry.isSidechain || entry.isMeta || entry.isCompactSummary || entry.isVisibleInTranscriptOnly) return
+    if ((entry.type !== "user" && entry.type !== "assistant") || entry.isSidechain || entry.isMeta || entry.isCompactSummary || entry.isVisibleInTranscriptOnly) continue
     const uuid = str(entry.uuid)
     if (uuid) {
-      if (seen.has(uuid)) return
+      if (seen.has(uuid)) continue
       seen.add(uuid)
     }
     startedAt ??= str(entry.timestamp)
@@ -132,26 +133,25 @@ export function claudeTurns(entries: unknown[], sessionId: string, cost?: Record
         const usage = dict(message.usage)
         if (usage && str(message.id)) current.usage.set(message.id as string, usage)
       }
-      return
+      continue
     }
     const content = message.content
     if (list(content).some((c) => dict(c)?.type === "tool_result")) {
       current ??= open(entry)
       current.events.push({ type: "user", ...line, ...(entry.toolUseResult !== undefined && { tool_use_result: entry.toolUseResult }) })
-      return
+      continue
     }
     const text = promptText(content)
     if (text.startsWith("[Request interrupted by user")) {
       if (current) current.aborted = true
-      return
+      continue
     }
     // What a slash command or a `!` shell line printed, not something asked of the model.
-    if (text === "" || /^<(?:local-command-|command-|bash-)/.test(text)) return
+    if (text === "" || /^<(?:local-command-|command-|bash-)/.test(text)) continue
     close()
     current = open(entry, text)
-  })
+  }
   close()
-  if (file && entries.length > 0 && !claude) throw new ImportFormatError(`${file} holds no Claude Code session entries`)
   return { turns, ...(directory && { directory }), ...(startedAt && { startedAt }), ...(spent && { cost: spent }) }
 }
 

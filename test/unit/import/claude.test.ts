@@ -145,11 +145,13 @@ describe("Claude Code's session files", () => {
 
   test("a file that is not a Claude Code session is refused, naming it", async () => {
     const bad = join(scratch, "bad.jsonl")
-    writeFileSync(bad, "this is not JSON\n")
+    writeFileSync(bad, '{"type":"user","message":\n')
     const source = await importer.open(bad)
     await expect(source.read(source.sessions[0]!, undefined)).rejects.toThrow(new ImportFormatError(`${bad}: line 1 is not JSON`))
-    writeFileSync(bad, '{"type":"session_meta","payload":{"id":"x"}}\n')
-    await expect(source.read(source.sessions[0]!, undefined)).rejects.toThrow(`${bad} holds no Claude Code session entries`)
+    for (const text of ["this is not JSON\n", '{"type":"session_meta","payload":{"id":"x"}}\n']) {
+      writeFileSync(bad, text)
+      await expect(source.read(source.sessions[0]!, undefined)).rejects.toThrow(new ImportFormatError(`${bad} holds no Claude Code session entries`))
+    }
   })
 
   test("a path with no session, or no such path, says so naming it", async () => {
