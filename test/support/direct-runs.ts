@@ -3,6 +3,7 @@
 // scripted model server the caller owns (anthropic-stub.ts, responses-stub.ts, llm-stub.ts) through
 // the environment it is given.
 import { Database } from "bun:sqlite"
+import { rmSync } from "node:fs"
 import { join } from "node:path"
 import { OFFLINE_ENV } from "../../src/harness/claude/index.ts"
 import { testClaudeBinary } from "./claude-project.ts"
@@ -14,6 +15,25 @@ import { type Result, run } from "./run-process.ts"
 export interface Direct {
   cwd: string
   env: Record<string, string | undefined>
+}
+
+/**
+ * The main of a script recording session fixtures: each scenario (those named on its command line,
+ * else all) run in a throwaway place `make` gives, then saved by `save` (which says what it wrote);
+ * the place is removed after.
+ */
+export async function recordEach(scenarios: Record<string, (where: Direct) => Promise<void>>, make: () => { root: string; where: Direct }, save: (name: string, root: string, where: Direct) => string): Promise<void> {
+  const names = process.argv.slice(2)
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    if (names.length > 0 && !names.includes(name)) continue
+    const { root, where } = make()
+    try {
+      await scenario(where)
+      console.log(`${name}: ${save(name, root, where)}`)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  }
 }
 
 /** Runs `argv` in `where` until `ready` says so, then interrupts it (SIGINT, as Ctrl-C); its exit code. */
