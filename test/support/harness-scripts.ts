@@ -31,11 +31,6 @@ export interface HarnessScript<Reply> {
   command(line: string): Reply
   /** the model a new agent needs (pi has no default one), for --model */
   model?: string
-  /**
-   * A harness process outlives a daemon killed during a tool call, until the next daemon stops it
-   * (claude finishes the call first); otherwise it stops with the daemon, its commands too.
-   */
-  outlivesDaemon: boolean
 }
 
 /** `--model M` when the harness needs one. */
@@ -49,7 +44,6 @@ export const claudeScript = (): HarnessScript<anthropic.StubReply> => ({
   // claude's Write takes an absolute path
   write: (directory, name, content) => anthropic.toolUse("Write", { file_path: join(directory, name), content }),
   command: (line) => anthropic.toolUse("Bash", { command: line, description: "Run it" }),
-  outlivesDaemon: true,
 })
 
 /** The real pi from npm, run by iterate's own Bun, with the LLM stub as its only provider; the stub lives for the file. */
@@ -60,7 +54,6 @@ export const piScript = (): HarnessScript<openai.StubReply> => ({
   write: (_, name, content) => openai.toolCall("write", { path: name, content }),
   command: (line) => openai.toolCall("bash", { command: line }),
   model: PI_STUB_MODEL,
-  outlivesDaemon: false,
 })
 
 /** The real codex from npm (its platform package's binary) with the Responses stub as its only model provider; the stub lives for the file. */
