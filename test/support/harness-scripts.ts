@@ -64,6 +64,4 @@ export const codexScript = (): HarnessScript<responses.StubReply> => ({
   // apply_patch takes paths relative to the thread's directory
   write: (_, name, content) => responses.applyPatch(responses.addFilePatch(name, content)),
   command: (line) => responses.exec(line),
-  // codex exits when the daemon's end closes its stdin, and stops the commands it runs
-  outlivesDaemon: false,
 })
