@@ -26,6 +26,7 @@ const agent = (fields: Partial<Agent>): Agent => ({
   permissions: "ask",
   allowedTools: [],
   node: "node-1",
+  spentUsd: 0,
   ...fields,
 })
 
