@@ -14,5 +14,7 @@ export function formatUsd(amount: number): string {
   if (amount === 0 || !Number.isFinite(amount)) return "$0.00"
   const size = Math.abs(amount)
   const decimals = size >= 1 ? 2 : Math.min(10, Math.max(2, 1 - Math.floor(Math.log10(size))))
-  return `${amount < 0 ? "-" : ""}$${size.toFixed(decimals)}`
+  // 0.00010 → 0.0001; never fewer than two decimals.
+  const digits = size.toFixed(decimals).replace(/(\.\d\d\d*?)0+$/, "$1")
+  return `${amount < 0 ? "-" : ""}$${digits}`
 }
