@@ -27,7 +27,7 @@ import { agentNameProblem, defaultAgentName, newAgentId } from "./names.ts"
 import { type AgentRecord, type AgentStore, NameTakenError, type PermissionRecord } from "./store.ts"
 import { AgentStreams } from "./stream.ts"
 import { budgetProblem } from "./usage/budget.ts"
-import { groupUsage, type UsageReport } from "./usage/report.ts"
+import type { UsageReport } from "./usage/report.ts"
 import type { UsageGroupBy } from "../protocol/usage.ts"
 
 export type AgentErrorCode =
@@ -312,7 +312,7 @@ export class Agents implements FleetMember {
   /** The ledger of one agent or of all, from `since` on, grouped `by`. */
   async usage(query: { agent?: string; since?: Date; by: UsageGroupBy }): Promise<UsageReport> {
     const agentId = query.agent === undefined ? undefined : (await this.find(query.agent)).id
-    return groupUsage(await this.db.usage.entries({ agentId, since: query.since?.toISOString() }), query.by)
+    return this.db.usage.report({ agentId, since: query.since?.toISOString() }, query.by)
   }
 
   /** Stops the agent's turn if one runs, then deletes the agent and its stream. */

@@ -5,16 +5,8 @@
 // progress is; the running total is their sum, kept in the same commit, so budgets and the agents
 // list never read streams.
 import type { UsageRecordedPayload } from "../../protocol/agent-events.ts"
-
-/** A ledger entry as `usage` reports it: with its agent and when it was recorded. */
-export interface LedgerRow extends UsageRecordedPayload {
-  agentId: string
-  /** the agent's name and harness */
-  name: string
-  harness: string
-  /** when the turn ended (ISO) */
-  at: string
-}
+import type { UsageGroupBy } from "../../protocol/usage.ts"
+import type { LedgerFilter, UsageReport } from "./report.ts"
 
 export interface UsageLedger {
   /**
@@ -22,46 +14,11 @@ export interface UsageLedger {
    * store only while this node holds the agent, like the adapter's other progress.
    */
   record(agentId: string, at: string, entries: UsageRecordedPayload[]): Promise<void>
-  /** The entries of one agent (or of every agent) recorded at or after `since` (ISO), oldest first. */
-  entries(filter: { agentId?: string; since?: string }): Promise<LedgerRow[]>
+  /** The entries `filter` keeps, summed `by` (see report.ts). */
+  report(filter: LedgerFilter, by: UsageGroupBy): Promise<UsageReport>
   /** The agent's budget in dollars; null removes it. From any node. */
   setBudget(agentId: string, budgetUsd: number | null): Promise<void>
 }
-
-/** The ledger's rows as both stores keep them. */
-export interface LedgerDbRow {
-  agent_id: string
-  name: string
-  harness: string
-  prompt: string
-  model: string
-  at: string
-  input_tokens: number | string
-  output_tokens: number | string
-  cache_read_tokens: number | string
-  cache_write_tokens: number | string
-  reasoning_tokens: number | string
-  cost_usd: number
-}
-
-export const toLedgerRow = (row: LedgerDbRow): LedgerRow => ({
-  agentId: row.agent_id,
-  name: row.name,
-  harness: row.harness,
-  at: row.at,
-  prompt: row.prompt,
-  ...(row.model !== "" && { model: row.model }),
-  inputTokens: Number(row.input_tokens),
-  outputTokens: Number(row.output_tokens),
-  cacheReadTokens: Number(row.cache_read_tokens),
-  cacheWriteTokens: Number(row.cache_write_tokens),
-  reasoningTokens: Number(row.reasoning_tokens),
-  costUsd: Number(row.cost_usd),
-})
-
-/** The columns of an entry, in the order the stores' INSERT statements name them after agent_id. */
-export const entryValues = (entry: UsageRecordedPayload, at: string) =>
-  [entry.prompt, entry.model ?? "", at, entry.inputTokens, entry.outputTokens, entry.cacheReadTokens, entry.cacheWriteTokens, entry.reasoningTokens, entry.costUsd] as const
 
 /**
  * The ledger's tables, the same statement for SQLite and PostgreSQL (both take these type names).

@@ -3,7 +3,9 @@
 import type { SQL } from "bun"
 import type { UsageRecordedPayload } from "../../protocol/agent-events.ts"
 import { migratePostgres, type Postgres } from "../../storage/postgres.ts"
-import { LEDGER_TABLES, type LedgerDbRow, type LedgerRow, toLedgerRow, type UsageLedger } from "./ledger.ts"
+import type { UsageGroupBy } from "../../protocol/usage.ts"
+import { LEDGER_TABLES, type UsageLedger } from "./ledger.ts"
+import { type LedgerFilter, type ReportRow, reportStatements, toReport, type UsageReport } from "./report.ts"
 
 const MIGRATIONS = [LEDGER_TABLES]
 
@@ -43,15 +45,16 @@ export class PostgresUsageLedger implements UsageLedger {
     )
   }
 
-  entries(filter: { agentId?: string; since?: string }): Promise<LedgerRow[]> {
-    return this.pg.guard(async () => {
-      const rows: LedgerDbRow[] = await this.#sql`
-        SELECT u.*, a.name, a.harness FROM usage_ledger u JOIN agents a ON a.id = u.agent_id
-        WHERE (${filter.agentId ?? null}::text IS NULL OR u.agent_id = ${filter.agentId ?? null}::text)
-          AND (${filter.since ?? null}::text IS NULL OR u.at >= ${filter.since ?? null}::text)
-        ORDER BY u.at, u.agent_id, u.model`
-      return rows.map(toLedgerRow)
-    })
+  report(filter: LedgerFilter, by: UsageGroupBy): Promise<UsageReport> {
+    const { groups, total } = reportStatements(by, filter, (n) => `$${n}`)
+    // One snapshot for both, so the total is the sum of the groups.
+    return this.pg.guard(() =>
+      this.#sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
+        const rows: ReportRow[] = await tx.unsafe(groups.sql, groups.params)
+        const [sum]: ReportRow[] = await tx.unsafe(total.sql, total.params)
+        return toReport(by, rows, sum!)
+      }),
+    )
   }
 
   async setBudget(agentId: string, budgetUsd: number | null): Promise<void> {

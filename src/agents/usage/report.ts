@@ -1,7 +1,7 @@
-// `iterate usage` and GET /v1/usage: the ledger's entries summed by agent, harness, model or day,
-// with a total. Pure: the stores select the entries, this groups them.
+// `iterate usage` and GET /v1/usage: the ledger summed by agent, harness, model or day, with a
+// total. Summed by the database (the same statements for SQLite and PostgreSQL, with each one's
+// placeholders), so a report costs what its groups do, not what the ledger holds.
 import type { UsageGroupBy } from "../../protocol/usage.ts"
-import type { LedgerRow } from "./ledger.ts"
 
 export interface UsageTotals {
   /** turns that reported a spend (a turn on two models counts in both models' rows, once in the total) */
@@ -34,45 +34,80 @@ export interface UsageReport {
   total: UsageTotals
 }
 
-const TOTALS = ["inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens", "costUsd"] as const
-
-const keyOf: Record<UsageGroupBy, (row: LedgerRow) => string> = {
-  agent: (row) => row.agentId,
-  harness: (row) => row.harness,
-  model: (row) => row.model ?? "",
-  day: (row) => row.at.slice(0, 10),
+/** Which entries a report sums: one agent's, those recorded at or after `since` (ISO). */
+export interface LedgerFilter {
+  agentId?: string
+  since?: string
 }
 
-function labels(by: UsageGroupBy, key: string, row: LedgerRow): Partial<UsageGroup> {
-  if (by === "agent") return { agent: row.agentId, name: row.name, harness: row.harness }
-  if (by === "harness") return { harness: key }
-  if (by === "model") return { model: key }
-  return { day: key }
+const KEY: Record<UsageGroupBy, string> = { agent: "u.agent_id", harness: "a.harness", model: "u.model", day: "substr(u.at, 1, 10)" }
+
+// A turn is its agent and prompt; `at` sorts as it reads (ISO, UTC).
+const SUMS = `count(DISTINCT u.agent_id || ' ' || u.prompt) AS turns,
+  coalesce(sum(u.input_tokens), 0) AS input_tokens, coalesce(sum(u.output_tokens), 0) AS output_tokens,
+  coalesce(sum(u.cache_read_tokens), 0) AS cache_read_tokens, coalesce(sum(u.cache_write_tokens), 0) AS cache_write_tokens,
+  coalesce(sum(u.reasoning_tokens), 0) AS reasoning_tokens, coalesce(sum(u.cost_usd), 0) AS cost_usd`
+
+export interface Statement {
+  sql: string
+  params: string[]
 }
 
-class Sum {
-  readonly totals: UsageTotals = { turns: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0 }
-  readonly #turns = new Set<string>()
-
-  add(row: LedgerRow): void {
-    for (const field of TOTALS) this.totals[field] += row[field]
-    this.#turns.add(`${row.agentId}\0${row.prompt}`)
-    this.totals.turns = this.#turns.size
+/**
+ * The two statements of a report: its groups (by day oldest first, otherwise the costliest first)
+ * and its total. `placeholder(n)` is the store's n-th parameter (`?1`, `$1`). Only the filters
+ * given are in the WHERE clause, so the database can use its indexes.
+ */
+export function reportStatements(by: UsageGroupBy, filter: LedgerFilter, placeholder: (n: number) => string): { groups: Statement; total: Statement } {
+  const params: string[] = []
+  const conditions: string[] = []
+  if (filter.agentId !== undefined) conditions.push(`u.agent_id = ${placeholder(params.push(filter.agentId))}`)
+  if (filter.since !== undefined) conditions.push(`u.at >= ${placeholder(params.push(filter.since))}`)
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""
+  const order = by === "day" ? "group_key" : "cost_usd DESC, group_key"
+  return {
+    groups: {
+      sql: `SELECT ${KEY[by]} AS group_key, min(a.name) AS name, min(a.harness) AS harness, ${SUMS}
+            FROM usage_ledger u JOIN agents a ON a.id = u.agent_id ${where} GROUP BY ${KEY[by]} ORDER BY ${order}`,
+      params,
+    },
+    total: { sql: `SELECT ${SUMS} FROM usage_ledger u ${where}`, params },
   }
 }
 
-/** Days in order; anything else the costliest first. */
-export function groupUsage(rows: LedgerRow[], by: UsageGroupBy): UsageReport {
-  const groups = new Map<string, { labels: Partial<UsageGroup>; sum: Sum }>()
-  const total = new Sum()
-  for (const row of rows) {
-    const key = keyOf[by](row)
-    let group = groups.get(key)
-    if (!group) groups.set(key, (group = { labels: labels(by, key, row), sum: new Sum() }))
-    group.sum.add(row)
-    total.add(row)
-  }
-  const list = [...groups].map(([key, group]) => ({ key, ...group.labels, ...group.sum.totals }))
-  list.sort(by === "day" ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.costUsd - a.costUsd || a.key.localeCompare(b.key))
-  return { by, groups: list, total: total.totals }
+/** A row of either statement, as both stores return it (PostgreSQL's sums come as strings). */
+export interface ReportRow {
+  group_key?: string
+  name?: string
+  harness?: string
+  turns: number | string
+  input_tokens: number | string
+  output_tokens: number | string
+  cache_read_tokens: number | string
+  cache_write_tokens: number | string
+  reasoning_tokens: number | string
+  cost_usd: number | string
 }
+
+const totals = (row: ReportRow): UsageTotals => ({
+  turns: Number(row.turns),
+  inputTokens: Number(row.input_tokens),
+  outputTokens: Number(row.output_tokens),
+  cacheReadTokens: Number(row.cache_read_tokens),
+  cacheWriteTokens: Number(row.cache_write_tokens),
+  reasoningTokens: Number(row.reasoning_tokens),
+  costUsd: Number(row.cost_usd),
+})
+
+function labels(by: UsageGroupBy, row: ReportRow): Partial<UsageGroup> {
+  const key = row.group_key!
+  if (by === "agent") return { agent: key, name: row.name!, harness: row.harness! }
+  return { [by]: key }
+}
+
+/** The report from the rows of its two statements. */
+export const toReport = (by: UsageGroupBy, groups: ReportRow[], total: ReportRow): UsageReport => ({
+  by,
+  groups: groups.map((row) => ({ key: row.group_key!, ...labels(by, row), ...totals(row) })),
+  total: totals(total),
+})

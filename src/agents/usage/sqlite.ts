@@ -1,17 +1,20 @@
 // The token ledger in agents.db (see ledger.ts).
 import type { Database, Statement } from "bun:sqlite"
 import type { UsageRecordedPayload } from "../../protocol/agent-events.ts"
-import { entryValues, LEDGER_TABLES, type LedgerDbRow, type LedgerRow, toLedgerRow, type UsageLedger } from "./ledger.ts"
+import type { UsageGroupBy } from "../../protocol/usage.ts"
+import { LEDGER_TABLES, type UsageLedger } from "./ledger.ts"
+import { type LedgerFilter, type ReportRow, reportStatements, toReport, type UsageReport } from "./report.ts"
 
-type EntryParams = [string, ...ReturnType<typeof entryValues>]
+/** An entry's columns, in the order the INSERT names them after agent_id. */
+const entryValues = (entry: UsageRecordedPayload, at: string) =>
+  [entry.prompt, entry.model ?? "", at, entry.inputTokens, entry.outputTokens, entry.cacheReadTokens, entry.cacheWriteTokens, entry.reasoningTokens, entry.costUsd] as const
 
 export class SqliteUsageLedger implements UsageLedger {
   readonly #db: Database
   readonly #q: {
-    insert: Statement<unknown, EntryParams>
+    insert: Statement<unknown, [string, ...ReturnType<typeof entryValues>]>
     spend: Statement<unknown, [string, number]>
     budget: Statement<unknown, [string, number | null]>
-    entries: Statement<LedgerDbRow, [string | null, string | null]>
   }
 
   /** Makes the tables when agents.db has none yet: before the agents' queries, which join them, are prepared. */
@@ -28,10 +31,6 @@ export class SqliteUsageLedger implements UsageLedger {
         "INSERT INTO agent_spend (agent_id, spent_usd) VALUES (?1, ?2) ON CONFLICT (agent_id) DO UPDATE SET spent_usd = spent_usd + excluded.spent_usd",
       ),
       budget: db.query("INSERT INTO agent_spend (agent_id, budget_usd) VALUES (?1, ?2) ON CONFLICT (agent_id) DO UPDATE SET budget_usd = excluded.budget_usd"),
-      entries: db.query(
-        `SELECT u.*, a.name, a.harness FROM usage_ledger u JOIN agents a ON a.id = u.agent_id
-         WHERE (?1 IS NULL OR u.agent_id = ?1) AND (?2 IS NULL OR u.at >= ?2) ORDER BY u.at, u.agent_id, u.model`,
-      ),
     }
   }
 
@@ -43,8 +42,12 @@ export class SqliteUsageLedger implements UsageLedger {
     })()
   }
 
-  async entries(filter: { agentId?: string; since?: string }): Promise<LedgerRow[]> {
-    return this.#q.entries.all(filter.agentId ?? null, filter.since ?? null).map(toLedgerRow)
+  async report(filter: LedgerFilter, by: UsageGroupBy): Promise<UsageReport> {
+    const { groups, total } = reportStatements(by, filter, (n) => `?${n}`)
+    // db.query keeps each statement compiled: a report's SQL is one of a few shapes.
+    return this.#db.transaction(() =>
+      toReport(by, this.#db.query<ReportRow, string[]>(groups.sql).all(...groups.params), this.#db.query<ReportRow, string[]>(total.sql).get(...total.params)!),
+    )()
   }
 
   async setBudget(agentId: string, budgetUsd: number | null): Promise<void> {

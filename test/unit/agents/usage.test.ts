@@ -105,8 +105,8 @@ describe("a turn's end", () => {
     const [usage] = usages(events)
     expect(usage).toEqual({ prompt: prompt.offset, model, inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: expect.closeTo(cost, 12) })
     expect(events.slice(-2).map((e) => e.type)).toEqual([AGENT_EVENT.usage, AGENT_EVENT.status])
-    const id = (await made.agents.get("app")).id
-    expect(await made.store.usage.entries({})).toEqual([{ ...usage, agentId: id, name: "app", harness, at: expect.any(String) }])
+    const { prompt: _, model: __, ...totals } = usage!
+    expect((await made.agents.usage({ by: "model" })).groups).toEqual([{ key: model, model, turns: 1, ...totals }])
     expect((await made.agents.get("app")).spentUsd).toBeCloseTo(cost, 12)
   })
 
@@ -119,11 +119,10 @@ describe("a turn's end", () => {
     const agent = await made.agents.get("app")
     expect(agent.spentUsd).toBeCloseTo(recorded.reduce((sum, u) => sum + u.costUsd, 0), 12)
     expect(agent.spentUsd).toBeCloseTo(2 * claudeCost("bash"), 12)
-    const ledger = await made.store.usage.entries({ agentId: agent.id })
-    expect(ledger.map(({ agentId, name, harness, at, ...entry }) => entry)).toEqual(recorded)
     const report = await made.agents.usage({ by: "agent" })
     expect(report.groups).toEqual([expect.objectContaining({ key: agent.id, agent: agent.id, name: "app", harness: "claude", turns: 2, inputTokens: 40, outputTokens: 20 })])
-    expect(report.total).toMatchObject({ turns: 2, inputTokens: 40, outputTokens: 20 })
+    const sum = (field: "inputTokens" | "outputTokens" | "costUsd") => recorded.reduce((total, u) => total + u[field], 0)
+    expect(report.total).toMatchObject({ turns: 2, inputTokens: sum("inputTokens"), outputTokens: sum("outputTokens"), costUsd: expect.closeTo(sum("costUsd"), 12) })
     // Nothing before the turns, everything since a moment before them.
     expect((await made.agents.usage({ by: "agent", since: new Date(Date.now() + 60_000) })).groups).toEqual([])
     expect((await made.agents.usage({ by: "model", agent: "app", since: new Date(Date.parse(agent.createdAt) - 1) })).groups).toEqual([
@@ -136,7 +135,7 @@ describe("a turn's end", () => {
     await made.turn("fail")
     expect(usages(await made.events())).toEqual([])
     expect((await made.agents.get("app")).spentUsd).toBe(0)
-    expect(await made.store.usage.entries({})).toEqual([])
+    expect((await made.agents.usage({ by: "agent" })).groups).toEqual([])
   })
 
   test("an aborted claude turn records what was spent until the interrupt", async () => {
@@ -170,11 +169,12 @@ describe("the ledger in the store", () => {
     const entry: UsageRecordedPayload = { prompt: "0000000000000001", model: "m", inputTokens: 1, outputTokens: 2, cacheReadTokens: 3, cacheWriteTokens: 4, reasoningTokens: 5, costUsd: 0.5 }
     await made.store.usage.record(id, "2026-12-01T10:00:00.000Z", [entry])
     await made.store.usage.record(id, "2026-12-01T10:00:01.000Z", [entry])
-    expect(await made.store.usage.entries({ agentId: id })).toEqual([{ ...entry, agentId: id, name: "app", harness: "claude", at: "2026-12-01T10:00:00.000Z" }])
+    const { prompt: _, model: __, ...totals } = entry
+    expect(await made.store.usage.report({ agentId: id }, "day")).toEqual({ by: "day", groups: [{ key: "2026-12-01", day: "2026-12-01", turns: 1, ...totals }], total: { turns: 1, ...totals } })
     expect((await made.agents.get("app")).spentUsd).toBe(0.5)
-    expect(await made.store.usage.entries({ since: "2026-12-02" })).toEqual([])
+    expect((await made.store.usage.report({ since: "2026-12-01T10:00:00.001Z" }, "day")).groups).toEqual([])
     await made.agents.remove("app")
-    expect(await made.store.usage.entries({})).toEqual([])
+    expect((await made.store.usage.report({}, "agent")).total.turns).toBe(0)
   })
 })
 

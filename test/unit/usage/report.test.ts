@@ -1,16 +1,15 @@
-// Grouping the ledger (by agent, harness, model, day, with a total), --since, and dollars.
-import { describe, expect, test } from "vitest"
-import type { LedgerRow } from "../../../src/agents/usage/ledger.ts"
-import { groupUsage } from "../../../src/agents/usage/report.ts"
+// Reports of the ledger (by agent, harness, model, day, with a total; one agent's, since a moment)
+// summed by the SQLite store, --since, and dollars. (The same statements run on PostgreSQL in
+// test/e2e/usage.)
+import { join } from "node:path"
+import { beforeAll, describe, expect, test } from "vitest"
+import { SqliteAgentStore } from "../../../src/agents/sqlite-store.ts"
 import { parseSince } from "../../../src/protocol/since.ts"
 import { formatUsd } from "../../../src/protocol/usage.ts"
+import { scratchDir } from "../../support/scratch.ts"
 
-const row = (fields: Partial<LedgerRow>): LedgerRow => ({
-  agentId: "a1",
-  name: "app",
-  harness: "claude",
-  at: "2026-12-01T10:00:00.000Z",
-  prompt: "0000000000000001",
+const entry = (prompt: string, fields: { model?: string; inputTokens?: number; costUsd?: number } = {}) => ({
+  prompt,
   model: "opus",
   inputTokens: 10,
   outputTokens: 5,
@@ -21,17 +20,24 @@ const row = (fields: Partial<LedgerRow>): LedgerRow => ({
   ...fields,
 })
 
-const ROWS = [
-  row({}),
-  // The same turn on a second model.
-  row({ model: "haiku", costUsd: 0.01 }),
-  row({ prompt: "0000000000000009", at: "2026-12-02T23:59:59.000Z", costUsd: 0.2 }),
-  row({ agentId: "b2", name: "api", harness: "opencode", model: undefined, at: "2026-11-30T08:00:00.000Z", costUsd: 0.4, inputTokens: 100 }),
-]
+let store: SqliteAgentStore
 
-describe("groupUsage", () => {
-  test("by agent: each agent's turns and sums with its name and harness, the costliest first; the total counts each turn once", () => {
-    const report = groupUsage(ROWS, "agent")
+beforeAll(async () => {
+  store = new SqliteAgentStore(join(scratchDir("report"), "agents.db"))
+  const agent = { directory: "/src", model: undefined, createdAt: "2026-11-01T00:00:00.000Z", permissions: "ask" as const }
+  await store.insert({ id: "a1", name: "app", harness: "claude", stream: "agents/a1", ...agent })
+  await store.insert({ id: "b2", name: "api", harness: "opencode", stream: "agents/b2", ...agent })
+  // A turn on two models, another turn a day later, and an opencode turn on no model it named.
+  await store.usage.record("a1", "2026-12-01T10:00:00.000Z", [entry("0000000000000001"), entry("0000000000000001", { model: "haiku", costUsd: 0.01 })])
+  await store.usage.record("a1", "2026-12-02T23:59:59.000Z", [entry("0000000000000009", { costUsd: 0.2 })])
+  const { model: _, ...noModel } = entry("0000000000000001", { inputTokens: 100, costUsd: 0.4 })
+  await store.usage.record("b2", "2026-11-30T08:00:00.000Z", [noModel])
+  return () => store.close()
+})
+
+describe("reports", () => {
+  test("by agent: each agent's turns and sums with its name and harness, the costliest first; the total counts each turn once", async () => {
+    const report = await store.usage.report({}, "agent")
     expect(report.groups).toEqual([
       { key: "b2", agent: "b2", name: "api", harness: "opencode", turns: 1, inputTokens: 100, outputTokens: 5, cacheReadTokens: 2, cacheWriteTokens: 1, reasoningTokens: 0, costUsd: 0.4 },
       { key: "a1", agent: "a1", name: "app", harness: "claude", turns: 2, inputTokens: 30, outputTokens: 15, cacheReadTokens: 6, cacheWriteTokens: 3, reasoningTokens: 0, costUsd: expect.closeTo(0.31, 12) },
@@ -40,8 +46,8 @@ describe("groupUsage", () => {
     expect(report.by).toBe("agent")
   })
 
-  test("by model: a turn on two models counts in each; an unknown model is the empty key", () => {
-    const { groups } = groupUsage(ROWS, "model")
+  test("by model: a turn on two models counts in each; a model the harness named none of is the empty key", async () => {
+    const { groups } = await store.usage.report({}, "model")
     expect(groups.map((g) => [g.key, g.model, g.turns])).toEqual([
       ["", "", 1],
       ["opus", "opus", 2],
@@ -49,20 +55,30 @@ describe("groupUsage", () => {
     ])
   })
 
-  test("by harness and by day (UTC days, oldest first)", () => {
-    expect(groupUsage(ROWS, "harness").groups.map((g) => [g.harness, g.turns])).toEqual([
+  test("by harness, and by day (UTC days, oldest first)", async () => {
+    expect((await store.usage.report({}, "harness")).groups.map((g) => [g.harness, g.turns])).toEqual([
       ["opencode", 1],
       ["claude", 2],
     ])
-    expect(groupUsage(ROWS, "day").groups.map((g) => [g.day, g.turns, g.costUsd])).toEqual([
+    expect((await store.usage.report({}, "day")).groups.map((g) => [g.day, g.turns, g.costUsd])).toEqual([
       ["2026-11-30", 1, 0.4],
       ["2026-12-01", 1, expect.closeTo(0.11, 12)],
       ["2026-12-02", 1, 0.2],
     ])
   })
 
-  test("no entries: no groups and a total of zeros", () => {
-    expect(groupUsage([], "day")).toEqual({ by: "day", groups: [], total: { turns: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0 } })
+  test("one agent's, and since a moment: the entries recorded at or after it", async () => {
+    expect((await store.usage.report({ agentId: "a1", since: "2026-12-01T10:00:00.000Z" }, "day")).total.turns).toBe(2)
+    expect((await store.usage.report({ agentId: "a1", since: "2026-12-01T10:00:00.001Z" }, "day")).groups.map((g) => g.day)).toEqual(["2026-12-02"])
+    expect((await store.usage.report({ since: "2026-12-01" }, "agent")).groups.map((g) => g.name)).toEqual(["app"])
+  })
+
+  test("nothing kept: no groups and a total of zeros", async () => {
+    expect(await store.usage.report({ agentId: "nobody" }, "day")).toEqual({
+      by: "day",
+      groups: [],
+      total: { turns: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0 },
+    })
   })
 })
 
