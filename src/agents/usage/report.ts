@@ -1,17 +1,13 @@
 // `iterate usage` and GET /v1/usage: the ledger summed by agent, harness, model or day, with a
 // total. Summed by the database (the same statements for SQLite and PostgreSQL, with each one's
 // placeholders), so a report costs what its groups do, not what the ledger holds.
+import type { UsageRecordedPayload } from "../../protocol/agent-events.ts"
 import type { UsageGroupBy } from "../../protocol/usage.ts"
 
-export interface UsageTotals {
+/** The sums of the entries' tokens and cost. */
+export interface UsageTotals extends Omit<UsageRecordedPayload, "prompt" | "model"> {
   /** turns that reported a spend (a turn on two models counts in both models' rows, once in the total) */
   turns: number
-  inputTokens: number
-  outputTokens: number
-  cacheReadTokens: number
-  cacheWriteTokens: number
-  reasoningTokens: number
-  costUsd: number
 }
 
 /** One row of a report: `key` is what it groups by, spelled out in the field of that name. */

@@ -5,39 +5,21 @@
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, test } from "vitest"
-import { AgentError, Agents, type AgentsOptions } from "../../../src/agents/agents.ts"
-import { LocalFleet } from "../../../src/agents/fleet/fleet.ts"
-import { SqliteAgentStore } from "../../../src/agents/sqlite-store.ts"
+import { AgentError, type AgentsOptions } from "../../../src/agents/agents.ts"
 import { AgentStreams } from "../../../src/agents/stream.ts"
 import { AGENT_EVENT, type UsageRecordedPayload } from "../../../src/protocol/agent-events.ts"
 import { formatUsd } from "../../../src/protocol/usage.ts"
 import type { StreamEvent } from "../../../src/streams/events.ts"
-import { SqliteStreamStore } from "../../../src/streams/store.ts"
 import { recordedNatives } from "../../support/fixture-streams.ts"
+import { AgentsLayer } from "../../support/agents-layer.ts"
 import { scratchDir } from "../../support/scratch.ts"
 import { type Script, ScriptedHarness } from "../../support/scripted-harness.ts"
 import { waitFor } from "../../support/wait.ts"
 
 type Event = StreamEvent & { payload: Record<string, unknown> }
 
-/** One daemon's agents layer on the stores in `dir`, its one harness the scripted `harness`. */
-class Daemon {
-  readonly store: SqliteAgentStore
-  readonly streams: SqliteStreamStore
-  readonly agents: Agents
-
-  constructor(
-    readonly dir: string,
-    readonly harness: ScriptedHarness,
-    options: Partial<AgentsOptions> = {},
-  ) {
-    this.store = new SqliteAgentStore(join(dir, "agents.db"))
-    this.streams = new SqliteStreamStore(join(dir, "streams.db"))
-    const data = join(dir, "data")
-    const harnesses = { [harness.name]: () => harness }
-    this.agents = new Agents({ store: this.store, fleet: new LocalFleet("node-1", this.store), logDir: join(data, "log"), dataDir: data, streams: this.streams, env: {}, harnesses, ...options })
-  }
-
+/** One daemon's agents layer on the stores in `dir`, with an agent `app`. */
+class Daemon extends AgentsLayer {
   async events(): Promise<Event[]> {
     return ((await new AgentStreams(this.streams).read("agents/" + (await this.agents.get("app")).id, undefined)) ?? []) as Event[]
   }
@@ -47,12 +29,6 @@ class Daemon {
     const prompt = await this.agents.prompt("app", { text })
     await waitFor("the turn's end", async () => (await this.events()).some((e) => e.type === AGENT_EVENT.status && e.payload.prompt === prompt.offset && e.payload.status !== "busy"), { everyMs: 5 })
     return prompt
-  }
-
-  async close(): Promise<void> {
-    await this.agents.stop()
-    await this.store.close()
-    await this.streams.close()
   }
 }
 
@@ -72,7 +48,7 @@ const replaying = (name: string, fixture: string, end = true): Script => ({
 async function daemon(harness: ScriptedHarness, options: Partial<AgentsOptions> = {}, dir = scratchDir("usage")): Promise<Daemon> {
   const made = new Daemon(dir, harness, options)
   daemons.push(made)
-  await made.agents.start({ url: "http://127.0.0.1:1", roots: [], version: "test", startedAt: new Date().toISOString() })
+  await made.start()
   return made
 }
 

@@ -1,11 +1,10 @@
-// `iterate usage`, the SPENT column of `iterate agents`, `agents set` and --budget-usd, in process
+// `iterate usage`, `agents set` and --budget-usd, in process
 // on a captured Output, with nothing to talk to: what is printed, and what is refused before asking.
 import { describe, expect, test } from "vitest"
-import { printAgents } from "../../../src/cli/agents.ts"
 import { buildProgram } from "../../../src/cli/program.ts"
 import { printUsage } from "../../../src/cli/usage.ts"
 import { EXIT } from "../../../src/errors.ts"
-import type { Agent, UsageReport } from "../../../src/sdk/types.gen.ts"
+import type { UsageReport } from "../../../src/sdk/types.gen.ts"
 import { captureOutput } from "../../support/output.ts"
 
 const totals = { turns: 3, inputTokens: 12345, outputTokens: 678, cacheReadTokens: 90000, cacheWriteTokens: 12, reasoningTokens: 7, costUsd: 1.2345 }
@@ -57,36 +56,6 @@ describe("usage", () => {
     const bad = captureOutput()
     await expect(buildProgram(bad.io).parseAsync(args, { from: "user" })).rejects.toMatchObject({ code: "commander.invalidArgument" })
     expect(bad.stderr()).toMatch(message)
-  })
-})
-
-const agent = (fields: Partial<Agent>): Agent => ({
-  id: "k3x9qa",
-  name: "app",
-  harness: "claude",
-  directory: "/src/app",
-  stream: "agents/k3x9qa",
-  status: "idle",
-  createdAt: "2026-01-02T03:04:05.000Z",
-  permissions: "ask",
-  allowedTools: [],
-  node: "node-1",
-  spentUsd: 0,
-  ...fields,
-})
-
-describe("spend in the agents list", () => {
-  test("a SPENT column once an agent has spent or has a budget: what it spent, and of which budget", () => {
-    const { io, stdout } = captureOutput()
-    printAgents(io, [agent({ spentUsd: 0.00014 }), agent({ id: "p7", name: "api", budgetUsd: 5 })], {})
-    expect(stdout()).toBe(
-      [
-        "ID      NAME  HARNESS  STATUS  SPENT        MODEL  DIRECTORY",
-        "k3x9qa  app   claude   idle    $0.00014     -      /src/app",
-        "p7      api   claude   idle    $0.00/$5.00  -      /src/app",
-        "",
-      ].join("\n"),
-    )
   })
 })
 
