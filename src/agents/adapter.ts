@@ -371,11 +371,19 @@ export class AgentAdapter implements HarnessEvents {
     await this.setStatus({ ...payload, prompt })
   }
 
-  /** The turn's spend in the ledger (stored first, like progress), then on the stream ahead of its end. */
+  /**
+   * The turn's spend in the ledger (stored first, like progress), then on the stream ahead of its
+   * end. A ledger that cannot be written leaves both out; the turn still ends.
+   */
   private async recordUsage(prompt: string, usage: TurnUsage): Promise<void> {
     const entries = usage.entries(prompt, this.agent.model)
     if (this.stopped || entries.length === 0) return
-    await this.ctx.store.usage.record(this.agent.id, new Date().toISOString(), entries)
+    try {
+      await this.ctx.store.usage.record(this.agent.id, new Date().toISOString(), entries)
+    } catch (error) {
+      console.error(`agent ${this.agent.id}: could not record the turn's usage: ${message(error)}`)
+      return
+    }
     for (const entry of entries) this.emit({ type: AGENT_EVENT.usage, payload: entry })
   }
 

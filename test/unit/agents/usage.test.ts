@@ -114,6 +114,17 @@ describe("a turn's end", () => {
     expect((await made.agents.usage({ by: "agent" })).groups).toEqual([])
   })
 
+  test("a ledger that cannot be written leaves the turn's usage out of the stream too; the turn still ends", async () => {
+    const made = await withAgent("claude", "text")
+    made.store.usage.record = async () => {
+      throw new Error("disk I/O error")
+    }
+    const prompt = await made.turn("one")
+    const events = await made.events()
+    expect(usages(events)).toEqual([])
+    expect(events.at(-1)!.payload).toEqual({ status: "idle", prompt: prompt.offset })
+  })
+
   test("an aborted claude turn records what was spent until the interrupt", async () => {
     const made = await withAgent("claude", "abort")
     await made.turn("long")
