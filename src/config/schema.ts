@@ -81,6 +81,16 @@ export const ConfigSchema = z
       })
       .describe("the web UI")
       .optional(),
+    agents: z
+      .looseObject({
+        budgetUsd: z
+          .number()
+          .min(0)
+          .describe("dollars a new agent may spend before its prompts are refused, unless it is made with a budget of its own (default: no budget)")
+          .optional(),
+      })
+      .describe("defaults for new agents, read when the daemon starts")
+      .optional(),
   })
   .meta({ $id: SCHEMA_URL, title: "iterate config.json" })
 
