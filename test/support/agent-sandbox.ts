@@ -7,17 +7,19 @@
 //             harnesses.claude.binary
 //   pi        PI_CODING_AGENT_DIR with a models.json whose only provider is the stub;
 //             harnesses.pi.binary (Pi's CLI script, run by iterate's own Bun)
+//   claude-acp  Zed's claude-agent-acp configured as an ACP agent (harnesses.claude-acp.acp), with
+//             claude's environment and IS_SANDBOX=1 (the tests run as root)
 // each binary being the devDependency's. config.json carries a comment, as users write them.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, expect } from "vitest"
-import { testClaudeBinary } from "./claude-project.ts"
+import { testClaudeAcp, testClaudeBinary } from "./claude-project.ts"
 import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "./opencode-project.ts"
 import { testPiCli, writeModels } from "./pi-project.ts"
 import { type Result, Sandbox } from "./sandbox.ts"
 import { isAlive } from "./wait.ts"
 
-export type HarnessName = "opencode" | "claude" | "pi"
+export type HarnessName = "opencode" | "claude" | "pi" | "claude-acp"
 
 interface Wiring {
   /** added to the sandbox's environment; `dir` is the sandbox's folder */
@@ -39,6 +41,10 @@ const WIRINGS: Record<HarnessName, Wiring> = {
   claude: {
     env: (dir, stubUrl) => ({ ANTHROPIC_BASE_URL: stubUrl, ANTHROPIC_API_KEY: "sk-ant-stub", CLAUDE_CONFIG_DIR: join(dir, "claude-config") }),
     config: () => ({ binary: testClaudeBinary() }),
+  },
+  "claude-acp": {
+    env: (dir, stubUrl) => ({ ANTHROPIC_BASE_URL: stubUrl, ANTHROPIC_API_KEY: "sk-ant-stub", CLAUDE_CONFIG_DIR: join(dir, "claude-config"), IS_SANDBOX: "1" }),
+    config: () => ({ acp: testClaudeAcp() }),
   },
   pi: {
     // Off the network (no update checks, no tool downloads) and away from a developer's Pi.
@@ -137,6 +143,7 @@ const HARNESS_PROCESS: Record<HarnessName, (argv: string[], environ: string) => 
   opencode: (argv) => argv[1] === "serve" && argv[0]!.includes("opencode"),
   claude: (_, environ) => environ.includes("\0ITERATE_CLAUDE_AGENT="),
   pi: (_, environ) => environ.includes("\0ITERATE_PI_EXTENSION="),
+  "claude-acp": (_, environ) => environ.includes("\0ITERATE_ACP_AGENT=claude-acp\0"),
 }
 
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1])

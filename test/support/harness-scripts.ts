@@ -16,7 +16,7 @@ interface ModelServer<Reply> {
 }
 
 export interface HarnessScript<Reply> {
-  harness: "claude" | "pi"
+  harness: "claude" | "pi" | "claude-acp"
   stub: ModelServer<Reply>
   /** a streamed text reply; slow with a delay between its chunks */
   text(body: string, options?: { chunkSize?: number; delayMs?: number }): Reply
@@ -31,6 +31,8 @@ export interface HarnessScript<Reply> {
    * (claude finishes the call first); otherwise it stops with the daemon, its commands too.
    */
   outlivesDaemon: boolean
+  /** After an abort the agent is started afresh in its session (an ACP agent that can restore one), rather than kept. */
+  restartsAfterAbort?: boolean
 }
 
 /** `--model M` when the harness needs one. */
@@ -45,6 +47,15 @@ export const claudeScript = (): HarnessScript<anthropic.StubReply> => ({
   write: (directory, name, content) => anthropic.toolUse("Write", { file_path: join(directory, name), content }),
   command: (line) => anthropic.toolUse("Bash", { command: line, description: "Run it" }),
   outlivesDaemon: true,
+})
+
+/** Zed's claude-agent-acp from npm, configured as the ACP agent `claude-acp`, with the Anthropic stub as Claude's API. */
+export const claudeAcpScript = (): HarnessScript<anthropic.StubReply> => ({
+  ...claudeScript(),
+  harness: "claude-acp",
+  // Like claude, it finishes a tool call the dying daemon left it in.
+  outlivesDaemon: true,
+  restartsAfterAbort: true,
 })
 
 /** The real pi from npm, run by iterate's own Bun, with the LLM stub as its only provider; the stub lives for the file. */

@@ -73,6 +73,8 @@ export class AcpSession implements HarnessSession {
   #peer: AgentPeer | undefined
   /** peers stopped on purpose: their exit is no crash */
   readonly #stopping = new WeakSet<AgentPeer>()
+  /** peers on their way out: the next one waits for them, so that two never hold one session */
+  readonly #leaving = new Set<AgentPeer>()
   #sessionId: string | undefined
   #turn: Turn | undefined
   readonly #turnOver: Array<() => void> = []
@@ -171,6 +173,7 @@ export class AcpSession implements HarnessSession {
 
   async #start(): Promise<Live> {
     const { name, agent, events, fix } = this.options
+    await Promise.all([...this.#leaving].map((p) => p.exited))
     let peer: AgentPeer
     try {
       peer = this.options.spawn()
@@ -285,7 +288,13 @@ export class AcpSession implements HarnessSession {
       }
       text = next?.text
     }
-    this.#endTurn(this.#outcome(turn))
+    const end = this.#outcome(turn)
+    // What a cancelled turn leaves behind differs between agents (claude-agent-acp 0.23.1 answers
+    // the next prompt at once with the cancelled one's end): one that can restore its session
+    // starts afresh on the next prompt, with nothing of the aborted turn running.
+    const caps = live.capabilities.agentCapabilities
+    if (end.aborted && (caps?.loadSession || caps?.sessionCapabilities?.resume) && this.#peer === live.client.peer) void this.#stop(live.client.peer)
+    this.#endTurn(end)
   }
 
   #outcome(turn: Turn): TurnEnd {
@@ -310,6 +319,7 @@ export class AcpSession implements HarnessSession {
   /** Stops a peer on purpose: its exit is no crash. */
   async #stop(peer: AgentPeer): Promise<void> {
     this.#stopping.add(peer)
+    this.#leaving.add(peer)
     if (this.#peer === peer) this.#forget()
     await peer.kill()
   }
@@ -322,6 +332,7 @@ export class AcpSession implements HarnessSession {
   #exited(peer: AgentPeer, exit: ProcessExit): void {
     const { events, logFile, name } = this.options
     if (this.#peer === peer) this.#forget()
+    this.#leaving.delete(peer)
     events.processExited(peer.pid)
     const onPurpose = this.#stopping.has(peer)
     const how = describeExit(exit)
@@ -351,6 +362,7 @@ export class AcpSession implements HarnessSession {
     const peer = this.#peer
     if (!peer || this.#turn || this.#asks.size > 0) return
     this.#stopping.add(peer)
+    this.#leaving.add(peer)
     this.#forget()
     peer.endInput()
     void Promise.race([peer.exited, Bun.sleep(EXIT_GRACE_MS)]).then(() => peer.kill())
