@@ -10,7 +10,7 @@
 // turn is over when the last has. session/cancel aborts it (and answers the agent's open permission
 // requests "cancelled", as ACP asks); an agent that does not stop within ABORT_TIMEOUT_MS is stopped.
 import type { InitializeResponse, NewSessionResponse, PermissionOption, ReadTextFileRequest, ReadTextFileResponse, RequestPermissionRequest, RequestPermissionResponse, SessionConfigOption, StopReason, WriteTextFileRequest } from "@agentclientprotocol/sdk"
-import { PROTOCOL_VERSION } from "@agentclientprotocol/sdk"
+import { PROTOCOL_VERSION, RequestError } from "@agentclientprotocol/sdk"
 import { VERSION } from "../../version.ts"
 import { type AttachCommand, type HarnessAgent, type HarnessEvents, type HarnessSession, HarnessUnavailableError, type PermissionAnswer, type TurnEnd, type TurnInput } from "../harness.ts"
 import { describeExit, type ProcessExit } from "../process/exit.ts"
@@ -405,7 +405,7 @@ export class AcpSession implements HarnessSession {
       ]
       const answer = await this.#ask({ tool: "edit", kind: "edit", summary: `write ${relative(params.path, directory)}`, request: params, input: { path: params.path }, options, paths: [], signal: undefined })
       if (answer.outcome.outcome !== "selected" || answer.outcome.optionId !== "allow")
-        throw new AgentRequestError(`the user refused to let ${this.options.name} write ${params.path}`)
+        throw RequestError.internalError(undefined, `the user refused to let ${this.options.name} write ${params.path}`)
     }
     writeText(params.path, directory, params.content)
   }

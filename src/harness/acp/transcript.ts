@@ -12,7 +12,8 @@
 //                                               as opencode and Claude Code keep theirs)
 //   usage_update                                the session's cost so far: the turn's share
 //   notice (warning, error)                     an error part
-//   a session/prompt result                     the prompt's token counts
+//   a session/prompt result                     the prompt's token counts; the calls it left
+//                                               unfinished (a cancelled turn's) failed
 // ACP messages have no ids: a turn's output is one assistant message, the one after its prompt.
 import type { Draft } from "../../transcript/build.ts"
 import { unifiedDiff } from "../../transcript/diff.ts"
@@ -43,7 +44,10 @@ export function foldAcp(draft: Draft, native: unknown): void {
   const event = dict(native)
   if (!event) return
   const s = state(draft)
-  if (typeof event.stopReason === "string") return foldUsage(draft, dict(event.usage))
+  if (typeof event.stopReason === "string") {
+    endCalls(draft, s, event.stopReason)
+    return foldUsage(draft, dict(event.usage))
+  }
   const update = dict(event.update)
   switch (update?.sessionUpdate) {
     case "agent_message_chunk":
@@ -111,6 +115,18 @@ function foldTool(draft: Draft, s: State, update: Dict): void {
     if (diff?.type !== "diff" || !path || typeof diff.newText !== "string") return
     draft.putPart(messageId, { kind: "file-edit", id: `${id}:edit:${index}`, toolPartId: id, path, ...unifiedDiff(path, str(diff.oldText) ?? "", diff.newText) })
   })
+}
+
+/**
+ * A prompt's result comes after every update of its turn (ACP says so): a tool call still pending
+ * or running then never finished, such as one the turn was cancelled in.
+ */
+function endCalls(draft: Draft, s: State, stopReason: string): void {
+  for (const [id, { messageId }] of s.tools) {
+    const part = draft.part<"tool">(messageId, id)
+    if (part && (part.status === "pending" || part.status === "running")) draft.patchPart(messageId, id, { status: "error", error: stopReason === "cancelled" ? "cancelled" : "it did not finish" })
+  }
+  s.tools.clear()
 }
 
 /** A finished call's output: the text of its content blocks, else its raw output. */

@@ -162,6 +162,15 @@ describe("ACP transcript", () => {
     expect(t.usage.costUsd).toBeCloseTo(costs[0]! + costs[1]!)
   })
 
+  test("a call the prompt's result leaves unfinished failed: cancelled when the turn was", () => {
+    const call = (id: string) => ({ update: { sessionUpdate: "tool_call", toolCallId: id, title: "Write a.txt", kind: "edit", status: "pending" } })
+    const parts = transcriptOf([call("t1"), { stopReason: "cancelled" }, call("t2"), { stopReason: "end_turn" }]).messages[1]!.parts
+    expect(parts).toMatchObject([
+      { id: "t1", status: "error", error: "cancelled" },
+      { id: "t2", status: "error", error: "it did not finish" },
+    ])
+  })
+
   test("what is no ACP update is left alone", () => {
     const t = transcriptOf([{ type: "result" }, "text", { update: { sessionUpdate: "available_commands_update", availableCommands: [] } }, { update: { sessionUpdate: "something_new" } }])
     expect(t.messages.map((m) => m.role)).toEqual(["user"])
