@@ -15,6 +15,8 @@ export interface AgentPeer {
   readonly pid: number
   /** resolves when the agent has exited (a process) or gone away */
   readonly exited: Promise<ProcessExit>
+  /** false once it has exited */
+  readonly running: boolean
   /** each JSON-RPC message the agent sends, in order; parse failures are the peer's to report */
   onMessage(listener: (message: unknown) => void): void
   /** false once the agent can no longer read */
@@ -45,6 +47,9 @@ export function spawnAgent(options: { argv: string[]; cwd: string; env: Record<s
   return {
     pid: lines.pid,
     exited: lines.exited,
+    get running() {
+      return lines.running
+    },
     onMessage: (listener) => void listeners.push(listener),
     send: (message) => lines.send(message),
     endInput: () => lines.endInput(),
@@ -77,6 +82,8 @@ export class AgentRequestError extends Error {
 export class AcpClient {
   readonly #connection
   readonly #gone: Promise<never>
+  /** a message could not be written: the agent is gone or going */
+  #unwritable = false
 
   constructor(
     readonly peer: AgentPeer,
@@ -95,15 +102,25 @@ export class AcpClient {
       const result = record.result as Record<string, unknown> | undefined
       // Of the responses, only session/prompt's says why a turn stopped.
       if (record.method === undefined && typeof result?.stopReason === "string") handlers.onNative(result)
-      deliver.enqueue(record as AnyMessage)
+      try {
+        deliver.enqueue(record as AnyMessage)
+      } catch {
+        // The library closed the connection: nothing reads any more.
+      }
     })
     const writable = new WritableStream<AnyMessage>({
       write: (message) => {
-        if (!peer.send(message)) throw new AgentRequestError("the agent has exited")
+        if (peer.send(message)) return
+        this.#unwritable = true
+        throw new AgentRequestError("the agent has exited")
       },
     })
     this.#gone = peer.exited.then((exit) => {
-      deliver.close()
+      try {
+        deliver.close()
+      } catch {
+        // closed already, by the library
+      }
       throw new AgentRequestError(`it exited (${describeExit(exit)})`)
     })
     this.#gone.catch(() => {})
@@ -125,6 +142,8 @@ export class AcpClient {
       : undefined
     try {
       const answer = this.#connection.agent.request<T>(method, params).catch((error: unknown) => {
+        // A request to an agent that died fails however the library puts it: its exit says why.
+        if (this.#unwritable || !this.peer.running) return this.#gone
         const code = typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : undefined
         throw new AgentRequestError(errorText(error), code)
       })

@@ -96,6 +96,9 @@ function scriptedPeer(script: Script, seen: Seen, sessions: Set<string>): AgentP
   const peer: AgentPeer & { crash(): void } = {
     pid: ++pids,
     exited,
+    get running() {
+      return alive
+    },
     onMessage: (listener) => void listeners.push(listener),
     send: (message) => {
       if (!alive) return false
