@@ -33,7 +33,7 @@ async function remove(ref: string, _: unknown, command: Command): Promise<void> 
 export function registerAgents(program: Command): void {
   const agents = program
     .command("agents")
-    .description("coding agents: each a harness (opencode, claude, pi) working in a directory, with its own event stream")
+    .description("coding agents: each a harness (opencode, claude, pi, an ACP agent) working in a directory, with its own event stream")
     .addHelpText(
       "after",
       `
