@@ -61,6 +61,8 @@ export class AgentAdapter implements HarnessEvents {
   private unsubscribe: () => void = () => {}
   /** the session's reports not handled yet, in order */
   private reports: Promise<void> = Promise.resolve()
+  /** the last batch handed to the store, settled once it committed (or failed) */
+  private appending: Promise<unknown> = Promise.resolve()
 
   constructor(
     private agent: AgentRecord,
@@ -120,6 +122,8 @@ export class AgentAdapter implements HarnessEvents {
     await Promise.race([this.reports, Bun.sleep(REPORTS_GRACE_MS)])
     this.flush()
     this.halt()
+    // Batches commit in order: once the last one has, the stores may be closed.
+    await this.appending
     await this.session?.close()
   }
 
@@ -373,7 +377,7 @@ export class AgentAdapter implements HarnessEvents {
     this.pending = []
     // Batches commit in the order they were submitted; one that fails (the stream was deleted or
     // closed by hand) is logged rather than left as an unhandled rejection.
-    this.ctx.streams.append(this.agent.stream, events, this.ctx.fence).catch((error) => {
+    this.appending = this.ctx.streams.append(this.agent.stream, events, this.ctx.fence).catch((error) => {
       if (error instanceof FencedError) return this.fenced(error)
       console.error(`agent ${this.agent.id}: could not append to ${this.agent.stream}: ${message(error)}`)
     })

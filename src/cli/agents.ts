@@ -1,36 +1,42 @@
 import type { Command } from "commander"
 import { deleteAgent, listAgents } from "../sdk/sdk.gen.ts"
+import type { Agent } from "../sdk/types.gen.ts"
 import { newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { policy } from "./options.ts"
-import { note, out, printJson, printTable } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 
-async function list(options: { json?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function list(io: Output, options: { json?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
-  if (options.json) return printJson(agents)
-  if (agents.length === 0) return note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
+  printAgents(io, agents, options)
+}
+
+/** The agents as a table (or JSON); the node column only when it tells them apart. */
+export function printAgents(io: Output, agents: Agent[], options: { json?: boolean }): void {
+  if (options.json) return io.printJson(agents)
+  if (agents.length === 0) return io.note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
   // The node matters once there is more than one, or none runs an agent.
   const nodes = new Set(agents.map((a) => a.node)).size > 1 || agents.some((a) => a.status === "orphaned")
-  printTable(
+  io.printTable(
     ["ID", "NAME", "HARNESS", "STATUS", "MODEL", "DIRECTORY", ...(nodes ? ["NODE"] : [])],
     agents.map((a) => [a.id, a.name, a.harness, a.status, a.model ?? "-", a.directory, ...(nodes ? [a.node] : [])]),
   )
 }
 
-async function create(options: NewAgentOptions, command: Command): Promise<void> {
-  const agent = await newAgent(await connectFor(command), options)
-  note(`created agent ${agent.name} (${agent.harness} in ${agent.directory})`)
-  out(agent.id)
+async function create(io: Output, options: NewAgentOptions, command: Command): Promise<void> {
+  const agent = await newAgent(await connectFor(io, command), options)
+  io.note(`created agent ${agent.name} (${agent.harness} in ${agent.directory})`)
+  io.out(agent.id)
 }
 
-async function remove(ref: string, _: unknown, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function remove(io: Output, ref: string, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
-  note(`removed agent ${ref}`)
+  io.note(`removed agent ${ref}`)
 }
 
-export function registerAgents(program: Command): void {
+export function registerAgents(program: Command, io: Output): void {
   const agents = program
     .command("agents")
     .description("coding agents: each a harness (opencode, claude, pi, an ACP agent) working in a directory, with its own event stream")
@@ -49,7 +55,7 @@ Examples:
     .description("list agents with their status (idle, busy, waiting for a permission, error)")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
-    .action(list)
+    .action((options, command) => list(io, options, command))
   agents
     .command("new")
     .description("create an agent; prints its id")
@@ -71,11 +77,11 @@ Examples:
   iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits
   iterate agents new --dir /srv/src/app --node build-2-k3x9`,
     )
-    .action(create)
+    .action((options, command) => create(io, options, command))
   agents
     .command("rm")
     .argument("<agent>", "agent id or name")
     .description("stop the agent's turn if one runs, then delete it and its event stream")
     .addHelpText("after", "\nExamples:\n  iterate agents rm app")
-    .action(remove)
+    .action((ref, _, command) => remove(io, ref, command))
 }

@@ -4,6 +4,13 @@
 // loaded by renderers too). src/agents knows harnesses only through this file and the registry in
 // ./index.ts: a new harness is a new folder and one line there.
 //
+// The same names in every harness folder: index.ts is the Harness and its factory, the one file
+// the registry imports (there is no harness.ts in a folder: this file is the interface);
+// session.ts is one agent's HarnessSession; transcript.ts the pure reducer (registered in
+// ../transcripts.ts); binary.ts finds the executable and its version; permissions.ts maps the
+// harness's requests to PermissionAsks and answers back; orphans.ts stops what a killed daemon
+// left. What only one harness has is named for what it is (opencode's server.ts, pi's launch.ts).
+//
 // The agents layer owns everything durable: it reads actions from the agent's stream in order,
 // appends what the session reports, keeps the turn's status, decides permission requests by the
 // agent's policy (or waits for a person), and stores what the session needs to resume. A session

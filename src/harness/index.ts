@@ -3,6 +3,7 @@
 // harnesses too: the built-in ones (gemini, qwen) in this map, and any config.json names with a
 // `harnesses.<name>.acp` command, added by createHarnesses.
 import { join } from "node:path"
+import { dict } from "../protocol/json.ts"
 import type { Harness, HarnessFactory } from "./harness.ts"
 import { ACP_HARNESSES, configuredAgents } from "./acp/index.ts"
 import { createClaudeHarness } from "./claude/index.ts"
@@ -38,7 +39,7 @@ export function createHarnesses(setup: HarnessSetup, factories: Record<string, H
       factory({
         logDir: setup.logDir,
         dataDir: join(setup.dataDir, name),
-        config: typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {},
+        config: dict(config) ?? {},
         env: withoutDebugger(setup.env),
       }),
     )
