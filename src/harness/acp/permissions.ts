@@ -7,11 +7,11 @@
 // on iterate's stream.
 import type { PermissionOption, PermissionOptionKind, RequestPermissionResponse } from "@agentclientprotocol/sdk"
 import type { PermissionKind } from "../../protocol/agent-events.ts"
+import { type Dict, dict, list, str as anyStr } from "../../protocol/json.ts"
 import type { PermissionAnswer } from "../harness.ts"
 
-type Dict = Record<string, unknown>
-const dict = (value: unknown): Dict | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Dict) : undefined)
-const str = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined)
+/** A string with something in it. */
+const str = (value: unknown): string | undefined => anyStr(value) || undefined
 
 /** A tool call as the agent has described it so far: its tool_call, updates and the request merged. */
 export type ToolCallFields = Dict & { toolCallId: string }
@@ -25,8 +25,8 @@ export const toolOf = (call: Dict): string => str(call.kind) ?? "other"
 
 /** The file a tool call is about: its first location, else the first diff, else a path in its input. */
 export function pathOf(call: Dict): string | undefined {
-  const location = dict((call.locations as unknown[] | undefined)?.[0])
-  const diff = (Array.isArray(call.content) ? call.content : []).map(dict).find((c) => c?.type === "diff")
+  const location = dict(list(call.locations)[0])
+  const diff = list(call.content).map(dict).find((c) => c?.type === "diff")
   const input = dict(call.rawInput)
   return str(location?.path) ?? str(diff?.path) ?? str(input?.file_path) ?? str(input?.path) ?? str(input?.filePath)
 }
@@ -36,7 +36,7 @@ export function permissionSummary(call: Dict, directory: string): string {
   const kind = toolOf(call)
   const path = pathOf(call)
   const shown = path && relative(path, directory)
-  const diffs = (Array.isArray(call.content) ? call.content : []).map(dict).filter((c) => c?.type === "diff")
+  const diffs = list(call.content).map(dict).filter((c) => c?.type === "diff")
   const command = str(dict(call.rawInput)?.command)
   let summary: string | undefined
   if (kind === "edit" && shown) summary = diffs.length > 0 && diffs.every((d) => d!.oldText == null) ? `write ${shown}` : `edit ${shown}`

@@ -18,12 +18,7 @@
 import type { Draft } from "../../transcript/build.ts"
 import { unifiedDiff } from "../../transcript/diff.ts"
 import type { ToolPart, ToolStatus, Usage } from "../../transcript/types.ts"
-
-type Dict = Record<string, unknown>
-const dict = (value: unknown): Dict | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Dict) : undefined)
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
-const num = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined)
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
+import { type Dict, dict, list, num, str } from "../../protocol/json.ts"
 
 interface State {
   /** the text or reasoning part the next chunk of its kind goes on, while nothing came after it */
