@@ -34,6 +34,8 @@ export function spawnAgent(options: { argv: string[]; cwd: string; env: Record<s
   const listeners: Array<(message: unknown) => void> = []
   const lines: LineProcess = new LineProcess({
     ...options,
+    // Agents log to stderr (stack traces, JSON): its last line that says something in words.
+    said: (tail) => tail.split("\n").map((line) => line.trim()).findLast((line) => /[a-z]{2}/i.test(line)),
     onLine: (line) => {
       let message: unknown
       try {
@@ -46,7 +48,8 @@ export function spawnAgent(options: { argv: string[]; cwd: string; env: Record<s
   })
   return {
     pid: lines.pid,
-    exited: lines.exited,
+    // Killed by a signal, an agent did not say why on stderr: its last lines there are its logs.
+    exited: lines.exited.then((exit) => (exit.signal ? { ...exit, said: undefined } : exit)),
     get running() {
       return lines.running
     },

@@ -1,6 +1,8 @@
 // The file system iterate lends an ACP agent (fs/read_text_file, fs/write_text_file): only inside
 // the agent's directory, symbolic links followed before that is decided. Anything else is refused
-// with a JSON-RPC error the agent can show its model.
+// with a JSON-RPC error the agent can show its model. A file that does not exist reads as empty,
+// as an editor opens a new file: Gemini CLI reads a file before it writes it, and takes any error
+// as a file it cannot write (it looks for ENOENT on a JavaScript error, which a JSON-RPC one is not).
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs"
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path"
 import { RequestError } from "@agentclientprotocol/sdk"
@@ -22,15 +24,15 @@ export function insideDirectory(path: string, directory: string): string {
   return real
 }
 
-/** The file's text, from 1-based `line` on, at most `limit` lines. */
+/** The file's text (empty for none), from 1-based `line` on, at most `limit` lines. */
 export function readText(path: string, directory: string, line?: number | null, limit?: number | null): string {
   const file = insideDirectory(path, directory)
   let text: string
   try {
     text = readFileSync(file, "utf8")
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw code === "ENOENT" ? RequestError.resourceNotFound(path) : RequestError.internalError(undefined, `cannot read ${path}: ${(error as Error).message}`)
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return ""
+    throw RequestError.internalError(undefined, `cannot read ${path}: ${(error as Error).message}`)
   }
   if (!line && !limit) return text
   const lines = text.split("\n")

@@ -37,9 +37,11 @@ export function permissionSummary(call: Dict, directory: string): string {
   const path = pathOf(call)
   const shown = path && relative(path, directory)
   const diffs = list(call.content).map(dict).filter((c) => c?.type === "diff")
-  const command = str(dict(call.rawInput)?.command)
+  // An execute call's title is its command line where its input does not say (Gemini CLI sends none).
+  const command = str(dict(call.rawInput)?.command) ?? str(call.title)
   let summary: string | undefined
-  if (kind === "edit" && shown) summary = diffs.length > 0 && diffs.every((d) => d!.oldText == null) ? `write ${shown}` : `edit ${shown}`
+  // A diff from nothing (no old text: Claude's null, Gemini's "") makes a file.
+  if (kind === "edit" && shown) summary = diffs.length > 0 && diffs.every((d) => !d!.oldText) ? `write ${shown}` : `edit ${shown}`
   else if ((kind === "delete" || kind === "move" || kind === "read") && shown) summary = `${kind} ${shown}`
   else if (kind === "execute" && command) summary = `run \`${command}\``
   summary ??= str(call.title) ?? kind
