@@ -70,6 +70,13 @@ describe("ACP agents that cannot run", { timeout: 60_000 }, () => {
     expect(byName.chatter!.problems[0]!.problem).toContain('it wrote "Hello! I am a chat bot, not ACP.", which is no ACP')
     const text = (await sandbox.run(["harnesses"])).stdout
     expect(text).toContain("gemini: Gemini CLI is not installed (no gemini on PATH)\n  fix: npm i -g @google/gemini-cli")
+    // doctor: a built-in agent that is not installed is information with its install command; a configured one that does not run, a problem.
+    const doctor = await sandbox.run(["doctor", "--json"])
+    expect(doctor.code).toBe(1)
+    const checks = JSON.parse(doctor.stdout).checks as Array<{ check: string; status: string; fix?: string }>
+    expect(checks).toContainEqual(expect.objectContaining({ check: "harness gemini", status: "info", fix: "npm i -g @google/gemini-cli" }))
+    expect(checks).toContainEqual(expect.objectContaining({ check: "harness qwen", status: "info", fix: "npm i -g @qwen-code/qwen-code" }))
+    expect(checks).toContainEqual(expect.objectContaining({ check: "harness nowhere", status: "problem" }))
   })
 
   test("a built-in agent that is not installed: no agent is made, the error says how to install it", async () => {
