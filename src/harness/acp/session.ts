@@ -265,7 +265,8 @@ export class AcpSession implements HarnessSession {
 
   async #run(live: Live, turn: Turn, first: string): Promise<void> {
     let text: string | undefined = first
-    while (text !== undefined) {
+    // An abort that came before the first prompt went out leaves nothing to send.
+    while (text !== undefined && !turn.aborting) {
       try {
         const result = await live.client.request<{ stopReason: StopReason }>("session/prompt", { sessionId: live.sessionId, prompt: [{ type: "text", text }] })
         turn.stop = result.stopReason
