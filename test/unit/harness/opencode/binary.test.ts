@@ -6,17 +6,13 @@ import { basename, dirname, join } from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
 import { findOpencodeBinary, OpencodeNotFoundError } from "../../../../src/harness/opencode/binary.ts"
 import { testOpencodeBinary } from "../../../support/opencode-project.ts"
+import { folderWith } from "../../../support/path-folder.ts"
 
 const root = mkdtempSync(join(tmpdir(), "iterate-binary-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 /** A folder for PATH holding an `opencode` link to `target`. */
-function pathWith(name: string, target: string): string {
-  const dir = join(root, name)
-  mkdirSync(dir)
-  symlinkSync(target, join(dir, "opencode"))
-  return dir
-}
+const pathWith = (name: string, target: string) => folderWith(root, name, "opencode", target)
 
 describe("findOpencodeBinary", () => {
   const real = testOpencodeBinary()
