@@ -20,7 +20,7 @@ const DEFAULT_START_TIMEOUT_MS = 30_000
 export function acpSettings(name: string, config: Record<string, unknown>, byDefault?: string): AcpSettings {
   const { acp = byDefault, env = {}, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS, startTimeoutMs = DEFAULT_START_TIMEOUT_MS } = config
   const bad = (key: string, what: string) =>
-    new HarnessProblemError(`harnesses.${name}.${key} in config.json must be ${what}`, key === "acp" && !byDefault ? `iterate config set harnesses.${name}.acp "COMMAND --ACP-FLAG"` : `iterate config unset harnesses.${name}.${key}`)
+    new HarnessProblemError(`harnesses.${name}.${key} in config.json must be ${what}`, key === "acp" && !byDefault ? `iterate config set harnesses.${name}.acp "<the agent's ACP command line>"` : `iterate config unset harnesses.${name}.${key}`)
   let argv: string[]
   if (typeof acp === "string") {
     try {
