@@ -97,6 +97,8 @@ export class AcpSession implements HarnessSession {
   async prompt(input: TurnInput): Promise<void> {
     if (this.#closed) throw new Error(`this ${this.options.name} session is closed`)
     this.#clearIdle()
+    // A prompt after an abort is a turn of its own, once the aborted one is over.
+    while (this.#turn?.aborting) await new Promise<void>((resolve) => this.#turnOver.push(resolve))
     let live: Live
     try {
       live = await this.#ready()

@@ -345,6 +345,27 @@ describe("ACP session", () => {
     expect(events.turns).toHaveLength(1)
   })
 
+  test("a prompt sent after an abort, before the aborted turn is over, is a turn of its own", async () => {
+    let release!: () => void
+    const { session, events, seen } = open({
+      prompt: async ({ text, signal }) => {
+        if (text === "slow") await new Promise<void>((resolve) => (release = resolve))
+        return signal.aborted || text === "slow" ? "cancelled" : "end_turn"
+      },
+    })
+    await session.prompt({ text: "slow" })
+    await waitFor("the slow prompt", () => seen.prompts.length === 1)
+    const aborted = session.abort()
+    const next = session.prompt({ text: "next" })
+    await waitFor("the cancel", () => seen.cancels === 1)
+    release()
+    await aborted
+    await next
+    expect(await events.turn(1)).toEqual({ status: "idle", aborted: true })
+    expect(await events.turn(2)).toEqual({ status: "idle" })
+    expect(seen.prompts).toEqual(["slow", "next"])
+  })
+
   test("a model is set through the agent's model option before the prompt that needs it", async () => {
     const configOptions = [{ id: "model", name: "Model", category: "model", type: "select", currentValue: "default", options: [{ value: "default", name: "Default" }, { value: "fast", name: "Fast" }] }]
     const { session, events, seen } = open({ configOptions }, { model: "fast" })
