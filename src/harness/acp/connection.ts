@@ -25,6 +25,8 @@ export interface AgentPeer {
   endInput(): void
   /** stops it and what it started; resolves once it has exited */
   kill(): Promise<ProcessExit>
+  /** once it has died on its own: stops what it left running (its children are of its process group) */
+  killLeftovers(): void
   /** something its output said that is not ACP, to put in the agent's log */
   note(line: string): void
 }
@@ -57,6 +59,15 @@ export function spawnAgent(options: { argv: string[]; cwd: string; env: Record<s
     send: (message) => lines.send(message),
     endInput: () => lines.endInput(),
     kill: () => lines.kill(),
+    killLeftovers: () => {
+      if (process.platform === "win32") return
+      try {
+        // It led its process group (a detached spawn): the group outlives it only in what it started.
+        process.kill(-lines.pid, "SIGKILL")
+      } catch {
+        // nothing left
+      }
+    },
     note: (line) => lines.note(line),
   }
 }

@@ -227,25 +227,24 @@ export class AcpSession implements HarnessSession {
   }
 
   async #restore(client: AcpClient, capabilities: InitializeResponse, sessionId: string): Promise<Live | undefined> {
-    const agentCapabilities = capabilities.agentCapabilities
+    const offers = capabilities.agentCapabilities
     const params = { sessionId, cwd: this.options.agent.directory, mcpServers: [] }
-    const method = agentCapabilities?.sessionCapabilities?.resume ? "session/resume" : agentCapabilities?.loadSession ? "session/load" : undefined
-    if (!method) {
-      this.#lost = "it can neither resume nor load a session"
-      return undefined
+    const methods = [...(offers?.sessionCapabilities?.resume ? ["session/resume"] : []), ...(offers?.loadSession ? ["session/load"] : [])]
+    this.#lost = "it can neither resume nor load a session"
+    for (const method of methods) {
+      this.#replaying = method === "session/load"
+      try {
+        const restored = await client.request<{ configOptions?: SessionConfigOption[] | null; models?: Live["models"] } | null>(method, params)
+        return { client, sessionId, capabilities, configOptions: restored?.configOptions ?? [], ...(restored?.models && { models: restored.models }) }
+      } catch (error) {
+        // The process died: that is no answer about the session.
+        if (!this.#peer) throw error
+        this.#lost = `${method} ${sessionId} failed: ${(error as Error).message}`
+      } finally {
+        this.#replaying = false
+      }
     }
-    this.#replaying = method === "session/load"
-    try {
-      const restored = await client.request<{ configOptions?: SessionConfigOption[] | null; models?: Live["models"] } | null>(method, params)
-      return { client, sessionId, capabilities, configOptions: restored?.configOptions ?? [], ...(restored?.models && { models: restored.models }) }
-    } catch (error) {
-      // The process died: that is no answer about the session.
-      if (!this.#peer) throw error
-      this.#lost = `${method} ${sessionId} failed: ${(error as Error).message}`
-      return undefined
-    } finally {
-      this.#replaying = false
-    }
+    return undefined
   }
 
   /** Sets the model the next prompt runs with, when it is not the one set already. */
@@ -301,8 +300,9 @@ export class AcpSession implements HarnessSession {
   }
 
   #outcome(turn: Turn): TurnEnd {
-    if (turn.error) return { status: "error", error: turn.error }
+    // An agent may answer a cancelled prompt with an error rather than its stop reason.
     if (turn.aborting || turn.stop === "cancelled") return { status: "idle", aborted: true }
+    if (turn.error) return { status: "error", error: turn.error }
     const { name } = this.options
     if (turn.stop === "max_tokens") return { status: "error", error: `${name} stopped: the reply reached the model's token limit` }
     if (turn.stop === "max_turn_requests") return { status: "error", error: `${name} stopped: the turn reached its limit of model requests` }
@@ -342,7 +342,11 @@ export class AcpSession implements HarnessSession {
     // Its requests died with it, but they are not withdrawn: the agents layer keeps them
     // answerable, and applies the answer when the respawned agent asks the same call again.
     this.#asks.clear()
-    if (!onPurpose) events.crashed({ pid: peer.pid, reason: `exited (${how})`, logFile })
+    if (!onPurpose) {
+      // What it ran (Claude Code under claude-agent-acp, a tool's command) would go on without it.
+      peer.killLeftovers()
+      events.crashed({ pid: peer.pid, reason: `exited (${how})`, logFile })
+    }
     const turn = this.#turn
     if (!turn) return
     if (turn.aborting) this.#endTurn({ status: "idle", aborted: true })

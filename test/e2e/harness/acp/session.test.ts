@@ -87,6 +87,20 @@ describe("an ACP agent: claude-agent-acp", { timeout: 90_000 }, () => {
     expect(events.crashes).toEqual([])
   })
 
+  test("an agent killed during a slow reply: a crash, the turn fails, and the Claude Code it ran is stopped too", async () => {
+    stub.reply(text("word ".repeat(400), { chunkSize: 5, delayMs: 50 }))
+    const { events, session } = open(make())
+    await session.prompt({ text: "talk for a long time" })
+    await waitFor("the reply to stream", () => events.natives.some((n) => (n.update as { sessionUpdate?: string } | undefined)?.sessionUpdate === "agent_message_chunk"))
+    const pid = events.started[0]!
+    const children = descendants(pid).map((p) => p.pid)
+    expect(children.length).toBeGreaterThan(0)
+    process.kill(pid, "SIGKILL")
+    expect(await events.turn(1)).toEqual({ status: "error", error: "claude-acp exited during the turn (signal SIGKILL)" })
+    expect(events.crashes).toEqual([expect.objectContaining({ pid, reason: "exited (signal SIGKILL)" })])
+    await waitFor("the Claude Code it ran to be gone", () => children.every((child) => !isAlive(child)), { timeoutMs: 5_000 })
+  })
+
   test("an agent a previous daemon started is stopped as an orphan; any other process is left alone", async () => {
     stub.reply(text("Hi."))
     const harness = make()

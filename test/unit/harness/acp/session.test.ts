@@ -107,6 +107,7 @@ function scriptedPeer(script: Script, seen: Seen, sessions: Set<string>): AgentP
     },
     endInput: () => end(null),
     kill: async () => (end("SIGTERM"), exited),
+    killLeftovers: () => {},
     note: () => {},
     crash: () => end("SIGKILL"),
   }
