@@ -7,6 +7,7 @@
 // later), and an update the library's schema refuses (an agent's newer or looser variant: Claude's
 // usage_update with `used: null`) is still reported rather than dropped.
 import { type AnyMessage, client, type RequestPermissionRequest, type RequestPermissionResponse, type ReadTextFileRequest, type ReadTextFileResponse, type WriteTextFileRequest } from "@agentclientprotocol/sdk"
+import { dict } from "../../protocol/json.ts"
 import { describeExit, type ProcessExit } from "../process/exit.ts"
 import { LineProcess } from "../process/lines.ts"
 
@@ -17,7 +18,7 @@ export interface AgentPeer {
   readonly exited: Promise<ProcessExit>
   /** false once it has exited */
   readonly running: boolean
-  /** each JSON-RPC message the agent sends, in order; parse failures are the peer's to report */
+  /** each JSON value the agent writes, in order (a line that is none as NotJson) */
   onMessage(listener: (message: unknown) => void): void
   /** false once the agent can no longer read */
   send(message: AnyMessage): boolean
@@ -29,6 +30,11 @@ export interface AgentPeer {
   killLeftovers(): void
   /** something its output said that is not ACP, to put in the agent's log */
   note(line: string): void
+}
+
+/** A line of the agent's stdout that is no JSON at all. */
+export class NotJson {
+  constructor(readonly line: string) {}
 }
 
 /** An agent process started with `argv`, spoken to in JSON lines on stdio (stderr goes to `logFile`). */
@@ -43,7 +49,7 @@ export function spawnAgent(options: { argv: string[]; cwd: string; env: Record<s
       try {
         message = JSON.parse(line)
       } catch {
-        message = { notJson: line }
+        message = new NotJson(line)
       }
       for (const listener of listeners) listener(message)
     },
@@ -106,9 +112,9 @@ export class AcpClient {
     let deliver: ReadableStreamDefaultController<AnyMessage>
     const readable = new ReadableStream<AnyMessage>({ start: (controller) => void (deliver = controller) })
     peer.onMessage((message) => {
-      const record = typeof message === "object" && message !== null && !Array.isArray(message) ? (message as Record<string, unknown>) : undefined
+      const record = dict(message)
       if (record?.jsonrpc !== "2.0") {
-        const line = typeof record?.notJson === "string" ? record.notJson : JSON.stringify(message)
+        const line = message instanceof NotJson ? message.line : JSON.stringify(message)
         peer.note(`not ACP: ${line}`)
         return handlers.onForeign(line)
       }
