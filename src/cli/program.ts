@@ -62,7 +62,7 @@ Examples:
   registerStreams(program, io)
   registerWeb(program, io)
   registerAcp(program, io)
-  registerServe(program)
+  registerServe(program, io)
   registerServer(program, io)
   registerService(program, io)
   registerUpgrade(program, io)

@@ -26,11 +26,6 @@ export interface HarnessScript<Reply> {
   command(line: string): Reply
   /** the model a new agent needs (pi has no default one), for --model */
   model?: string
-  /**
-   * A harness process outlives a daemon killed during a tool call, until the next daemon stops it
-   * (claude finishes the call first); otherwise it stops with the daemon, its commands too.
-   */
-  outlivesDaemon: boolean
   /** After an abort the agent is started afresh in its session (an ACP agent that can restore one), rather than kept. */
   restartsAfterAbort?: boolean
 }
@@ -46,15 +41,12 @@ export const claudeScript = (): HarnessScript<anthropic.StubReply> => ({
   // claude's Write takes an absolute path
   write: (directory, name, content) => anthropic.toolUse("Write", { file_path: join(directory, name), content }),
   command: (line) => anthropic.toolUse("Bash", { command: line, description: "Run it" }),
-  outlivesDaemon: true,
 })
 
 /** Zed's claude-agent-acp from npm, configured as the ACP agent `claude-acp`, with the Anthropic stub as Claude's API. */
 export const claudeAcpScript = (): HarnessScript<anthropic.StubReply> => ({
   ...claudeScript(),
   harness: "claude-acp",
-  // Like claude, it finishes a tool call the dying daemon left it in.
-  outlivesDaemon: true,
   restartsAfterAbort: true,
 })
 
@@ -66,5 +58,4 @@ export const piScript = (): HarnessScript<openai.StubReply> => ({
   write: (_, name, content) => openai.toolCall("write", { path: name, content }),
   command: (line) => openai.toolCall("bash", { command: line }),
   model: PI_STUB_MODEL,
-  outlivesDaemon: false,
 })

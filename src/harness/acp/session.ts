@@ -156,6 +156,8 @@ export class AcpSession implements HarnessSession {
     this.#clearIdle()
     const peer = this.#peer
     if (peer) await this.#stop(peer)
+    // One closing after a quiet spell may still be finishing: it is not waited out.
+    await Promise.all([...this.#leaving].map((p) => p.kill()))
     this.options.onClose?.()
   }
 
