@@ -26,11 +26,14 @@ export interface AgentPeer {
   endInput(): void
   /** stops it and what it started; resolves once it has exited */
   kill(): Promise<ProcessExit>
-  /** once it has died on its own: stops what it left running (its children are of its process group) */
+  /** once it has exited: stops what it left running (its children are of its process group) */
   killLeftovers(): void
   /** something its output said that is not ACP, to put in the agent's log */
   note(line: string): void
 }
+
+// How long what an agent left running has to stop on SIGTERM before SIGKILL.
+const LEFTOVER_GRACE_MS = 500
 
 /** A line of the agent's stdout that is no JSON at all. */
 export class NotJson {
@@ -67,12 +70,16 @@ export function spawnAgent(options: { argv: string[]; cwd: string; env: Record<s
     kill: () => lines.kill(),
     killLeftovers: () => {
       if (process.platform === "win32") return
-      try {
-        // It led its process group (a detached spawn): the group outlives it only in what it started.
-        process.kill(-lines.pid, "SIGKILL")
-      } catch {
-        // nothing left
+      // It led its process group (a detached spawn): the group outlives it only in what it started.
+      const signal = (name: NodeJS.Signals) => {
+        try {
+          process.kill(-lines.pid, name)
+        } catch {
+          // nothing left
+        }
       }
+      signal("SIGTERM")
+      setTimeout(() => signal("SIGKILL"), LEFTOVER_GRACE_MS).unref()
     },
     note: (line) => lines.note(line),
   }

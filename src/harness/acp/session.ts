@@ -344,11 +344,9 @@ export class AcpSession implements HarnessSession {
     // Its requests died with it, but they are not withdrawn: the agents layer keeps them
     // answerable, and applies the answer when the respawned agent asks the same call again.
     this.#asks.clear()
-    if (!onPurpose) {
-      // What it ran (Claude Code under claude-agent-acp, a tool's command) would go on without it.
-      peer.killLeftovers()
-      events.crashed({ pid: peer.pid, reason: `exited (${how})`, logFile })
-    }
+    // What it ran (Claude Code under claude-agent-acp, a tool's command) would go on without it.
+    peer.killLeftovers()
+    if (!onPurpose) events.crashed({ pid: peer.pid, reason: `exited (${how})`, logFile })
     const turn = this.#turn
     if (!turn) return
     if (turn.aborting) this.#endTurn({ status: "idle", aborted: true })
