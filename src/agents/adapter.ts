@@ -182,6 +182,10 @@ export class AgentAdapter implements HarnessEvents {
     })
   }
 
+  warn(message: string): void {
+    this.report(() => this.error({ message }))
+  }
+
   crashed(crash: CrashPayload): void {
     this.report(() => {
       this.emit({ type: harnessCrashType(this.ctx.harness.name), payload: crash })

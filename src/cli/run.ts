@@ -63,7 +63,7 @@ export function registerRun(program: Command, io: Output): void {
     .command("run")
     .argument("[message...]", "what to ask; read from stdin when absent")
     .description("one shot: make (or reuse) an agent for the directory, prompt it, print the reply, exit when it is done")
-    .option("--harness <name>", "the harness to run: opencode, claude or pi (see: iterate harnesses)", "opencode")
+    .option("--harness <name>", "the harness to run: opencode, claude, pi, gemini, qwen or an ACP agent configured as harnesses.<name>.acp (see: iterate harnesses)", "opencode")
     .option("--dir <path>", "the working directory", ".")
     .option("--agent <agent>", "use this agent (id or name) instead of the directory's")
     .option("--model <provider/model>", "the model for this turn")
