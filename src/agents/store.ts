@@ -5,6 +5,7 @@
 // (PostgresAgentStore), where each agent also records the node that holds it.
 import type { HarnessResume } from "../harness/harness.ts"
 import type { PermissionDecision, PermissionKind, PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
+import type { UsageLedger } from "./usage/ledger.ts"
 
 export interface AgentRecord {
   id: string
@@ -32,6 +33,10 @@ export interface AgentRecord {
   leaseExpired: boolean
   /** a permission request of the agent has no answer yet */
   asking: boolean
+  /** dollars its turns cost so far: the sum of its ledger */
+  spentUsd: number
+  /** its next prompt is refused once spentUsd reaches this */
+  budgetUsd: number | undefined
 }
 
 /**
@@ -113,6 +118,8 @@ export interface AgentStore {
   settleReply(agentId: string, reply: SettledReply): Promise<void>
   /** Answers held for a harness that did not ask again lapse with the turn. */
   lapseHeld(agentId: string): Promise<void>
+  /** the token ledger, running totals and budgets, in the same database */
+  readonly usage: UsageLedger
   close(): Promise<void>
 }
 
@@ -137,6 +144,8 @@ export interface AgentRow {
   node?: string | null
   lease_expired?: boolean | number | null
   asking: boolean | number
+  spent_usd: number | null
+  budget_usd: number | null
 }
 
 export interface PermissionRow {
@@ -170,6 +179,8 @@ export const toRecord = (row: AgentRow): AgentRecord => ({
   node: row.node ?? undefined,
   leaseExpired: Boolean(row.lease_expired),
   asking: Boolean(row.asking),
+  spentUsd: Number(row.spent_usd ?? 0),
+  budgetUsd: row.budget_usd === null ? undefined : Number(row.budget_usd),
 })
 
 export const toPermission = (row: PermissionRow): PermissionRecord => ({
