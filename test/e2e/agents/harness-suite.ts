@@ -175,7 +175,8 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
       expect(await ask("The word was tangerine.", "what was the word?")).toBe("The word was tangerine.\n")
       expect(lastAsked()).toContain("remember the word tangerine")
       expect(lastAsked()).toContain("Before the restart.")
-      expect(await agentJson()).toEqual({ ...before, status: "idle" })
+      // The same agent, but for what the turn in between spent (a harness that reports cost).
+      expect(await agentJson()).toEqual({ ...before, status: "idle", spentUsd: expect.any(Number) })
     })
 
     test("killing the daemon while a tool runs takes the harness and its command along, and the agent answers on the next daemon", async () => {
