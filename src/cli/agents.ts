@@ -57,7 +57,7 @@ async function remove(io: Output, ref: string, command: Command): Promise<void> 
 export function registerAgents(program: Command, io: Output): void {
   const agents = program
     .command("agents")
-    .description("coding agents: each a harness (opencode, claude, pi, an ACP agent) working in a directory, with its own event stream")
+    .description("coding agents: each a harness (opencode, claude, pi, codex, an ACP agent) working in a directory, with its own event stream")
     .addHelpText(
       "after",
       `

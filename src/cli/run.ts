@@ -63,7 +63,7 @@ export function registerRun(program: Command, io: Output): void {
     .command("run")
     .argument("[message...]", "what to ask; read from stdin when absent")
     .description("one shot: make (or reuse) an agent for the directory, prompt it, print the reply, exit when it is done")
-    .option("--harness <name>", "the harness to run: opencode, claude, pi, gemini, qwen or an ACP agent configured as harnesses.<name>.acp (see: iterate harnesses)", "opencode")
+    .option("--harness <name>", "the harness to run: opencode, claude, pi, codex, gemini, qwen or an ACP agent configured as harnesses.<name>.acp (see: iterate harnesses)", "opencode")
     .option("--dir <path>", "the working directory", ".")
     .option("--agent <agent>", "use this agent (id or name) instead of the directory's")
     .option("--model <provider/model>", "the model for this turn")
@@ -84,6 +84,7 @@ Examples:
   iterate run "why does the build fail?"
   iterate run --dir ~/src/app < task.md
   iterate run --permissions allow-edits "fix the failing test"
+  iterate run --harness codex --model gpt-5.5 "fix the flaky test"
   iterate run --budget-usd 2 "refactor the parser"
   iterate run --on-permission fail "add tests" --format json > events.jsonl`,
     )
