@@ -14,6 +14,7 @@ import { nodeRoutes } from "./routes/nodes.ts"
 import { permissionRoutes } from "./routes/permissions.ts"
 import { streamRoutes } from "./routes/streams.ts"
 import { webRoutes } from "./routes/web.ts"
+import { workRoutes } from "./routes/work.ts"
 import { security, type SecurityOptions } from "./security.ts"
 import { webPages } from "./web/pages.ts"
 
@@ -37,6 +38,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   daemonRoutes(api, ctx)
   streamRoutes(api, ctx)
   agentRoutes(api, ctx)
+  workRoutes(api, ctx)
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)

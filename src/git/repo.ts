@@ -1,0 +1,62 @@
+// Which checkout a folder is in: its top-level folder, where its repository keeps its objects and
+// refs, and what HEAD is.
+import { git, runGit } from "./git.ts"
+
+export interface Checkout {
+  /** the top-level folder of the work tree */
+  root: string
+  /** this work tree's own git folder (for a linked worktree: <common>/worktrees/<name>) */
+  gitDir: string
+  /** the repository's git folder, shared by all its worktrees */
+  commonDir: string
+  /** the branch HEAD is on; undefined when HEAD is detached */
+  branch?: string
+  /** HEAD's commit; undefined on a branch with no commit yet */
+  head?: string
+}
+
+export type CheckoutProblem = "not-a-repository" | "bare"
+
+/** The checkout `dir` is in, or why there is none. */
+export async function checkoutOf(dir: string): Promise<Checkout | CheckoutProblem> {
+  const [paths, branch, head] = await Promise.all([
+    runGit(["rev-parse", "--path-format=absolute", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"], { cwd: dir }),
+    runGit(["symbolic-ref", "-q", "--short", "HEAD"], { cwd: dir }),
+    runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], { cwd: dir }),
+  ])
+  if (paths.code !== 0) return /must be run in a work tree/.test(paths.stderr) ? "bare" : "not-a-repository"
+  const [root, gitDir, commonDir] = paths.stdout.trim().split("\n") as [string, string, string]
+  return {
+    root,
+    gitDir,
+    commonDir,
+    ...(branch.code === 0 && { branch: branch.stdout.trim() }),
+    ...(head.code === 0 && { head: head.stdout.trim() }),
+  }
+}
+
+/** The commit `ref` names in the repository of `cwd`, or undefined when it names none. */
+export async function resolveCommit(cwd: string, ref: string): Promise<string | undefined> {
+  const result = await runGit(["rev-parse", "-q", "--verify", "--end-of-options", `${ref}^{commit}`], { cwd })
+  return result.code === 0 ? result.stdout.trim() : undefined
+}
+
+export async function branchExists(cwd: string, branch: string): Promise<boolean> {
+  return (await runGit(["show-ref", "--verify", "--quiet", `refs/heads/${branch}`], { cwd })).code === 0
+}
+
+/** Whether `name` may be a branch's name (git check-ref-format --branch). */
+export async function validBranchName(cwd: string, name: string): Promise<boolean> {
+  return !name.startsWith("-") && (await runGit(["check-ref-format", "--branch", name], { cwd })).code === 0
+}
+
+/** The remote `branch` pushes to and pulls from (branch.<name>.remote), if it has one. */
+export async function upstreamRemote(cwd: string, branch: string): Promise<string | undefined> {
+  const result = await runGit(["config", "--get", `branch.${branch}.remote`], { cwd })
+  const remote = result.stdout.trim()
+  return result.code === 0 && remote !== "" && remote !== "." ? remote : undefined
+}
+
+export async function remotes(cwd: string): Promise<string[]> {
+  return (await git(["remote"], { cwd })).split("\n").filter(Boolean)
+}
