@@ -2,7 +2,7 @@ import type { Command } from "commander"
 import { deleteAgent, listAgents } from "../sdk/sdk.gen.ts"
 import { newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
-import { policy } from "./options.ts"
+import { checkWorktreeOptions, policy, worktreeOptions } from "./options.ts"
 import { note, out, printJson, printTable } from "../client/output.ts"
 
 async function list(options: { json?: boolean }, command: Command): Promise<void> {
@@ -10,23 +10,35 @@ async function list(options: { json?: boolean }, command: Command): Promise<void
   const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
   if (options.json) return printJson(agents)
   if (agents.length === 0) return note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
-  // The node matters once there is more than one, or none runs an agent.
+  // The node matters once there is more than one, or none runs an agent; the branch once an agent has a worktree.
   const nodes = new Set(agents.map((a) => a.node)).size > 1 || agents.some((a) => a.status === "orphaned")
+  const branches = agents.some((a) => a.worktree)
   printTable(
-    ["ID", "NAME", "HARNESS", "STATUS", "MODEL", "DIRECTORY", ...(nodes ? ["NODE"] : [])],
-    agents.map((a) => [a.id, a.name, a.harness, a.status, a.model ?? "-", a.directory, ...(nodes ? [a.node] : [])]),
+    ["ID", "NAME", "HARNESS", "STATUS", "MODEL", ...(branches ? ["BRANCH"] : []), "DIRECTORY", ...(nodes ? ["NODE"] : [])],
+    agents.map((a) => [
+      a.id,
+      a.name,
+      a.harness,
+      a.status,
+      a.model ?? "-",
+      ...(branches ? [a.worktree ? `${a.worktree.branch} (from ${a.worktree.base})` : "-"] : []),
+      a.directory,
+      ...(nodes ? [a.node] : []),
+    ]),
   )
 }
 
 async function create(options: NewAgentOptions, command: Command): Promise<void> {
+  checkWorktreeOptions(options)
   const agent = await newAgent(await connectFor(command), options)
-  note(`created agent ${agent.name} (${agent.harness} in ${agent.directory})`)
+  note(`created agent ${agent.name} (${agent.harness} in ${agent.directory}${agent.worktree ? `, on branch ${agent.worktree.branch} from ${agent.worktree.base}` : ""})`)
   out(agent.id)
 }
 
-async function remove(ref: string, _: unknown, command: Command): Promise<void> {
+async function remove(ref: string, options: { force?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(command)
-  unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
+  const query = options.force ? { force: "true" as const } : {}
+  unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref }, query }), { notFound: noAgent(ref) })
   note(`removed agent ${ref}`)
 }
 
@@ -50,8 +62,7 @@ Examples:
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
     .action(list)
-  agents
-    .command("new")
+  worktreeOptions(agents.command("new"))
     .description("create an agent; prints its id")
     .option("--harness <name>", "the harness that runs it", "opencode")
     .option("--dir <path>", "its working directory", ".")
@@ -66,16 +77,35 @@ ask asks a person for every request; allow-edits allows file edits and asks for 
 allow-all allows everything; deny refuses everything. An "always" answer allows that tool
 for the agent from then on, whatever the policy.
 
+With --worktree the agent gets a git worktree of its own under iterate's data folder, on a new
+branch (iterate/<name>) from the checkout's HEAD: its changes stay out of the checkout until you
+merge them (see: iterate diff, iterate merge). The repository's iterate.json may name a setup
+command that runs in the new worktree before the first prompt (see docs/worktrees.md).
+
 Examples:
   iterate agents new
   iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits
+  iterate agents new --dir ~/src/app --name flag --worktree
+  iterate agents new --dir ~/src/app --worktree --branch fix/login --base origin/main
   iterate agents new --dir /srv/src/app --node build-2-k3x9`,
     )
     .action(create)
   agents
     .command("rm")
     .argument("<agent>", "agent id or name")
-    .description("stop the agent's turn if one runs, then delete it and its event stream")
-    .addHelpText("after", "\nExamples:\n  iterate agents rm app")
+    .description("stop the agent's turn if one runs, then delete it and its event stream; a worktree agent's worktree and branch go too")
+    .option("--force", "remove a worktree agent even though its branch holds work not merged into its base")
+    .addHelpText(
+      "after",
+      `
+A worktree agent's removal runs the repository's archive command (iterate.json), keeps the
+worktree's last state under refs/iterate/<id>/final, and removes the worktree and its branch.
+It is refused while the branch holds work not merged into its base (it says how many files
+would be lost), unless --force.
+
+Examples:
+  iterate agents rm app
+  iterate agents rm verbose-flag --force`,
+    )
     .action(remove)
 }

@@ -4,13 +4,14 @@ import type { Connection } from "../client/connect.ts"
 import { listAgents, promptAgent, updateAgent } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
 import { agentFor, newAgent, noAgent } from "../client/agents.ts"
+import { note } from "../client/output.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError, EXIT } from "../errors.ts"
-import { format, onPermission, policy } from "./options.ts"
+import { checkWorktreeOptions, format, onPermission, policy, type WorktreeOptions, worktreeOptions } from "./options.ts"
 import { followTurn } from "./turn.ts"
 import type { OnPermission } from "./turn-permissions.ts"
 
-interface RunOptions {
+interface RunOptions extends WorktreeOptions {
   harness: string
   dir: string
   agent?: string
@@ -28,9 +29,18 @@ async function message(words: string[]): Promise<string> {
   return text
 }
 
-/** The agent named by --agent, else the newest agent of this harness in the directory, else a new one. */
-async function agentToRun(connection: Connection, options: RunOptions): Promise<Agent> {
+/**
+ * With --worktree a new agent in a worktree of its own, named after the message; else the agent
+ * named by --agent, else the newest agent of this harness in the directory, else a new one.
+ */
+async function agentToRun(connection: Connection, options: RunOptions, text: string): Promise<Agent> {
   const directory = resolve(options.dir)
+  if (options.worktree) {
+    const { harness, model, permissions, branch, base } = options
+    const agent = await newAgent(connection, { harness, dir: directory, model, permissions, worktree: true, branch, base, nameFrom: text })
+    note(`agent ${agent.name} works on branch ${agent.worktree!.branch} in ${agent.worktree!.path}`)
+    return agent
+  }
   let agent: Agent | undefined
   if (options.agent) agent = await agentFor(connection, options.agent)
   else {
@@ -45,17 +55,29 @@ async function agentToRun(connection: Connection, options: RunOptions): Promise<
 }
 
 async function run(words: string[], options: RunOptions, command: Command) {
+  checkWorktreeOptions(options)
+  if (options.worktree && options.agent) throw new CliError("--worktree makes a new agent; --agent names one that exists", EXIT.usage)
   const text = await message(words)
   const connection = await connectFor(command)
-  const agent = await agentToRun(connection, options)
+  const agent = await agentToRun(connection, options, text)
   const result = await promptAgent({ client: connection.client, path: { agent: agent.id }, body: { text, model: options.model } })
   const { event } = unwrap(connection, result, { notFound: noAgent(agent.id) })
-  await followTurn(command, { connection, agent: agent.id, harness: agent.harness, directory: agent.directory, prompt: event, format: options.format, onPermission: options.onPermission })
+  await followTurn(command, {
+    connection,
+    agent: agent.id,
+    harness: agent.harness,
+    directory: agent.directory,
+    prompt: event,
+    format: options.format,
+    onPermission: options.onPermission,
+    // A new worktree's setup runs before the turn: its output is part of what the run shows.
+    ...(options.worktree && { since: "-1" }),
+  })
+  if (options.worktree) note(`see its change: iterate diff ${agent.name}; land it: iterate merge ${agent.name}`)
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command("run")
+  worktreeOptions(program.command("run"))
     .argument("[message...]", "what to ask; read from stdin when absent")
     .description("one shot: make (or reuse) an agent for the directory, prompt it, print the reply, exit when it is done")
     .option("--harness <name>", "the harness to run: opencode, claude or pi (see: iterate harnesses)", "opencode")
@@ -69,6 +91,8 @@ export function registerRun(program: Command): void {
       "after",
       `
 The agent stays: later runs in the same directory continue its session (see: iterate agents).
+With --worktree it is a new agent, named after the message, in a git worktree of its own on a
+new branch: the checkout stays as it is until you merge (see: iterate diff, iterate merge).
 Ctrl-C aborts the turn (exit 130). A failed turn prints its error and exits 1.
 When the harness asks for permission, a terminal asks you (y once, a always, n no); otherwise
 the command that answers it is printed and the run waits (see: iterate permit).
@@ -77,6 +101,7 @@ Examples:
   iterate run "why does the build fail?"
   iterate run --dir ~/src/app < task.md
   iterate run --permissions allow-edits "fix the failing test"
+  iterate run --worktree --permissions allow-edits "add a --verbose flag"
   iterate run --on-permission fail "add tests" --format json > events.jsonl`,
     )
     .action(run)

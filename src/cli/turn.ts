@@ -43,6 +43,8 @@ export interface FollowOptions {
   format: "text" | "json"
   /** what to answer permission requests the agent's policy leaves to a person; ask (or point out) when absent */
   onPermission?: OnPermission
+  /** text mode: show the stream from this offset on (what came before the prompt too), not from the prompt */
+  since?: string
 }
 
 /** On a terminal, "waiting for opencode in ~/src/app…" until the reply starts: the harness may be starting. */
@@ -70,7 +72,7 @@ export async function followTurn(command: Command, options: FollowOptions): Prom
   const release = abortOnInterrupt(options.connection, options.agent)
   try {
     await readStreamFrom(command, prompt.streamId, {
-      offset: prompt.offset,
+      offset: format === "text" && options.since !== undefined ? options.since : prompt.offset,
       follow: true,
       until: () => watch.end !== undefined,
       onMessages: async (messages) => {

@@ -1,6 +1,6 @@
 // Results go to stdout, diagnostics to stderr; colour only on a terminal without NO_COLOR.
 
-const useColor = (stream: NodeJS.WriteStream = process.stdout) => stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
+export const useColor = (stream: NodeJS.WriteStream = process.stdout) => stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
 
 export const dim = (text: string) => (useColor() ? `\x1b[2m${text}\x1b[22m` : text)
 export const bold = (text: string) => (useColor() ? `\x1b[1m${text}\x1b[22m` : text)

@@ -131,7 +131,7 @@ describe("a worktree agent's turns", () => {
 
   test("revert is refused while a turn runs and undoes the last turn after; merge lands it; rm refuses unmerged work and then leaves nothing behind", async () => {
     const repo = testRepo({ "a.txt": "a\n" })
-    let release = () => {}
+    let release: (() => void) | undefined
     const agents = await daemon((agent, text, events) => {
       if (text === "slow") return void (release = () => events.turnEnded({ status: "idle" }))
       return writes(`${text}.txt`, `${text}\n`)(agent, text, events)
@@ -142,10 +142,10 @@ describe("a worktree agent's turns", () => {
     expect((await agents.diff(agent.id, { last: true, stat: true })).files.map((f) => f.path)).toEqual(["two.txt"])
 
     await agents.prompt(agent.id, { text: "slow" })
-    await waitFor("the slow turn to run", async () => (await agents.get(agent.id)).status === "busy")
+    await waitFor("the harness to take the slow prompt", () => release)
     await expect(agents.revert(agent.id)).rejects.toMatchObject({ code: "agent_busy" })
     await expect(agents.merge(agent.id)).rejects.toMatchObject({ code: "agent_busy" })
-    release()
+    release!()
     await waitFor("the slow turn to end", async () => (await agents.get(agent.id)).status === "idle")
 
     // The last turn (slow) changed nothing; turn 2 made two.txt.
