@@ -39,8 +39,8 @@ describe("an agent's changes in the browser", { timeout: 120_000 }, () => {
     stub.reply(writes("hello.txt", "hello\n"), writes("README.md", "# app\nnew line\n"), text("Done."))
     await agents.iterate(["prompt", "feature", "add hello, change the readme"])
 
-    await page.locator(`.agent-row[data-agent=${agentId}] .badge.branch`, { hasText: "iterate/feature ← main" }).waitFor()
-    await page.click(`.agent-row[data-agent=${agentId}] a`)
+    await page.locator(`.agent-row[data-agent="${agentId}"] .badge.branch`, { hasText: "iterate/feature ← main" }).waitFor()
+    await page.click(`.agent-row[data-agent="${agentId}"] a`)
     await page.locator(".agent-head .badge.branch", { hasText: "iterate/feature ← main" }).waitFor()
     await page.click(".tabs >> text=Changes")
     expect(new URL(page.url()).pathname).toBe(`/agents/${agentId}/changes`)
