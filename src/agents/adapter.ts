@@ -70,6 +70,8 @@ export class AgentAdapter implements HarnessEvents {
   private reports: Promise<void> = Promise.resolve()
   /** the worktree's setup command while it runs: what went wrong, when it failed */
   private setup: Promise<string | undefined> | undefined
+  /** aborted when the adapter stops: a setup command that runs stops with it */
+  private readonly halted = new AbortController()
 
   constructor(
     private agent: AgentRecord,
@@ -145,6 +147,7 @@ export class AgentAdapter implements HarnessEvents {
 
   private halt(): void {
     this.stopped = true
+    this.halted.abort()
     this.unsubscribe()
     this.wake?.()
   }
@@ -302,13 +305,15 @@ export class AgentAdapter implements HarnessEvents {
   }
 
   private async runSetup(worktree: AgentWorktree): Promise<string | undefined> {
-    const outcome = await runWorktreeScript({ ...this.agent, worktree }, "setup", (event) => this.emit(event), this.ctx.env).catch(
+    const outcome = await runWorktreeScript({ ...this.agent, worktree }, "setup", (event) => this.emit(event), this.ctx.env, this.halted.signal).catch(
       (error): { ok: false; problem: string } => ({ ok: false, problem: `the worktree's setup failed: ${message(error)}` }),
     )
+    // Cut short by a stop, it stays pending: the next daemon runs it again.
+    if (this.stopped) return "the daemon stopped during the worktree's setup"
     const failed = outcome !== undefined && !outcome.ok
     const next: AgentWorktree = { ...worktree, setup: failed ? "failed" : "done" }
     this.agent = { ...this.agent, worktree: next }
-    if (!this.stopped) await this.ctx.store.setWorktree(this.agent.id, next)
+    await this.ctx.store.setWorktree(this.agent.id, next).catch((error) => console.error(`agent ${this.agent.id}: could not record its setup: ${message(error)}`))
     return failed ? outcome.problem : undefined
   }
 

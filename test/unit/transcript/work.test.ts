@@ -45,6 +45,12 @@ describe("an agent's files in its transcript", () => {
     // A reader that starts in the middle of a command still gets its output and its end.
     const late = transcriptFor("opencode").pushAll(events.slice(3, 5)).transcript
     expect(late.messages[0]!.parts[0]).toMatchObject({ activity: "setup", state: "done", output: "ed 3 packages\n" })
+    // A setup the daemon's stop cut short, run again by the next daemon.
+    const again = transcriptFor("opencode").pushAll([events[1]!, events[2]!, event("iterate:agent:worktree:script:started", { script: "setup", command: "bun install" }), event("iterate:agent:worktree:script:ended", { script: "setup", exitCode: 0, durationMs: 1234 })]).transcript
+    expect(again.messages.map((m) => m.parts[0])).toMatchObject([
+      { state: "failed", detail: "interrupted", output: "resolving\ninstall" },
+      { state: "done", detail: "exit 0 after 1.2 s" },
+    ])
   })
 
   test("iterate events prints a line when a command starts, its output line by line as it comes, and how it ended", () => {
