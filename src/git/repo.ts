@@ -1,6 +1,7 @@
 // Which checkout a folder is in: its top-level folder, where its repository keeps its objects and
 // refs, and what HEAD is.
-import { git, runGit } from "./git.ts"
+import { existsSync } from "node:fs"
+import { git, NO_GIT, runGit } from "./git.ts"
 
 export interface Checkout {
   /** the top-level folder of the work tree */
@@ -15,15 +16,17 @@ export interface Checkout {
   head?: string
 }
 
-export type CheckoutProblem = "not-a-repository" | "bare"
+export type CheckoutProblem = "not-a-repository" | "bare" | "no-git"
 
-/** The checkout `dir` is in, or why there is none. */
+/** The checkout `dir` is in, or why there is none (a folder that does not exist is in no repository). */
 export async function checkoutOf(dir: string): Promise<Checkout | CheckoutProblem> {
+  if (!existsSync(dir)) return "not-a-repository"
   const [paths, branch, head] = await Promise.all([
     runGit(["rev-parse", "--path-format=absolute", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"], { cwd: dir }),
     runGit(["symbolic-ref", "-q", "--short", "HEAD"], { cwd: dir }),
     runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], { cwd: dir }),
   ])
+  if (paths.code === NO_GIT) return "no-git"
   if (paths.code !== 0) return /must be run in a work tree/.test(paths.stderr) ? "bare" : "not-a-repository"
   const [root, gitDir, commonDir] = paths.stdout.trim().split("\n") as [string, string, string]
   return {

@@ -26,6 +26,7 @@ export interface WorktreeRequest {
 export async function makeWorktree(request: WorktreeRequest): Promise<{ worktree: AgentWorktree; directory: string }> {
   const { directory, name } = request
   const checkout = await checkoutOf(directory)
+  if (checkout === "no-git") throw new AgentError("not_a_repository", "git is not installed where the daemon runs (not found on PATH): --worktree needs it")
   if (checkout === "not-a-repository") throw new AgentError("not_a_repository", `${directory} is not in a git repository: --worktree needs one`)
   if (checkout === "bare") throw new AgentError("bare_repository", `${directory} is in a bare repository: --worktree needs a checkout to branch from`)
   const root = checkout.root
