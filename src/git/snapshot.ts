@@ -26,16 +26,11 @@ export async function withTemporaryIndex<T>(from: string | undefined, work: (env
   }
 }
 
-/**
- * The tree of the work tree of `checkout` as it is now. A repository that hides its untracked
- * files (status.showUntrackedFiles=no, as a home folder kept in git does) gets its tracked files
- * only: everything else in such a folder is not the repository's.
- */
-export async function snapshotTree(checkout: Pick<Checkout, "root" | "gitDir">): Promise<string> {
+/** The tree of the work tree of `checkout` as it is now (its tracked files only, when it hides untracked ones). */
+export async function snapshotTree(checkout: Pick<Checkout, "root" | "gitDir" | "untracked">): Promise<string> {
   const cwd = checkout.root
-  const untracked = (await runGit(["config", "--get", "status.showUntrackedFiles"], { cwd })).stdout.trim() !== "no"
   return withTemporaryIndex(join(checkout.gitDir, "index"), async (env) => {
-    await git(["add", untracked ? "--all" : "--update", "--", ":/"], { cwd, env })
+    await git(["add", checkout.untracked ? "--all" : "--update", "--", ":/"], { cwd, env })
     return (await git(["write-tree"], { cwd, env })).trim()
   })
 }
@@ -47,7 +42,7 @@ export interface Snapshot {
 }
 
 /** A snapshot kept as a commit (by iterate's identity) with `message`, so that a ref can hold it. */
-export async function snapshotCommit(checkout: Pick<Checkout, "root" | "gitDir" | "head">, message: string): Promise<Snapshot> {
+export async function snapshotCommit(checkout: Pick<Checkout, "root" | "gitDir" | "head" | "untracked">, message: string): Promise<Snapshot> {
   const tree = await snapshotTree(checkout)
   return { commit: await commitTree(checkout.root, tree, checkout.head ? [checkout.head] : [], message, ITERATE_IDENTITY), tree }
 }

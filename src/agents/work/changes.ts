@@ -38,30 +38,35 @@ export async function workCheckout(agent: WorkAgent): Promise<Checkout> {
 /** The agent's change as a patch, or with `stat` only what changed per file. */
 export async function agentChanges(agent: WorkAgent, options: { last?: boolean; stat?: boolean } = {}): Promise<AgentChanges> {
   const checkout = await workCheckout(agent)
+  // Where the change counts from is worked out while the snapshot of now is made.
+  const [to, { from, since }] = await Promise.all([snapshotTree(checkout), origin(agent, checkout, options.last)])
+  return diffFrom(checkout.root, from, since, to, options.stat)
+}
+
+/** The commit the agent's change counts from, and what it is in words. */
+async function origin(agent: WorkAgent, checkout: Checkout, last: boolean | undefined): Promise<{ from: string; since: string }> {
   const cwd = checkout.root
-  let from: string
-  let since: string
-  if (options.last) {
+  if (last) {
     const turn = (await turnSnapshots(cwd, agent.id)).at(-1)
     if (!turn) throw new AgentError("no_snapshot", `agent ${agent.name} has had no turn yet`)
-    ;({ commit: from } = turn)
-    since = `the start of turn ${turn.turn}`
-  } else if (agent.worktree) {
-    const { base, baseCommit } = agent.worktree
-    from = (checkout.head && (await mergeBase(cwd, base, checkout.head))) || baseCommit
-    since = `the merge-base with ${base}`
-  } else {
-    const start = (await readRef(cwd, startRef(agent.id))) ?? (await turnSnapshots(cwd, agent.id))[0]?.commit
-    if (!start) throw new AgentError("no_snapshot", `agent ${agent.name} has no snapshot of its start: it was made before iterate took them`)
-    from = start
-    since = "the agent's start"
+    return { from: turn.commit, since: `the start of turn ${turn.turn}` }
   }
-  const to = await snapshotTree(checkout)
+  if (agent.worktree) {
+    const { base, baseCommit } = agent.worktree
+    const fork = checkout.head ? await mergeBase(cwd, base, checkout.head) : undefined
+    return { from: fork ?? baseCommit, since: `the merge-base with ${base}` }
+  }
+  const start = (await readRef(cwd, startRef(agent.id))) ?? (await turnSnapshots(cwd, agent.id))[0]?.commit
+  if (!start) throw new AgentError("no_snapshot", `agent ${agent.name} has no snapshot of its start: it was made before iterate took them`)
+  return { from: start, since: "the agent's start" }
+}
+
+async function diffFrom(cwd: string, from: string, since: string, to: string, stat: boolean | undefined): Promise<AgentChanges> {
   const counted = (files: FileStat[]) => ({
     additions: files.reduce((sum, f) => sum + f.additions, 0),
     deletions: files.reduce((sum, f) => sum + f.deletions, 0),
   })
-  if (options.stat) {
+  if (stat) {
     const files = await diffStat(cwd, from, to)
     return { from, since, files, ...counted(files) }
   }
