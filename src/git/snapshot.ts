@@ -26,13 +26,29 @@ export async function withTemporaryIndex<T>(from: string | undefined, work: (env
   }
 }
 
-/** The tree of the work tree of `checkout` as it is now (its tracked files only, when it hides untracked ones). */
-export async function snapshotTree(checkout: Pick<Checkout, "root" | "gitDir" | "untracked">): Promise<string> {
-  const cwd = checkout.root
+/**
+ * Runs `work` with GIT_INDEX_FILE pointing at a throwaway index that holds the work tree of
+ * `checkout` as it is now (its tracked files only, when it hides untracked ones). `alongside`
+ * runs while the index is made.
+ */
+export async function withSnapshotIndex<T, A>(
+  checkout: Pick<Checkout, "root" | "gitDir" | "untracked">,
+  alongside: () => Promise<A>,
+  work: (env: { GIT_INDEX_FILE: string }, also: A) => Promise<T>,
+): Promise<T> {
   return withTemporaryIndex(join(checkout.gitDir, "index"), async (env) => {
-    await git(["add", checkout.untracked ? "--all" : "--update", "--", ":/"], { cwd, env })
-    return (await git(["write-tree"], { cwd, env })).trim()
+    const [, also] = await Promise.all([git(["add", checkout.untracked ? "--all" : "--update", "--", ":/"], { cwd: checkout.root, env }), alongside()])
+    return work(env, also)
   })
+}
+
+/** The tree of the work tree of `checkout` as it is now. */
+export async function snapshotTree(checkout: Pick<Checkout, "root" | "gitDir" | "untracked">): Promise<string> {
+  return withSnapshotIndex(
+    checkout,
+    async () => undefined,
+    async (env) => (await git(["write-tree"], { cwd: checkout.root, env })).trim(),
+  )
 }
 
 export interface Snapshot {

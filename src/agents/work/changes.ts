@@ -2,13 +2,13 @@
 // worktree holds that its base does not (commits, uncommitted edits, new files) against their
 // merge-base; an agent working in a checkout of its own choosing changed what differs from the
 // snapshot taken when it was made. `last`: what differs from the snapshot of its last turn's start.
-import { diffPatch, diffStat } from "../../git/diff.ts"
+import { type DiffTarget, diffPatch, diffStat } from "../../git/diff.ts"
 import { git } from "../../git/git.ts"
 import { mergeBase } from "../../git/merge.ts"
 import type { FileDiff, FileStat } from "../../git/patch.ts"
 import type { Checkout } from "../../git/repo.ts"
 import { restoreTree } from "../../git/restore.ts"
-import { readRef, setRef, snapshotCommit, snapshotTree, treeOf } from "../../git/snapshot.ts"
+import { readRef, setRef, snapshotCommit, treeOf, withSnapshotIndex } from "../../git/snapshot.ts"
 import type { RevertedPayload } from "../../protocol/agent-events.ts"
 import { AgentError } from "../errors.ts"
 import type { AgentRecord } from "../store.ts"
@@ -38,9 +38,13 @@ export async function workCheckout(agent: WorkAgent): Promise<Checkout> {
 /** The agent's change as a patch, or with `stat` only what changed per file. */
 export async function agentChanges(agent: WorkAgent, options: { last?: boolean; stat?: boolean } = {}): Promise<AgentChanges> {
   const checkout = await workCheckout(agent)
-  // Where the change counts from is worked out while the snapshot of now is made.
-  const [to, { from, since }] = await Promise.all([snapshotTree(checkout), origin(agent, checkout, options.last)])
-  return diffFrom(checkout.root, from, since, to, options.stat)
+  // Where the change counts from is worked out while the work tree is read into an index, which
+  // the diff then compares with it (no tree is written).
+  return withSnapshotIndex(
+    checkout,
+    () => origin(agent, checkout, options.last),
+    (env, { from, since }) => diffFrom(checkout.root, from, since, { index: env }, options.stat),
+  )
 }
 
 /** The commit the agent's change counts from, and what it is in words. */
@@ -61,7 +65,7 @@ async function origin(agent: WorkAgent, checkout: Checkout, last: boolean | unde
   return { from: start, since: "the agent's start" }
 }
 
-async function diffFrom(cwd: string, from: string, since: string, to: string, stat: boolean | undefined): Promise<AgentChanges> {
+async function diffFrom(cwd: string, from: string, since: string, to: DiffTarget, stat: boolean | undefined): Promise<AgentChanges> {
   const counted = (files: FileStat[]) => ({
     additions: files.reduce((sum, f) => sum + f.additions, 0),
     deletions: files.reduce((sum, f) => sum + f.deletions, 0),
