@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest"
 import { TranscriptPrinter } from "../../../src/cli/render.ts"
 import { transcriptFor } from "../../../src/harness/transcripts.ts"
 import type { AgentStreamEvent } from "../../../src/transcript/types.ts"
+import { captureOutput } from "../../support/output.ts"
 
 let n = 0
 const event = (type: string, payload: unknown): AgentStreamEvent => ({ offset: String(++n).padStart(16, "0"), type, payload })
@@ -55,7 +56,7 @@ describe("an agent's files in its transcript", () => {
 
   test("iterate events prints a line when a command starts, its output line by line as it comes, and how it ended", () => {
     const lines: string[] = []
-    const printer = new TranscriptPrinter({ text: () => {}, line: (line) => lines.push(line) }, true)
+    const printer = new TranscriptPrinter({ text: () => {}, line: (line) => lines.push(line) }, captureOutput().io, true)
     const builder = transcriptFor("opencode")
     for (const e of events) {
       builder.push(e)
@@ -84,7 +85,7 @@ describe("an agent's files in its transcript", () => {
       event("iterate:agent:worktree:script:ended", { script: "setup", exitCode: 1, durationMs: 50 }),
     ]).transcript
     const out: string[] = []
-    new TranscriptPrinter({ text: () => {}, line: (line) => out.push(line) }, false).update(failed)
+    new TranscriptPrinter({ text: () => {}, line: (line) => out.push(line) }, captureOutput().io, false).update(failed)
     expect(out).toEqual(["⚙ setup: false", "  no lockfile", "✗ setup: exit 1 after 0.1 s"])
   })
 })
