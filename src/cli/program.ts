@@ -21,6 +21,7 @@ import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
 import { registerUpgrade } from "./upgrade.ts"
+import { registerUsage } from "./usage.ts"
 import { registerWeb } from "./web.ts"
 import { registerWork } from "./work.ts"
 
@@ -64,6 +65,7 @@ Examples:
   registerHarnesses(program, io)
   registerPermissions(program, io)
   registerNodes(program, io)
+  registerUsage(program, io)
   registerStreams(program, io)
   registerWeb(program, io)
   registerAcp(program, io)

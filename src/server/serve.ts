@@ -122,6 +122,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     streams: store,
     config: config.harnesses,
     configProblem,
+    budgetUsd: config.agents?.budgetUsd,
   })
   const token = randomBytes(32).toString("base64url")
   let url = ""
