@@ -5,7 +5,7 @@ import { newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { formatUsd } from "../protocol/usage.ts"
-import { budgetUsd, policy } from "./options.ts"
+import { budgetUsd, checkWorktreeOptions, policy, worktreeOptions } from "./options.ts"
 import type { Output } from "../client/output.ts"
 
 async function list(io: Output, options: { json?: boolean }, command: Command): Promise<void> {
@@ -22,19 +22,32 @@ export const spend = (agent: Pick<Agent, "spentUsd" | "budgetUsd">): string =>
 export function printAgents(io: Output, agents: Agent[], options: { json?: boolean }): void {
   if (options.json) return io.printJson(agents)
   if (agents.length === 0) return io.note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
-  // The node matters once there is more than one, or none runs an agent.
+  // The node matters once there is more than one, or none runs an agent; the branch once an agent has a worktree.
   const nodes = new Set(agents.map((a) => a.node)).size > 1 || agents.some((a) => a.status === "orphaned")
   // Harnesses on free or local models report no cost: a column of $0.00 would say nothing.
   const spent = agents.some((a) => a.spentUsd > 0 || a.budgetUsd !== undefined)
+  // The branch once an agent has a worktree of its own.
+  const branches = agents.some((a) => a.worktree)
   io.printTable(
-    ["ID", "NAME", "HARNESS", "STATUS", ...(spent ? ["SPENT"] : []), "MODEL", "DIRECTORY", ...(nodes ? ["NODE"] : [])],
-    agents.map((a) => [a.id, a.name, a.harness, a.status, ...(spent ? [spend(a)] : []), a.model ?? "-", a.directory, ...(nodes ? [a.node] : [])]),
+    ["ID", "NAME", "HARNESS", "STATUS", ...(spent ? ["SPENT"] : []), "MODEL", ...(branches ? ["BRANCH"] : []), "DIRECTORY", ...(nodes ? ["NODE"] : [])],
+    agents.map((a) => [
+      a.id,
+      a.name,
+      a.harness,
+      a.status,
+      ...(spent ? [spend(a)] : []),
+      a.model ?? "-",
+      ...(branches ? [a.worktree ? `${a.worktree.branch} (from ${a.worktree.base})` : "-"] : []),
+      a.directory,
+      ...(nodes ? [a.node] : []),
+    ]),
   )
 }
 
 async function create(io: Output, options: NewAgentOptions, command: Command): Promise<void> {
+  checkWorktreeOptions(options)
   const agent = await newAgent(await connectFor(io, command), options)
-  io.note(`created agent ${agent.name} (${agent.harness} in ${agent.directory})`)
+  io.note(`created agent ${agent.name} (${agent.harness} in ${agent.directory}${agent.worktree ? `, on branch ${agent.worktree.branch} from ${agent.worktree.base}` : ""})`)
   io.out(agent.id)
 }
 
@@ -48,9 +61,10 @@ async function set(io: Output, ref: string, options: { budgetUsd?: number | null
   io.note(`${agent.name}: ${budget}, spent ${formatUsd(agent.spentUsd)}; permissions ${agent.permissions}`)
 }
 
-async function remove(io: Output, ref: string, command: Command): Promise<void> {
+async function remove(io: Output, ref: string, options: { force?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(io, command)
-  unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
+  const query = options.force ? { force: "true" as const } : {}
+  unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref }, query }), { notFound: noAgent(ref) })
   io.note(`removed agent ${ref}`)
 }
 
@@ -74,8 +88,7 @@ Examples:
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
     .action((options, command) => list(io, options, command))
-  agents
-    .command("new")
+  worktreeOptions(agents.command("new"))
     .description("create an agent; prints its id")
     .option("--harness <name>", "the harness that runs it", "opencode")
     .option("--dir <path>", "its working directory", ".")
@@ -91,9 +104,16 @@ ask asks a person for every request; allow-edits allows file edits and asks for 
 allow-all allows everything; deny refuses everything. An "always" answer allows that tool
 for the agent from then on, whatever the policy.
 
+With --worktree the agent gets a git worktree of its own under iterate's data folder, on a new
+branch (iterate/<name>) from the checkout's HEAD: its changes stay out of the checkout until you
+merge them (see: iterate diff, iterate merge). The repository's iterate.json may name a setup
+command that runs in the new worktree before the first prompt (see docs/worktrees.md).
+
 Examples:
   iterate agents new
   iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits
+  iterate agents new --dir ~/src/app --name flag --worktree
+  iterate agents new --dir ~/src/app --worktree --branch fix/login --base origin/main
   iterate agents new --dir ~/src/app --budget-usd 5
   iterate agents new --dir /srv/src/app --node build-2-k3x9`,
     )
@@ -120,7 +140,19 @@ Examples:
   agents
     .command("rm")
     .argument("<agent>", "agent id or name")
-    .description("stop the agent's turn if one runs, then delete it and its event stream")
-    .addHelpText("after", "\nExamples:\n  iterate agents rm app")
-    .action((ref, _, command) => remove(io, ref, command))
+    .description("stop the agent's turn if one runs, then delete it and its event stream; a worktree agent's worktree and branch go too")
+    .option("--force", "remove a worktree agent even though its branch holds work not merged into its base")
+    .addHelpText(
+      "after",
+      `
+A worktree agent's removal runs the repository's archive command (iterate.json), keeps the
+worktree's last state under refs/iterate/<id>/final, and removes the worktree and its branch.
+It is refused while the branch holds work not merged into its base (it says how many files
+would be lost), unless --force.
+
+Examples:
+  iterate agents rm app
+  iterate agents rm verbose-flag --force`,
+    )
+    .action((ref, options, command) => remove(io, ref, options, command))
 }

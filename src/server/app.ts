@@ -15,6 +15,7 @@ import { permissionRoutes } from "./routes/permissions.ts"
 import { streamRoutes } from "./routes/streams.ts"
 import { usageRoutes } from "./routes/usage.ts"
 import { webRoutes } from "./routes/web.ts"
+import { workRoutes } from "./routes/work.ts"
 import { security, type SecurityOptions } from "./security.ts"
 import { webPages } from "./web/pages.ts"
 
@@ -38,6 +39,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   daemonRoutes(api, ctx)
   streamRoutes(api, ctx)
   agentRoutes(api, ctx)
+  workRoutes(api, ctx)
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
 import type { Context } from "hono"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
-import { AgentError, type AgentErrorCode } from "../../agents/agents.ts"
+import { AgentError, type AgentErrorCode } from "../../agents/errors.ts"
 import { PERMISSION_POLICIES } from "../../protocol/agent-events.ts"
 import type { DaemonContext } from "../context.ts"
 import { errorBody } from "../../protocol/errors.ts"
@@ -21,6 +21,19 @@ const Policy = z.enum(PERMISSION_POLICIES).openapi({
   description: "how permission requests are answered before anyone is asked: ask (everything), allow-edits (file edits), allow-all, deny (everything)",
 })
 
+const Worktree = z
+  .object({
+    root: z.string().openapi({ description: "the checkout it was made from: where a merge lands" }),
+    path: z.string().openapi({ description: "the worktree's folder, under iterate's data folder" }),
+    branch: z.string().openapi({ example: "iterate/verbose-flag" }),
+    base: z.string().openapi({ description: "the branch the checkout was on when it was made, or the base REF it was given", example: "main" }),
+    baseCommit: z.string().openapi({ description: "the commit the branch started at" }),
+    setup: z.enum(["pending", "failed", "done"]).openapi({
+      description: "iterate.json's worktree.setup: pending until it has run, failed when it exited with an error (the next prompt runs it again), done (also when there is none)",
+    }),
+  })
+  .openapi("Worktree")
+
 const Agent = z
   .object({
     id: z.string().openapi({ example: "k3x9qa" }),
@@ -36,6 +49,7 @@ const Agent = z
     permissions: Policy,
     allowedTools: z.array(z.string()).openapi({ description: "tools an `always` answer allowed, whatever the policy" }),
     node: z.string().openapi({ description: "the node that runs it (or ran it, while orphaned): see GET /v1/nodes" }),
+    worktree: Worktree.optional().openapi({ description: "its own git worktree and branch, when it was made with worktree: true" }),
     spentUsd: z.number().openapi({ description: "dollars its turns cost so far, as its harness reported them (see GET /v1/usage)" }),
     budgetUsd: z.number().optional().openapi({ description: "its prompts are refused (402) once spentUsd reaches this; no budget when absent" }),
   })
@@ -51,6 +65,12 @@ const AgentInput = z
     model: z.string().optional().openapi({ description: "provider/model" }),
     permissions: Policy.optional().openapi({ description: "ask when absent" }),
     node: z.string().min(1).optional().openapi({ description: "the node (id or URL) to run it on: alive, with the directory under its roots; this one when absent" }),
+    worktree: z.boolean().optional().openapi({
+      description: "work in a new git worktree of the directory's repository, on a new branch, under iterate's data folder; the checkout stays as it is",
+    }),
+    branch: z.string().min(1).optional().openapi({ description: "with worktree: the new branch's name (iterate/<name> when absent)" }),
+    base: z.string().min(1).optional().openapi({ description: "with worktree: the commit to start from (a branch, tag or commit); the checkout's HEAD when absent" }),
+    nameFrom: z.string().optional().openapi({ description: "when name is absent: text to name the agent after (a task's prompt)", example: "add a --verbose flag" }),
     budgetUsd: Budget.optional().openapi({ description: "dollars it may spend before its prompts are refused; config.json's agents.budgetUsd when absent, none when null" }),
   })
   .openapi("AgentInput")
@@ -135,9 +155,13 @@ const remove = createRoute({
   method: "delete",
   path: "/v1/agents/{agent}",
   operationId: "deleteAgent",
-  summary: "Stop the agent's turn if one runs, then delete the agent and its stream",
-  request: { params: AgentParam },
-  responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse },
+  summary:
+    "Stop the agent's turn if one runs, then delete the agent and its stream; a worktree agent's archive command runs and its worktree and branch go (refused while the branch holds unmerged work, unless force)",
+  request: {
+    params: AgentParam,
+    query: z.object({ force: z.enum(["true", "false"]).optional().openapi({ description: "true: remove a worktree agent whose branch holds work not merged into its base" }) }),
+  },
+  responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse, 409: json(ErrorSchema, "The agent's branch holds work not merged into its base") },
 })
 
 const prompt = createRoute({
@@ -201,6 +225,22 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   permission_not_found: 404,
   permission_answered: 409,
   elsewhere: 409,
+  not_a_repository: 400,
+  bare_repository: 400,
+  detached_head: 400,
+  branch_exists: 400,
+  invalid_branch: 400,
+  unknown_ref: 400,
+  no_worktree: 400,
+  no_snapshot: 409,
+  agent_busy: 409,
+  checkout_not_on_base: 409,
+  checkout_dirty: 409,
+  merge_conflict: 409,
+  unmerged_work: 409,
+  no_remote: 409,
+  gh_missing: 409,
+  push_failed: 502,
   budget_exceeded: 402,
 }
 
@@ -228,7 +268,7 @@ export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   app.openapi(update, (c) => answer(c, async () => c.json(await agents.update(c.req.valid("param").agent, c.req.valid("json")), 200)))
   app.openapi(remove, (c) =>
     answer(c, async () => {
-      await agents.remove(c.req.valid("param").agent)
+      await agents.remove(c.req.valid("param").agent, { force: c.req.valid("query").force === "true" })
       return c.body(null, 204)
     }),
   )
