@@ -12,8 +12,7 @@ import type { TurnEnd } from "../../src/harness/harness.ts"
 import { descendants } from "../../src/harness/process/tree.ts"
 import { CodexEvents, createCodexProject, testCodexBinary, writeCodexConfig } from "../../test/support/codex-project.ts"
 import { ResponsesStub, text } from "../../test/support/responses-stub.ts"
-import { iterateHome, timedIterate } from "./_agents.ts"
-import { median } from "./_support.ts"
+import { iterateHome, rounds, timedIterate } from "./_agents.ts"
 
 const ROUNDS = 20
 const WARMUP = 3
@@ -86,22 +85,10 @@ function daemonCodexMiB(): { processes: number; mib: number } {
 
 try {
   await home.iterate(["agents", "new", "--harness", "codex", "--dir", directory("bench"), "--name", "bench"])
-  for (let i = 0; i < WARMUP; i++) {
-    stub.reply(text("warming up"), text("warming up"), text("warming up"))
-    await throughIterate()
-    await warmTurn()
-    await oneShot()
-  }
-  const samples = { iterate: [] as number[], warm: [] as number[], oneShot: [] as number[] }
-  for (let round = 0; round < ROUNDS; round++) {
-    stub.reply(text("ok"), text("ok"), text("ok"))
-    samples.iterate.push(await throughIterate())
-    samples.warm.push(await warmTurn())
-    samples.oneShot.push(await oneShot())
-  }
-  const through = median(samples.iterate)
-  const warm = median(samples.warm)
-  const cold = median(samples.oneShot)
+  const { iterate: through, warm, cold } = await rounds(
+    { iterate: throughIterate, warm: warmTurn, cold: oneShot },
+    { count: ROUNDS, warmup: WARMUP, before: () => stub.reply(text("ok"), text("ok"), text("ok")) },
+  )
   const ratio = through / cold
 
   let memory = ""

@@ -8,7 +8,12 @@
 // a daemon that dies mid-action does not repeat the prompt on restart, it reports the turn as
 // interrupted instead. The store is async, so what the session reports is handled one report
 // at a time, in order. Harness output is appended with the agent's lease fence: once another node
-// has taken the agent over, the append is refused and the adapter stops at once.
+// has taken the agent over, the append is refused and the adapter stops at once. Each turn's native
+// events are folded as they come (usage/turn.ts): its end records what the harness reported it
+// spent in the agent's ledger and on the stream; a prompt to an agent that has spent its budget
+// is refused. Before each turn's prompt goes to the harness, the agent's files are snapshotted (in
+// a git repository), and a worktree agent's setup command runs first if it has not succeeded yet
+// (src/agents/work): the same for every harness.
 import type { Harness, HarnessEvents, HarnessResume, HarnessSession, PermissionAnswer, PermissionAsk, TurnEnd } from "../harness/harness.ts"
 import {
   AGENT_EVENT,
@@ -28,8 +33,12 @@ import { within } from "../os/process.ts"
 import type { EventInput, StreamEvent } from "../streams/events.ts"
 import { type AppendFence, FencedError } from "../streams/store.ts"
 import { matchKey, newPermissionId, policyDecision } from "./policy.ts"
-import type { AgentRecord, AgentStore } from "./store.ts"
+import type { AgentRecord, AgentStore, AgentWorktree } from "./store.ts"
 import type { AgentStreams } from "./stream.ts"
+import { budgetProblem } from "./usage/budget.ts"
+import { TurnUsage } from "./usage/turn.ts"
+import { runWorktreeScript } from "./work/scripts.ts"
+import { snapshotTo, turnRef } from "./work/snapshots.ts"
 
 export interface AdapterContext {
   store: AgentStore
@@ -39,6 +48,8 @@ export interface AdapterContext {
   fence?: AppendFence
   /** an append was fenced off: another node holds the agent now */
   lost?: (reason: string) => void
+  /** the environment a worktree's setup command starts from */
+  env?: Record<string, string | undefined>
 }
 
 export const INTERRUPTED = "the daemon stopped during the turn"
@@ -51,8 +62,8 @@ const DECISIONS: readonly string[] = ["allow", "always", "deny"] satisfies Permi
 
 export class AgentAdapter implements HarnessEvents {
   private session: HarnessSession | undefined
-  /** the turn the harness works on: the offset of its latest prompt */
-  private turn: { prompt: string } | undefined
+  /** the turn the harness works on: the offset of its latest prompt, and what it spent so far */
+  private turn: { prompt: string; usage: TurnUsage } | undefined
   /** requests the harness waits on right now: iterate's id → the harness's */
   private readonly live = new Map<string, string>()
   private pending: EventInput[] = []
@@ -63,6 +74,10 @@ export class AgentAdapter implements HarnessEvents {
   private unsubscribe: () => void = () => {}
   /** the session's reports not handled yet, in order */
   private reports: Promise<void> = Promise.resolve()
+  /** the worktree's setup command while it runs: what went wrong, when it failed */
+  private setup: Promise<string | undefined> | undefined
+  /** aborted when the adapter stops: a setup command that runs stops with it */
+  private readonly halted = new AbortController()
   /** the last batch handed to the store, settled once it committed (or failed) */
   private appending: Promise<unknown> = Promise.resolve()
 
@@ -86,6 +101,8 @@ export class AgentAdapter implements HarnessEvents {
     this.run(this.agent.consumed, interrupted).catch((error) => {
       if (!this.stopped) console.error(`agent ${this.agent.id}: its adapter stopped:`, error)
     })
+    // A new worktree is set up at once, so that it is ready (or nearly) when the first prompt comes.
+    if (this.agent.worktree?.setup === "pending") this.setup = this.runSetup(this.agent.worktree)
   }
 
   /** A permission request of the running turn waits for an answer. */
@@ -144,6 +161,7 @@ export class AgentAdapter implements HarnessEvents {
 
   private halt(): void {
     this.stopped = true
+    this.halted.abort()
     this.unsubscribe()
     this.wake?.()
   }
@@ -151,7 +169,10 @@ export class AgentAdapter implements HarnessEvents {
   // ---- HarnessEvents: what the session reports
 
   event(native: unknown): void {
-    this.report(() => this.emit({ type: harnessEventType(this.ctx.harness.name), payload: native }))
+    this.report(() => {
+      this.turn?.usage.push(native)
+      this.emit({ type: harnessEventType(this.ctx.harness.name), payload: native })
+    })
   }
 
   turnEnded(end: TurnEnd): void {
@@ -172,6 +193,10 @@ export class AgentAdapter implements HarnessEvents {
         await this.withdraw(id, `${this.ctx.harness.name} stopped waiting for an answer`)
       }
     })
+  }
+
+  warn(message: string): void {
+    this.report(() => this.error({ message }))
   }
 
   crashed(crash: CrashPayload): void {
@@ -240,7 +265,10 @@ export class AgentAdapter implements HarnessEvents {
   // ---- actions
 
   private async run(from: string | undefined, interrupted: string): Promise<void> {
-    if (this.agent.status === "busy") await this.setStatus({ status: "error", error: interrupted, prompt: this.agent.consumed })
+    if (this.agent.status === "busy") {
+      if (this.agent.consumed !== undefined) this.turn = await this.interruptedTurn(this.agent.consumed)
+      await this.endTurn({ status: "error", error: interrupted })
+    }
     let cursor = from
     while (!this.stopped) {
       if (!this.appended) {
@@ -271,15 +299,55 @@ export class AgentAdapter implements HarnessEvents {
       await this.ctx.store.setConsumed(this.agent.id, action.offset)
       return this.error({ message: "a prompt needs a non-empty text", action: action.offset })
     }
-    const turn = (this.turn ??= { prompt: action.offset })
+    // The budget may have been raised, or spent, on another node.
+    const current = await this.ctx.store.find(this.agent.id)
+    const overBudget = current && budgetProblem(current)
+    if (overBudget) {
+      await this.ctx.store.setConsumed(this.agent.id, action.offset)
+      return this.error({ message: overBudget, action: action.offset })
+    }
+    const starts = this.turn === undefined
+    const turn = (this.turn ??= { prompt: action.offset, usage: new TurnUsage(this.ctx.harness.name) })
     turn.prompt = action.offset
     await this.setStatus({ status: "busy", prompt: action.offset }, action.offset)
     if (this.stopped) return
+    if (starts) {
+      const problem = await this.prepare(action.offset)
+      if (this.stopped) return
+      if (problem) return this.fail(new Error(problem), action.offset)
+    }
     try {
       await this.open().prompt({ text: payload.text, ...(typeof payload.model === "string" && { model: payload.model }) })
     } catch (error) {
       await this.fail(error, action.offset)
     }
+  }
+
+  /** Before a turn: the worktree's setup, until it succeeds; then a snapshot of the agent's files. */
+  private async prepare(prompt: string): Promise<string | undefined> {
+    const { id, worktree, directory } = this.agent
+    if (worktree && worktree.setup !== "done") {
+      const problem = await (this.setup ??= this.runSetup(worktree))
+      this.setup = undefined
+      if (problem) return `${problem}; the next prompt runs it again`
+    }
+    await snapshotTo(directory, turnRef(id, prompt), `iterate: agent ${id} before the turn of prompt ${prompt}`).catch((error) =>
+      console.error(`agent ${id}: no snapshot of its files before the turn: ${message(error)}`),
+    )
+    return undefined
+  }
+
+  private async runSetup(worktree: AgentWorktree): Promise<string | undefined> {
+    const outcome = await runWorktreeScript({ ...this.agent, worktree }, "setup", (event) => this.emit(event), this.ctx.env, this.halted.signal).catch(
+      (error): { ok: false; problem: string } => ({ ok: false, problem: `the worktree's setup failed: ${message(error)}` }),
+    )
+    // Cut short by a stop, it stays pending: the next daemon runs it again.
+    if (this.stopped) return "the daemon stopped during the worktree's setup"
+    const failed = outcome !== undefined && !outcome.ok
+    const next: AgentWorktree = { ...worktree, setup: failed ? "failed" : "done" }
+    this.agent = { ...this.agent, worktree: next }
+    await this.ctx.store.setWorktree(this.agent.id, next).catch((error) => console.error(`agent ${this.agent.id}: could not record its setup: ${message(error)}`))
+    return failed ? outcome.problem : undefined
   }
 
   private async abort(action: StreamEvent): Promise<void> {
@@ -346,7 +414,8 @@ export class AgentAdapter implements HarnessEvents {
   }
 
   private async endTurn(payload: Omit<StatusPayload, "prompt">): Promise<void> {
-    const prompt = this.turn?.prompt
+    const turn = this.turn
+    const prompt = turn?.prompt
     this.turn = undefined
     // A turn that is over asks nothing any more. One cut short (a crash, the daemon stopping)
     // keeps its requests: the harness may ask them again once it runs again.
@@ -356,7 +425,36 @@ export class AgentAdapter implements HarnessEvents {
         if (request.state === "pending") await this.withdraw(request.id, "its turn is over")
       await this.ctx.store.lapseHeld(this.agent.id)
     }
+    if (turn) await this.recordUsage(turn.prompt, turn.usage)
     await this.setStatus({ ...payload, prompt })
+  }
+
+  /**
+   * The turn's spend in the ledger (stored first, like progress), then on the stream ahead of its
+   * end. A ledger that cannot be written leaves both out; the turn still ends.
+   */
+  private async recordUsage(prompt: string, usage: TurnUsage): Promise<void> {
+    const entries = usage.entries(prompt, this.agent.model)
+    if (this.stopped || entries.length === 0) return
+    try {
+      await this.ctx.store.usage.record(this.agent.id, new Date().toISOString(), entries)
+    } catch (error) {
+      console.error(`agent ${this.agent.id}: could not record the turn's usage: ${message(error)}`)
+      return
+    }
+    for (const entry of entries) this.emit({ type: AGENT_EVENT.usage, payload: entry })
+  }
+
+  /** The turn a previous daemon (or node) left running: what its harness reported after its prompt, from the stream. */
+  private async interruptedTurn(prompt: string): Promise<{ prompt: string; usage: TurnUsage }> {
+    const usage = new TurnUsage(this.ctx.harness.name)
+    const native = harnessEventType(this.ctx.harness.name)
+    let cursor = prompt
+    for (let events = await this.ctx.streams.read(this.agent.stream, cursor); events?.length; events = await this.ctx.streams.read(this.agent.stream, cursor)) {
+      for (const event of events) if (event.type === native) usage.push(event.payload)
+      cursor = events.at(-1)!.offset
+    }
+    return { prompt, usage }
   }
 
   private async setStatus(payload: StatusPayload, consumed?: string): Promise<void> {

@@ -17,38 +17,29 @@ import {
   type PermissionPolicy,
   type PermissionReplyPayload,
   type PromptPayload,
+  type MergedPayload,
+  type PushedPayload,
+  type RevertedPayload,
   type TurnStatus,
+  type WorktreeCreatedPayload,
 } from "../protocol/agent-events.ts"
 import { type Fleet, type FleetMember, type NodeView, PlacementError } from "./fleet/fleet.ts"
 import type { EventInput, StreamEvent } from "../streams/events.ts"
 import type { AppendFence, StreamStore } from "../streams/store.ts"
 import { AgentAdapter, INTERRUPTED } from "./adapter.ts"
+import { AgentError } from "./errors.ts"
 import { type ImportReport, SessionImporter } from "./import.ts"
-import { agentNameProblem, defaultAgentName, newAgentId } from "./names.ts"
-import { type AgentRecord, type AgentStore, NameTakenError, type PermissionRecord } from "./store.ts"
+import { agentNameProblem, defaultAgentName, nameFromText, newAgentId } from "./names.ts"
+import { type AgentRecord, type AgentStore, type AgentWorktree, NameTakenError, type PermissionRecord } from "./store.ts"
 import { AgentStreams } from "./stream.ts"
-
-export type AgentErrorCode =
-  | "agent_not_found"
-  | "invalid_agent"
-  | "name_taken"
-  | "harness_unavailable"
-  | "stream_missing"
-  | "permission_not_found"
-  | "permission_answered"
-  | "elsewhere"
-  | "invalid_import"
-  | "no_sessions"
-
-/** A refusal to show the client: `code` picks the HTTP status. */
-export class AgentError extends Error {
-  constructor(
-    readonly code: AgentErrorCode,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+import { type AgentChanges, agentChanges, revertTurn } from "./work/changes.ts"
+import { mergeWork, pushWork } from "./work/merge.ts"
+import { discardWorktree, pruneOrphanWorktrees, retireWorktree } from "./work/remove.ts"
+import { snapshotTo, startRef } from "./work/snapshots.ts"
+import { makeWorktree } from "./work/worktree.ts"
+import { budgetProblem } from "./usage/budget.ts"
+import type { UsageReport } from "./usage/report.ts"
+import type { UsageGroupBy } from "../protocol/usage.ts"
 
 /** What clients see of an agent. */
 export interface Agent {
@@ -74,6 +65,12 @@ export interface Agent {
   node: string
   /** when a session run outside iterate was last imported into it (`iterate import`) */
   importedAt?: string
+  /** its own worktree and branch, when it was made with one */
+  worktree?: AgentWorktree
+  /** dollars its turns cost so far, as its harness reported them */
+  spentUsd: number
+  /** its prompts are refused once spentUsd reaches this */
+  budgetUsd?: number
 }
 
 export interface NewAgent {
@@ -84,6 +81,16 @@ export interface NewAgent {
   permissions?: string
   /** the node (id or URL) to run it on; this one by default */
   node?: string
+  /** work in a new worktree of the directory's repository, on a new branch (src/agents/work/worktree.ts) */
+  worktree?: boolean
+  /** the worktree's branch: iterate/<name> by default */
+  branch?: string
+  /** the commit the worktree starts from: the checkout's HEAD by default */
+  base?: string
+  /** text to name the agent after when `name` is absent (a task's prompt): `add a --verbose flag` → verbose-flag */
+  nameFrom?: string
+  /** dollars it may spend; null: none, whatever the default */
+  budgetUsd?: number | null
 }
 
 /** A permission request nobody has answered. */
@@ -111,6 +118,8 @@ export interface AgentsOptions {
   logDir: string
   /** where harnesses keep files of their own (one folder each) */
   dataDir: string
+  /** where agents' worktrees are made: <data>/worktrees */
+  worktreesDir: string
   streams: StreamStore
   /** config.json's `harnesses` section: each harness gets its own part */
   config?: Record<string, unknown>
@@ -120,6 +129,8 @@ export interface AgentsOptions {
   env?: Record<string, string | undefined>
   /** the harnesses by name; every registered one by default */
   harnesses?: Record<string, HarnessFactory>
+  /** the budget of an agent made without one (config.json's agents.budgetUsd) */
+  budgetUsd?: number
 }
 
 const DEFAULT_HARNESS = "opencode"
@@ -148,12 +159,17 @@ export class Agents implements FleetMember {
     this.harnesses = createHarnesses({ ...options, env: options.env ?? process.env }, options.harnesses)
   }
 
-  /** Stops the processes a killed daemon left behind, then runs the agents this node holds (as `node`). */
+  /**
+   * Stops the processes a killed daemon left behind, removes the worktrees whose agent is gone,
+   * then runs the agents this node holds (as `node`).
+   */
   async start(node: { url: string; roots: string[]; version: string; startedAt: string }): Promise<void> {
     for (const { pid, harness } of await this.db.processes()) {
       if (await this.harness(harness).stopOrphan(pid).catch(() => false)) console.log(`stopped the ${harness} process ${pid} left by a previous daemon`)
       await this.db.removeProcess(pid)
     }
+    const kept = new Set((await this.db.list()).flatMap((a) => (a.worktree ? [a.worktree.path] : [])))
+    for (const path of await pruneOrphanWorktrees(this.options.worktreesDir, kept)) console.log(`removed the worktree ${path}: its agent is gone`)
     await this.fleet.start(this, { id: this.fleet.nodeId, ...node })
   }
 
@@ -218,9 +234,9 @@ export class Agents implements FleetMember {
   }
 
   async create(input: NewAgent): Promise<Agent> {
-    const name = input.harness ?? DEFAULT_HARNESS
-    const harness = this.harnesses.get(name)
-    if (!harness) throw new AgentError("invalid_agent", `unknown harness ${name}; available: ${[...this.harnesses.keys()].join(", ")}`)
+    const harnessName = input.harness ?? DEFAULT_HARNESS
+    const harness = this.harnesses.get(harnessName)
+    if (!harness) throw new AgentError("invalid_agent", `unknown harness ${harnessName}; available: ${[...this.harnesses.keys()].join(", ")}`)
     const directory = input.directory
     if (!isAbsolute(directory)) throw new AgentError("invalid_agent", `the working directory must be an absolute path, not ${directory}`)
     const node = await this.fleet.target(input.node, directory).catch((error) => {
@@ -231,6 +247,10 @@ export class Agents implements FleetMember {
     if (problem) throw new AgentError("invalid_agent", problem)
     this.checkModel(harness, input.model)
     const permissions = this.checkPolicy(input.permissions ?? "ask")
+    if (!input.worktree && (input.branch !== undefined || input.base !== undefined))
+      throw new AgentError("invalid_agent", "a branch and a base go with a worktree (--worktree)")
+    if (input.worktree && !here) throw new AgentError("invalid_agent", `a worktree agent runs on the node that makes its worktree: ask node ${node} itself (--server)`)
+    const budgetUsd = input.budgetUsd === undefined ? this.options.budgetUsd : (checkBudget(input.budgetUsd) ?? undefined)
     const taken = new Set((await this.db.list()).flatMap((a) => [a.id, a.name]))
     if (input.name !== undefined) {
       const problem = agentNameProblem(input.name)
@@ -238,15 +258,20 @@ export class Agents implements FleetMember {
       if (taken.has(input.name)) throw nameTaken(input.name)
     }
     if (here && this.options.configProblem) throw new AgentError("harness_unavailable", this.options.configProblem)
+    const isTaken = (name: string) => taken.has(name)
+    const name = input.name ?? (input.nameFrom?.trim() ? nameFromText(input.nameFrom, isTaken) : defaultAgentName(directory, isTaken))
+    const made = input.worktree
+      ? await makeWorktree({ directory, name, branch: input.branch, base: input.base, under: this.options.worktreesDir })
+      : undefined
 
     let id: string
     do id = newAgentId()
     while (taken.has(id) || !(await this.streams.create(`agents/${id}`)))
     const record: AgentRecord = {
       id,
-      name: input.name ?? defaultAgentName(directory, (name) => taken.has(name)),
-      harness: name,
-      directory,
+      name,
+      harness: harnessName,
+      directory: made?.directory ?? directory,
       model: input.model,
       stream: `agents/${id}`,
       status: "idle",
@@ -260,20 +285,40 @@ export class Agents implements FleetMember {
       leaseExpired: false,
       asking: false,
       importedAt: undefined,
+      worktree: made?.worktree,
+      spentUsd: 0,
+      budgetUsd,
+    }
+    // Nothing of an agent that could not be made stays behind.
+    const undo = async () => {
+      await this.streams.remove(record.stream)
+      if (made) await discardWorktree(made.worktree).catch((error) => console.error(`could not remove the worktree ${made.worktree.path}: ${(error as Error).message}`))
     }
     const adapter = here ? this.adapterFor(record, this.fleet.created(record)) : undefined
     try {
       adapter?.open()
     } catch (error) {
-      await this.streams.remove(record.stream)
+      await undo()
       throw error instanceof HarnessUnavailableError ? new AgentError("harness_unavailable", error.message) : error
     }
     let agent: AgentRecord
     try {
       agent = await this.db.insert(record)
     } catch (error) {
-      await this.streams.remove(record.stream)
+      await undo()
       throw error instanceof NameTakenError ? nameTaken(record.name) : error
+    }
+    if (made) {
+      const { root, path, branch, base, baseCommit } = made.worktree
+      await this.streams.append(record.stream, [{ type: AGENT_EVENT.worktreeCreated, payload: { root, path, branch, base, baseCommit } satisfies WorktreeCreatedPayload }])
+    } else if (here) {
+      await snapshotTo(directory, startRef(id), `iterate: agent ${id} when it was made`).catch((error) =>
+        console.error(`agent ${id}: no snapshot of its files at its start: ${(error as Error).message}`),
+      )
+    }
+    if (budgetUsd !== undefined) {
+      await this.db.usage.setBudget(id, budgetUsd)
+      agent = { ...agent, budgetUsd }
     }
     if (adapter) {
       this.adapters.set(id, adapter)
@@ -282,35 +327,91 @@ export class Agents implements FleetMember {
     return this.view(agent)
   }
 
-  /** Changes the agent's permission policy; requests from now on are decided by it (on whichever node runs it). */
-  async update(ref: string, changes: { permissions?: string }): Promise<Agent> {
+  /**
+   * Changes the agent's permission policy (requests from now on are decided by it, on whichever
+   * node runs it) and its budget (null removes it; its next prompt is checked against it).
+   */
+  async update(ref: string, changes: { permissions?: string; budgetUsd?: number | null }): Promise<Agent> {
     const agent = await this.find(ref)
+    const budget = changes.budgetUsd === undefined ? undefined : checkBudget(changes.budgetUsd)
     if (changes.permissions !== undefined) {
       const policy = this.checkPolicy(changes.permissions)
       const adapter = this.adapters.get(agent.id)
       await (adapter ? adapter.setPolicy(policy) : this.db.setPolicy(agent.id, policy))
     }
+    if (budget !== undefined) await this.db.usage.setBudget(agent.id, budget)
     return this.get(agent.id)
   }
 
-  /** Stops the agent's turn if one runs, then deletes the agent and its stream. */
-  async remove(ref: string): Promise<void> {
+  /** The ledger of one agent or of all, from `since` on, grouped `by`. */
+  async usage(query: { agent?: string; since?: Date; by: UsageGroupBy }): Promise<UsageReport> {
+    const agentId = query.agent === undefined ? undefined : (await this.find(query.agent)).id
+    return this.db.usage.report({ agentId, since: query.since?.toISOString() }, query.by)
+  }
+
+  /**
+   * Stops the agent's turn if one runs, then deletes the agent and its stream. A worktree agent's
+   * worktree and branch go too (src/agents/work/remove.ts), refused while the branch holds work
+   * not merged into its base, unless `force`.
+   */
+  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
     const agent = await this.find(ref)
     const adapter = this.adapters.get(agent.id)
-    this.adapters.delete(agent.id)
-    if (adapter) {
+    const stop = async () => {
+      this.adapters.delete(agent.id)
+      if (!adapter) return
       if (adapter.busy) await adapter.open().abort().catch(() => {})
       await adapter.stop().catch(() => {})
     }
+    if (agent.worktree) {
+      // The archive command's output goes on the stream in order, before the stream goes.
+      let appended = Promise.resolve()
+      const emit = (event: EventInput) => void (appended = appended.then(() => this.streams.append(agent.stream, [event])).then(() => {}, () => {}))
+      await retireWorktree({ ...agent, worktree: agent.worktree }, { force: options.force, stop, emit, env: this.options.env })
+      await appended
+    } else await stop()
     await this.streams.remove(agent.stream)
     await this.db.remove(agent.id)
     // The node running it finds its lease gone and stops its harness.
     if (!adapter && agent.node) this.fleet.poke(agent.node)
   }
 
+  /** The agent's change (see src/agents/work/changes.ts): since its base or start, or (`last`) since its last turn started. */
+  async diff(ref: string, options: { last?: boolean; stat?: boolean } = {}): Promise<AgentChanges & { agent: string }> {
+    const agent = this.local(await this.find(ref))
+    return { agent: agent.id, ...(await agentChanges(agent, options)) }
+  }
+
+  /** Puts the agent's files back as they were when turn `turn` (default: the last) started; refused while it is busy. */
+  async revert(ref: string, options: { turn?: number } = {}): Promise<RevertedPayload> {
+    const agent = this.idle(this.local(await this.find(ref)), "revert")
+    const reverted = await revertTurn(agent, options.turn)
+    await this.append(agent, { type: AGENT_EVENT.reverted, payload: reverted })
+    return reverted
+  }
+
+  /** Merges the worktree agent's branch into its base in the checkout it was made from (src/agents/work/merge.ts). */
+  async merge(ref: string, options: { squash?: boolean; message?: string } = {}): Promise<MergedPayload> {
+    const agent = this.withWorktree(this.idle(this.local(await this.find(ref)), "merge"))
+    const merged = await mergeWork(agent, { squash: options.squash, message: options.message ?? (await this.firstPrompt(agent)) })
+    if (merged.files > 0) await this.append(agent, { type: AGENT_EVENT.merged, payload: merged })
+    return merged
+  }
+
+  /** Pushes the worktree agent's branch (after committing its uncommitted work); with `pr`, opens a pull request. */
+  async push(ref: string, options: { remote?: string; pr?: boolean; message?: string } = {}): Promise<PushedPayload> {
+    const agent = this.withWorktree(this.idle(this.local(await this.find(ref)), "push"))
+    const env = this.options.env ?? process.env
+    const pushed = await pushWork(agent, { remote: options.remote, pr: options.pr, message: options.message ?? (await this.firstPrompt(agent)) }, env)
+    await this.append(agent, { type: AGENT_EVENT.pushed, payload: pushed })
+    return pushed
+  }
+
   /** Appends a prompt action; the adapter carries it out, on whichever node runs the agent. */
   async prompt(ref: string, prompt: PromptPayload): Promise<StreamEvent> {
     const agent = await this.find(ref)
+    const overBudget = budgetProblem(agent)
+    if (overBudget) throw new AgentError("budget_exceeded", overBudget)
     this.checkModel(this.harness(agent.harness), prompt.model)
     return this.append(agent, { type: AGENT_EVENT.prompt, payload: prompt })
   }
@@ -418,6 +519,9 @@ export class Agents implements FleetMember {
       allowedTools: a.allowedTools,
       node: a.node ?? this.fleet.nodeId,
       ...(a.importedAt !== undefined && { importedAt: a.importedAt }),
+      ...(a.worktree && { worktree: a.worktree }),
+      spentUsd: a.spentUsd,
+      ...(a.budgetUsd !== undefined && { budgetUsd: a.budgetUsd }),
     }
   }
 
@@ -434,6 +538,37 @@ export class Agents implements FleetMember {
       request: p.request,
       createdAt: p.createdAt,
       waiting,
+    }
+  }
+
+  /** The agent, when its files are on this machine (git runs where they are). */
+  private local(agent: AgentRecord): AgentRecord {
+    if (!existsSync(agent.worktree?.path ?? agent.directory))
+      throw new AgentError("elsewhere", `the files of agent ${agent.name} are not on this machine: ask the node that runs it (${agent.node ?? "see: iterate nodes"})`)
+    return agent
+  }
+
+  /** The agent, when no turn of it runs: its files do not change under `what`. */
+  private idle(agent: AgentRecord, what: string): AgentRecord {
+    if (agent.status === "busy" || this.adapters.get(agent.id)?.busy)
+      throw new AgentError("agent_busy", `agent ${agent.name} is busy: ${what} once its turn is over (or stop it: iterate abort ${agent.name})`)
+    return agent
+  }
+
+  private withWorktree(agent: AgentRecord): AgentRecord & { worktree: AgentWorktree } {
+    if (!agent.worktree) throw new AgentError("no_worktree", `agent ${agent.name} has no worktree of its own: it works in ${agent.directory} (make one with --worktree)`)
+    return agent as AgentRecord & { worktree: AgentWorktree }
+  }
+
+  /** The text of the agent's first prompt: the message its work is committed with by default. */
+  private async firstPrompt(agent: AgentRecord): Promise<string> {
+    let offset: string | undefined
+    for (;;) {
+      const events = await this.streams.read(agent.stream, offset)
+      if (!events || events.length === 0) return `Work of the iterate agent ${agent.name}`
+      const prompt = events.find((e) => e.type === AGENT_EVENT.prompt && typeof (e.payload as PromptPayload | undefined)?.text === "string")
+      if (prompt) return (prompt.payload as PromptPayload).text
+      offset = events.at(-1)!.offset
     }
   }
 
@@ -474,11 +609,17 @@ export class Agents implements FleetMember {
 
   private adapterFor(agent: AgentRecord, fence: AppendFence | undefined): AgentAdapter {
     const lost = (reason: string) => this.lost(agent.id, reason)
-    return new AgentAdapter(agent, { store: this.db, streams: this.streams, harness: this.harness(agent.harness), fence, lost })
+    return new AgentAdapter(agent, { store: this.db, streams: this.streams, harness: this.harness(agent.harness), fence, lost, env: this.options.env })
   }
 }
 
 const nameTaken = (name: string) => new AgentError("name_taken", `an agent named ${name} exists already`)
+
+/** A budget as given (null: none); refused unless it is a number of dollars ≥ 0. */
+function checkBudget(budget: number | null): number | null {
+  if (budget !== null && !(Number.isFinite(budget) && budget >= 0)) throw new AgentError("invalid_agent", `a budget is a number of dollars ≥ 0, not ${budget}`)
+  return budget
+}
 
 function directoryProblem(directory: string): string | undefined {
   if (!existsSync(directory)) return `the working directory ${directory} does not exist`

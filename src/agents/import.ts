@@ -283,6 +283,9 @@ function recordOf(created: ImportedAgentRecord): AgentRecord {
     node: agent.node,
     leaseExpired: false,
     asking: false,
+    worktree: undefined,
+    spentUsd: 0,
+    budgetUsd: undefined,
     importedAt: created.import.importedAt,
   }
 }

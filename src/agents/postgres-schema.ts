@@ -1,4 +1,5 @@
 import type { Migration } from "../storage/postgres.ts"
+import { SPEND_COLUMNS, SPEND_JOIN } from "./usage/ledger.ts"
 
 // The agents' tables in the PostgreSQL database the fleet shares: the same columns as agents.db
 // (src/agents/sqlite-store.ts), so both stores map rows alike, plus who holds each agent. An
@@ -58,6 +59,8 @@ export const AGENT_MIGRATIONS: Migration[] = [
      heartbeat_at timestamptz NOT NULL,
      stopped_at   timestamptz
    );`,
+  // An agent's own git worktree (JSON AgentWorktree), for agents made with --worktree.
+  `ALTER TABLE agents ADD COLUMN worktree text;`,
   // Sessions run outside iterate, imported as agents (`iterate import`).
   `CREATE TABLE imports (
      harness       text NOT NULL,
@@ -78,9 +81,9 @@ export const AGENT_MIGRATIONS: Migration[] = [
  */
 export const FIRST_EPOCH = 1
 
-/** Every agents column, and what the database knows about the agent's lease and requests. */
+/** Every agents column, and what the database knows about the agent's lease, requests and spend (the ledger's tables, ./usage/postgres.ts). */
 export const AGENT_SELECT = `SELECT a.id, a.name, a.harness, a.directory, a.model, a.stream, a.status, a.error, a.created_at, a.consumed,
-  a.resume, a.permissions, a.allowed_tools, a.node, a.lease_expires_at < now() AS lease_expired,
-  EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking,
+  a.resume, a.permissions, a.allowed_tools, a.worktree, a.node, a.lease_expires_at < now() AS lease_expired,
+  EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking, ${SPEND_COLUMNS},
   (SELECT max(i.imported_at) FROM imports i WHERE i.agent_id = a.id) AS imported_at
-  FROM agents a`
+  FROM agents a ${SPEND_JOIN}`

@@ -4,9 +4,12 @@ import { type Database, SQLiteError, type Statement } from "bun:sqlite"
 import type { HarnessResume } from "../harness/harness.ts"
 import type { PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
 import { openDatabase } from "../storage/sqlite.ts"
+import { SPEND_COLUMNS, SPEND_JOIN } from "./usage/ledger.ts"
+import { SqliteUsageLedger } from "./usage/sqlite.ts"
 import {
   type AgentRecord,
   type AgentRow,
+  type AgentWorktree,
   type AgentStore,
   NameTakenError,
   type NewAgentRecord,
@@ -73,6 +76,7 @@ const AGENT_COLUMNS: [name: string, definition: string][] = [
   ["resume", "TEXT"], // JSON HarnessResume
   ["permissions", "TEXT NOT NULL DEFAULT 'ask'"],
   ["allowed_tools", "TEXT NOT NULL DEFAULT '[]'"],
+  ["worktree", "TEXT"], // JSON AgentWorktree
 ]
 
 function migrate(db: Database): void {
@@ -86,8 +90,9 @@ function migrate(db: Database): void {
   }
 }
 
-const AGENTS = `SELECT a.*, EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking,
-  (SELECT max(i.imported_at) FROM imports i WHERE i.agent_id = a.id) AS imported_at FROM agents a`
+const AGENTS = `SELECT a.*, ${SPEND_COLUMNS}, EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking,
+  (SELECT max(i.imported_at) FROM imports i WHERE i.agent_id = a.id) AS imported_at
+  FROM agents a ${SPEND_JOIN}`
 
 export class SqliteAgentStore implements AgentStore {
   readonly #db: Database
@@ -95,13 +100,14 @@ export class SqliteAgentStore implements AgentStore {
     all: Statement<AgentRow, []>
     byId: Statement<AgentRow, [string]>
     byName: Statement<AgentRow, [string]>
-    insert: Statement<unknown, [string, string, string, string, string | null, string, string, string]>
+    insert: Statement<unknown, [string, string, string, string, string | null, string, string, string, string | null]>
     remove: Statement<unknown, [string]>
     progress: Statement<unknown, [string, TurnStatus, string | null, string | null]>
     consumed: Statement<unknown, [string, string]>
     resume: Statement<unknown, [string, string]>
     policy: Statement<unknown, [string, string]>
     allowed: Statement<unknown, [string, string]>
+    worktree: Statement<unknown, [string, string]>
     addProcess: Statement<unknown, [number, string]>
     removeProcess: Statement<unknown, [number]>
     processes: Statement<{ pid: number; harness: string }, []>
@@ -117,15 +123,18 @@ export class SqliteAgentStore implements AgentStore {
     moveImport: Statement<unknown, [string, string, string, string, string, string]>
   }
 
+  readonly usage: SqliteUsageLedger
+
   constructor(file: string) {
     this.#db = openDatabase(file)
     migrate(this.#db)
+    this.usage = new SqliteUsageLedger(this.#db)
     this.#q = {
       all: this.#db.query(`${AGENTS} ORDER BY a.created_at, a.id`),
       byId: this.#db.query(`${AGENTS} WHERE a.id = ?`),
       byName: this.#db.query(`${AGENTS} WHERE a.name = ?`),
       insert: this.#db.query(
-        "INSERT INTO agents (id, name, harness, directory, model, stream, created_at, permissions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO agents (id, name, harness, directory, model, stream, created_at, permissions, worktree) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       remove: this.#db.query("DELETE FROM agents WHERE id = ?"),
       progress: this.#db.query("UPDATE agents SET status = ?2, error = ?3, consumed = coalesce(?4, consumed) WHERE id = ?1"),
@@ -133,6 +142,7 @@ export class SqliteAgentStore implements AgentStore {
       resume: this.#db.query("UPDATE agents SET resume = ?2 WHERE id = ?1"),
       policy: this.#db.query("UPDATE agents SET permissions = ?2 WHERE id = ?1"),
       allowed: this.#db.query("UPDATE agents SET allowed_tools = ?2 WHERE id = ?1"),
+      worktree: this.#db.query("UPDATE agents SET worktree = ?2 WHERE id = ?1"),
       addProcess: this.#db.query("INSERT OR REPLACE INTO harness_processes (pid, harness) VALUES (?, ?)"),
       removeProcess: this.#db.query("DELETE FROM harness_processes WHERE pid = ?"),
       processes: this.#db.query("SELECT pid, harness FROM harness_processes"),
@@ -167,9 +177,9 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async insert(agent: NewAgentRecord): Promise<AgentRecord> {
-    const { id, name, harness, directory, model, stream, createdAt, permissions } = agent
+    const { id, name, harness, directory, model, stream, createdAt, permissions, worktree } = agent
     try {
-      this.#q.insert.run(id, name, harness, directory, model ?? null, stream, createdAt, permissions)
+      this.#q.insert.run(id, name, harness, directory, model ?? null, stream, createdAt, permissions, worktree ? JSON.stringify(worktree) : null)
     } catch (error) {
       if (error instanceof SQLiteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") throw new NameTakenError(`an agent named ${name} exists already`)
       throw error
@@ -199,6 +209,10 @@ export class SqliteAgentStore implements AgentStore {
 
   async setAllowedTools(id: string, tools: string[]): Promise<void> {
     this.#q.allowed.run(id, JSON.stringify(tools))
+  }
+
+  async setWorktree(id: string, worktree: AgentWorktree): Promise<void> {
+    this.#q.worktree.run(id, JSON.stringify(worktree))
   }
 
   async processes(): Promise<Array<{ pid: number; harness: string }>> {

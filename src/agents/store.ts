@@ -6,6 +6,26 @@
 // (PostgresAgentStore), where each agent also records the node that holds it.
 import type { HarnessResume } from "../harness/harness.ts"
 import type { PermissionDecision, PermissionKind, PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
+import type { UsageLedger } from "./usage/ledger.ts"
+
+/** An agent that works in a git worktree of its own, on its own branch (`--worktree`). */
+export interface AgentWorktree {
+  /** the checkout it was made from (its top-level folder): where a merge lands */
+  root: string
+  /** the worktree's folder, under iterate's data folder */
+  path: string
+  branch: string
+  /** the branch the checkout was on, or the --base REF */
+  base: string
+  /** the commit the branch started at */
+  baseCommit: string
+  /**
+   * the repository's worktree.setup command (iterate.json): pending until it ran (or while it
+   * runs), failed when it exited with an error (the next prompt runs it again), done once it
+   * succeeded, or when there is none
+   */
+  setup: "pending" | "failed" | "done"
+}
 
 export interface AgentRecord {
   id: string
@@ -33,6 +53,12 @@ export interface AgentRecord {
   leaseExpired: boolean
   /** a permission request of the agent has no answer yet */
   asking: boolean
+  /** its own worktree and branch, when it was made with one */
+  worktree: AgentWorktree | undefined
+  /** dollars its turns cost so far: the sum of its ledger */
+  spentUsd: number
+  /** its next prompt is refused once spentUsd reaches this */
+  budgetUsd: number | undefined
   /** when a session run outside iterate was last imported into it (`iterate import`); undefined for an agent iterate made */
   importedAt: string | undefined
 }
@@ -60,6 +86,7 @@ export interface PermissionRecord {
 }
 
 export type NewAgentRecord = Pick<AgentRecord, "id" | "name" | "harness" | "directory" | "model" | "stream" | "createdAt" | "permissions"> & {
+  worktree?: AgentWorktree
   /** the node it is placed on (a shared store only) */
   node?: string
 }
@@ -129,6 +156,8 @@ export interface AgentStore {
   setResume(id: string, resume: HarnessResume): Promise<void>
   setPolicy(id: string, policy: PermissionPolicy): Promise<void>
   setAllowedTools(id: string, tools: string[]): Promise<void>
+  /** The agent's worktree as it is now (its setup done or failed). */
+  setWorktree(id: string, worktree: AgentWorktree): Promise<void>
   /** Harness processes this node started and has not seen exit. */
   processes(): Promise<Array<{ pid: number; harness: string }>>
   addProcess(pid: number, harness: string): Promise<void>
@@ -144,6 +173,8 @@ export interface AgentStore {
   settleReply(agentId: string, reply: SettledReply): Promise<void>
   /** Answers held for a harness that did not ask again lapse with the turn. */
   lapseHeld(agentId: string): Promise<void>
+  /** the token ledger, running totals and budgets, in the same database */
+  readonly usage: UsageLedger
   /** The sessions imported from `harness`. */
   imports(harness: string): Promise<ImportRecord[]>
   /**
@@ -176,6 +207,10 @@ export interface AgentRow {
   node?: string | null
   lease_expired?: boolean | number | null
   asking: boolean | number
+  /** JSON AgentWorktree */
+  worktree: string | null
+  spent_usd: number | null
+  budget_usd: number | null
   imported_at: string | null
 }
 
@@ -210,6 +245,9 @@ export const toRecord = (row: AgentRow): AgentRecord => ({
   node: row.node ?? undefined,
   leaseExpired: Boolean(row.lease_expired),
   asking: Boolean(row.asking),
+  worktree: row.worktree === null ? undefined : (JSON.parse(row.worktree) as AgentWorktree),
+  spentUsd: Number(row.spent_usd ?? 0),
+  budgetUsd: row.budget_usd === null ? undefined : Number(row.budget_usd),
   importedAt: row.imported_at ?? undefined,
 })
 

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from "commander"
+import { type Command, InvalidArgumentError } from "commander"
+import { CliError, EXIT } from "../errors.ts"
 import { PERMISSION_POLICIES, type PermissionPolicy } from "../protocol/agent-events.ts"
 
 /** Commander parser for a whole number in [min, max]; bad values are usage errors (exit 2). */
@@ -47,8 +48,36 @@ export function policy(value: string): PermissionPolicy {
   return value as PermissionPolicy
 }
 
+/** Commander parser for an agent's budget: dollars (`5`, `0.50`, `$5`), or `none` for no budget (null). */
+export function budgetUsd(value: string): number | null {
+  if (value.trim().toLowerCase() === "none") return null
+  const text = value.trim().replace(/^\$/, "")
+  const dollars = /^\d+(\.\d*)?$|^\.\d+$/.test(text) ? Number(text) : NaN
+  if (!Number.isFinite(dollars)) throw new InvalidArgumentError("--budget-usd must be dollars (e.g. 5 or 0.50), or none")
+  return dollars
+}
+
 /** Commander parser for what an unattended run answers permission requests with. */
 export function onPermission(value: string): "deny" | "fail" {
   if (value !== "deny" && value !== "fail") throw new InvalidArgumentError("--on-permission must be deny or fail")
   return value
+}
+
+export interface WorktreeOptions {
+  worktree?: boolean
+  branch?: string
+  base?: string
+}
+
+/** --worktree, --branch and --base, for the commands that make an agent. */
+export function worktreeOptions(command: Command): Command {
+  return command
+    .option("--worktree", "work in a new git worktree of the directory's repository, on a new branch; the checkout stays as it is")
+    .option("--branch <name>", "with --worktree: the new branch (default: iterate/<agent name>)")
+    .option("--base <ref>", "with --worktree: the commit to start from (default: the checkout's HEAD, whose branch a merge goes into)")
+}
+
+/** --branch and --base mean nothing without --worktree. */
+export function checkWorktreeOptions(options: WorktreeOptions): void {
+  if (!options.worktree && (options.branch !== undefined || options.base !== undefined)) throw new CliError("--branch and --base go with --worktree", EXIT.usage)
 }

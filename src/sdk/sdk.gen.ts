@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ImportSessionsData, ImportSessionsErrors, ImportSessionsResponses, ListAgentPermissionsData, ListAgentPermissionsErrors, ListAgentPermissionsResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListNodesData, ListNodesErrors, ListNodesResponses, ListPermissionsData, ListPermissionsErrors, ListPermissionsResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ReplyPermissionData, ReplyPermissionErrors, ReplyPermissionResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
+import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, DiffAgentData, DiffAgentErrors, DiffAgentResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ImportSessionsData, ImportSessionsErrors, ImportSessionsResponses, ListAgentPermissionsData, ListAgentPermissionsErrors, ListAgentPermissionsResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListNodesData, ListNodesErrors, ListNodesResponses, ListPermissionsData, ListPermissionsErrors, ListPermissionsResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, MergeAgentData, MergeAgentErrors, MergeAgentResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PushAgentData, PushAgentErrors, PushAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ReplyPermissionData, ReplyPermissionErrors, ReplyPermissionResponses, RevertAgentData, RevertAgentErrors, RevertAgentResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -210,7 +210,7 @@ export const createAgent = <ThrowOnError extends boolean = false>(options: Optio
 export const listHarnesses = <ThrowOnError extends boolean = false>(options?: Options<ListHarnessesData, ThrowOnError>): RequestResult<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError> => (options?.client ?? client).get<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError>({ url: '/v1/harnesses', ...options });
 
 /**
- * Stop the agent's turn if one runs, then delete the agent and its stream
+ * Stop the agent's turn if one runs, then delete the agent and its stream; a worktree agent's archive command runs and its worktree and branch go (refused while the branch holds unmerged work, unless force)
  */
 export const deleteAgent = <ThrowOnError extends boolean = false>(options: Options<DeleteAgentData, ThrowOnError>): RequestResult<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError> => (options.client ?? client).delete<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}', ...options });
 
@@ -220,7 +220,7 @@ export const deleteAgent = <ThrowOnError extends boolean = false>(options: Optio
 export const getAgent = <ThrowOnError extends boolean = false>(options: Options<GetAgentData, ThrowOnError>): RequestResult<GetAgentResponses, GetAgentErrors, ThrowOnError> => (options.client ?? client).get<GetAgentResponses, GetAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}', ...options });
 
 /**
- * Change an agent's permission policy
+ * Change an agent's permission policy or budget
  */
 export const updateAgent = <ThrowOnError extends boolean = false>(options: Options<UpdateAgentData, ThrowOnError>): RequestResult<UpdateAgentResponses, UpdateAgentErrors, ThrowOnError> => (options.client ?? client).patch<UpdateAgentResponses, UpdateAgentErrors, ThrowOnError>({
     url: '/v1/agents/{agent}',
@@ -252,6 +252,47 @@ export const abortAgent = <ThrowOnError extends boolean = false>(options: Option
  * The command that opens the harness's TUI on the agent's session (starting the harness if needed)
  */
 export const attachAgent = <ThrowOnError extends boolean = false>(options: Options<AttachAgentData, ThrowOnError>): RequestResult<AttachAgentResponses, AttachAgentErrors, ThrowOnError> => (options.client ?? client).post<AttachAgentResponses, AttachAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/attach', ...options });
+
+/**
+ * The agent's change: a worktree agent's against the merge-base with its base (commits, uncommitted edits, new files; ignored files left out), another agent's since it was made
+ */
+export const diffAgent = <ThrowOnError extends boolean = false>(options: Options<DiffAgentData, ThrowOnError>): RequestResult<DiffAgentResponses, DiffAgentErrors, ThrowOnError> => (options.client ?? client).get<DiffAgentResponses, DiffAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/diff', ...options });
+
+/**
+ * Put the agent's files back as they were when a turn started (the last by default); refused while the agent is busy
+ */
+export const revertAgent = <ThrowOnError extends boolean = false>(options: Options<RevertAgentData, ThrowOnError>): RequestResult<RevertAgentResponses, RevertAgentErrors, ThrowOnError> => (options.client ?? client).post<RevertAgentResponses, RevertAgentErrors, ThrowOnError>({
+    url: '/v1/agents/{agent}/revert',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Commit the worktree's uncommitted work, then merge the agent's branch into its base in the checkout it was made from; a refusal or a conflict changes nothing
+ */
+export const mergeAgent = <ThrowOnError extends boolean = false>(options: Options<MergeAgentData, ThrowOnError>): RequestResult<MergeAgentResponses, MergeAgentErrors, ThrowOnError> => (options.client ?? client).post<MergeAgentResponses, MergeAgentErrors, ThrowOnError>({
+    url: '/v1/agents/{agent}/merge',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Commit the worktree's uncommitted work and push the agent's branch; with pr, open a pull request with gh
+ */
+export const pushAgent = <ThrowOnError extends boolean = false>(options: Options<PushAgentData, ThrowOnError>): RequestResult<PushAgentResponses, PushAgentErrors, ThrowOnError> => (options.client ?? client).post<PushAgentResponses, PushAgentErrors, ThrowOnError>({
+    url: '/v1/agents/{agent}/push',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * Whether this browser is logged in, and whether the login page takes a password; needs no credentials
@@ -330,3 +371,8 @@ export const importSessions = <ThrowOnError extends boolean = false>(options: Op
         ...options.headers
     }
 });
+
+/**
+ * Tokens and cost of the agents' turns from the ledger, grouped by agent, harness, model or day, with a total
+ */
+export const getUsage = <ThrowOnError extends boolean = false>(options?: Options<GetUsageData, ThrowOnError>): RequestResult<GetUsageResponses, GetUsageErrors, ThrowOnError> => (options?.client ?? client).get<GetUsageResponses, GetUsageErrors, ThrowOnError>({ url: '/v1/usage', ...options });

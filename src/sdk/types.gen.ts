@@ -201,6 +201,42 @@ export type Agent = {
      * when a session run outside iterate was last imported into it (POST /v1/imports); absent for an agent iterate made
      */
     importedAt?: string;
+    worktree?: Worktree;
+    /**
+     * dollars its turns cost so far, as its harness reported them (see GET /v1/usage)
+     */
+    spentUsd: number;
+    /**
+     * its prompts are refused (402) once spentUsd reaches this; no budget when absent
+     */
+    budgetUsd?: number;
+};
+
+/**
+ * its own git worktree and branch, when it was made with worktree: true
+ */
+export type Worktree = {
+    /**
+     * the checkout it was made from: where a merge lands
+     */
+    root: string;
+    /**
+     * the worktree's folder, under iterate's data folder
+     */
+    path: string;
+    branch: string;
+    /**
+     * the branch the checkout was on when it was made, or the base REF it was given
+     */
+    base: string;
+    /**
+     * the commit the branch started at
+     */
+    baseCommit: string;
+    /**
+     * iterate.json's worktree.setup: pending until it has run, failed when it exited with an error (the next prompt runs it again), done (also when there is none)
+     */
+    setup: 'pending' | 'failed' | 'done';
 };
 
 export type Harness = {
@@ -248,6 +284,26 @@ export type AgentInput = {
      * the node (id or URL) to run it on: alive, with the directory under its roots; this one when absent
      */
     node?: string;
+    /**
+     * work in a new git worktree of the directory's repository, on a new branch, under iterate's data folder; the checkout stays as it is
+     */
+    worktree?: boolean;
+    /**
+     * with worktree: the new branch's name (iterate/<name> when absent)
+     */
+    branch?: string;
+    /**
+     * with worktree: the commit to start from (a branch, tag or commit); the checkout's HEAD when absent
+     */
+    base?: string;
+    /**
+     * when name is absent: text to name the agent after (a task's prompt)
+     */
+    nameFrom?: string;
+    /**
+     * dollars it may spend before its prompts are refused; config.json's agents.budgetUsd when absent, none when null
+     */
+    budgetUsd?: number | null;
 };
 
 export type AgentUpdate = {
@@ -255,6 +311,10 @@ export type AgentUpdate = {
      * how permission requests are answered before anyone is asked: ask (everything), allow-edits (file edits), allow-all, deny (everything)
      */
     permissions?: 'ask' | 'allow-edits' | 'allow-all' | 'deny';
+    /**
+     * its new budget in dollars (raise it to prompt an agent that spent its budget); null removes it
+     */
+    budgetUsd?: number | null;
 };
 
 export type PromptInput = {
@@ -280,6 +340,108 @@ export type AttachCommand = {
      * the directory to run it in
      */
     cwd?: string;
+};
+
+export type AgentDiff = {
+    /**
+     * the agent's id
+     */
+    agent: string;
+    /**
+     * the commit the change is counted from
+     */
+    from: string;
+    /**
+     * what that commit is
+     */
+    since: string;
+    files: Array<DiffFile>;
+    additions: number;
+    deletions: number;
+    /**
+     * the unified diff, in git's format; absent with stat=true
+     */
+    patch?: string;
+};
+
+export type DiffFile = {
+    /**
+     * relative to the repository's top folder; for a deleted file, the path it had
+     */
+    path: string;
+    /**
+     * the path before a rename or copy
+     */
+    oldPath?: string;
+    status: 'added' | 'modified' | 'deleted' | 'renamed' | 'copied';
+    additions: number;
+    deletions: number;
+    binary: boolean;
+    /**
+     * absent with stat=true
+     */
+    hunks?: Array<DiffHunk>;
+};
+
+export type DiffHunk = {
+    header: string;
+    oldStart: number;
+    oldLines: number;
+    newStart: number;
+    newLines: number;
+    /**
+     * each with its prefix: ' ' context, '+' added, '-' removed, '\\' a note such as no newline at the end
+     */
+    lines: Array<string>;
+};
+
+export type Reverted = {
+    /**
+     * the turn whose start the files were put back to (1: the first)
+     */
+    turn: number;
+    /**
+     * offset of the prompt that started that turn
+     */
+    prompt: string;
+    /**
+     * what changed on disk, as a change from before the revert: added (a deleted file restored), deleted (a file made since removed), modified
+     */
+    files: Array<{
+        path: string;
+        status: 'added' | 'deleted' | 'modified';
+    }>;
+    /**
+     * the ref that keeps the files as they were before the revert
+     */
+    backup: string;
+};
+
+export type Merged = {
+    branch: string;
+    base: string;
+    /**
+     * the commit the base branch is at now
+     */
+    commit: string;
+    squash: boolean;
+    /**
+     * the base moved forward to the agent's branch: no merge commit
+     */
+    fastForward: boolean;
+    /**
+     * how many files the merge changed in the checkout; 0: the base had all of it already
+     */
+    files: number;
+};
+
+export type Pushed = {
+    branch: string;
+    remote: string;
+    /**
+     * the URL of the pull request opened for it
+     */
+    pr?: string;
 };
 
 export type WebSession = {
@@ -448,6 +610,77 @@ export type ImportInput = {
      * an absolute path on the daemon's machine: a session's file or a folder of them (opencode: its data folder or opencode.db); where the daemon's harness keeps them when absent
      */
     path?: string;
+};
+
+export type UsageReport = {
+    by: 'agent' | 'harness' | 'model' | 'day';
+    /**
+     * the moment `since` named: turns that ended from then on
+     */
+    since?: string;
+    /**
+     * by day oldest first, otherwise the costliest first
+     */
+    groups: Array<UsageGroup>;
+    total: UsageTotals;
+};
+
+export type UsageGroup = UsageTotals & {
+    /**
+     * what the row groups by: the agent's id, the harness, the model (empty when unknown) or the day
+     */
+    key: string;
+    /**
+     * by agent: its id
+     */
+    agent?: string;
+    /**
+     * by agent: its name
+     */
+    name?: string;
+    /**
+     * by agent and by harness: the harness
+     */
+    harness?: string;
+    /**
+     * by model: the model as the harness names it
+     */
+    model?: string;
+    /**
+     * by day: YYYY-MM-DD, a UTC day
+     */
+    day?: string;
+};
+
+export type UsageTotals = {
+    /**
+     * turns that reported a spend (a turn on two models counts in each model's row, once in the total)
+     */
+    turns: number;
+    /**
+     * input tokens, not counting those read from the cache
+     */
+    inputTokens: number;
+    /**
+     * output tokens
+     */
+    outputTokens: number;
+    /**
+     * input tokens read from the provider's prompt cache
+     */
+    cacheReadTokens: number;
+    /**
+     * input tokens written to the provider's prompt cache
+     */
+    cacheWriteTokens: number;
+    /**
+     * reasoning (thinking) tokens, where the harness reports them apart
+     */
+    reasoningTokens: number;
+    /**
+     * US dollars, as the harness reported them (0 where it reports no cost)
+     */
+    costUsd: number;
 };
 
 export type GetHealthData = {
@@ -1454,7 +1687,12 @@ export type DeleteAgentData = {
          */
         agent: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * true: remove a worktree agent whose branch holds work not merged into its base
+         */
+        force?: 'true' | 'false';
+    };
     url: '/v1/agents/{agent}';
 };
 
@@ -1471,6 +1709,10 @@ export type DeleteAgentErrors = {
      * Not found
      */
     404: Error;
+    /**
+     * The agent's branch holds work not merged into its base
+     */
+    409: Error;
 };
 
 export type DeleteAgentError = DeleteAgentErrors[keyof DeleteAgentErrors];
@@ -1581,6 +1823,10 @@ export type PromptAgentErrors = {
      * Missing or wrong credentials
      */
     401: Error;
+    /**
+     * The agent has spent its budget (budget_exceeded): nothing was appended; raise it with PATCH /v1/agents/{agent}
+     */
+    402: Error;
     /**
      * Not found
      */
@@ -1697,6 +1943,214 @@ export type AttachAgentResponses = {
 };
 
 export type AttachAgentResponse = AttachAgentResponses[keyof AttachAgentResponses];
+
+export type DiffAgentData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: {
+        /**
+         * true: only what the last turn changed
+         */
+        last?: 'true' | 'false';
+        /**
+         * true: only each file's path, status and counts (no patch, no hunks)
+         */
+        stat?: 'true' | 'false';
+    };
+    url: '/v1/agents/{agent}/diff';
+};
+
+export type DiffAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * No snapshot to count from, or the files are on another machine
+     */
+    409: Error;
+};
+
+export type DiffAgentError = DiffAgentErrors[keyof DiffAgentErrors];
+
+export type DiffAgentResponses = {
+    /**
+     * The change
+     */
+    200: AgentDiff;
+};
+
+export type DiffAgentResponse = DiffAgentResponses[keyof DiffAgentResponses];
+
+export type RevertAgentData = {
+    body?: {
+        /**
+         * 1 for the first turn
+         */
+        turn?: number;
+    };
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/revert';
+};
+
+export type RevertAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * The agent is busy, or has no such turn
+     */
+    409: Error;
+};
+
+export type RevertAgentError = RevertAgentErrors[keyof RevertAgentErrors];
+
+export type RevertAgentResponses = {
+    /**
+     * Reverted
+     */
+    200: Reverted;
+};
+
+export type RevertAgentResponse = RevertAgentResponses[keyof RevertAgentResponses];
+
+export type MergeAgentData = {
+    body?: {
+        /**
+         * one commit with the whole change instead of a merge
+         */
+        squash?: boolean;
+        /**
+         * the commit message; the agent's first prompt when absent
+         */
+        message?: string;
+    };
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/merge';
+};
+
+export type MergeAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * The agent is busy, the checkout is not on the base branch or has uncommitted changes to the same files, or the merge conflicts (the message names the files)
+     */
+    409: Error;
+};
+
+export type MergeAgentError = MergeAgentErrors[keyof MergeAgentErrors];
+
+export type MergeAgentResponses = {
+    /**
+     * Merged (or nothing to merge: files is 0)
+     */
+    200: Merged;
+};
+
+export type MergeAgentResponse = MergeAgentResponses[keyof MergeAgentResponses];
+
+export type PushAgentData = {
+    body?: {
+        /**
+         * the remote; the base branch's upstream's, else origin, when absent
+         */
+        remote?: string;
+        /**
+         * open a pull request with GitHub's gh
+         */
+        pr?: boolean;
+        /**
+         * the commit message; the agent's first prompt when absent
+         */
+        message?: string;
+    };
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/push';
+};
+
+export type PushAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * The agent is busy, there is no such remote, or gh is not installed
+     */
+    409: Error;
+    /**
+     * git push (or gh) failed
+     */
+    502: Error;
+};
+
+export type PushAgentError = PushAgentErrors[keyof PushAgentErrors];
+
+export type PushAgentResponses = {
+    /**
+     * Pushed
+     */
+    200: Pushed;
+};
+
+export type PushAgentResponse = PushAgentResponses[keyof PushAgentResponses];
 
 export type GetWebSessionData = {
     body?: never;
@@ -2068,3 +2522,49 @@ export type ImportSessionsResponses = {
 };
 
 export type ImportSessionsResponse = ImportSessionsResponses[keyof ImportSessionsResponses];
+
+export type GetUsageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * only this agent (id or name)
+         */
+        agent?: string;
+        /**
+         * only turns that ended since then: a span like 30m, 24h, 7d or 2w, or an ISO date like 2026-05-01
+         */
+        since?: string;
+        /**
+         * how rows are grouped (default agent)
+         */
+        by?: 'agent' | 'harness' | 'model' | 'day';
+    };
+    url: '/v1/usage';
+};
+
+export type GetUsageErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type GetUsageError = GetUsageErrors[keyof GetUsageErrors];
+
+export type GetUsageResponses = {
+    /**
+     * The report
+     */
+    200: UsageReport;
+};
+
+export type GetUsageResponse = GetUsageResponses[keyof GetUsageResponses];

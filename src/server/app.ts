@@ -14,7 +14,9 @@ import { importRoutes } from "./routes/imports.ts"
 import { nodeRoutes } from "./routes/nodes.ts"
 import { permissionRoutes } from "./routes/permissions.ts"
 import { streamRoutes } from "./routes/streams.ts"
+import { usageRoutes } from "./routes/usage.ts"
 import { webRoutes } from "./routes/web.ts"
+import { workRoutes } from "./routes/work.ts"
 import { security, type SecurityOptions } from "./security.ts"
 import { webPages } from "./web/pages.ts"
 
@@ -38,10 +40,12 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   daemonRoutes(api, ctx)
   streamRoutes(api, ctx)
   agentRoutes(api, ctx)
+  workRoutes(api, ctx)
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)
   importRoutes(api, ctx)
+  usageRoutes(api, ctx)
   api.doc31("/doc", { openapi: "3.1.0", info: { ...OPENAPI_INFO, version: ctx.version } })
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
   return api

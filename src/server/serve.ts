@@ -118,9 +118,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     fleet: stores.fleet,
     logDir: paths.logDir,
     dataDir: join(paths.data, "harnesses"),
+    worktreesDir: join(paths.data, "worktrees"),
     streams: store,
     config: config.harnesses,
     configProblem,
+    budgetUsd: config.agents?.budgetUsd,
   })
   const token = randomBytes(32).toString("base64url")
   let url = ""

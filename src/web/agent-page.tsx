@@ -1,13 +1,16 @@
 // One agent: its transcript (live), status, permission policy, Abort, pending permission
-// requests, a composer, and the raw events. `/` focuses the composer; Esc aborts the running turn.
+// requests, a composer, and the raw events; or (the Changes tab) what it changed, with Merge for a
+// worktree agent. `/` focuses the composer; Esc aborts the running turn.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks"
 import type { PermissionPolicy } from "../protocol/agent-events.ts"
 import { abortAgent, getAgent, promptAgent, replyPermission, updateAgent } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
 import { call } from "./api.ts"
 import { AgentView } from "./agent-view.ts"
+import { Changes } from "./changes.tsx"
+import type { AgentTab } from "./router.ts"
 import { type Answer, Messages, Permission } from "./transcript.tsx"
-import { Link, PolicySelect, Status } from "./ui.tsx"
+import { Branch, Link, PolicySelect, Spend, Status } from "./ui.tsx"
 
 const SHOWN = 150
 const RAW_SHOWN = 500
@@ -125,7 +128,44 @@ function Policy({ agent, onChange }: { agent: Agent; onChange: (agent: Agent) =>
   )
 }
 
-function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; onAgent: (agent: Agent) => void }) {
+/** What the agent spent of its budget, and the budget, changed on the spot (empty: none). */
+function Budget({ agent, onChange }: { agent: Agent; onChange: (agent: Agent) => void }) {
+  const [value, setValue] = useState(agent.budgetUsd === undefined ? "" : String(agent.budgetUsd))
+  const [saving, setSaving] = useState(false)
+  const [problem, setProblem] = useState<string>()
+  useEffect(() => setValue(agent.budgetUsd === undefined ? "" : String(agent.budgetUsd)), [agent.budgetUsd])
+  const save = async (event: Event) => {
+    event.preventDefault()
+    const budgetUsd = value.trim() === "" ? null : Number(value)
+    if (budgetUsd !== null && !(Number.isFinite(budgetUsd) && budgetUsd >= 0)) return setProblem("a budget is a number of dollars ≥ 0, or empty for none")
+    setSaving(true)
+    setProblem(undefined)
+    try {
+      onChange(await call(updateAgent({ path: { agent: agent.id }, body: { budgetUsd } })))
+    } catch (error) {
+      setProblem((error as Error).message)
+    } finally {
+      setSaving(false)
+    }
+  }
+  return (
+    <form class="budget small" onSubmit={save}>
+      <span>
+        Spent <Spend agent={agent} />
+      </span>
+      <label>
+        Budget $
+        <input name="budget" type="number" min="0" step="any" placeholder="none" value={value} onInput={(e) => setValue(e.currentTarget.value)} disabled={saving} />
+      </label>
+      <button type="submit" disabled={saving || value === (agent.budgetUsd === undefined ? "" : String(agent.budgetUsd))}>
+        Set
+      </button>
+      {problem && <span class="error">{problem}</span>}
+    </form>
+  )
+}
+
+function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Agent; tab: AgentTab; onAgent: (agent: Agent) => void }) {
   void view.revision.value
   const [shown, setShown] = useState(SHOWN)
   const [raw, setRaw] = useState(false)
@@ -168,15 +208,26 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
         <div class="agent-title">
           <h1>{agent.name}</h1>
           <div class="muted small">
-            {agent.harness} · <span class="directory">{agent.directory}</span>
+            {agent.harness} · {agent.worktree && <Branch worktree={agent.worktree} />} <span class="directory">{agent.directory}</span>
           </div>
           <Policy agent={agent} onChange={onAgent} />
+          <Budget agent={agent} onChange={onAgent} />
         </div>
         <Status status={transcript.status} />
         {view.connection.value === "reconnecting" && <span class="badge warn">reconnecting…</span>}
-        <label class="toggle small">
-          <input type="checkbox" checked={raw} onChange={(e) => setRaw(e.currentTarget.checked)} /> raw events
-        </label>
+        <nav class="tabs small">
+          <Link href={`/agents/${agent.id}`} class={tab === "transcript" ? "active" : undefined}>
+            Transcript
+          </Link>
+          <Link href={`/agents/${agent.id}/changes`} class={tab === "changes" ? "active" : undefined}>
+            Changes
+          </Link>
+        </nav>
+        {tab === "transcript" && (
+          <label class="toggle small">
+            <input type="checkbox" checked={raw} onChange={(e) => setRaw(e.currentTarget.checked)} /> raw events
+          </label>
+        )}
       </div>
       <main
         class="transcript"
@@ -187,7 +238,9 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
         }}
       >
         {view.connection.value === "missing" && <div class="card error">This agent's stream is gone.</div>}
-        {raw ? (
+        {tab === "changes" ? (
+          <Changes agent={agent} status={transcript.status} />
+        ) : raw ? (
           <RawEvents view={view} />
         ) : (
           <>
@@ -216,7 +269,7 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
   )
 }
 
-export function AgentPage({ id }: { id: string }) {
+export function AgentPage({ id, tab }: { id: string; tab: AgentTab }) {
   const [agent, setAgent] = useState<Agent>()
   const [problem, setProblem] = useState<string>()
   const [view, setView] = useState<AgentView>()
@@ -252,7 +305,7 @@ export function AgentPage({ id }: { id: string }) {
   if (!agent || !view) return <main class="page muted">loading…</main>
   return (
     <div class="agent-page">
-      <Transcript view={view} agent={agent} onAgent={setAgent} />
+      <Transcript view={view} agent={agent} tab={tab} onAgent={setAgent} />
     </div>
   )
 }

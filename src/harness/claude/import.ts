@@ -6,7 +6,8 @@
 //       "[Request interrupted by user…]" after an interrupt
 //   assistant {message:{id, model, content:[one block], usage}}   each finished content block of an
 //       API message; an API error as a "<synthetic>" message with isApiErrorMessage
-//   cost-state {totalCostUSD, modelUsage:{<model>:{costUSD}}}     the session's spend so far
+//   cost-state {totalCostUSD, modelUsage:{<model>:{inputTokens, outputTokens, costUSD …}}}   the
+//       session's tokens and spend so far, per model
 //   and what a conversation does not show: attachments, api-request*, queue-operation, summary …
 // Entries of a subagent (isSidechain), meta and compaction entries are left out. Each turn becomes
 // the stream-json lines the harness's session reports (protocol.ts) for it: `system init`, the
@@ -39,8 +40,8 @@ async function openClaude(path: string): Promise<ImportSource> {
 interface Cursor {
   /** bytes of the file read */
   offset: number
-  /** the session's spend per model at the last cost-state read */
-  cost?: Record<string, number>
+  /** the session's figures per model at the last cost-state read */
+  cost?: Spend
 }
 
 // The entries read; Claude Code writes compact JSON, and the lines it writes for itself (attachments,
@@ -64,8 +65,8 @@ export interface ClaudeTurns {
   turns: ImportedTurn[]
   directory?: string
   startedAt?: string
-  /** the spend per model at the last cost-state */
-  cost?: Record<string, number>
+  /** the figures per model at the last cost-state */
+  cost?: Spend
 }
 
 interface Turn {
@@ -78,11 +79,11 @@ interface Turn {
   apiError?: string
   lastText?: string
   /** the session's spend at the turn's cost-state, if one came */
-  cost?: { total?: number; models: Record<string, number> }
+  cost?: { total?: number; models: Spend }
 }
 
-/** Session entries (parsed lines) as turns. `cost` is the spend per model before them (for the cost of the first turn). */
-export function claudeTurns(entries: unknown[], sessionId: string, cost?: Record<string, number>): ClaudeTurns {
+/** Session entries (parsed lines) as turns. `cost` is the session's figures per model before them (for those of the first turn). */
+export function claudeTurns(entries: unknown[], sessionId: string, cost?: Spend): ClaudeTurns {
   const turns: ImportedTurn[] = []
   const seen = new Set<string>()
   let directory: string | undefined
@@ -167,24 +168,28 @@ function promptText(content: unknown): string {
     .trim()
 }
 
-function costs(entry: Dict): Record<string, number> {
-  const models: Record<string, number> = {}
-  for (const [model, usage] of Object.entries(dict(entry.modelUsage) ?? {})) {
-    const cost = num(dict(usage)?.costUSD)
-    if (cost !== undefined) models[model] = cost
-  }
+/** The figures claude keeps per model (cost-state's modelUsage, a result's model_usage_since_last_result). */
+type Spend = Record<string, Record<string, number>>
+
+const FIGURES = ["inputTokens", "outputTokens", "thinkingTokens", "cacheReadInputTokens", "cacheCreationInputTokens", "costUSD"]
+
+function costs(entry: Dict): Spend {
+  const models: Spend = {}
+  for (const [model, usage] of Object.entries(dict(entry.modelUsage) ?? {}))
+    models[model] = Object.fromEntries(FIGURES.map((key) => [key, num(dict(usage)?.[key]) ?? 0]))
   return models
 }
 
 /** The turn with its `result` line, as claude ends a turn, and the spend it leaves the session at. */
-function finish(turn: Turn, sessionId: string, before: Record<string, number> | undefined): { turn: ImportedTurn; spend?: Record<string, number> } {
+function finish(turn: Turn, sessionId: string, before: Spend | undefined): { turn: ImportedTurn; spend?: Spend } {
   const usage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }
   for (const u of turn.usage.values()) for (const key of Object.keys(usage) as Array<keyof typeof usage>) usage[key] += num(u[key]) ?? 0
-  // This turn's cost per model: how much the session's spend grew (a new process may start it over).
-  const since: Record<string, { costUSD: number }> = {}
-  for (const [model, total] of Object.entries(turn.cost?.models ?? {})) {
-    const grew = total - (before?.[model] ?? 0)
-    since[model] = { costUSD: grew >= 0 ? grew : total }
+  // This turn's figures per model: how much the session's grew (a new process may start them over).
+  const since: Spend = {}
+  for (const [model, now] of Object.entries(turn.cost?.models ?? {})) {
+    const was = before?.[model] ?? {}
+    const restarted = FIGURES.some((key) => (now[key] ?? 0) < (was[key] ?? 0))
+    since[model] = Object.fromEntries(FIGURES.map((key) => [key, restarted ? (now[key] ?? 0) : (now[key] ?? 0) - (was[key] ?? 0)]))
   }
   const result: ResultLine & Record<string, unknown> = {
     type: "result",

@@ -3,7 +3,7 @@
 // stopped by the next daemon, but only while that pid still is an app-server a daemon of the same
 // data folder started: each gets SERVER_ENV, naming the folder it runs in, in its environment.
 import { waitForExit } from "../../os/process.ts"
-import { startedEnvironment } from "../process/environ.ts"
+import { startedEnvironment } from "../process/environment.ts"
 import { killTree } from "../process/tree.ts"
 import { SERVER_ENV } from "./server.ts"
 

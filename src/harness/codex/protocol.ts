@@ -91,6 +91,7 @@ export interface TurnError {
 
 export const NOTIFICATION = {
   threadStarted: "thread/started",
+  threadClosed: "thread/closed",
   turnStarted: "turn/started",
   turnCompleted: "turn/completed",
   planUpdated: "turn/plan/updated",

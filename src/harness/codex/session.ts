@@ -199,6 +199,11 @@ export class CodexSession implements HarnessSession, ServerMember {
         if (item.type === "fileChange") this.#changes.set(item.id, item.changes)
         return
       }
+      case NOTIFICATION.threadClosed:
+        // codex unloaded the thread on its own: the next prompt loads it again.
+        this.#unload()
+        if (this.#turn) this.#endTurn({ status: "error", error: "codex closed the thread during the turn" })
+        return
       case NOTIFICATION.requestResolved:
         for (const [nativeId, ask] of this.#asks)
           if (ask.server === server && ask.id === params.requestId) {

@@ -5,7 +5,7 @@
 // Pi sets process.title, which rewrites it to "pi"); the environment it started with can: every
 // rpc process gets ITERATE_PI_EXTENSION, the path of our permission extension.
 import { waitForExit } from "../../os/process.ts"
-import { startedEnvironment } from "../process/environ.ts"
+import { startedEnvironment } from "../process/environment.ts"
 import { killTree } from "../process/tree.ts"
 
 export const MARKER_ENV = "ITERATE_PI_EXTENSION"
@@ -15,3 +15,4 @@ export async function stopOrphanedPi(pid: number, extension: string): Promise<bo
   await killTree(pid, waitForExit(pid, 10_000))
   return true
 }
+

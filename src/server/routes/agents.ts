@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
 import type { Context } from "hono"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
-import { AgentError, type AgentErrorCode } from "../../agents/agents.ts"
+import { AgentError, type AgentErrorCode } from "../../agents/errors.ts"
 import { PERMISSION_POLICIES } from "../../protocol/agent-events.ts"
 import type { DaemonContext } from "../context.ts"
 import { errorBody } from "../../protocol/errors.ts"
@@ -20,6 +20,19 @@ const ListedStatus = z.enum(["idle", "busy", "waiting", "error", "orphaned"]).op
 const Policy = z.enum(PERMISSION_POLICIES).openapi({
   description: "how permission requests are answered before anyone is asked: ask (everything), allow-edits (file edits), allow-all, deny (everything)",
 })
+
+const Worktree = z
+  .object({
+    root: z.string().openapi({ description: "the checkout it was made from: where a merge lands" }),
+    path: z.string().openapi({ description: "the worktree's folder, under iterate's data folder" }),
+    branch: z.string().openapi({ example: "iterate/verbose-flag" }),
+    base: z.string().openapi({ description: "the branch the checkout was on when it was made, or the base REF it was given", example: "main" }),
+    baseCommit: z.string().openapi({ description: "the commit the branch started at" }),
+    setup: z.enum(["pending", "failed", "done"]).openapi({
+      description: "iterate.json's worktree.setup: pending until it has run, failed when it exited with an error (the next prompt runs it again), done (also when there is none)",
+    }),
+  })
+  .openapi("Worktree")
 
 const Agent = z
   .object({
@@ -40,8 +53,13 @@ const Agent = z
       .string()
       .optional()
       .openapi({ format: "date-time", description: "when a session run outside iterate was last imported into it (POST /v1/imports); absent for an agent iterate made" }),
+    worktree: Worktree.optional().openapi({ description: "its own git worktree and branch, when it was made with worktree: true" }),
+    spentUsd: z.number().openapi({ description: "dollars its turns cost so far, as its harness reported them (see GET /v1/usage)" }),
+    budgetUsd: z.number().optional().openapi({ description: "its prompts are refused (402) once spentUsd reaches this; no budget when absent" }),
   })
   .openapi("Agent")
+
+const Budget = z.number().min(0).nullable()
 
 const AgentInput = z
   .object({
@@ -51,10 +69,22 @@ const AgentInput = z
     model: z.string().optional().openapi({ description: "provider/model" }),
     permissions: Policy.optional().openapi({ description: "ask when absent" }),
     node: z.string().min(1).optional().openapi({ description: "the node (id or URL) to run it on: alive, with the directory under its roots; this one when absent" }),
+    worktree: z.boolean().optional().openapi({
+      description: "work in a new git worktree of the directory's repository, on a new branch, under iterate's data folder; the checkout stays as it is",
+    }),
+    branch: z.string().min(1).optional().openapi({ description: "with worktree: the new branch's name (iterate/<name> when absent)" }),
+    base: z.string().min(1).optional().openapi({ description: "with worktree: the commit to start from (a branch, tag or commit); the checkout's HEAD when absent" }),
+    nameFrom: z.string().optional().openapi({ description: "when name is absent: text to name the agent after (a task's prompt)", example: "add a --verbose flag" }),
+    budgetUsd: Budget.optional().openapi({ description: "dollars it may spend before its prompts are refused; config.json's agents.budgetUsd when absent, none when null" }),
   })
   .openapi("AgentInput")
 
-const AgentUpdate = z.object({ permissions: Policy.optional() }).openapi("AgentUpdate")
+const AgentUpdate = z
+  .object({
+    permissions: Policy.optional(),
+    budgetUsd: Budget.optional().openapi({ description: "its new budget in dollars (raise it to prompt an agent that spent its budget); null removes it" }),
+  })
+  .openapi("AgentUpdate")
 
 const PromptInput = z
   .object({
@@ -120,7 +150,7 @@ const update = createRoute({
   method: "patch",
   path: "/v1/agents/{agent}",
   operationId: "updateAgent",
-  summary: "Change an agent's permission policy",
+  summary: "Change an agent's permission policy or budget",
   request: { params: AgentParam, body: { required: true, content: { "application/json": { schema: AgentUpdate } } } },
   responses: { 200: json(Agent, "The agent as it is now"), ...errorResponses, ...notFoundResponse },
 })
@@ -129,9 +159,13 @@ const remove = createRoute({
   method: "delete",
   path: "/v1/agents/{agent}",
   operationId: "deleteAgent",
-  summary: "Stop the agent's turn if one runs, then delete the agent and its stream",
-  request: { params: AgentParam },
-  responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse },
+  summary:
+    "Stop the agent's turn if one runs, then delete the agent and its stream; a worktree agent's archive command runs and its worktree and branch go (refused while the branch holds unmerged work, unless force)",
+  request: {
+    params: AgentParam,
+    query: z.object({ force: z.enum(["true", "false"]).optional().openapi({ description: "true: remove a worktree agent whose branch holds work not merged into its base" }) }),
+  },
+  responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse, 409: json(ErrorSchema, "The agent's branch holds work not merged into its base") },
 })
 
 const prompt = createRoute({
@@ -140,7 +174,13 @@ const prompt = createRoute({
   operationId: "promptAgent",
   summary: "Append a prompt action to the agent's stream; read the stream from its offset for the reply",
   request: { params: AgentParam, body: { required: true, content: { "application/json": { schema: PromptInput } } } },
-  responses: { 202: json(z.object({ event: StreamEvent }), "Appended"), ...errorResponses, ...notFoundResponse, ...conflict },
+  responses: {
+    202: json(z.object({ event: StreamEvent }), "Appended"),
+    ...errorResponses,
+    402: json(ErrorSchema, "The agent has spent its budget (budget_exceeded): nothing was appended; raise it with PATCH /v1/agents/{agent}"),
+    ...notFoundResponse,
+    ...conflict,
+  },
 })
 
 const abort = createRoute({
@@ -191,6 +231,23 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   elsewhere: 409,
   invalid_import: 400,
   no_sessions: 404,
+  not_a_repository: 400,
+  bare_repository: 400,
+  detached_head: 400,
+  branch_exists: 400,
+  invalid_branch: 400,
+  unknown_ref: 400,
+  no_worktree: 400,
+  no_snapshot: 409,
+  agent_busy: 409,
+  checkout_not_on_base: 409,
+  checkout_dirty: 409,
+  merge_conflict: 409,
+  unmerged_work: 409,
+  no_remote: 409,
+  gh_missing: 409,
+  push_failed: 502,
+  budget_exceeded: 402,
 }
 
 /**
@@ -217,7 +274,7 @@ export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   app.openapi(update, (c) => answer(c, async () => c.json(await agents.update(c.req.valid("param").agent, c.req.valid("json")), 200)))
   app.openapi(remove, (c) =>
     answer(c, async () => {
-      await agents.remove(c.req.valid("param").agent)
+      await agents.remove(c.req.valid("param").agent, { force: c.req.valid("query").force === "true" })
       return c.body(null, 204)
     }),
   )

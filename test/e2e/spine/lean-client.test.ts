@@ -32,6 +32,7 @@ test.each([
   ["streams", "list", "--json"],
   ["agents", "list", "--json"],
   ["permissions", "--json"],
+  ["usage", "--json"],
   ["service", "install", "--dry-run"],
   ["remote", "list", "--json"],
   ["config", "path"],

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { SessionUpdates } from "../../../src/acp/updates.ts"
+import { TurnUsage } from "../../../src/agents/usage/turn.ts"
 import { errorText, shellScript } from "../../../src/harness/codex/transcript.ts"
 import { transcriptFor } from "../../../src/harness/transcripts.ts"
 import type { FileEditPart, Part, ToolPart } from "../../../src/transcript/types.ts"
@@ -47,6 +48,14 @@ describe("Codex transcript", () => {
     expect(reply.usage).toEqual({ inputTokens: 10, outputTokens: 5 })
     expect(t.usage).toEqual(reply.usage)
     expect(t.status).toBe("idle")
+  })
+
+  test("the ledger takes a turn's tokens from it: each model call's, added up", () => {
+    const usage = new TurnUsage("codex")
+    for (const line of natives("command")) usage.push(line)
+    expect(usage.entries("0000000000000001", "gpt-5.5")).toEqual([
+      { prompt: "0000000000000001", model: "gpt-5.5", inputTokens: 20, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0 },
+    ])
   })
 
   test("the text streams: halfway through, the part holds what has arrived", () => {

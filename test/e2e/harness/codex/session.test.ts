@@ -278,6 +278,30 @@ describe("Codex session", { timeout: 90_000 }, () => {
     expect(events.resumes).toEqual([{ threadId: expect.not.stringMatching(lost) }])
   })
 
+  test("a thread another codex holds open fails the prompt saying so", async () => {
+    stub.reply(text("Noted."))
+    const first = open()
+    await first.session.prompt({ text: "hello" })
+    await first.events.turn(1)
+    const resume = first.events.resumes[0]!
+    await first.harness.stop()
+    // Another codex on the same CODEX_HOME with the thread loaded (a TUI, codex's own background app-server).
+    const other = Bun.spawn([testCodexBinary(), "app-server"], { cwd: project.directory, env: project.env, stdin: "pipe", stdout: "pipe", stderr: "ignore" })
+    try {
+      const send = (message: object) => other.stdin.write(`${JSON.stringify(message)}\n`)
+      send({ id: 1, method: "initialize", params: { clientInfo: { name: "other", title: null, version: "1" }, capabilities: { experimentalApi: false, requestAttestation: false } } })
+      send({ method: "initialized" })
+      send({ id: 2, method: "thread/resume", params: { threadId: resume.threadId } })
+      const reader = other.stdout.pipeThrough(new TextDecoderStream()).getReader()
+      for (let seen = ""; !seen.includes('"id":2'); ) seen += (await reader.read()).value ?? ""
+      const second = open({ agent: { id: first.agent.id, resume } })
+      const error = await second.session.prompt({ text: "and now?" }).then(() => undefined, (e: Error) => e.message)
+      expect(error).toBe(`another codex has this agent's thread ${resume.threadId} open (a TUI, or codex's own background app-server): close it, then prompt again`)
+    } finally {
+      other.kill()
+    }
+  })
+
   test("a turn's model is used for that turn only; the agent's model otherwise, and codex's default without one", async () => {
     stub.reply(text("one"), text("two"), text("three"), text("four"), text("five"), text("six"))
     /** the model of each request the prompt made */

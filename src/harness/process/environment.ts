@@ -1,8 +1,9 @@
-// The environment another process started with: how a later daemon tells a harness process it
-// started (marked by a variable) from whatever has the same pid by now.
+// The environment a process started with, as NAME=value strings: how a later daemon knows a
+// harness process it finds is one a previous daemon started (each is started with a marker
+// variable), even where its command line says nothing (Pi under Node rewrites its title).
 import { readFileSync } from "node:fs"
 
-/** The environment `pid` started with, as NAME=value strings; empty when it cannot be read. */
+/** The environment `pid` started with; empty when it cannot be read. */
 export function startedEnvironment(pid: number): string[] {
   if (process.platform === "linux") {
     try {
