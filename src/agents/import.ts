@@ -11,12 +11,14 @@
 //     own since the last import) are on the stream already and left out.
 // Sessions are read and written in batches: each batch's streams in one group commit, their
 // records in one commit of the agent store.
-import { AGENT_EVENT, harnessEventType, type StatusPayload } from "../protocol/agent-events.ts"
+import { AGENT_EVENT, harnessEventType, type StatusPayload, type UsageRecordedPayload } from "../protocol/agent-events.ts"
 import { type Harness, ImportFormatError, type ImportedSession, type ImportedTurn, ImportPathError, type ImportSource, type SessionSource } from "../harness/harness.ts"
-import type { EventInput, StreamEvent } from "../streams/events.ts"
+import type { LinkedInput, StreamEvent } from "../streams/events.ts"
 import { defaultAgentName, newAgentId } from "./names.ts"
 import type { AgentRecord, AgentStore, ImportedAgentRecord, ImportRecord } from "./store.ts"
 import type { AgentStreams } from "./stream.ts"
+import type { LedgerTurn } from "./usage/ledger.ts"
+import { TurnUsage } from "./usage/turn.ts"
 
 export type ImportOutcome = "new" | "updated" | "skipped"
 
@@ -53,7 +55,7 @@ export interface ImportContext {
   /** an agent just recorded: its adapter starts here */
   run(agent: AgentRecord): void
   /** appends to an agent's stream after what its adapter has to append */
-  append(agent: AgentRecord, events: EventInput[]): Promise<StreamEvent[] | undefined>
+  append(agent: AgentRecord, events: LinkedInput[]): Promise<StreamEvent[] | undefined>
 }
 
 /** Sessions read at once: their streams share a group commit, their records one commit. */
@@ -63,25 +65,51 @@ const BATCH = 64
 // writes the turn down before iterate hears it ended: times within this of a turn's ends count as in it.
 const TURN_SLACK_MS = 1_000
 
-/** The events a live agent's stream holds for these turns, marked imported. */
-export function importedEvents(harness: string, turns: ImportedTurn[]): EventInput[] {
+/**
+ * The events a live agent's stream holds for these turns, marked imported: with each turn's spend,
+ * as the adapter records it at a turn's end (usage/turn.ts), keyed by the offset of the turn's
+ * prompt (of its busy status, for the rest of a turn).
+ */
+export function importedEvents(harness: string, turns: ImportedTurn[]): LinkedInput[] {
   const type = harnessEventType(harness)
-  return turns.flatMap((turn) => {
+  const events: LinkedInput[] = []
+  for (const turn of turns) {
     const metadata = { imported: true, at: turn.at }
-    const end: StatusPayload = { status: turn.end.status, ...(turn.end.error !== undefined && { error: turn.end.error }), ...(turn.end.aborted && { aborted: true }) }
-    return [
-      ...(turn.prompt !== undefined ? [{ type: AGENT_EVENT.prompt, payload: { text: turn.prompt }, metadata }] : []),
-      { type: AGENT_EVENT.status, payload: { status: "busy" } satisfies StatusPayload, metadata },
-      ...turn.events.map((payload) => ({ type, payload, metadata })),
-      { type: AGENT_EVENT.status, payload: end, metadata },
-    ]
-  })
+    const start = events.length
+    if (turn.prompt !== undefined) events.push({ type: AGENT_EVENT.prompt, payload: { text: turn.prompt }, metadata })
+    events.push({ type: AGENT_EVENT.status, payload: { status: "busy" } satisfies StatusPayload, metadata })
+    const usage = new TurnUsage(harness)
+    for (const payload of turn.events) {
+      events.push({ type, payload, metadata })
+      usage.push(payload)
+    }
+    for (const entry of usage.entries("", undefined))
+      events.push((offsetOf) => ({ type: AGENT_EVENT.usage, payload: { ...entry, prompt: offsetOf(start) } satisfies UsageRecordedPayload, metadata }))
+    const { status, error, aborted } = turn.end
+    events.push({ type: AGENT_EVENT.status, payload: { status, ...(error !== undefined && { error }), ...(aborted && { aborted: true }) } satisfies StatusPayload, metadata })
+  }
+  return events
+}
+
+/** The ledger's turns among an agent's imported events: their spend, at the time each turn started. */
+function ledgerTurns(agentId: string, events: StreamEvent[]): LedgerTurn[] {
+  const turns = new Map<string, LedgerTurn>()
+  for (const event of events) {
+    if (event.type !== AGENT_EVENT.usage) continue
+    const at = String(event.metadata?.at)
+    const turn = turns.get(at) ?? { agentId, at, entries: [] }
+    turn.entries.push(event.payload as UsageRecordedPayload)
+    turns.set(at, turn)
+  }
+  return [...turns.values()]
 }
 
 /** What a session's write did: an agent to record, or how far a recorded one was read now. */
 interface Written {
   created?: ImportedAgentRecord
   moved?: ImportRecord
+  /** what the events written now spent */
+  spent: LedgerTurn[]
   result: SessionImport
 }
 
@@ -212,7 +240,7 @@ export class SessionImporter {
           ...view(plan.agent),
           events: stored.length,
         }
-        return { moved: record, result }
+        return { moved: record, spent: ledgerTurns(plan.agent.id, stored), result }
       }),
     )
     const fresh = written.filter((w) => w?.created !== undefined)
@@ -221,13 +249,15 @@ export class SessionImporter {
       written.flatMap((w) => (w?.moved ? [w.moved] : [])),
     )
     const results: SessionImport[] = []
+    const spent: LedgerTurn[] = []
     let next = 0
     for (const [i, plan] of plans.entries()) {
       const w = written[i]
       if (plan.kind === "done") results.push(plan.result)
       else if (w?.created) {
         if (recorded[next++]) {
-          const agent = recordOf(w.created)
+          spent.push(...w.spent)
+          const agent = recordOf(w.created, w.spent)
           this.#agents.set(agent.id, agent)
           this.#ctx.run(agent)
           results.push(w.result)
@@ -235,8 +265,14 @@ export class SessionImporter {
           await this.#ctx.streams.remove(w.created.agent.stream)
           warnings.push(`${w.result.location}: another import or agent took its name or session meanwhile; import again`)
         }
-      } else if (w) results.push(w.result)
+      } else if (w) {
+        spent.push(...w.spent)
+        results.push(w.result)
+      }
     }
+    // In the ledger once the agents are recorded, as the adapter records a turn's spend; the events
+    // that say it are on their streams already.
+    await this.#ctx.store.usage.record(spent).catch((error) => warnings.push(`the spend of the sessions imported could not be recorded: ${(error as Error).message}`))
     return results
   }
 
@@ -266,12 +302,12 @@ export class SessionImporter {
       import: { harness, sessionId: source.sessionId, agentId: id, location: source.location, cursor: read.cursor, offset, importedAt: now },
     }
     const result: SessionImport = { sessionId: source.sessionId, location: source.location, outcome: "new", agent: id, name, directory: plan.directory, events: stored.length }
-    return { created, result }
+    return { created, spent: ledgerTurns(id, stored), result }
   }
 }
 
 /** The record of an agent just recorded, as the store has it. */
-function recordOf(created: ImportedAgentRecord): AgentRecord {
+function recordOf(created: ImportedAgentRecord, spent: LedgerTurn[]): AgentRecord {
   const { agent, resume, status, error, consumed } = created
   return {
     ...agent,
@@ -284,7 +320,7 @@ function recordOf(created: ImportedAgentRecord): AgentRecord {
     leaseExpired: false,
     asking: false,
     worktree: undefined,
-    spentUsd: 0,
+    spentUsd: spent.reduce((sum, turn) => sum + turn.entries.reduce((usd, entry) => usd + entry.costUsd, 0), 0),
     budgetUsd: undefined,
     importedAt: created.import.importedAt,
   }

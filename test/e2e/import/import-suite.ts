@@ -67,6 +67,10 @@ export function importSuite<Reply>(driver: ImportDriver<Reply>): void {
       expect(await shown()).toContain("Hello from the direct run.")
       const [agent] = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)
       expect(agent).toMatchObject({ name: "project", harness, directory: agents.project, status: "idle", importedAt: expect.any(String) })
+      // What the session spent is in the ledger, as a turn iterate ran would be.
+      const usage = JSON.parse((await agents.iterate(["usage", "project", "--json"])).stdout)
+      expect(usage.total).toMatchObject({ turns: 1, inputTokens: expect.any(Number) })
+      expect(usage.total.inputTokens + usage.total.outputTokens).toBeGreaterThan(0)
       // The table, for a person.
       const table = await agents.iterate(["import", harness])
       expect(table.stdout).toMatch(new RegExp(`^AGENT +NAME +HARNESS +DIRECTORY +EVENTS +RESULT\\n${agent.id} +project +${harness} +${agents.project} +0 +skipped \\(nothing new\\)\\n$`))

@@ -5,10 +5,9 @@ import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmS
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
-import { importedEvents } from "../../../src/agents/import.ts"
 import { claudeImporter, claudeTurns } from "../../../src/harness/claude/import.ts"
 import { ImportFormatError, type ImportedTurn, ImportPathError } from "../../../src/harness/harness.ts"
-import { transcriptFor } from "../../../src/harness/transcripts.ts"
+import { importedStream, importedTranscript } from "../../support/imported.ts"
 import type { FileEditPart, ToolPart } from "../../../src/transcript/types.ts"
 
 const FIXTURES = new URL("../../fixtures/import/claude/", import.meta.url).pathname
@@ -22,11 +21,7 @@ const entries = (name: string) =>
     .map((line) => JSON.parse(line))
 
 /** The transcript of an imported agent's stream holding these turns. */
-function transcriptOf(turns: ImportedTurn[]) {
-  const builder = transcriptFor("claude")
-  importedEvents("claude", turns).forEach((event, i) => builder.push({ offset: String(i + 1).padStart(16, "0"), createdAt: "2026-12-07T16:00:00.000Z", ...event }))
-  return builder.transcript
-}
+const transcriptOf = (turns: ImportedTurn[]) => importedTranscript("claude", turns)
 
 const scratch = mkdtempSync(join(tmpdir(), "claude-import-test-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -74,6 +69,13 @@ describe("a Claude Code session read as turns", () => {
     expect(first).toBeGreaterThan(0)
     expect(second).toBeCloseTo(results[1]!.total_cost_usd - results[0]!.total_cost_usd)
     expect(transcriptOf(read.turns).usage).toMatchObject({ inputTokens: 50, outputTokens: 25, costUsd: expect.closeTo(results[1]!.total_cost_usd) })
+    // The ledger's entries, as the adapter appends them at a turn's end: one per model, keyed by the turn's prompt.
+    const stream = importedStream("claude", read.turns)
+    const prompts = stream.filter((e) => e.type === "iterate:agent:action:prompt:called").map((e) => e.offset)
+    expect(stream.filter((e) => e.type === "iterate:agent:usage:recorded").map((e) => e.payload)).toEqual([
+      expect.objectContaining({ prompt: prompts[0], model: "claude-opus-5-5", inputTokens: 20, outputTokens: 10, costUsd: first }),
+      expect.objectContaining({ prompt: prompts[1], model: "claude-opus-5-5", inputTokens: 30, outputTokens: 15, costUsd: second }),
+    ])
   })
 
   test("a tool call claude was refused fails with the reason", () => {

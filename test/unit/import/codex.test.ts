@@ -5,10 +5,9 @@ import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmS
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
-import { importedEvents } from "../../../src/agents/import.ts"
 import { codexImporter, codexTurns } from "../../../src/harness/codex/import.ts"
 import { ImportFormatError, type ImportedTurn, ImportPathError } from "../../../src/harness/harness.ts"
-import { transcriptFor } from "../../../src/harness/transcripts.ts"
+import { importedTranscript } from "../../support/imported.ts"
 import type { FileEditPart, ToolPart } from "../../../src/transcript/types.ts"
 
 const FIXTURES = new URL("../../fixtures/import/codex/", import.meta.url).pathname
@@ -22,11 +21,7 @@ const lines = (name: string) =>
     .map((line) => JSON.parse(line))
 const threadOf = (name: string) => lines(name)[0].payload.id as string
 
-function transcriptOf(turns: ImportedTurn[]) {
-  const builder = transcriptFor("codex")
-  importedEvents("codex", turns).forEach((event, i) => builder.push({ offset: String(i + 1).padStart(16, "0"), ...event }))
-  return builder.transcript
-}
+const transcriptOf = (turns: ImportedTurn[]) => importedTranscript("codex", turns)
 
 const scratch = mkdtempSync(join(tmpdir(), "codex-import-test-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))

@@ -7,11 +7,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
-import { importedEvents } from "../../../src/agents/import.ts"
 import type { ImportedTurn } from "../../../src/harness/harness.ts"
 import { ImportPathError } from "../../../src/harness/harness.ts"
 import { opencodeImporter } from "../../../src/harness/opencode/import.ts"
-import { transcriptFor } from "../../../src/harness/transcripts.ts"
+import { importedTranscript } from "../../support/imported.ts"
 import type { FileEditPart, ToolPart } from "../../../src/transcript/types.ts"
 
 type Tables = Record<"session" | "message" | "part", { sql: string; rows: Array<Record<string, unknown>> }>
@@ -45,11 +44,7 @@ async function readWhole(folder: string) {
   }
 }
 
-function transcriptOf(turns: ImportedTurn[]) {
-  const builder = transcriptFor("opencode")
-  importedEvents("opencode", turns).forEach((event, i) => builder.push({ offset: String(i + 1).padStart(16, "0"), ...event }))
-  return builder.transcript
-}
+const transcriptOf = (turns: ImportedTurn[]) => importedTranscript("opencode", turns)
 
 describe("opencode's sessions read as turns", () => {
   test("each prompt is a turn: its tool calls with their diffs, reasoning and replies render as a live session's", async () => {
