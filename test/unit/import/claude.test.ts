@@ -38,6 +38,8 @@ describe("a Claude Code session read as turns", () => {
     const t = transcriptOf(read.turns)
     expect(t.messages.map((m) => m.role)).toEqual(["user", "assistant", "assistant", "user", "assistant", "assistant", "assistant"])
     expect(t.messages[0]!.parts).toEqual([expect.objectContaining({ kind: "text", text: "write notes.txt with two lines" })])
+    // Each message is dated when its turn happened, not when it was imported.
+    expect(t.messages.map((m) => m.createdAt)).toEqual([...Array(3).fill(read.turns[0]!.at), ...Array(4).fill(read.turns[1]!.at)])
     const [, wrote, answered] = t.messages
     expect(wrote!.parts.map((p) => p.kind)).toEqual(["text", "tool", "file-edit"])
     expect(wrote!.parts[1]).toMatchObject({ kind: "tool", tool: "Write", title: "notes.txt", status: "completed" })
