@@ -26,11 +26,16 @@ export async function withTemporaryIndex<T>(from: string | undefined, work: (env
   }
 }
 
-/** The tree of the work tree of `checkout` as it is now. */
+/**
+ * The tree of the work tree of `checkout` as it is now. A repository that hides its untracked
+ * files (status.showUntrackedFiles=no, as a home folder kept in git does) gets its tracked files
+ * only: everything else in such a folder is not the repository's.
+ */
 export async function snapshotTree(checkout: Pick<Checkout, "root" | "gitDir">): Promise<string> {
+  const cwd = checkout.root
+  const untracked = (await runGit(["config", "--get", "status.showUntrackedFiles"], { cwd })).stdout.trim() !== "no"
   return withTemporaryIndex(join(checkout.gitDir, "index"), async (env) => {
-    const cwd = checkout.root
-    await git(["add", "--all", "--", ":/"], { cwd, env })
+    await git(["add", untracked ? "--all" : "--update", "--", ":/"], { cwd, env })
     return (await git(["write-tree"], { cwd, env })).trim()
   })
 }

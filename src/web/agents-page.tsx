@@ -9,7 +9,7 @@ import { seenKey } from "./agent-view.ts"
 import { feed } from "./live.ts"
 import { notifyStatus } from "./notify.ts"
 import { navigate } from "./router.ts"
-import { Link, PolicySelect, Status, when } from "./ui.tsx"
+import { Branch, Link, PolicySelect, Status, when } from "./ui.tsx"
 
 interface AgentEntry extends Agent {
   nextOffset: string
@@ -53,6 +53,7 @@ function Row({ agent }: { agent: AgentEntry }) {
         </div>
         <div class="muted small row-meta">
           <span>{agent.harness}</span>
+          {agent.worktree && <Branch worktree={agent.worktree} />}
           <span class="directory">{agent.directory}</span>
           {agent.lastActivity && <span>{when(agent.lastActivity)}</span>}
         </div>

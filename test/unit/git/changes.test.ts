@@ -45,6 +45,9 @@ describe("snapshots", () => {
       [1, offset(3)],
       [2, offset(12)],
     ])
+    // A repository that hides its untracked files (a home folder in git) keeps its tracked files only.
+    repo.git(["config", "status.showUntrackedFiles", "no"])
+    expect(repo.git(["ls-tree", "-r", "--name-only", await snapshotTree(checkout)]).split("\n").filter(Boolean)).toEqual([".gitignore", "a.txt", "staged.txt"])
     // Outside a repository there is nothing to snapshot, and nothing fails.
     expect(await snapshotTo(scratchDir("plain"), startRef("agent1"), "start")).toBeUndefined()
   })
