@@ -9,6 +9,7 @@ import { call } from "./api.ts"
 import { AgentView } from "./agent-view.ts"
 import { Changes } from "./changes.tsx"
 import type { AgentTab } from "./router.ts"
+import { Todos } from "./todos.tsx"
 import { type Answer, Messages, Permission } from "./transcript.tsx"
 import { Branch, Link, PolicySelect, Status } from "./ui.tsx"
 
@@ -218,6 +219,7 @@ function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Age
         )}
         <div ref={end} />
       </main>
+      {tab === "transcript" && <Todos todos={transcript.todos} />}
       {transcript.pending.length > 0 && (
         <div class="pending">
           {transcript.pending.map((part) => (
