@@ -3,6 +3,7 @@ import { VERSION } from "../version.ts"
 import { registerAcp } from "./acp.ts"
 import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
+import { registerBatch } from "./batch.ts"
 import { registerCompletion } from "./completion.ts"
 import { registerConfig } from "./config.ts"
 import { registerDiff } from "./diff.ts"
@@ -19,6 +20,7 @@ import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
+import { registerTodos } from "./todos.ts"
 import { registerUpgrade } from "./upgrade.ts"
 import { registerWeb } from "./web.ts"
 import { registerWork } from "./work.ts"
@@ -56,6 +58,8 @@ Examples:
   registerEvents(program)
   registerDiff(program)
   registerWork(program)
+  registerBatch(program)
+  registerTodos(program)
   registerAttach(program)
   registerHarnesses(program)
   registerPermissions(program)
