@@ -2,6 +2,7 @@
 // branch main with one commit, files written and committed by the test as a person would.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
+import { AgentError } from "../../src/agents/errors.ts"
 import { scratchDir } from "./scratch.ts"
 
 /** The identity of the person who works in a test repository. */
@@ -43,10 +44,15 @@ export class TestRepo {
   }
 }
 
-/** A new repository on main whose first commit holds `files` (a README by default). */
+/** A new repository on main whose first commit holds `files` (a README by default), in a throwaway folder. */
 export function testRepo(files: Record<string, string> = { "README.md": "# project\n" }, name = "project"): TestRepo {
   const root = join(scratchDir("git"), name)
   mkdirSync(root)
+  return initRepo(root, files)
+}
+
+/** Makes the folder `root` a repository on main, with the test person's identity, whose first commit holds what is there and `files`. */
+export function initRepo(root: string, files: Record<string, string>): TestRepo {
   const repo = new TestRepo(root)
   repo.git(["init", "--quiet", "--initial-branch=main"])
   repo.git(["config", "user.name", PERSON.name])
@@ -54,4 +60,14 @@ export function testRepo(files: Record<string, string> = { "README.md": "# proje
   for (const [path, content] of Object.entries(files)) repo.write(path, content)
   repo.commit("first")
   return repo
+}
+
+/** The AgentError that `work` is refused with: its code and message. */
+export async function refusal(work: Promise<unknown>): Promise<{ code: string; message: string }> {
+  const error = await work.then(
+    () => undefined,
+    (error: unknown) => error,
+  )
+  if (!(error instanceof AgentError)) throw new Error(`expected a refusal (AgentError), got ${String(error)}`)
+  return { code: error.code, message: error.message }
 }

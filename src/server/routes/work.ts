@@ -74,6 +74,9 @@ const Pushed = z
 
 const flag = (description: string) => z.enum(["true", "false"]).optional().openapi({ description })
 const refused = (description: string) => ({ 409: json(ErrorSchema, description) })
+/** A JSON body that may be left out (every field has a default). */
+const optionalBody = <T extends z.ZodRawShape>(shape: T) => ({ required: false, content: { "application/json": { schema: z.object(shape) } } })
+const message = z.string().min(1).optional().openapi({ description: "the commit message; the agent's first prompt when absent" })
 
 const diff = createRoute({
   method: "get",
@@ -98,7 +101,7 @@ const revert = createRoute({
   summary: "Put the agent's files back as they were when a turn started (the last by default); refused while the agent is busy",
   request: {
     params: AgentParam,
-    body: { required: false, content: { "application/json": { schema: z.object({ turn: z.number().int().min(1).optional().openapi({ description: "1 for the first turn" }) }) } } },
+    body: optionalBody({ turn: z.number().int().min(1).optional().openapi({ description: "1 for the first turn" }) }),
   },
   responses: { 200: json(Reverted, "Reverted"), ...errorResponses, ...notFoundResponse, ...refused("The agent is busy, or has no such turn") },
 })
@@ -111,17 +114,7 @@ const merge = createRoute({
     "Commit the worktree's uncommitted work, then merge the agent's branch into its base in the checkout it was made from; a refusal or a conflict changes nothing",
   request: {
     params: AgentParam,
-    body: {
-      required: false,
-      content: {
-        "application/json": {
-          schema: z.object({
-            squash: z.boolean().optional().openapi({ description: "one commit with the whole change instead of a merge" }),
-            message: z.string().min(1).optional().openapi({ description: "the commit message; the agent's first prompt when absent" }),
-          }),
-        },
-      },
-    },
+    body: optionalBody({ squash: z.boolean().optional().openapi({ description: "one commit with the whole change instead of a merge" }), message }),
   },
   responses: {
     200: json(Merged, "Merged (or nothing to merge: files is 0)"),
@@ -138,18 +131,11 @@ const push = createRoute({
   summary: "Commit the worktree's uncommitted work and push the agent's branch; with pr, open a pull request with gh",
   request: {
     params: AgentParam,
-    body: {
-      required: false,
-      content: {
-        "application/json": {
-          schema: z.object({
-            remote: z.string().min(1).optional().openapi({ description: "the remote; the base branch's upstream's, else origin, when absent" }),
-            pr: z.boolean().optional().openapi({ description: "open a pull request with GitHub's gh" }),
-            message: z.string().min(1).optional().openapi({ description: "the commit message; the agent's first prompt when absent" }),
-          }),
-        },
-      },
-    },
+    body: optionalBody({
+      remote: z.string().min(1).optional().openapi({ description: "the remote; the base branch's upstream's, else origin, when absent" }),
+      pr: z.boolean().optional().openapi({ description: "open a pull request with GitHub's gh" }),
+      message,
+    }),
   },
   responses: {
     200: json(Pushed, "Pushed"),

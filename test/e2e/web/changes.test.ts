@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { useAgentSandbox } from "../../support/agent-sandbox.ts"
 import { collectErrors, launchChromium } from "../../support/browser.ts"
-import { PERSON, TestRepo } from "../../support/git-repo.ts"
+import { initRepo, type TestRepo } from "../../support/git-repo.ts"
 import { text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
 import { logIn } from "../../support/web.ts"
 
@@ -23,12 +23,7 @@ let agentId = ""
 const writes = (file: string, content: string) => toolCall("write", { filePath: file, content })
 
 beforeAll(async () => {
-  repo = new TestRepo(agents.project)
-  repo.git(["init", "--quiet", "--initial-branch=main"])
-  repo.git(["config", "user.name", PERSON.name])
-  repo.git(["config", "user.email", PERSON.email])
-  repo.write("README.md", "# app\nold line\n")
-  repo.commit("first")
+  repo = initRepo(agents.project, { "README.md": "# app\nold line\n" })
   browser = await launchChromium()
   context = await browser.newContext({ viewport: { width: 1000, height: 720 } })
   errors = collectErrors(context)
@@ -44,8 +39,8 @@ describe("an agent's changes in the browser", { timeout: 120_000 }, () => {
     stub.reply(writes("hello.txt", "hello\n"), writes("README.md", "# app\nnew line\n"), text("Done."))
     await agents.iterate(["prompt", "feature", "add hello, change the readme"])
 
-    await page.locator(`.agent-row[data-agent=${agentId}] .badge.branch`, { hasText: "iterate/feature ← main" }).waitFor()
-    await page.click(`.agent-row[data-agent=${agentId}] a`)
+    await page.locator(`.agent-row[data-agent="${agentId}"] .badge.branch`, { hasText: "iterate/feature ← main" }).waitFor()
+    await page.click(`.agent-row[data-agent="${agentId}"] a`)
     await page.locator(".agent-head .badge.branch", { hasText: "iterate/feature ← main" }).waitFor()
     await page.click(".tabs >> text=Changes")
     expect(new URL(page.url()).pathname).toBe(`/agents/${agentId}/changes`)

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
 import { type AgentSandbox, payloadsOf, useAgentSandbox } from "../../support/agent-sandbox.ts"
-import { PERSON, TestRepo } from "../../support/git-repo.ts"
+import { initRepo, PERSON, TestRepo } from "../../support/git-repo.ts"
 import { text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
 import { STORES, useStore } from "../../support/stores.ts"
 
@@ -19,15 +19,7 @@ interface Listed {
 }
 
 /** A project folder wired to the stub, made a git repository on main with `files` committed (opencode.json too). */
-function gitProject(agents: AgentSandbox, name: string, files: Record<string, string>): TestRepo {
-  const repo = new TestRepo(agents.newProject(name))
-  repo.git(["init", "--quiet", "--initial-branch=main"])
-  repo.git(["config", "user.name", PERSON.name])
-  repo.git(["config", "user.email", PERSON.email])
-  for (const [path, content] of Object.entries(files)) repo.write(path, content)
-  repo.commit("first")
-  return repo
-}
+const gitProject = (agents: AgentSandbox, name: string, files: Record<string, string>) => initRepo(agents.newProject(name), files)
 
 const listed = async (agents: AgentSandbox, name: string): Promise<Listed> =>
   (JSON.parse((await agents.iterate(["agents", "--json"])).stdout) as Listed[]).find((a) => a.name === name)!

@@ -4,10 +4,9 @@
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { AgentError } from "../../../src/agents/errors.ts"
 import { mergeWork, pushWork } from "../../../src/agents/work/merge.ts"
 import { makeWorktree } from "../../../src/agents/work/worktree.ts"
-import { PERSON, type TestRepo, testRepo } from "../../support/git-repo.ts"
+import { PERSON, refusal, type TestRepo, testRepo } from "../../support/git-repo.ts"
 import { scratchDir } from "../../support/scratch.ts"
 
 async function agentIn(repo: TestRepo, name = "task") {
@@ -18,14 +17,6 @@ async function agentIn(repo: TestRepo, name = "task") {
 /** What must not change when a merge is refused: the checkout's HEAD, branch and status. */
 const state = (repo: TestRepo) => ({ head: repo.head(), branch: repo.git(["symbolic-ref", "--short", "HEAD"]).trim(), status: repo.status() })
 
-const refusal = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => undefined,
-    (error: unknown) => error,
-  )
-  expect(error).toBeInstanceOf(AgentError)
-  return { code: (error as AgentError).code, message: (error as AgentError).message }
-}
 
 describe("merge", () => {
   test("commits the worktree's uncommitted work with the message and fast-forwards the base to it", async () => {

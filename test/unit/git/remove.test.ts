@@ -4,14 +4,13 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { AgentError } from "../../../src/agents/errors.ts"
 import { mergeWork } from "../../../src/agents/work/merge.ts"
 import { pruneOrphanWorktrees, retireWorktree, unmergedFiles } from "../../../src/agents/work/remove.ts"
 import { runWorktreeScript } from "../../../src/agents/work/scripts.ts"
 import { makeWorktree } from "../../../src/agents/work/worktree.ts"
 import { listWorktrees } from "../../../src/git/worktree.ts"
 import type { EventInput } from "../../../src/streams/events.ts"
-import { type TestRepo, testRepo } from "../../support/git-repo.ts"
+import { refusal, type TestRepo, testRepo } from "../../support/git-repo.ts"
 import { scratchDir } from "../../support/scratch.ts"
 
 async function agentIn(repo: TestRepo, name: string, under = scratchDir("worktrees")) {
@@ -31,9 +30,7 @@ describe("removing a worktree agent", () => {
     expect(await unmergedFiles(agent.worktree)).toBe(2)
 
     let stopped = false
-    const error = await retireWorktree(agent, { stop: async () => void (stopped = true), emit: () => {} }).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(AgentError)
-    expect(error).toMatchObject({
+    expect(await refusal(retireWorktree(agent, { stop: async () => void (stopped = true), emit: () => {} }))).toEqual({
       code: "unmerged_work",
       message: "agent busy-bee's branch iterate/busy-bee holds work not merged into main: 2 files would be lost. Merge it (iterate merge busy-bee) or remove it anyway with --force",
     })

@@ -3,20 +3,11 @@
 import { existsSync, mkdirSync, realpathSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { AgentError } from "../../../src/agents/errors.ts"
 import { makeWorktree } from "../../../src/agents/work/worktree.ts"
 import { listWorktrees } from "../../../src/git/worktree.ts"
-import { testRepo } from "../../support/git-repo.ts"
+import { refusal, testRepo } from "../../support/git-repo.ts"
 import { scratchDir } from "../../support/scratch.ts"
 
-const refusal = async (work: Promise<unknown>) => {
-  const error = await work.then(
-    () => undefined,
-    (error: unknown) => error,
-  )
-  expect(error).toBeInstanceOf(AgentError)
-  return { code: (error as AgentError).code, message: (error as AgentError).message }
-}
 
 describe("an agent's worktree", () => {
   test("is a new branch iterate/<agent> from the checkout's HEAD, in a folder under iterate's data, and the checkout stays clean", async () => {
