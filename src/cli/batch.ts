@@ -4,7 +4,6 @@
 import { readFileSync } from "node:fs"
 import { basename, resolve } from "node:path"
 import type { Command } from "commander"
-import type { Connection } from "../client/connect.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import * as output from "../client/output.ts"
 import { readStreamFrom } from "../client/stream-reader.ts"
@@ -67,11 +66,11 @@ async function run(file: string, options: BatchOptions, command: Command): Promi
       `${batch.worktree ? "each in its own worktree" : `all in ${batch.directory}`}, permissions ${batch.permissions}`,
   )
   if (!options.json) output.hint(`Ctrl-C leaves it running in the daemon; follow it again with: iterate batches ${batch.id} --follow`)
-  await follow(connection, command, batch, options.json === true)
+  await follow(command, batch, options.json === true)
 }
 
 /** Follows the batch to its end, shown as it goes, then its summary; exits 1 when a task failed. */
-async function follow(connection: Connection, command: Command, start: Batch, json: boolean): Promise<void> {
+async function follow(command: Command, start: Batch, json: boolean): Promise<void> {
   const display = json ? jsonDisplay() : process.stdout.isTTY && process.env.TERM !== "dumb" ? liveTable() : lineDisplay()
   let batch = start
   display.show(batch)
@@ -95,8 +94,7 @@ async function follow(connection: Connection, command: Command, start: Batch, js
     process.off("SIGINT", detach)
     display.stop()
   }
-  // Read whole at the end: the stream's last event may have come before its tasks' final figures were folded.
-  batch = unwrap(connection, await getBatch({ client: connection.client, path: { batch: batch.id } })) as Batch
+  // The batch's last event holds it whole, as it ended.
   display.end(batch)
   if (!summary(batch, Date.now()).ok) process.exitCode = EXIT.failure
 }
@@ -188,7 +186,7 @@ async function list(options: { json?: boolean }, command: Command): Promise<void
 async function show(id: string, options: { json?: boolean; follow?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(command)
   const batch = unwrap(connection, await getBatch({ client: connection.client, path: { batch: id } }), { notFound: `no batch ${id} (see: iterate batches)` }) as Batch
-  if (options.follow && !batch.endedAt) return follow(connection, command, batch, options.json === true)
+  if (options.follow && !batch.endedAt) return follow(command, batch, options.json === true)
   if (options.json) return output.printJson(batch)
   output.printTable(TABLE_HEADER, tableRows(batch, Date.now()))
   if (batch.endedAt) for (const line of summaryLines(batch, Date.now())) output.out(line)

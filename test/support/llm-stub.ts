@@ -129,6 +129,8 @@ export class LlmStub extends ScriptedServer<StubReply, RecordedRequest> {
     const held = this.held
     if (held?.until !== undefined && this.inFlight >= held.until) this.release()
     else if (held) await held.released
+    // The client went away while it was held (its process was killed): nobody takes an answer.
+    if (req.signal.aborted) return new Response(null, { status: 499 })
     const reply = this.responder?.(body) ?? this.script.shift() ?? failure("the LLM stub has no scripted reply left for this request")
     return answer(body, reply, record, over)
   }
