@@ -15,10 +15,11 @@ export const BATCH_EVENT = {
 } as const
 
 /**
- * queued: not started yet; starting: its agent (and worktree) being made; running: its agent's
- * turn runs; waiting: that turn waits for a permission answer; done: the turn ended well; failed:
- * it ended in an error, or the agent could not be made; skipped: a task of that name ran in an
- * earlier batch of the same directory and its agent is still there (`earlier` tells how it ended).
+ * queued: not started yet; starting: its agent and worktree being made (and set up), until its
+ * harness takes the prompt; running: its agent's turn runs; waiting: that turn waits for a
+ * permission answer; done: the turn ended well; failed: it ended in an error, or the agent could
+ * not be made; skipped: a task of that name ran in an earlier batch of the same directory and its
+ * agent is still there (`earlier` tells how it ended).
  */
 export type TaskState = "queued" | "starting" | "running" | "waiting" | "done" | "failed" | "skipped"
 

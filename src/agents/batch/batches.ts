@@ -9,7 +9,7 @@
 import { existsSync, statSync } from "node:fs"
 import { isAbsolute } from "node:path"
 import { checkoutOf } from "../../git/repo.ts"
-import { AGENT_EVENT, PERMISSION_POLICIES, type StatusPayload } from "../../protocol/agent-events.ts"
+import { AGENT_EVENT, HARNESS_EVENT, PERMISSION_POLICIES, type StatusPayload } from "../../protocol/agent-events.ts"
 import { type Batch, BATCH_EVENT, type BatchTask, countTasks, isFinal } from "../../protocol/batch-events.ts"
 import type { EventInput, StreamEvent } from "../../streams/events.ts"
 import type { StreamStore } from "../../streams/store.ts"
@@ -57,8 +57,12 @@ const DEFAULT_HARNESS = "opencode"
 // How often the files a running task changed are counted again, while its agent is at work.
 const STATS_EVERY_MS = 2_000
 
-/** A turn its daemon's stop cut short (src/agents/adapter.ts and the fleet's takeover say so). */
-const interrupted = (error: string) => error === INTERRUPTED || / stopped during the turn$/.test(error)
+/**
+ * A turn cut short from outside: its daemon stopped (src/agents/adapter.ts, the fleet's takeover:
+ * "node N stopped during the turn"), or its harness crashed or exited ("opencode crashed during the
+ * turn: …", "claude exited during the turn (…)"); its harness is started again for the next prompt.
+ */
+const interrupted = (error: string) => error === INTERRUPTED || / (stopped|crashed|exited) during the turn\b/.test(error)
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
@@ -355,10 +359,18 @@ class BatchRun {
 
   private async adopt(task: TaskRecord, agent: Agent): Promise<Agent> {
     task.agent = { id: agent.id, name: agent.name }
-    task.state = "running"
     await this.save(task)
     await this.changed(task)
     return agent
+  }
+
+  /** The task's harness took its prompt (its first event came, or its turn ended): the next task may start. */
+  private async started(task: TaskRecord): Promise<void> {
+    if (task.state !== "starting") return
+    task.state = "running"
+    await this.save(task)
+    await this.changed(task)
+    this.schedule()
   }
 
   private async prompt(task: TaskRecord, agent: Agent): Promise<void> {
@@ -423,6 +435,8 @@ class BatchRun {
                 const end = this.note(task, event, asked)
                 if (end) return finish(), resolve(end)
               }
+              // After the whole read: a request the policy answered at once comes with its answer, and never shows as waiting.
+              this.setWaiting(task, asked.size > 0)
             }
           } while (again)
         } catch (error) {
@@ -451,10 +465,10 @@ class BatchRun {
       this.setWaiting(task, false)
       return { status: payload.status, ...(payload.error !== undefined && { error: payload.error }), ...(payload.aborted && { aborted: true }) }
     }
+    if (HARNESS_EVENT.test(event.type) || event.type === AGENT_EVENT.permissionRequested) void this.started(task)
     if (event.type === AGENT_EVENT.permissionRequested && payload.id) asked.add(payload.id)
     else if ((event.type === AGENT_EVENT.permissionReply || event.type === AGENT_EVENT.permissionWithdrawn) && payload.id) asked.delete(payload.id)
     else this.touched.add(task.index)
-    this.setWaiting(task, asked.size > 0)
     return undefined
   }
 
@@ -473,7 +487,7 @@ class BatchRun {
       for (const index of [...this.touched]) {
         this.touched.delete(index)
         const task = this.tasks[index]!
-        if (task.state === "running" && task.agent && (await this.countFiles(task, task.agent.id))) {
+        if ((task.state === "starting" || task.state === "running") && task.agent && (await this.countFiles(task, task.agent.id))) {
           await this.save(task)
           await this.changed(task)
         }

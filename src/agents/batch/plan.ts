@@ -49,14 +49,23 @@ export function ranBefore(ran: TaskRecord[], agents: Set<string>): Map<string, T
   return found
 }
 
-/** Which queued tasks start now (by index), in order, so that at most `parallel` run at once. */
+/**
+ * How many tasks may be starting at once: their agents and worktrees being made, their worktrees
+ * set up, their harnesses opening the worktree as a project. A harness asked to open twenty
+ * projects in the same second (one `opencode serve` for all of them) stops answering; started a
+ * few at a time, the tasks still all run together.
+ */
+export const STARTING_AT_ONCE = 2
+
+/** Which queued tasks start now (by index), in order: at most `parallel` at work, at most STARTING_AT_ONCE of them starting. */
 export function toStart(tasks: Pick<TaskRecord, "state">[], parallel: number): number[] {
-  const running = tasks.filter((t) => t.state === "starting" || t.state === "running").length
-  const free = Math.max(0, parallel - running)
+  const starting = tasks.filter((t) => t.state === "starting").length
+  const running = starting + tasks.filter((t) => t.state === "running").length
+  const free = Math.max(0, Math.min(parallel - running, STARTING_AT_ONCE - starting))
   return tasks.flatMap((task, index) => (task.state === "queued" ? [index] : [])).slice(0, free)
 }
 
-/** How many times a task's prompt is sent before a turn cut short by a daemon stop counts as failed. */
+/** How many times a task's prompt is sent before a turn cut short counts as failed. */
 export const MAX_ATTEMPTS = 3
 
 export interface TurnEnd {
@@ -66,8 +75,8 @@ export interface TurnEnd {
 }
 
 /**
- * What a turn's end means for its task: done, failed (with why), or `again` when a daemon stop
- * (its agent's turn ended as interrupted) cut it short and its prompt is sent once more.
+ * What a turn's end means for its task: done, failed (with why), or `again` when something outside
+ * the task cut it short (the daemon stopped, the harness crashed) and its prompt is sent once more.
  */
 export function afterTurn(end: TurnEnd, attempts: number, interrupted: (error: string) => boolean): { next: "done" } | { next: "again" } | { next: "failed"; error: string } {
   if (end.status === "idle") return end.aborted ? { next: "failed", error: "its turn was aborted" } : { next: "done" }

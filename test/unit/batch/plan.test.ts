@@ -1,7 +1,7 @@
 // The pure decisions of a batch (src/agents/batch/plan.ts) and how its stream folds
 // (src/protocol/batch-events.ts).
 import { describe, expect, test } from "vitest"
-import { afterTurn, MAX_ATTEMPTS, nameTasks, ranBefore, toStart } from "../../../src/agents/batch/plan.ts"
+import { afterTurn, MAX_ATTEMPTS, nameTasks, ranBefore, STARTING_AT_ONCE, toStart } from "../../../src/agents/batch/plan.ts"
 import type { TaskRecord } from "../../../src/agents/batch/store.ts"
 import { type Batch, BATCH_EVENT, type BatchTask, countTasks, foldBatch, taskFailed } from "../../../src/protocol/batch-events.ts"
 
@@ -51,11 +51,14 @@ describe("tasks that ran before", () => {
 describe("scheduling", () => {
   const states = (...list: TaskRecord["state"][]) => list.map((state) => ({ state }))
 
-  test("queued tasks start in order while fewer than `parallel` run", () => {
+  test("queued tasks start in order while fewer than `parallel` are at work, a few at a time", () => {
     expect(toStart(states("queued", "queued", "queued", "queued", "queued"), 2)).toEqual([0, 1])
     expect(toStart(states("running", "starting", "queued", "queued"), 2)).toEqual([])
-    expect(toStart(states("done", "running", "failed", "skipped", "queued", "queued", "queued"), 3)).toEqual([4, 5])
+    expect(toStart(states("done", "running", "failed", "skipped", "queued", "queued", "queued"), 2)).toEqual([4])
     expect(toStart(states("done", "skipped"), 4)).toEqual([])
+    const twenty = states(...Array.from({ length: 20 }, () => "queued" as const))
+    expect(toStart(twenty, 20)).toHaveLength(STARTING_AT_ONCE)
+    expect(toStart(states("starting", "running", "running", "queued", "queued"), 20)).toEqual([3].slice(0, STARTING_AT_ONCE - 1))
   })
 })
 
