@@ -2,8 +2,10 @@
 // --worktree`, the CLI process and the daemon's work included) against `git worktree add` alone
 // (goal ≤ 1.3×), `iterate diff` with 100 changed files (goal ≤ 150 ms warm), and what the agents
 // layer adds to each turn on that repository (the snapshot before the prompt goes to the harness).
-// Each round times git and iterate in turn, so a slow patch of the machine hits them alike.
-// Prints a markdown table of medians.
+// Each round times git and iterate in turn (which goes first alternates, so neither always finds
+// the page cache warmed by the other), so a slow patch of the machine hits them alike. Worktrees
+// are removed only at the end: deleting 10,000 files between rounds would slow the next ones.
+// Prints each time and a markdown table of medians.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { snapshotTo, turnRef } from "../../src/agents/work/snapshots.ts"
@@ -58,11 +60,10 @@ try {
   const gitTimes: number[] = []
   const iterateTimes: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
-    const folder = join(root, "plain", `w${round}`)
-    gitTimes.push(await timed(["git", "worktree", "add", "--quiet", "--no-track", "-b", `plain/w${round}`, folder, "HEAD"], repo))
-    iterateTimes.push(await timed([BINARY, "agents", "new", "--dir", repo, "--worktree", "--name", `w${round}`]))
-    git(["worktree", "remove", "--force", folder])
-    await home.iterate(["agents", "rm", `w${round}`])
+    const plain = () => timed(["git", "worktree", "add", "--quiet", "--no-track", "-b", `plain/w${round}`, join(root, "plain", `w${round}`), "HEAD"], repo)
+    const through = () => timed([BINARY, "agents", "new", "--dir", repo, "--worktree", "--name", `w${round}`])
+    if (round % 2 === 0) gitTimes.push(await plain()), iterateTimes.push(await through())
+    else iterateTimes.push(await through()), gitTimes.push(await plain())
   }
 
   await home.iterate(["agents", "new", "--dir", repo, "--worktree", "--name", "diffed"])
@@ -97,6 +98,8 @@ try {
     snapshotTimes.push(performance.now() - start)
   }
 
+  const each = (times: number[]) => times.map((t) => t.toFixed(0)).join(", ")
+  console.log(`git worktree add: ${each(gitTimes)} ms\niterate agents new --worktree: ${each(iterateTimes)} ms\niterate diff: ${each(diffTimes)} ms`)
   const ratio = median(iterateTimes) / median(gitTimes)
   console.log(`\nworktrees on a ${FILES.toLocaleString("en")}-file repository (medians of ${ROUNDS} rounds; diff: ${DIFF_RUNS} runs after 3 warm-up)\n`)
   console.log(

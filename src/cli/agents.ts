@@ -1,19 +1,25 @@
 import type { Command } from "commander"
 import { deleteAgent, listAgents } from "../sdk/sdk.gen.ts"
+import type { Agent } from "../sdk/types.gen.ts"
 import { newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { checkWorktreeOptions, policy, worktreeOptions } from "./options.ts"
-import { note, out, printJson, printTable } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 
-async function list(options: { json?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function list(io: Output, options: { json?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
-  if (options.json) return printJson(agents)
-  if (agents.length === 0) return note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
+  printAgents(io, agents, options)
+}
+
+/** The agents as a table (or JSON); the node column only when it tells them apart. */
+export function printAgents(io: Output, agents: Agent[], options: { json?: boolean }): void {
+  if (options.json) return io.printJson(agents)
+  if (agents.length === 0) return io.note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
   // The node matters once there is more than one, or none runs an agent; the branch once an agent has a worktree.
   const nodes = new Set(agents.map((a) => a.node)).size > 1 || agents.some((a) => a.status === "orphaned")
   const branches = agents.some((a) => a.worktree)
-  printTable(
+  io.printTable(
     ["ID", "NAME", "HARNESS", "STATUS", "MODEL", ...(branches ? ["BRANCH"] : []), "DIRECTORY", ...(nodes ? ["NODE"] : [])],
     agents.map((a) => [
       a.id,
@@ -28,21 +34,21 @@ async function list(options: { json?: boolean }, command: Command): Promise<void
   )
 }
 
-async function create(options: NewAgentOptions, command: Command): Promise<void> {
+async function create(io: Output, options: NewAgentOptions, command: Command): Promise<void> {
   checkWorktreeOptions(options)
-  const agent = await newAgent(await connectFor(command), options)
-  note(`created agent ${agent.name} (${agent.harness} in ${agent.directory}${agent.worktree ? `, on branch ${agent.worktree.branch} from ${agent.worktree.base}` : ""})`)
-  out(agent.id)
+  const agent = await newAgent(await connectFor(io, command), options)
+  io.note(`created agent ${agent.name} (${agent.harness} in ${agent.directory}${agent.worktree ? `, on branch ${agent.worktree.branch} from ${agent.worktree.base}` : ""})`)
+  io.out(agent.id)
 }
 
-async function remove(ref: string, options: { force?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function remove(io: Output, ref: string, options: { force?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const query = options.force ? { force: "true" as const } : {}
   unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref }, query }), { notFound: noAgent(ref) })
-  note(`removed agent ${ref}`)
+  io.note(`removed agent ${ref}`)
 }
 
-export function registerAgents(program: Command): void {
+export function registerAgents(program: Command, io: Output): void {
   const agents = program
     .command("agents")
     .description("coding agents: each a harness (opencode, claude, pi) working in a directory, with its own event stream")
@@ -61,7 +67,7 @@ Examples:
     .description("list agents with their status (idle, busy, waiting for a permission, error)")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
-    .action(list)
+    .action((options, command) => list(io, options, command))
   worktreeOptions(agents.command("new"))
     .description("create an agent; prints its id")
     .option("--harness <name>", "the harness that runs it", "opencode")
@@ -89,7 +95,7 @@ Examples:
   iterate agents new --dir ~/src/app --worktree --branch fix/login --base origin/main
   iterate agents new --dir /srv/src/app --node build-2-k3x9`,
     )
-    .action(create)
+    .action((options, command) => create(io, options, command))
   agents
     .command("rm")
     .argument("<agent>", "agent id or name")
@@ -107,5 +113,5 @@ Examples:
   iterate agents rm app
   iterate agents rm verbose-flag --force`,
     )
-    .action(remove)
+    .action((ref, options, command) => remove(io, ref, options, command))
 }

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs"
 import { basename, resolve } from "node:path"
 import type { Command } from "commander"
 import { connectFor, unwrap } from "../client/connection.ts"
-import * as output from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { readStreamFrom } from "../client/stream-reader.ts"
 import { CliError, EXIT } from "../errors.ts"
 import type { PermissionPolicy } from "../protocol/agent-events.ts"
@@ -46,9 +46,9 @@ async function readTasks(file: string) {
   }
 }
 
-async function run(file: string, options: BatchOptions, command: Command): Promise<void> {
+async function run(io: Output, file: string, options: BatchOptions, command: Command): Promise<void> {
   const tasks = await readTasks(file)
-  const connection = await connectFor(command)
+  const connection = await connectFor(io, command)
   const body = {
     directory: resolve(options.dir),
     source: file === "-" ? "-" : basename(file),
@@ -61,30 +61,30 @@ async function run(file: string, options: BatchOptions, command: Command): Promi
   }
   const batch = unwrap(connection, await createBatch({ client: connection.client, body }), { usage: USAGE }) as Batch
   const { counts } = batch
-  output.note(
+  io.note(
     `batch ${batch.id}: ${counts.total} task${counts.total === 1 ? "" : "s"}${counts.skipped ? ` (${counts.skipped} ran before: skipped)` : ""}, at most ${batch.parallel} at once, ` +
       `${batch.worktree ? "each in its own worktree" : `all in ${batch.directory}`}, permissions ${batch.permissions}`,
   )
-  if (!options.json) output.hint(`Ctrl-C leaves it running in the daemon; follow it again with: iterate batches ${batch.id} --follow`)
-  await follow(command, batch, options.json === true)
+  if (!options.json) io.hint(`Ctrl-C leaves it running in the daemon; follow it again with: iterate batches ${batch.id} --follow`)
+  await follow(io, command, batch, options.json === true)
 }
 
 /** Follows the batch to its end, shown as it goes, then its summary; exits 1 when a task failed. */
-async function follow(command: Command, start: Batch, json: boolean): Promise<void> {
-  const display = json ? jsonDisplay() : process.stdout.isTTY && process.env.TERM !== "dumb" ? liveTable() : lineDisplay()
+async function follow(io: Output, command: Command, start: Batch, json: boolean): Promise<void> {
+  const display = json ? jsonDisplay(io) : io.stdout.isTTY && process.env.TERM !== "dumb" ? liveTable(io) : lineDisplay(io)
   let batch = start
   display.show(batch)
   const detach = () => {
     display.stop()
-    output.note(`detached: batch ${batch.id} goes on in the daemon; follow it again with: iterate batches ${batch.id} --follow`)
+    io.note(`detached: batch ${batch.id} goes on in the daemon; follow it again with: iterate batches ${batch.id} --follow`)
     process.exit(EXIT.interrupted)
   }
   process.on("SIGINT", detach)
   try {
-    await readStreamFrom(command, batch.stream, {
+    await readStreamFrom(io, command, batch.stream, {
       offset: "-1",
       follow: true,
-      onMessages: (messages) => {
+      onMessages: (messages: unknown) => {
         for (const event of messages as Array<{ type: string; payload?: unknown }>) batch = foldBatch(batch, event) ?? batch
         display.show(batch)
       },
@@ -106,15 +106,16 @@ interface Display {
 }
 
 /** The tasks as a table on the terminal, drawn again in place as they change (and each second, for the time). */
-function liveTable(): Display {
+function liveTable(io: Output): Display {
   let drawn = 0
   let current: Batch | undefined
   let timer: ReturnType<typeof setInterval> | undefined
   const draw = () => {
     if (!current) return
-    const lines = tableLines(TABLE_HEADER, tableRows(current, Date.now()), process.stdout.columns || 120, Math.max(3, (process.stdout.rows || 40) - 2))
-    lines[0] = output.bold(lines[0]!)
-    process.stdout.write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ""}${lines.join("\n")}\n`)
+    const size = io.stdout as { columns?: number; rows?: number }
+    const lines = tableLines(TABLE_HEADER, tableRows(current, Date.now()), size.columns || 120, Math.max(3, (size.rows || 40) - 2))
+    lines[0] = io.bold(lines[0]!)
+    io.write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ""}${lines.join("\n")}\n`)
     drawn = lines.length
   }
   return {
@@ -126,7 +127,7 @@ function liveTable(): Display {
     end(batch) {
       current = batch
       draw()
-      for (const line of summaryLines(batch, Date.now())) output.out(line)
+      for (const line of summaryLines(batch, Date.now())) io.out(line)
     },
     stop() {
       clearInterval(timer)
@@ -135,38 +136,38 @@ function liveTable(): Display {
 }
 
 /** A line per task as it ends (skipped ones at once), then the summary. */
-function lineDisplay(): Display {
+function lineDisplay(io: Output): Display {
   const shown = new Set<number>()
   return {
-    show: (batch) => newlyEnded(batch, shown).forEach((task) => output.out(endedLine(task, Date.now()))),
+    show: (batch) => newlyEnded(batch, shown).forEach((task) => io.out(endedLine(task, Date.now()))),
     end(batch) {
       this.show(batch)
-      for (const line of summaryLines(batch, Date.now())) output.out(line)
+      for (const line of summaryLines(batch, Date.now())) io.out(line)
     },
     stop() {},
   }
 }
 
 /** A JSON object per task as it ends, then the summary as one. */
-function jsonDisplay(): Display {
+function jsonDisplay(io: Output): Display {
   const shown = new Set<number>()
   return {
-    show: (batch) => newlyEnded(batch, shown).forEach((task) => output.out(JSON.stringify({ type: "task", batch: batch.id, ...task }))),
+    show: (batch) => newlyEnded(batch, shown).forEach((task) => io.out(JSON.stringify({ type: "task", batch: batch.id, ...task }))),
     end(batch) {
       this.show(batch)
-      output.out(JSON.stringify(summary(batch, Date.now())))
+      io.out(JSON.stringify(summary(batch, Date.now())))
     },
     stop() {},
   }
 }
 
-async function list(options: { json?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function list(io: Output, options: { json?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const { batches } = unwrap(connection, await listBatches({ client: connection.client }))
-  if (options.json) return output.printJson(batches)
-  if (batches.length === 0) return output.note("no batches yet (run one with: iterate batch tasks.jsonl)")
+  if (options.json) return io.printJson(batches)
+  if (batches.length === 0) return io.note("no batches yet (run one with: iterate batch tasks.jsonl)")
   const now = Date.now()
-  output.printTable(
+  io.printTable(
     ["ID", "SOURCE", "STATE", "TASKS", "TIME", "DIRECTORY"],
     batches.map((b) => {
       const { counts } = b
@@ -183,18 +184,18 @@ async function list(options: { json?: boolean }, command: Command): Promise<void
   )
 }
 
-async function show(id: string, options: { json?: boolean; follow?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function show(io: Output, id: string, options: { json?: boolean; follow?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const batch = unwrap(connection, await getBatch({ client: connection.client, path: { batch: id } }), { notFound: `no batch ${id} (see: iterate batches)` }) as Batch
-  if (options.follow && !batch.endedAt) return follow(command, batch, options.json === true)
-  if (options.json) return output.printJson(batch)
-  output.printTable(TABLE_HEADER, tableRows(batch, Date.now()))
-  if (batch.endedAt) for (const line of summaryLines(batch, Date.now())) output.out(line)
-  else output.hint(`it runs: ${batch.counts.running} at work, ${batch.counts.queued} queued (follow it: iterate batches ${batch.id} --follow)`)
+  if (options.follow && !batch.endedAt) return follow(io, command, batch, options.json === true)
+  if (options.json) return io.printJson(batch)
+  io.printTable(TABLE_HEADER, tableRows(batch, Date.now()))
+  if (batch.endedAt) for (const line of summaryLines(batch, Date.now())) io.out(line)
+  else io.hint(`it runs: ${batch.counts.running} at work, ${batch.counts.queued} queued (follow it: iterate batches ${batch.id} --follow)`)
   if (options.follow && !summary(batch, Date.now()).ok) process.exitCode = EXIT.failure
 }
 
-export function registerBatch(program: Command): void {
+export function registerBatch(program: Command, io: Output): void {
   program
     .command("batch")
     .argument("<file>", "the tasks, one a line: a JSON object {prompt, name?, harness?, model?} or a prompt; - reads them from stdin")
@@ -227,7 +228,7 @@ Examples:
   printf 'add a --verbose flag\\nupdate the changelog\\n' | iterate batch - --json
   iterate batch tasks.jsonl --no-worktree --dir ~/src/app`,
     )
-    .action((file, options, command) => run(file, options, command))
+    .action((file, options, command) => run(io, file, options, command))
 
   program
     .command("batches")
@@ -236,5 +237,5 @@ Examples:
     .option("--json", "print JSON")
     .option("-f, --follow", "with a batch: follow it live until it ends, as iterate batch does")
     .addHelpText("after", "\nExamples:\n  iterate batches\n  iterate batches bk3x9qa\n  iterate batches bk3x9qa --follow\n  iterate batches --json | jq '.[] | select(.endedAt == null) | .id'")
-    .action((id: string | undefined, options, command) => (id === undefined ? list(options, command) : show(id, options, command)))
+    .action((id: string | undefined, options, command) => (id === undefined ? list(io, options, command) : show(io, id, options, command)))
 }

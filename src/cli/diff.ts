@@ -3,7 +3,7 @@
 import type { Command } from "commander"
 import { noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
-import { note, out, printJson, useColor } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { diffAgent } from "../sdk/sdk.gen.ts"
 import type { DiffFile } from "../sdk/types.gen.ts"
 
@@ -56,22 +56,22 @@ export function statLines(files: DiffFile[], color: boolean): string[] {
   return [...lines, ` ${totals.join(", ")}`]
 }
 
-async function diff(ref: string, options: DiffOptions, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function diff(io: Output, ref: string, options: DiffOptions, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const stat = options.stat || options.nameOnly
   const query = { ...(options.last && { last: "true" as const }), ...(stat && { stat: "true" as const }) }
   const change = unwrap(connection, await diffAgent({ client: connection.client, path: { agent: ref }, query }), { notFound: noAgent(ref) })
   if (options.json) {
     const { patch: _, ...rest } = change
-    return printJson(rest)
+    return io.printJson(rest)
   }
-  if (change.files.length === 0) return note(`no changes since ${change.since}`)
-  if (options.nameOnly) return change.files.forEach((f) => out(f.path))
-  if (options.stat) return statLines(change.files, useColor()).forEach((line) => out(line))
-  process.stdout.write(useColor() ? colorPatch(change.patch ?? "") : (change.patch ?? ""))
+  if (change.files.length === 0) return io.note(`no changes since ${change.since}`)
+  if (options.nameOnly) return change.files.forEach((f) => io.out(f.path))
+  if (options.stat) return statLines(change.files, io.color).forEach((line) => io.out(line))
+  io.write(io.color ? colorPatch(change.patch ?? "") : (change.patch ?? ""))
 }
 
-export function registerDiff(program: Command): void {
+export function registerDiff(program: Command, io: Output): void {
   program
     .command("diff")
     .argument("<agent>", "agent id or name")
@@ -95,5 +95,5 @@ Examples:
   iterate diff app --last
   iterate diff verbose-flag --json | jq -r '.files[] | "\\(.additions)+ \\(.deletions)- \\(.path)"'`,
     )
-    .action(diff)
+    .action((ref, options, command) => diff(io, ref, options, command))
 }

@@ -3,7 +3,10 @@
 // with its answer). `run` and `prompt` print the reply; `iterate events` prints the whole
 // transcript (prompts, reasoning, diffs, errors too).
 import type { ActivityPart, FileEditPart, Message, Part, PermissionPart, ToolPart, Transcript, Usage } from "../transcript/types.ts"
-import { bold, dim } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
+
+/** How lines are styled: an Output, whose colour follows its stdout. */
+export type Style = Pick<Output, "dim" | "bold">
 
 export interface PrintSink {
   /** a piece of streamed text */
@@ -24,6 +27,7 @@ export class TranscriptPrinter {
   /** `full`: the whole transcript (user prompts, reasoning, requests, diffs, errors), not just the reply. */
   constructor(
     private readonly sink: PrintSink,
+    private readonly style: Style,
     private readonly full: boolean,
   ) {}
 
@@ -31,11 +35,11 @@ export class TranscriptPrinter {
   update(transcript: Transcript): void {
     for (const message of transcript.messages) {
       if (message.role === "user") {
-        if (this.full && this.once(message.id)) this.line(bold(`> ${textOf(message)}`))
+        if (this.full && this.once(message.id)) this.line(this.style.bold(`> ${textOf(message)}`))
         continue
       }
       message.parts.forEach((part, at) => this.part(message, part, at))
-      if (message.aborted && this.full && this.once(`${message.id}:aborted`)) this.line(dim("(aborted)"))
+      if (message.aborted && this.full && this.once(`${message.id}:aborted`)) this.line(this.style.dim("(aborted)"))
     }
   }
 
@@ -51,7 +55,7 @@ export class TranscriptPrinter {
       case "text":
         return this.stream(part.id, part.text, (t) => t)
       case "reasoning":
-        if (this.full) this.stream(part.id, part.text, dim, dim("thinking: "))
+        if (this.full) this.stream(part.id, part.text, this.style.dim, this.style.dim("thinking: "))
         return
       case "tool":
         if ((part.status !== "completed" && part.status !== "error") || !this.once(part.id)) return
@@ -61,10 +65,10 @@ export class TranscriptPrinter {
           if (later.kind === "tool") break
           if (later.kind === "permission") this.permission(later)
         }
-        this.line(toolLine(part, editOf(message, part)))
+        this.line(toolLine(this.style, part, editOf(message, part)))
         return
       case "file-edit":
-        if (this.full && this.once(part.id)) for (const line of part.diff.replace(/\n$/, "").split("\n")) this.line(dim(`  ${line}`))
+        if (this.full && this.once(part.id)) for (const line of part.diff.replace(/\n$/, "").split("\n")) this.line(this.style.dim(`  ${line}`))
         return
       case "permission":
         return this.permission(part)
@@ -85,13 +89,13 @@ export class TranscriptPrinter {
     // Whole lines as they come; the rest once the command is over.
     const upTo = part.state === "running" ? output.lastIndexOf("\n") + 1 : output.length
     if (upTo > done) {
-      for (const line of output.slice(done, upTo).replace(/\n$/, "").split("\n")) this.line(dim(`  ${line}`))
+      for (const line of output.slice(done, upTo).replace(/\n$/, "").split("\n")) this.line(this.style.dim(`  ${line}`))
       this.printed.set(part.id, upTo)
     }
     if (part.state === "running" || !this.once(part.id)) return
     const mark = part.state === "failed" ? "✗" : "✓"
     this.line(command ? `${mark} ${part.activity}: ${part.detail ?? part.state}` : `${mark} ${part.title}`)
-    if (!command && part.detail) for (const line of part.detail.split("\n")) this.line(dim(`  ${line}`))
+    if (!command && part.detail) for (const line of part.detail.split("\n")) this.line(this.style.dim(`  ${line}`))
   }
 
   private permission(part: PermissionPart): void {
@@ -99,8 +103,8 @@ export class TranscriptPrinter {
     if (part.decision && this.once(part.id)) {
       const verdict = part.decision === "deny" ? "✗ denied" : part.decision === "always" ? `✓ always allowed ${part.tool}` : "✓ allowed"
       const by = part.by === "policy" ? " (by the agent's policy)" : ""
-      this.line(dim(`${verdict}: ${part.summary}${by}${part.message ? ` — ${part.message}` : ""}`))
-    } else if (part.withdrawn && this.full && this.once(part.id)) this.line(dim(`- withdrawn: ${part.summary} (${part.withdrawn})`))
+      this.line(this.style.dim(`${verdict}: ${part.summary}${by}${part.message ? ` — ${part.message}` : ""}`))
+    } else if (part.withdrawn && this.full && this.once(part.id)) this.line(this.style.dim(`- withdrawn: ${part.summary} (${part.withdrawn})`))
   }
 
   private stream(id: string, text: string, style: (s: string) => string, prefix = ""): void {
@@ -139,10 +143,10 @@ const textOf = (message: Message) =>
 const editOf = (message: Message, tool: ToolPart) => message.parts.find((p): p is FileEditPart => p.kind === "file-edit" && p.toolPartId === tool.id)
 
 /** `✓ write hello.txt (+1 −0)`, `✗ bash npm test: exit code 1` */
-function toolLine(tool: ToolPart, edit: FileEditPart | undefined): string {
+function toolLine(style: Style, tool: ToolPart, edit: FileEditPart | undefined): string {
   const what = [tool.tool, tool.title].filter(Boolean).join(" ")
-  if (tool.status === "error") return dim(`✗ ${what}: ${(tool.error ?? "failed").split("\n")[0]}`)
-  return dim(`✓ ${what}${edit ? ` (+${edit.additions} −${edit.deletions})` : ""}`)
+  if (tool.status === "error") return style.dim(`✗ ${what}: ${(tool.error ?? "failed").split("\n")[0]}`)
+  return style.dim(`✓ ${what}${edit ? ` (+${edit.additions} −${edit.deletions})` : ""}`)
 }
 
 /** One line of token counts and cost, or undefined when the harness reported none. */

@@ -4,10 +4,10 @@ import type { Connection } from "../client/connect.ts"
 import { listAgents, promptAgent, updateAgent } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
 import { agentFor, newAgent, noAgent } from "../client/agents.ts"
-import { note } from "../client/output.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { checkWorktreeOptions, format, onPermission, policy, type WorktreeOptions, worktreeOptions } from "./options.ts"
+import type { Output } from "../client/output.ts"
 import { followTurn } from "./turn.ts"
 import type { OnPermission } from "./turn-permissions.ts"
 
@@ -33,12 +33,12 @@ async function message(words: string[]): Promise<string> {
  * With --worktree a new agent in a worktree of its own, named after the message; else the agent
  * named by --agent, else the newest agent of this harness in the directory, else a new one.
  */
-async function agentToRun(connection: Connection, options: RunOptions, text: string): Promise<Agent> {
+async function agentToRun(io: Output, connection: Connection, options: RunOptions, text: string): Promise<Agent> {
   const directory = resolve(options.dir)
   if (options.worktree) {
     const { harness, model, permissions, branch, base } = options
     const agent = await newAgent(connection, { harness, dir: directory, model, permissions, worktree: true, branch, base, nameFrom: text })
-    note(`agent ${agent.name} works on branch ${agent.worktree!.branch} in ${agent.worktree!.path}`)
+    io.note(`agent ${agent.name} works on branch ${agent.worktree!.branch} in ${agent.worktree!.path}`)
     return agent
   }
   let agent: Agent | undefined
@@ -54,15 +54,15 @@ async function agentToRun(connection: Connection, options: RunOptions, text: str
   return unwrap(connection, await updateAgent({ client: connection.client, path: { agent: agent.id }, body }), { notFound: noAgent(agent.id) })
 }
 
-async function run(words: string[], options: RunOptions, command: Command) {
+async function run(io: Output, words: string[], options: RunOptions, command: Command) {
   checkWorktreeOptions(options)
   if (options.worktree && options.agent) throw new CliError("--worktree makes a new agent; --agent names one that exists", EXIT.usage)
   const text = await message(words)
-  const connection = await connectFor(command)
-  const agent = await agentToRun(connection, options, text)
+  const connection = await connectFor(io, command)
+  const agent = await agentToRun(io, connection, options, text)
   const result = await promptAgent({ client: connection.client, path: { agent: agent.id }, body: { text, model: options.model } })
   const { event } = unwrap(connection, result, { notFound: noAgent(agent.id) })
-  await followTurn(command, {
+  await followTurn(io, command, {
     connection,
     agent: agent.id,
     harness: agent.harness,
@@ -73,10 +73,10 @@ async function run(words: string[], options: RunOptions, command: Command) {
     // A new worktree's setup runs before the turn: its output is part of what the run shows.
     ...(options.worktree && { since: "-1" }),
   })
-  if (options.worktree) note(`see its change: iterate diff ${agent.name}; land it: iterate merge ${agent.name}`)
+  if (options.worktree) io.note(`see its change: iterate diff ${agent.name}; land it: iterate merge ${agent.name}`)
 }
 
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, io: Output): void {
   worktreeOptions(program.command("run"))
     .argument("[message...]", "what to ask; read from stdin when absent")
     .description("one shot: make (or reuse) an agent for the directory, prompt it, print the reply, exit when it is done")
@@ -104,5 +104,5 @@ Examples:
   iterate run --worktree --permissions allow-edits "add a --verbose flag"
   iterate run --on-permission fail "add tests" --format json > events.jsonl`,
     )
-    .action(run)
+    .action((words, options, command) => run(io, words, options, command))
 }

@@ -4,40 +4,40 @@
 import type { Command } from "commander"
 import { noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
-import { note, out } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { mergeAgent, pushAgent, revertAgent } from "../sdk/sdk.gen.ts"
 import { integer } from "./options.ts"
 
 const VERB = { added: "restored", deleted: "removed", modified: "reverted" } as const
 
-async function revert(ref: string, options: { turn?: number }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function revert(io: Output, ref: string, options: { turn?: number }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const body = options.turn === undefined ? {} : { turn: options.turn }
   const reverted = unwrap(connection, await revertAgent({ client: connection.client, path: { agent: ref }, body }), { notFound: noAgent(ref) })
-  for (const file of reverted.files) out(`${VERB[file.status]} ${file.path}`)
+  for (const file of reverted.files) io.out(`${VERB[file.status]} ${file.path}`)
   const count = reverted.files.length
-  note(`${ref}'s files are as they were when turn ${reverted.turn} started (${count} file${count === 1 ? "" : "s"} changed); what they were is kept as ${reverted.backup}`)
+  io.note(`${ref}'s files are as they were when turn ${reverted.turn} started (${count} file${count === 1 ? "" : "s"} changed); what they were is kept as ${reverted.backup}`)
 }
 
-async function merge(ref: string, options: { squash?: boolean; message?: string }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function merge(io: Output, ref: string, options: { squash?: boolean; message?: string }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const body = { ...(options.squash && { squash: true }), ...(options.message !== undefined && { message: options.message }) }
   const merged = unwrap(connection, await mergeAgent({ client: connection.client, path: { agent: ref }, body }), { notFound: noAgent(ref) })
-  if (merged.files === 0) return note(`nothing to merge: ${merged.base} has all of ${merged.branch} already`)
+  if (merged.files === 0) return io.note(`nothing to merge: ${merged.base} has all of ${merged.branch} already`)
   const how = merged.squash ? "squashed" : merged.fastForward ? "fast-forward" : "merge commit"
-  note(`merged ${merged.branch} into ${merged.base}: ${merged.files} file${merged.files === 1 ? "" : "s"} (${how})`)
-  out(merged.commit)
+  io.note(`merged ${merged.branch} into ${merged.base}: ${merged.files} file${merged.files === 1 ? "" : "s"} (${how})`)
+  io.out(merged.commit)
 }
 
-async function push(ref: string, options: { remote?: string; pr?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function push(io: Output, ref: string, options: { remote?: string; pr?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const body = { ...(options.remote !== undefined && { remote: options.remote }), ...(options.pr && { pr: true }) }
   const pushed = unwrap(connection, await pushAgent({ client: connection.client, path: { agent: ref }, body }), { notFound: noAgent(ref) })
-  note(`pushed ${pushed.branch} to ${pushed.remote}`)
-  if (pushed.pr) out(pushed.pr)
+  io.note(`pushed ${pushed.branch} to ${pushed.remote}`)
+  if (pushed.pr) io.out(pushed.pr)
 }
 
-export function registerWork(program: Command): void {
+export function registerWork(program: Command, io: Output): void {
   program
     .command("revert")
     .argument("<agent>", "agent id or name")
@@ -56,7 +56,7 @@ Examples:
   iterate revert verbose-flag
   iterate revert app --turn 2`,
     )
-    .action(revert)
+    .action((ref, options, command) => revert(io, ref, options, command))
   program
     .command("merge")
     .argument("<agent>", "agent id or name")
@@ -76,7 +76,7 @@ Examples:
   iterate merge verbose-flag
   iterate merge verbose-flag --squash --message "Add a --verbose flag"`,
     )
-    .action(merge)
+    .action((ref, options, command) => merge(io, ref, options, command))
   program
     .command("push")
     .argument("<agent>", "agent id or name")
@@ -94,5 +94,5 @@ Examples:
   iterate push verbose-flag --pr
   iterate push verbose-flag --remote fork`,
     )
-    .action(push)
+    .action((ref, options, command) => push(io, ref, options, command))
 }

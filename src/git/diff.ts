@@ -7,17 +7,23 @@ import { type FileDiff, type FileStat, type FileStatus, parsePatch } from "./pat
 // Given before the command, so that the user's config does not change what is parsed.
 const DIFF = ["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "-M"]
 
-/** The patch from `from` to `to` (tree-ish names), and its files. */
-export async function diffPatch(cwd: string, from: string, to: string): Promise<{ patch: string; files: FileDiff[] }> {
-  const patch = await git([...DIFF, "--src-prefix=a/", "--dst-prefix=b/", from, to, "--"], { cwd })
+/** What a diff goes to: a tree-ish, or the index that `env` (GIT_INDEX_FILE) names. */
+export type DiffTarget = string | { index: Record<string, string> }
+
+const sides = (from: string, to: DiffTarget) => (typeof to === "string" ? [from, to] : ["--cached", from])
+const envOf = (to: DiffTarget) => (typeof to === "string" ? undefined : to.index)
+
+/** The patch from `from` (a tree-ish) to `to`, and its files. */
+export async function diffPatch(cwd: string, from: string, to: DiffTarget): Promise<{ patch: string; files: FileDiff[] }> {
+  const patch = await git([...DIFF, "--src-prefix=a/", "--dst-prefix=b/", ...sides(from, to), "--"], { cwd, env: envOf(to) })
   return { patch, files: parsePatch(patch) }
 }
 
 /** What changed from `from` to `to`, per file, without making the patch. */
-export async function diffStat(cwd: string, from: string, to: string): Promise<FileStat[]> {
+export async function diffStat(cwd: string, from: string, to: DiffTarget): Promise<FileStat[]> {
   const [numstat, status] = await Promise.all([
-    git([...DIFF, "-z", "--numstat", from, to, "--"], { cwd }),
-    git([...DIFF, "-z", "--name-status", from, to, "--"], { cwd }),
+    git([...DIFF, "-z", "--numstat", ...sides(from, to), "--"], { cwd, env: envOf(to) }),
+    git([...DIFF, "-z", "--name-status", ...sides(from, to), "--"], { cwd, env: envOf(to) }),
   ])
   return statFiles(numstat, status)
 }

@@ -40,15 +40,24 @@ function environment(extra: Record<string, string> | undefined): Record<string, 
   return { ...env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...extra }
 }
 
-/** Runs git; the exit code is the caller's to judge. */
+/** The exit code of a git that is not there: the shell's for a command not found. */
+export const NO_GIT = 127
+
+/** Runs git; the exit code is the caller's to judge (NO_GIT when git is not installed). */
 export async function runGit(args: string[], options: GitOptions): Promise<GitResult> {
-  const child = Bun.spawn(["git", ...args], {
-    cwd: options.cwd,
-    env: environment(options.env),
-    stdin: options.input === undefined ? "ignore" : new TextEncoder().encode(options.input),
-    stdout: "pipe",
-    stderr: "pipe",
-  })
+  let child
+  try {
+    child = Bun.spawn(["git", ...args], {
+      cwd: options.cwd,
+      env: environment(options.env),
+      stdin: options.input === undefined ? "ignore" : new TextEncoder().encode(options.input),
+      stdout: "pipe",
+      stderr: "pipe",
+    })
+  } catch (error) {
+    if (!/executable not found/i.test((error as Error).message)) throw error
+    return { code: NO_GIT, stdout: "", stderr: "git is not installed (not found on PATH)" }
+  }
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited])
   return { code, stdout, stderr }
 }

@@ -1,6 +1,7 @@
 // Which checkout a folder is in: its top-level folder, where its repository keeps its objects and
 // refs, and what HEAD is.
-import { git, runGit } from "./git.ts"
+import { existsSync } from "node:fs"
+import { git, NO_GIT, runGit } from "./git.ts"
 
 export interface Checkout {
   /** the top-level folder of the work tree */
@@ -13,26 +14,36 @@ export interface Checkout {
   branch?: string
   /** HEAD's commit; undefined on a branch with no commit yet */
   head?: string
+  /**
+   * untracked files belong to it: false when it hides them (status.showUntrackedFiles=no, as a
+   * home folder kept in git does), whose snapshots then hold its tracked files only
+   */
+  untracked: boolean
 }
 
-export type CheckoutProblem = "not-a-repository" | "bare"
+export type CheckoutProblem = "not-a-repository" | "bare" | "no-git"
 
-/** The checkout `dir` is in, or why there is none. */
+const PATHS = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"]
+
+/** The checkout `dir` is in, or why there is none (a folder that does not exist is in no repository). */
 export async function checkoutOf(dir: string): Promise<Checkout | CheckoutProblem> {
-  const [paths, branch, head] = await Promise.all([
-    runGit(["rev-parse", "--path-format=absolute", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"], { cwd: dir }),
-    runGit(["symbolic-ref", "-q", "--short", "HEAD"], { cwd: dir }),
-    runGit(["rev-parse", "-q", "--verify", "HEAD^{commit}"], { cwd: dir }),
+  if (!existsSync(dir)) return "not-a-repository"
+  // One git for the paths, HEAD's commit and its branch; a branch with no commit yet needs two more.
+  const [paths, config] = await Promise.all([
+    runGit([...PATHS, "HEAD", "--symbolic-full-name", "HEAD"], { cwd: dir }),
+    runGit(["config", "--get", "status.showUntrackedFiles"], { cwd: dir }),
   ])
-  if (paths.code !== 0) return /must be run in a work tree/.test(paths.stderr) ? "bare" : "not-a-repository"
-  const [root, gitDir, commonDir] = paths.stdout.trim().split("\n") as [string, string, string]
-  return {
-    root,
-    gitDir,
-    commonDir,
-    ...(branch.code === 0 && { branch: branch.stdout.trim() }),
-    ...(head.code === 0 && { head: head.stdout.trim() }),
+  const untracked = config.stdout.trim() !== "no"
+  if (paths.code === NO_GIT) return "no-git"
+  if (paths.code === 0) {
+    const [root, gitDir, commonDir, head, ref] = paths.stdout.trim().split("\n") as [string, string, string, string, string]
+    return { root, gitDir, commonDir, head, ...(ref.startsWith("refs/heads/") && { branch: ref.slice("refs/heads/".length) }), untracked }
   }
+  if (/must be run in a work tree/.test(paths.stderr)) return "bare"
+  const [unborn, branch] = await Promise.all([runGit(PATHS, { cwd: dir }), runGit(["symbolic-ref", "-q", "--short", "HEAD"], { cwd: dir })])
+  if (unborn.code !== 0) return "not-a-repository"
+  const [root, gitDir, commonDir] = unborn.stdout.trim().split("\n") as [string, string, string]
+  return { root, gitDir, commonDir, ...(branch.code === 0 && { branch: branch.stdout.trim() }), untracked }
 }
 
 /** The commit `ref` names in the repository of `cwd`, or undefined when it names none. */

@@ -15,7 +15,7 @@ import type { Checkout } from "./repo.ts"
  * Makes the work tree of `checkout` hold what `tree` holds; returns what changed on disk (as a
  * change from now to `tree`). `now`: the tree of the work tree as it is, when the caller has it.
  */
-export async function restoreTree(checkout: Pick<Checkout, "root" | "gitDir" | "head">, tree: string, now?: string): Promise<PathChange[]> {
+export async function restoreTree(checkout: Pick<Checkout, "root" | "gitDir" | "head" | "untracked">, tree: string, now?: string): Promise<PathChange[]> {
   const cwd = checkout.root
   now ??= await snapshotTree(checkout)
   const changes = await changedPaths(cwd, now, tree)

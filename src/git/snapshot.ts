@@ -27,17 +27,28 @@ export async function withTemporaryIndex<T>(from: string | undefined, work: (env
 }
 
 /**
- * The tree of the work tree of `checkout` as it is now. A repository that hides its untracked
- * files (status.showUntrackedFiles=no, as a home folder kept in git does) gets its tracked files
- * only: everything else in such a folder is not the repository's.
+ * Runs `work` with GIT_INDEX_FILE pointing at a throwaway index that holds the work tree of
+ * `checkout` as it is now (its tracked files only, when it hides untracked ones). `alongside`
+ * runs while the index is made.
  */
-export async function snapshotTree(checkout: Pick<Checkout, "root" | "gitDir">): Promise<string> {
-  const cwd = checkout.root
-  const untracked = (await runGit(["config", "--get", "status.showUntrackedFiles"], { cwd })).stdout.trim() !== "no"
+export async function withSnapshotIndex<T, A>(
+  checkout: Pick<Checkout, "root" | "gitDir" | "untracked">,
+  alongside: () => Promise<A>,
+  work: (env: { GIT_INDEX_FILE: string }, also: A) => Promise<T>,
+): Promise<T> {
   return withTemporaryIndex(join(checkout.gitDir, "index"), async (env) => {
-    await git(["add", untracked ? "--all" : "--update", "--", ":/"], { cwd, env })
-    return (await git(["write-tree"], { cwd, env })).trim()
+    const [, also] = await Promise.all([git(["add", checkout.untracked ? "--all" : "--update", "--", ":/"], { cwd: checkout.root, env }), alongside()])
+    return work(env, also)
   })
+}
+
+/** The tree of the work tree of `checkout` as it is now. */
+export async function snapshotTree(checkout: Pick<Checkout, "root" | "gitDir" | "untracked">): Promise<string> {
+  return withSnapshotIndex(
+    checkout,
+    async () => undefined,
+    async (env) => (await git(["write-tree"], { cwd: checkout.root, env })).trim(),
+  )
 }
 
 export interface Snapshot {
@@ -47,7 +58,7 @@ export interface Snapshot {
 }
 
 /** A snapshot kept as a commit (by iterate's identity) with `message`, so that a ref can hold it. */
-export async function snapshotCommit(checkout: Pick<Checkout, "root" | "gitDir" | "head">, message: string): Promise<Snapshot> {
+export async function snapshotCommit(checkout: Pick<Checkout, "root" | "gitDir" | "head" | "untracked">, message: string): Promise<Snapshot> {
   const tree = await snapshotTree(checkout)
   return { commit: await commitTree(checkout.root, tree, checkout.head ? [checkout.head] : [], message, ITERATE_IDENTITY), tree }
 }

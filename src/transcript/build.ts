@@ -199,6 +199,8 @@ export class Draft {
   }
 
   scriptStarted(payload: ScriptStartedPayload): void {
+    // One that never ended was cut short (the daemon stopped); it runs again now.
+    if (this.#commands.has(payload.script)) this.#patchCommand(payload.script, () => ({ state: "failed", detail: "interrupted" }))
     this.activity({ activity: payload.script, title: `${payload.script}: ${payload.command}`, state: "running" }, payload.script)
   }
 

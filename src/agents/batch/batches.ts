@@ -197,6 +197,7 @@ async function checkRepository(directory: string): Promise<void> {
   const checkout = await checkoutOf(directory)
   if (checkout === "not-a-repository") throw new AgentError("not_a_repository", `${directory} is not in a git repository: a batch's worktrees need one (or run it without: --no-worktree)`)
   if (checkout === "bare") throw new AgentError("bare_repository", `${directory} is in a bare repository: a batch's worktrees need a checkout to branch from`)
+  if (checkout === "no-git") throw new AgentError("not_a_repository", "git is not installed where the daemon runs (not found on PATH): a batch's worktrees need it (or run it without: --no-worktree)")
   if (!checkout.branch) throw new AgentError("detached_head", `the checkout at ${checkout.root} has a detached HEAD: a batch's worktrees branch from a branch; check one out`)
   if (!checkout.head) throw new AgentError("unknown_ref", `branch ${checkout.branch} of ${checkout.root} has no commit yet: commit something first`)
 }

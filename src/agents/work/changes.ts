@@ -2,13 +2,13 @@
 // worktree holds that its base does not (commits, uncommitted edits, new files) against their
 // merge-base; an agent working in a checkout of its own choosing changed what differs from the
 // snapshot taken when it was made. `last`: what differs from the snapshot of its last turn's start.
-import { diffPatch, diffStat } from "../../git/diff.ts"
+import { type DiffTarget, diffPatch, diffStat } from "../../git/diff.ts"
 import { git } from "../../git/git.ts"
 import { mergeBase } from "../../git/merge.ts"
 import type { FileDiff, FileStat } from "../../git/patch.ts"
 import type { Checkout } from "../../git/repo.ts"
 import { restoreTree } from "../../git/restore.ts"
-import { readRef, setRef, snapshotCommit, snapshotTree, treeOf } from "../../git/snapshot.ts"
+import { readRef, setRef, snapshotCommit, treeOf, withSnapshotIndex } from "../../git/snapshot.ts"
 import type { RevertedPayload } from "../../protocol/agent-events.ts"
 import { AgentError } from "../errors.ts"
 import type { AgentRecord } from "../store.ts"
@@ -38,30 +38,39 @@ export async function workCheckout(agent: WorkAgent): Promise<Checkout> {
 /** The agent's change as a patch, or with `stat` only what changed per file. */
 export async function agentChanges(agent: WorkAgent, options: { last?: boolean; stat?: boolean } = {}): Promise<AgentChanges> {
   const checkout = await workCheckout(agent)
+  // Where the change counts from is worked out while the work tree is read into an index, which
+  // the diff then compares with it (no tree is written).
+  return withSnapshotIndex(
+    checkout,
+    () => origin(agent, checkout, options.last),
+    (env, { from, since }) => diffFrom(checkout.root, from, since, { index: env }, options.stat),
+  )
+}
+
+/** The commit the agent's change counts from, and what it is in words. */
+async function origin(agent: WorkAgent, checkout: Checkout, last: boolean | undefined): Promise<{ from: string; since: string }> {
   const cwd = checkout.root
-  let from: string
-  let since: string
-  if (options.last) {
+  if (last) {
     const turn = (await turnSnapshots(cwd, agent.id)).at(-1)
     if (!turn) throw new AgentError("no_snapshot", `agent ${agent.name} has had no turn yet`)
-    ;({ commit: from } = turn)
-    since = `the start of turn ${turn.turn}`
-  } else if (agent.worktree) {
-    const { base, baseCommit } = agent.worktree
-    from = (checkout.head && (await mergeBase(cwd, base, checkout.head))) || baseCommit
-    since = `the merge-base with ${base}`
-  } else {
-    const start = (await readRef(cwd, startRef(agent.id))) ?? (await turnSnapshots(cwd, agent.id))[0]?.commit
-    if (!start) throw new AgentError("no_snapshot", `agent ${agent.name} has no snapshot of its start: it was made before iterate took them`)
-    from = start
-    since = "the agent's start"
+    return { from: turn.commit, since: `the start of turn ${turn.turn}` }
   }
-  const to = await snapshotTree(checkout)
+  if (agent.worktree) {
+    const { base, baseCommit } = agent.worktree
+    const fork = checkout.head ? await mergeBase(cwd, base, checkout.head) : undefined
+    return { from: fork ?? baseCommit, since: `the merge-base with ${base}` }
+  }
+  const start = (await readRef(cwd, startRef(agent.id))) ?? (await turnSnapshots(cwd, agent.id))[0]?.commit
+  if (!start) throw new AgentError("no_snapshot", `agent ${agent.name} has no snapshot of its start: it was made before iterate took them`)
+  return { from: start, since: "the agent's start" }
+}
+
+async function diffFrom(cwd: string, from: string, since: string, to: DiffTarget, stat: boolean | undefined): Promise<AgentChanges> {
   const counted = (files: FileStat[]) => ({
     additions: files.reduce((sum, f) => sum + f.additions, 0),
     deletions: files.reduce((sum, f) => sum + f.deletions, 0),
   })
-  if (options.stat) {
+  if (stat) {
     const files = await diffStat(cwd, from, to)
     return { from, since, files, ...counted(files) }
   }

@@ -8,6 +8,7 @@ import {
   type ScriptStartedPayload,
   type WorktreeScript,
 } from "../../protocol/agent-events.ts"
+import { killTree } from "../../harness/process/tree.ts"
 import type { EventInput } from "../../streams/events.ts"
 import type { AgentRecord, AgentWorktree } from "../store.ts"
 import { worktreeScripts } from "./config.ts"
@@ -23,13 +24,15 @@ export interface ScriptOutcome {
 
 /**
  * Runs the repository's `script` command in the agent's worktree; undefined when iterate.json
- * names none. `emit` puts each event on the agent's stream.
+ * names none. `emit` puts each event on the agent's stream. `signal` stops the command and all
+ * it started (the daemon is stopping).
  */
 export async function runWorktreeScript(
   agent: Pick<AgentRecord, "id" | "name"> & { worktree: AgentWorktree },
   script: WorktreeScript,
   emit: (event: EventInput) => void,
   env: Record<string, string | undefined> = process.env,
+  signal?: AbortSignal,
 ): Promise<ScriptOutcome | undefined> {
   const { worktree } = agent
   const command = worktreeScripts(worktree.root)[script]
@@ -63,8 +66,11 @@ export async function runWorktreeScript(
       stdout: "pipe",
       stderr: "pipe",
     })
+    const stop = () => void killTree(child.pid, child.exited)
+    signal?.addEventListener("abort", stop, { once: true })
     await Promise.all([pipe(child.stdout, output), pipe(child.stderr, output)])
     exitCode = await child.exited
+    signal?.removeEventListener("abort", stop)
   } catch (error) {
     output(`${(error as Error).message}\n`)
   }

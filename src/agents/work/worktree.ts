@@ -26,25 +26,32 @@ export interface WorktreeRequest {
 export async function makeWorktree(request: WorktreeRequest): Promise<{ worktree: AgentWorktree; directory: string }> {
   const { directory, name } = request
   const checkout = await checkoutOf(directory)
+  if (checkout === "no-git") throw new AgentError("not_a_repository", "git is not installed where the daemon runs (not found on PATH): --worktree needs it")
   if (checkout === "not-a-repository") throw new AgentError("not_a_repository", `${directory} is not in a git repository: --worktree needs one`)
   if (checkout === "bare") throw new AgentError("bare_repository", `${directory} is in a bare repository: --worktree needs a checkout to branch from`)
   const root = checkout.root
   const branch = request.branch ?? `iterate/${name}`
-  if (!(await validBranchName(root, branch))) throw new AgentError("invalid_branch", `${branch} is not a valid branch name`)
+  // The questions for git at once: each is a process of its own.
+  const [valid, exists, given] = await Promise.all([
+    validBranchName(root, branch),
+    branchExists(root, branch),
+    request.base === undefined ? undefined : resolveCommit(root, request.base),
+  ])
+  if (!valid) throw new AgentError("invalid_branch", `${branch} is not a valid branch name`)
 
   let base: string
-  let baseCommit: string | undefined
+  let baseCommit: string
   if (request.base !== undefined) {
     base = request.base
-    baseCommit = await resolveCommit(root, base)
-    if (!baseCommit) throw new AgentError("unknown_ref", `--base ${base} names no commit in ${root}`)
+    if (!given) throw new AgentError("unknown_ref", `--base ${base} names no commit in ${root}`)
+    baseCommit = given
   } else {
     if (!checkout.branch) throw new AgentError("detached_head", `the checkout at ${root} has a detached HEAD: name the commit to start from with --base REF`)
     if (!checkout.head) throw new AgentError("unknown_ref", `branch ${checkout.branch} of ${root} has no commit yet: commit something first`)
     base = checkout.branch
     baseCommit = checkout.head
   }
-  if (await branchExists(root, branch))
+  if (exists)
     throw new AgentError("branch_exists", `branch ${branch} exists already in ${root}: name another with --branch, or delete it (git branch -D ${branch})`)
 
   // Read now, so that a broken iterate.json is refused before anything is made.

@@ -7,6 +7,7 @@ import { describe, expect, test } from "vitest"
 import { type AgentSandbox, payloadsOf, useAgentSandbox } from "../../support/agent-sandbox.ts"
 import { initRepo, PERSON, TestRepo } from "../../support/git-repo.ts"
 import { text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
+import { Sandbox } from "../../support/sandbox.ts"
 import { STORES, useStore } from "../../support/stores.ts"
 
 const stub = useLlmStub()
@@ -242,4 +243,15 @@ describe.each(STORES)("agents in worktrees, on %s", { timeout: 120_000 }, (store
     expect(repo.git(["worktree", "list", "--porcelain"])).not.toContain(folder)
     expect(readFileSync(agents.sandbox.logPath, "utf8")).toContain(`removed the worktree ${folder}: its agent is gone`)
   })
+})
+
+test("without git where the daemon runs, --worktree says so with one line, exit 2", async () => {
+  const sandbox = new Sandbox({ PATH: "/nonexistent" })
+  try {
+    const result = await sandbox.run(["agents", "new", "--dir", sandbox.dir, "--worktree"])
+    expect([result.code, result.stderr]).toEqual([2, "iterate: git is not installed where the daemon runs (not found on PATH): --worktree needs it\n"])
+  } finally {
+    await sandbox.run(["server", "stop"])
+    sandbox.close()
+  }
 })

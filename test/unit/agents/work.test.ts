@@ -1,6 +1,6 @@
-// An agent's files around its turns, in process: the daemon's Agents with a scripted harness (a
-// stand-in for the harness, not for the code under test) on temporary stores, real git on real
-// repositories. The worktree's setup runs before the first prompt reaches the harness (a failed
+// An agent's files around its turns, in process: the daemon's Agents with the scripted harness
+// (test/support/scripted-harness.ts, standing where opencode would) on in-memory stores, real git
+// on real repositories. The worktree's setup runs before the first prompt reaches the harness (a failed
 // one stops the turn, the next prompt runs it again), each turn starts with a snapshot, and the
 // diff, revert, merge and rm of the agents layer work on them.
 import { existsSync } from "node:fs"
@@ -10,31 +10,15 @@ import { Agents } from "../../../src/agents/agents.ts"
 import { LocalFleet } from "../../../src/agents/fleet/fleet.ts"
 import { SqliteAgentStore } from "../../../src/agents/sqlite-store.ts"
 import { AgentStreams } from "../../../src/agents/stream.ts"
-import type { HarnessAgent, HarnessEvents, HarnessFactory } from "../../../src/harness/harness.ts"
+import type { HarnessAgent, HarnessEvents } from "../../../src/harness/harness.ts"
 import { SqliteStreamStore } from "../../../src/streams/store.ts"
 import { testRepo } from "../../support/git-repo.ts"
 import { scratchDir } from "../../support/scratch.ts"
+import { ScriptedHarness } from "../../support/scripted-harness.ts"
 import { waitFor } from "../../support/wait.ts"
 
 /** What the scripted harness does with a prompt: its agent, the prompt's text, and how to report. */
 type Turn = (agent: HarnessAgent, text: string, events: HarnessEvents) => void | Promise<void>
-
-function scriptedHarness(turn: Turn): HarnessFactory {
-  return () => ({
-    name: "scripted",
-    check: async () => ({ name: "scripted", available: true, problems: [] }),
-    modelProblem: () => undefined,
-    open: (agent, events) => ({
-      prompt: async (input) => void Promise.resolve(turn(agent, input.text, events)),
-      abort: async () => events.turnEnded({ status: "idle", aborted: true }),
-      answer: async () => {},
-      attach: async () => ({ argv: [], env: {} }),
-      close: async () => {},
-    }),
-    stopOrphan: async () => false,
-    stop: async () => {},
-  })
-}
 
 const opened: Agents[] = []
 afterEach(async () => {
@@ -55,7 +39,7 @@ async function daemon(turn: Turn): Promise<Agents> {
     dataDir: data,
     worktreesDir: join(data, "worktrees"),
     streams,
-    harnesses: { scripted: scriptedHarness(turn) },
+    harnesses: { scripted: () => new ScriptedHarness("scripted", { prompt: (session, input) => void turn(session.agent, input.text, session.events) }) },
   })
   await agents.start({ url: "http://127.0.0.1:0", roots: [], version: "test", startedAt: new Date().toISOString() })
   opened.push(agents)

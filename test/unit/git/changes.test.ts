@@ -47,7 +47,9 @@ describe("snapshots", () => {
     ])
     // A repository that hides its untracked files (a home folder in git) keeps its tracked files only.
     repo.git(["config", "status.showUntrackedFiles", "no"])
-    expect(repo.git(["ls-tree", "-r", "--name-only", await snapshotTree(checkout)]).split("\n").filter(Boolean)).toEqual([".gitignore", "a.txt", "staged.txt"])
+    const hiding = (await checkoutOf(repo.root)) as Checkout
+    expect(hiding.untracked).toBe(false)
+    expect(repo.git(["ls-tree", "-r", "--name-only", await snapshotTree(hiding)]).split("\n").filter(Boolean)).toEqual([".gitignore", "a.txt", "staged.txt"])
     // Outside a repository there is nothing to snapshot, and nothing fails.
     expect(await snapshotTo(scratchDir("plain"), startRef("agent1"), "start")).toBeUndefined()
   })

@@ -74,5 +74,13 @@ describe("an agent's worktree", () => {
     })
     expect(await refusal(makeWorktree({ directory: repo.root, name: "b", branch: "no..dots", base: "main", under }))).toMatchObject({ code: "invalid_branch" })
     expect(await refusal(makeWorktree({ directory: repo.root, name: "b", base: "v9", under }))).toMatchObject({ code: "unknown_ref", message: expect.stringContaining("--base v9 names no commit") })
+
+    const empty = join(scratchDir("empty"), "repo")
+    mkdirSync(empty)
+    repo.git(["init", "--quiet", "--initial-branch=trunk", empty])
+    expect(await refusal(makeWorktree({ directory: empty, name: "a", under }))).toEqual({
+      code: "unknown_ref",
+      message: `branch trunk of ${realpathSync(empty)} has no commit yet: commit something first`,
+    })
   })
 })

@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest"
 import { TranscriptPrinter } from "../../../src/cli/render.ts"
 import { transcriptFor } from "../../../src/harness/transcripts.ts"
 import type { AgentStreamEvent } from "../../../src/transcript/types.ts"
+import { captureOutput } from "../../support/output.ts"
 
 let n = 0
 const event = (type: string, payload: unknown): AgentStreamEvent => ({ offset: String(++n).padStart(16, "0"), type, payload })
@@ -45,11 +46,17 @@ describe("an agent's files in its transcript", () => {
     // A reader that starts in the middle of a command still gets its output and its end.
     const late = transcriptFor("opencode").pushAll(events.slice(3, 5)).transcript
     expect(late.messages[0]!.parts[0]).toMatchObject({ activity: "setup", state: "done", output: "ed 3 packages\n" })
+    // A setup the daemon's stop cut short, run again by the next daemon.
+    const again = transcriptFor("opencode").pushAll([events[1]!, events[2]!, event("iterate:agent:worktree:script:started", { script: "setup", command: "bun install" }), event("iterate:agent:worktree:script:ended", { script: "setup", exitCode: 0, durationMs: 1234 })]).transcript
+    expect(again.messages.map((m) => m.parts[0])).toMatchObject([
+      { state: "failed", detail: "interrupted", output: "resolving\ninstall" },
+      { state: "done", detail: "exit 0 after 1.2 s" },
+    ])
   })
 
   test("iterate events prints a line when a command starts, its output line by line as it comes, and how it ended", () => {
     const lines: string[] = []
-    const printer = new TranscriptPrinter({ text: () => {}, line: (line) => lines.push(line) }, true)
+    const printer = new TranscriptPrinter({ text: () => {}, line: (line) => lines.push(line) }, captureOutput().io, true)
     const builder = transcriptFor("opencode")
     for (const e of events) {
       builder.push(e)
@@ -78,7 +85,7 @@ describe("an agent's files in its transcript", () => {
       event("iterate:agent:worktree:script:ended", { script: "setup", exitCode: 1, durationMs: 50 }),
     ]).transcript
     const out: string[] = []
-    new TranscriptPrinter({ text: () => {}, line: (line) => out.push(line) }, false).update(failed)
+    new TranscriptPrinter({ text: () => {}, line: (line) => out.push(line) }, captureOutput().io, false).update(failed)
     expect(out).toEqual(["⚙ setup: false", "  no lockfile", "✗ setup: exit 1 after 0.1 s"])
   })
 })
