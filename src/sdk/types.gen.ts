@@ -510,7 +510,7 @@ export type BatchTask = {
     harness: string;
     model?: string;
     /**
-     * queued: not started; starting: its agent and worktree being made; running: its agent's turn runs; waiting: that turn waits for a permission answer; done; failed: ended in an error (or its agent could not be made); skipped: a task of that name ran in an earlier batch of the directory and its agent is still there
+     * queued: not started; starting: its agent and worktree being made (and set up), until its harness takes the prompt; running: its agent's turn runs; waiting: that turn waits for a permission answer; done; failed: ended in an error (or its agent could not be made); skipped: a task of that name ran in an earlier batch of the directory and its agent is still there
      */
     state: 'queued' | 'starting' | 'running' | 'waiting' | 'done' | 'failed' | 'skipped';
     /**
