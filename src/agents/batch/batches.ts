@@ -228,7 +228,7 @@ class BatchRun {
   private timer: ReturnType<typeof setInterval> | undefined
   private counting = false
   private stopped = false
-  private done = false
+  private ending: Promise<void> | undefined
 
   constructor(
     private readonly batch: BatchRecord,
@@ -261,11 +261,12 @@ class BatchRun {
     clearInterval(this.timer)
     for (const unwatch of [...this.watchers]) unwatch()
     await Promise.allSettled([...this.driving])
+    await this.ending
     await this.appending
   }
 
   private schedule(): void {
-    if (this.stopped || this.done) return
+    if (this.stopped || this.ending) return
     for (const index of toStart(this.tasks, this.batch.parallel)) {
       const task = this.tasks[index]!
       task.state = "starting"
@@ -423,8 +424,9 @@ class BatchRun {
               if (!this.watchers.has(stop)) return
               if (!events) return finish(), reject(new Error(`its agent ${agent.name} was removed`))
               if (events.length === 0) {
-                // A turn that ended while the daemon stopped may have its end in the agent's record
-                // only (the stream append did not make it): once, on catching up after a start.
+                // A daemon killed between recording a turn's end and appending it leaves the end in
+                // the agent's record only (and a restart then sees no turn to interrupt): once, on
+                // catching up after a start, the record is asked.
                 const end = caughtUp || !taken ? undefined : await this.recordedEnd(agent)
                 caughtUp = true
                 if (end) return finish(), resolve(end)
@@ -520,17 +522,18 @@ class BatchRun {
     await this.changed(task)
   }
 
-  private async end(): Promise<void> {
-    if (this.done) return
-    this.done = true
-    clearInterval(this.timer)
-    this.batch.endedAt = new Date().toISOString()
-    await this.ctx.store.end(this.batch.id, this.batch.endedAt)
-    await this.emit({ type: BATCH_EVENT.ended, payload: { batch: this.view() } })
-    // Nothing more comes: readers following the stream end here.
-    await this.appending
-    await this.ctx.streams.close(this.stream)
-    this.ctx.ended()
+  /** Records the end, then says so on the stream and closes it; the batch shows as ended once its stream says so. */
+  private end(): Promise<void> {
+    return (this.ending ??= (async () => {
+      clearInterval(this.timer)
+      const endedAt = new Date().toISOString()
+      await this.ctx.store.end(this.batch.id, endedAt)
+      await this.emit({ type: BATCH_EVENT.ended, payload: { batch: { ...this.view(), endedAt } } })
+      this.batch.endedAt = endedAt
+      // Nothing more comes: readers following the stream end here.
+      await this.ctx.streams.close(this.stream)
+      this.ctx.ended()
+    })())
   }
 
   private save(task: TaskRecord): Promise<void> {
