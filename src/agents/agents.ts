@@ -36,6 +36,9 @@ import { mergeWork, pushWork } from "./work/merge.ts"
 import { discardWorktree, pruneOrphanWorktrees, retireWorktree } from "./work/remove.ts"
 import { snapshotTo, startRef } from "./work/snapshots.ts"
 import { makeWorktree } from "./work/worktree.ts"
+import { budgetProblem } from "./usage/budget.ts"
+import type { UsageReport } from "./usage/report.ts"
+import type { UsageGroupBy } from "../protocol/usage.ts"
 
 /** What clients see of an agent. */
 export interface Agent {
@@ -61,6 +64,10 @@ export interface Agent {
   node: string
   /** its own worktree and branch, when it was made with one */
   worktree?: AgentWorktree
+  /** dollars its turns cost so far, as its harness reported them */
+  spentUsd: number
+  /** its prompts are refused once spentUsd reaches this */
+  budgetUsd?: number
 }
 
 export interface NewAgent {
@@ -79,6 +86,8 @@ export interface NewAgent {
   base?: string
   /** text to name the agent after when `name` is absent (a task's prompt): `add a --verbose flag` → verbose-flag */
   nameFrom?: string
+  /** dollars it may spend; null: none, whatever the default */
+  budgetUsd?: number | null
 }
 
 /** A permission request nobody has answered. */
@@ -117,6 +126,8 @@ export interface AgentsOptions {
   env?: Record<string, string | undefined>
   /** the harnesses by name; every registered one by default */
   harnesses?: Record<string, HarnessFactory>
+  /** the budget of an agent made without one (config.json's agents.budgetUsd) */
+  budgetUsd?: number
 }
 
 const DEFAULT_HARNESS = "opencode"
@@ -234,6 +245,7 @@ export class Agents implements FleetMember {
     if (!input.worktree && (input.branch !== undefined || input.base !== undefined))
       throw new AgentError("invalid_agent", "a branch and a base go with a worktree (--worktree)")
     if (input.worktree && !here) throw new AgentError("invalid_agent", `a worktree agent runs on the node that makes its worktree: ask node ${node} itself (--server)`)
+    const budgetUsd = input.budgetUsd === undefined ? this.options.budgetUsd : (checkBudget(input.budgetUsd) ?? undefined)
     const taken = new Set((await this.db.list()).flatMap((a) => [a.id, a.name]))
     if (input.name !== undefined) {
       const problem = agentNameProblem(input.name)
@@ -268,6 +280,8 @@ export class Agents implements FleetMember {
       leaseExpired: false,
       asking: false,
       worktree: made?.worktree,
+      spentUsd: 0,
+      budgetUsd,
     }
     // Nothing of an agent that could not be made stays behind.
     const undo = async () => {
@@ -296,6 +310,10 @@ export class Agents implements FleetMember {
         console.error(`agent ${id}: no snapshot of its files at its start: ${(error as Error).message}`),
       )
     }
+    if (budgetUsd !== undefined) {
+      await this.db.usage.setBudget(id, budgetUsd)
+      agent = { ...agent, budgetUsd }
+    }
     if (adapter) {
       this.adapters.set(id, adapter)
       adapter.start()
@@ -303,15 +321,26 @@ export class Agents implements FleetMember {
     return this.view(agent)
   }
 
-  /** Changes the agent's permission policy; requests from now on are decided by it (on whichever node runs it). */
-  async update(ref: string, changes: { permissions?: string }): Promise<Agent> {
+  /**
+   * Changes the agent's permission policy (requests from now on are decided by it, on whichever
+   * node runs it) and its budget (null removes it; its next prompt is checked against it).
+   */
+  async update(ref: string, changes: { permissions?: string; budgetUsd?: number | null }): Promise<Agent> {
     const agent = await this.find(ref)
+    const budget = changes.budgetUsd === undefined ? undefined : checkBudget(changes.budgetUsd)
     if (changes.permissions !== undefined) {
       const policy = this.checkPolicy(changes.permissions)
       const adapter = this.adapters.get(agent.id)
       await (adapter ? adapter.setPolicy(policy) : this.db.setPolicy(agent.id, policy))
     }
+    if (budget !== undefined) await this.db.usage.setBudget(agent.id, budget)
     return this.get(agent.id)
+  }
+
+  /** The ledger of one agent or of all, from `since` on, grouped `by`. */
+  async usage(query: { agent?: string; since?: Date; by: UsageGroupBy }): Promise<UsageReport> {
+    const agentId = query.agent === undefined ? undefined : (await this.find(query.agent)).id
+    return this.db.usage.report({ agentId, since: query.since?.toISOString() }, query.by)
   }
 
   /**
@@ -375,6 +404,8 @@ export class Agents implements FleetMember {
   /** Appends a prompt action; the adapter carries it out, on whichever node runs the agent. */
   async prompt(ref: string, prompt: PromptPayload): Promise<StreamEvent> {
     const agent = await this.find(ref)
+    const overBudget = budgetProblem(agent)
+    if (overBudget) throw new AgentError("budget_exceeded", overBudget)
     this.checkModel(this.harness(agent.harness), prompt.model)
     return this.append(agent, { type: AGENT_EVENT.prompt, payload: prompt })
   }
@@ -455,6 +486,8 @@ export class Agents implements FleetMember {
       allowedTools: a.allowedTools,
       node: a.node ?? this.fleet.nodeId,
       ...(a.worktree && { worktree: a.worktree }),
+      spentUsd: a.spentUsd,
+      ...(a.budgetUsd !== undefined && { budgetUsd: a.budgetUsd }),
     }
   }
 
@@ -547,6 +580,12 @@ export class Agents implements FleetMember {
 }
 
 const nameTaken = (name: string) => new AgentError("name_taken", `an agent named ${name} exists already`)
+
+/** A budget as given (null: none); refused unless it is a number of dollars ≥ 0. */
+function checkBudget(budget: number | null): number | null {
+  if (budget !== null && !(Number.isFinite(budget) && budget >= 0)) throw new AgentError("invalid_agent", `a budget is a number of dollars ≥ 0, not ${budget}`)
+  return budget
+}
 
 function directoryProblem(directory: string): string | undefined {
   if (!existsSync(directory)) return `the working directory ${directory} does not exist`

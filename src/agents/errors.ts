@@ -10,6 +10,7 @@ export type AgentErrorCode =
   | "permission_not_found"
   | "permission_answered"
   | "elsewhere"
+  | "budget_exceeded"
   // an agent's worktree and its work (src/agents/work)
   | "not_a_repository"
   | "bare_repository"

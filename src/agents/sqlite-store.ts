@@ -4,6 +4,8 @@ import { type Database, SQLiteError, type Statement } from "bun:sqlite"
 import type { HarnessResume } from "../harness/harness.ts"
 import type { PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
 import { openDatabase } from "../storage/sqlite.ts"
+import { SPEND_COLUMNS, SPEND_JOIN } from "./usage/ledger.ts"
+import { SqliteUsageLedger } from "./usage/sqlite.ts"
 import {
   type AgentRecord,
   type AgentRow,
@@ -73,7 +75,8 @@ function migrate(db: Database): void {
   }
 }
 
-const AGENTS = "SELECT a.*, EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking FROM agents a"
+const AGENTS = `SELECT a.*, ${SPEND_COLUMNS}, EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking
+  FROM agents a ${SPEND_JOIN}`
 
 export class SqliteAgentStore implements AgentStore {
   readonly #db: Database
@@ -100,9 +103,12 @@ export class SqliteAgentStore implements AgentStore {
     lapse: Statement<unknown, [string]>
   }
 
+  readonly usage: SqliteUsageLedger
+
   constructor(file: string) {
     this.#db = openDatabase(file)
     migrate(this.#db)
+    this.usage = new SqliteUsageLedger(this.#db)
     this.#q = {
       all: this.#db.query(`${AGENTS} ORDER BY a.created_at, a.id`),
       byId: this.#db.query(`${AGENTS} WHERE a.id = ?`),

@@ -5,6 +5,7 @@
 // (PostgresAgentStore), where each agent also records the node that holds it.
 import type { HarnessResume } from "../harness/harness.ts"
 import type { PermissionDecision, PermissionKind, PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
+import type { UsageLedger } from "./usage/ledger.ts"
 
 /** An agent that works in a git worktree of its own, on its own branch (`--worktree`). */
 export interface AgentWorktree {
@@ -53,6 +54,10 @@ export interface AgentRecord {
   asking: boolean
   /** its own worktree and branch, when it was made with one */
   worktree: AgentWorktree | undefined
+  /** dollars its turns cost so far: the sum of its ledger */
+  spentUsd: number
+  /** its next prompt is refused once spentUsd reaches this */
+  budgetUsd: number | undefined
 }
 
 /**
@@ -137,6 +142,8 @@ export interface AgentStore {
   settleReply(agentId: string, reply: SettledReply): Promise<void>
   /** Answers held for a harness that did not ask again lapse with the turn. */
   lapseHeld(agentId: string): Promise<void>
+  /** the token ledger, running totals and budgets, in the same database */
+  readonly usage: UsageLedger
   close(): Promise<void>
 }
 
@@ -163,6 +170,8 @@ export interface AgentRow {
   asking: boolean | number
   /** JSON AgentWorktree */
   worktree: string | null
+  spent_usd: number | null
+  budget_usd: number | null
 }
 
 export interface PermissionRow {
@@ -197,6 +206,8 @@ export const toRecord = (row: AgentRow): AgentRecord => ({
   leaseExpired: Boolean(row.lease_expired),
   asking: Boolean(row.asking),
   worktree: row.worktree === null ? undefined : (JSON.parse(row.worktree) as AgentWorktree),
+  spentUsd: Number(row.spent_usd ?? 0),
+  budgetUsd: row.budget_usd === null ? undefined : Number(row.budget_usd),
 })
 
 export const toPermission = (row: PermissionRow): PermissionRecord => ({

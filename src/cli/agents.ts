@@ -1,9 +1,11 @@
 import type { Command } from "commander"
-import { deleteAgent, listAgents } from "../sdk/sdk.gen.ts"
+import { deleteAgent, listAgents, updateAgent } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
 import { newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
-import { checkWorktreeOptions, policy, worktreeOptions } from "./options.ts"
+import { CliError, EXIT } from "../errors.ts"
+import { formatUsd } from "../protocol/usage.ts"
+import { budgetUsd, checkWorktreeOptions, policy, worktreeOptions } from "./options.ts"
 import type { Output } from "../client/output.ts"
 
 async function list(io: Output, options: { json?: boolean }, command: Command): Promise<void> {
@@ -12,20 +14,28 @@ async function list(io: Output, options: { json?: boolean }, command: Command): 
   printAgents(io, agents, options)
 }
 
-/** The agents as a table (or JSON); the node column only when it tells them apart. */
+/** What an agent spent, and of which budget: `$0.42`, `$0.42/$5.00`. */
+export const spend = (agent: Pick<Agent, "spentUsd" | "budgetUsd">): string =>
+  agent.budgetUsd === undefined ? formatUsd(agent.spentUsd) : `${formatUsd(agent.spentUsd)}/${formatUsd(agent.budgetUsd)}`
+
+/** The agents as a table (or JSON); the node column only when it tells them apart, the spend once there is one. */
 export function printAgents(io: Output, agents: Agent[], options: { json?: boolean }): void {
   if (options.json) return io.printJson(agents)
   if (agents.length === 0) return io.note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
   // The node matters once there is more than one, or none runs an agent; the branch once an agent has a worktree.
   const nodes = new Set(agents.map((a) => a.node)).size > 1 || agents.some((a) => a.status === "orphaned")
+  // Harnesses on free or local models report no cost: a column of $0.00 would say nothing.
+  const spent = agents.some((a) => a.spentUsd > 0 || a.budgetUsd !== undefined)
+  // The branch once an agent has a worktree of its own.
   const branches = agents.some((a) => a.worktree)
   io.printTable(
-    ["ID", "NAME", "HARNESS", "STATUS", "MODEL", ...(branches ? ["BRANCH"] : []), "DIRECTORY", ...(nodes ? ["NODE"] : [])],
+    ["ID", "NAME", "HARNESS", "STATUS", ...(spent ? ["SPENT"] : []), "MODEL", ...(branches ? ["BRANCH"] : []), "DIRECTORY", ...(nodes ? ["NODE"] : [])],
     agents.map((a) => [
       a.id,
       a.name,
       a.harness,
       a.status,
+      ...(spent ? [spend(a)] : []),
       a.model ?? "-",
       ...(branches ? [a.worktree ? `${a.worktree.branch} (from ${a.worktree.base})` : "-"] : []),
       a.directory,
@@ -41,6 +51,16 @@ async function create(io: Output, options: NewAgentOptions, command: Command): P
   io.out(agent.id)
 }
 
+async function set(io: Output, ref: string, options: { budgetUsd?: number | null; permissions?: Agent["permissions"]; json?: boolean }, command: Command): Promise<void> {
+  if (options.budgetUsd === undefined && options.permissions === undefined) throw new CliError("nothing to change: give --budget-usd or --permissions", EXIT.usage)
+  const connection = await connectFor(io, command)
+  const body = { budgetUsd: options.budgetUsd, permissions: options.permissions }
+  const agent = unwrap(connection, await updateAgent({ client: connection.client, path: { agent: ref }, body }), { notFound: noAgent(ref) })
+  if (options.json) return io.printJson(agent)
+  const budget = agent.budgetUsd === undefined ? "no budget" : `budget ${formatUsd(agent.budgetUsd)}`
+  io.note(`${agent.name}: ${budget}, spent ${formatUsd(agent.spentUsd)}; permissions ${agent.permissions}`)
+}
+
 async function remove(io: Output, ref: string, options: { force?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(io, command)
   const query = options.force ? { force: "true" as const } : {}
@@ -51,7 +71,7 @@ async function remove(io: Output, ref: string, options: { force?: boolean }, com
 export function registerAgents(program: Command, io: Output): void {
   const agents = program
     .command("agents")
-    .description("coding agents: each a harness (opencode, claude, pi) working in a directory, with its own event stream")
+    .description("coding agents: each a harness (opencode, claude, pi, codex, an ACP agent) working in a directory, with its own event stream")
     .addHelpText(
       "after",
       `
@@ -76,6 +96,7 @@ Examples:
     .option("--model <provider/model>", "the model it uses (default: the harness's own default)")
     .option("--permissions <policy>", "how its harness's permission requests are answered: ask (default), allow-edits, allow-all, deny", policy)
     .option("--node <id|url>", "run it on this node of the fleet (see: iterate nodes); default: the node you talk to")
+    .option("--budget-usd <dollars>", "dollars it may spend before its prompts are refused (default: config.json's agents.budgetUsd, if set); none: no budget", budgetUsd)
     .addHelpText(
       "after",
       `
@@ -93,9 +114,29 @@ Examples:
   iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits
   iterate agents new --dir ~/src/app --name flag --worktree
   iterate agents new --dir ~/src/app --worktree --branch fix/login --base origin/main
+  iterate agents new --dir ~/src/app --budget-usd 5
   iterate agents new --dir /srv/src/app --node build-2-k3x9`,
     )
     .action((options, command) => create(io, options, command))
+  agents
+    .command("set")
+    .argument("<agent>", "agent id or name")
+    .description("change an agent's budget or permission policy")
+    .option("--budget-usd <dollars>", "dollars it may spend in all, what it spent included; none: no budget", budgetUsd)
+    .option("--permissions <policy>", "how its harness's permission requests are answered: ask, allow-edits, allow-all, deny", policy)
+    .option("--json", "print the agent as it is now")
+    .addHelpText(
+      "after",
+      `
+An agent that has spent its budget takes no prompt (exit 1) until the budget is raised; a turn
+already running is not cut off. See what it spent with: iterate usage AGENT.
+
+Examples:
+  iterate agents set app --budget-usd 10
+  iterate agents set app --budget-usd none
+  iterate agents set app --permissions allow-edits`,
+    )
+    .action((ref, options, command) => set(io, ref, options, command))
   agents
     .command("rm")
     .argument("<agent>", "agent id or name")

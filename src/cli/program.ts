@@ -23,6 +23,7 @@ import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
 import { registerTodos } from "./todos.ts"
 import { registerUpgrade } from "./upgrade.ts"
+import { registerUsage } from "./usage.ts"
 import { registerWeb } from "./web.ts"
 import { registerWork } from "./work.ts"
 
@@ -68,6 +69,7 @@ Examples:
   registerHarnesses(program, io)
   registerPermissions(program, io)
   registerNodes(program, io)
+  registerUsage(program, io)
   registerStreams(program, io)
   registerWeb(program, io)
   registerAcp(program, io)

@@ -25,6 +25,8 @@ export interface NewAgentOptions {
   base?: string
   /** when there is no name: text to name it after (the task's prompt) */
   nameFrom?: string
+  /** null: no budget, whatever the daemon's default */
+  budgetUsd?: number | null
 }
 
 // A --worktree given where it cannot work (no repository, a branch that exists …) is a usage error.
@@ -32,7 +34,7 @@ const WORKTREE_USAGE = ["not_a_repository", "bare_repository", "detached_head", 
 
 export async function newAgent(connection: Connection, options: NewAgentOptions): Promise<Agent> {
   const permissions = options.permissions as Agent["permissions"] | undefined
-  const { harness, name, model, node, worktree, branch, base, nameFrom } = options
-  const body = { harness, directory: resolve(options.dir), name, model, permissions, node, worktree, branch, base, nameFrom }
+  const { harness, name, model, node, worktree, branch, base, nameFrom, budgetUsd } = options
+  const body = { harness, directory: resolve(options.dir), name, model, permissions, node, worktree, branch, base, nameFrom, budgetUsd }
   return unwrap(connection, await createAgent({ client: connection.client, body }), { usage: WORKTREE_USAGE })
 }

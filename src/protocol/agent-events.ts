@@ -20,6 +20,9 @@
 //   iterate:agent:harness:<name>:event-received   the harness's own event, unchanged, as payload
 //   iterate:agent:harness:<name>:crashed    {pid?, reason, restartInMs?, logFile}
 //   iterate:agent:error:occurred            {message, action?}  the adapter could not carry out an action
+//   iterate:agent:usage:recorded            {prompt, model?, inputTokens, outputTokens, cacheReadTokens,
+//       cacheWriteTokens, reasoningTokens, costUsd}   the ledger: what a turn's harness reported it
+//       spent on one model, appended with the turn's end (one per model the turn used)
 //
 // An agent's files (src/agents/work), the same for every harness:
 //   iterate:agent:worktree:created          {root, path, branch, base, baseCommit}  made with --worktree
@@ -49,6 +52,7 @@ export const AGENT_EVENT = {
   pushed: "iterate:agent:worktree:pushed",
   worktreeRemoved: "iterate:agent:worktree:removed",
   reverted: "iterate:agent:files:reverted",
+  usage: "iterate:agent:usage:recorded",
 } as const
 
 export const HARNESS_EVENT = /^iterate:agent:harness:([a-z0-9-]+):event-received$/
@@ -90,6 +94,21 @@ export interface CrashPayload {
   /** when the harness is started again; absent when it was given up on until the next prompt */
   restartInMs?: number
   logFile: string
+}
+
+/** A turn's spend on one model, as its harness reported it: zeros for what it did not report. */
+export interface UsageRecordedPayload {
+  /** offset of the turn's prompt action (its latest, when prompts were folded into one turn) */
+  prompt: string
+  /** the model as the harness names it; absent when it named none and the agent has none */
+  model?: string
+  inputTokens: number
+  outputTokens: number
+  cacheReadTokens: number
+  cacheWriteTokens: number
+  reasoningTokens: number
+  /** US dollars */
+  costUsd: number
 }
 
 /** What a tool call does, for the policies: `allow-edits` allows `edit` without asking. */

@@ -15,6 +15,7 @@ import { nodeRoutes } from "./routes/nodes.ts"
 import { permissionRoutes } from "./routes/permissions.ts"
 import { streamRoutes } from "./routes/streams.ts"
 import { todoRoutes } from "./routes/todos.ts"
+import { usageRoutes } from "./routes/usage.ts"
 import { webRoutes } from "./routes/web.ts"
 import { workRoutes } from "./routes/work.ts"
 import { security, type SecurityOptions } from "./security.ts"
@@ -46,6 +47,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)
+  usageRoutes(api, ctx)
   api.doc31("/doc", { openapi: "3.1.0", info: { ...OPENAPI_INFO, version: ctx.version } })
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
   return api

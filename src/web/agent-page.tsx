@@ -11,7 +11,7 @@ import { Changes } from "./changes.tsx"
 import type { AgentTab } from "./router.ts"
 import { Todos } from "./todos.tsx"
 import { type Answer, Messages, Permission } from "./transcript.tsx"
-import { Branch, Link, PolicySelect, Status } from "./ui.tsx"
+import { Branch, Link, PolicySelect, Spend, Status } from "./ui.tsx"
 
 const SHOWN = 150
 const RAW_SHOWN = 500
@@ -129,6 +129,43 @@ function Policy({ agent, onChange }: { agent: Agent; onChange: (agent: Agent) =>
   )
 }
 
+/** What the agent spent of its budget, and the budget, changed on the spot (empty: none). */
+function Budget({ agent, onChange }: { agent: Agent; onChange: (agent: Agent) => void }) {
+  const [value, setValue] = useState(agent.budgetUsd === undefined ? "" : String(agent.budgetUsd))
+  const [saving, setSaving] = useState(false)
+  const [problem, setProblem] = useState<string>()
+  useEffect(() => setValue(agent.budgetUsd === undefined ? "" : String(agent.budgetUsd)), [agent.budgetUsd])
+  const save = async (event: Event) => {
+    event.preventDefault()
+    const budgetUsd = value.trim() === "" ? null : Number(value)
+    if (budgetUsd !== null && !(Number.isFinite(budgetUsd) && budgetUsd >= 0)) return setProblem("a budget is a number of dollars ≥ 0, or empty for none")
+    setSaving(true)
+    setProblem(undefined)
+    try {
+      onChange(await call(updateAgent({ path: { agent: agent.id }, body: { budgetUsd } })))
+    } catch (error) {
+      setProblem((error as Error).message)
+    } finally {
+      setSaving(false)
+    }
+  }
+  return (
+    <form class="budget small" onSubmit={save}>
+      <span>
+        Spent <Spend agent={agent} />
+      </span>
+      <label>
+        Budget $
+        <input name="budget" type="number" min="0" step="any" placeholder="none" value={value} onInput={(e) => setValue(e.currentTarget.value)} disabled={saving} />
+      </label>
+      <button type="submit" disabled={saving || value === (agent.budgetUsd === undefined ? "" : String(agent.budgetUsd))}>
+        Set
+      </button>
+      {problem && <span class="error">{problem}</span>}
+    </form>
+  )
+}
+
 function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Agent; tab: AgentTab; onAgent: (agent: Agent) => void }) {
   void view.revision.value
   const [shown, setShown] = useState(SHOWN)
@@ -175,6 +212,7 @@ function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Age
             {agent.harness} · {agent.worktree && <Branch worktree={agent.worktree} />} <span class="directory">{agent.directory}</span>
           </div>
           <Policy agent={agent} onChange={onAgent} />
+          <Budget agent={agent} onChange={onAgent} />
         </div>
         <Status status={transcript.status} />
         {view.connection.value === "reconnecting" && <span class="badge warn">reconnecting…</span>}

@@ -9,7 +9,7 @@ import { seenKey } from "./agent-view.ts"
 import { feed } from "./live.ts"
 import { notifyStatus } from "./notify.ts"
 import { navigate } from "./router.ts"
-import { Branch, Link, PolicySelect, Status, when } from "./ui.tsx"
+import { Branch, Link, PolicySelect, Spend, Status, when } from "./ui.tsx"
 
 interface AgentEntry extends Agent {
   nextOffset: string
@@ -55,6 +55,7 @@ function Row({ agent }: { agent: AgentEntry }) {
           <span>{agent.harness}</span>
           {agent.worktree && <Branch worktree={agent.worktree} />}
           <span class="directory">{agent.directory}</span>
+          <Spend agent={agent} />
           {agent.lastActivity && <span>{when(agent.lastActivity)}</span>}
         </div>
         {agent.status === "error" && agent.error && <div class="error small">{agent.error}</div>}

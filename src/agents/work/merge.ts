@@ -20,7 +20,8 @@ const list = (paths: string[]) => (paths.length > 10 ? `${paths.slice(0, 10).joi
  * Commits the worktree's uncommitted work with `message`, then merges the agent's branch into its
  * base in the checkout: a fast-forward when the base has not moved, else a merge commit; with
  * `squash`, one commit holding the whole change. Refused, with nothing changed, when the checkout
- * is not on the base branch, has uncommitted changes to files the agent changed, or the merge conflicts.
+ * is not on the base branch, has uncommitted changes to files the agent changed, or the merge
+ * conflicts.
  */
 export async function mergeWork(agent: WorktreeAgent, options: { squash?: boolean; message: string }): Promise<MergedPayload> {
   const { root, base, branch } = agent.worktree

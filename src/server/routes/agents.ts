@@ -50,8 +50,12 @@ const Agent = z
     allowedTools: z.array(z.string()).openapi({ description: "tools an `always` answer allowed, whatever the policy" }),
     node: z.string().openapi({ description: "the node that runs it (or ran it, while orphaned): see GET /v1/nodes" }),
     worktree: Worktree.optional().openapi({ description: "its own git worktree and branch, when it was made with worktree: true" }),
+    spentUsd: z.number().openapi({ description: "dollars its turns cost so far, as its harness reported them (see GET /v1/usage)" }),
+    budgetUsd: z.number().optional().openapi({ description: "its prompts are refused (402) once spentUsd reaches this; no budget when absent" }),
   })
   .openapi("Agent")
+
+const Budget = z.number().min(0).nullable()
 
 const AgentInput = z
   .object({
@@ -67,10 +71,16 @@ const AgentInput = z
     branch: z.string().min(1).optional().openapi({ description: "with worktree: the new branch's name (iterate/<name> when absent)" }),
     base: z.string().min(1).optional().openapi({ description: "with worktree: the commit to start from (a branch, tag or commit); the checkout's HEAD when absent" }),
     nameFrom: z.string().optional().openapi({ description: "when name is absent: text to name the agent after (a task's prompt)", example: "add a --verbose flag" }),
+    budgetUsd: Budget.optional().openapi({ description: "dollars it may spend before its prompts are refused; config.json's agents.budgetUsd when absent, none when null" }),
   })
   .openapi("AgentInput")
 
-const AgentUpdate = z.object({ permissions: Policy.optional() }).openapi("AgentUpdate")
+const AgentUpdate = z
+  .object({
+    permissions: Policy.optional(),
+    budgetUsd: Budget.optional().openapi({ description: "its new budget in dollars (raise it to prompt an agent that spent its budget); null removes it" }),
+  })
+  .openapi("AgentUpdate")
 
 const PromptInput = z
   .object({
@@ -136,7 +146,7 @@ const update = createRoute({
   method: "patch",
   path: "/v1/agents/{agent}",
   operationId: "updateAgent",
-  summary: "Change an agent's permission policy",
+  summary: "Change an agent's permission policy or budget",
   request: { params: AgentParam, body: { required: true, content: { "application/json": { schema: AgentUpdate } } } },
   responses: { 200: json(Agent, "The agent as it is now"), ...errorResponses, ...notFoundResponse },
 })
@@ -160,7 +170,13 @@ const prompt = createRoute({
   operationId: "promptAgent",
   summary: "Append a prompt action to the agent's stream; read the stream from its offset for the reply",
   request: { params: AgentParam, body: { required: true, content: { "application/json": { schema: PromptInput } } } },
-  responses: { 202: json(z.object({ event: StreamEvent }), "Appended"), ...errorResponses, ...notFoundResponse, ...conflict },
+  responses: {
+    202: json(z.object({ event: StreamEvent }), "Appended"),
+    ...errorResponses,
+    402: json(ErrorSchema, "The agent has spent its budget (budget_exceeded): nothing was appended; raise it with PATCH /v1/agents/{agent}"),
+    ...notFoundResponse,
+    ...conflict,
+  },
 })
 
 const abort = createRoute({
@@ -227,6 +243,7 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   push_failed: 502,
   invalid_batch: 400,
   batch_not_found: 404,
+  budget_exceeded: 402,
 }
 
 /**

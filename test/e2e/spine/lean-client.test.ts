@@ -34,6 +34,7 @@ test.each([
   ["batch", "--help"],
   ["todos", "--help"],
   ["permissions", "--json"],
+  ["usage", "--json"],
   ["service", "install", "--dry-run"],
   ["remote", "list", "--json"],
   ["config", "path"],

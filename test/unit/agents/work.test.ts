@@ -1,17 +1,15 @@
-// An agent's files around its turns, in process: the daemon's Agents with the scripted harness
-// (test/support/scripted-harness.ts, standing where opencode would) on in-memory stores, real git
-// on real repositories. The worktree's setup runs before the first prompt reaches the harness (a failed
+// An agent's files around its turns, in process: the daemon's agents layer (test/support/
+// agents-layer.ts) with the scripted harness standing where opencode would, real git on real
+// repositories. The worktree's setup runs before the first prompt reaches the harness (a failed
 // one stops the turn, the next prompt runs it again), each turn starts with a snapshot, and the
 // diff, revert, merge and rm of the agents layer work on them.
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, test } from "vitest"
-import { Agents } from "../../../src/agents/agents.ts"
-import { LocalFleet } from "../../../src/agents/fleet/fleet.ts"
-import { SqliteAgentStore } from "../../../src/agents/sqlite-store.ts"
+import type { Agents } from "../../../src/agents/agents.ts"
 import { AgentStreams } from "../../../src/agents/stream.ts"
 import type { HarnessAgent, HarnessEvents } from "../../../src/harness/harness.ts"
-import { SqliteStreamStore } from "../../../src/streams/store.ts"
+import { AgentsLayer } from "../../support/agents-layer.ts"
 import { testRepo } from "../../support/git-repo.ts"
 import { scratchDir } from "../../support/scratch.ts"
 import { ScriptedHarness } from "../../support/scripted-harness.ts"
@@ -20,31 +18,21 @@ import { waitFor } from "../../support/wait.ts"
 /** What the scripted harness does with a prompt: its agent, the prompt's text, and how to report. */
 type Turn = (agent: HarnessAgent, text: string, events: HarnessEvents) => void | Promise<void>
 
-const opened: Agents[] = []
+const opened: AgentsLayer[] = []
 afterEach(async () => {
-  for (const agents of opened.splice(0)) await agents.stop()
+  for (const layer of opened.splice(0)) await layer.close()
 })
 
-// Each daemon's streams, for reading an agent's events.
-const streamsOf = new WeakMap<Agents, AgentStreams>()
+// Each daemon's stores, for reading an agent's events.
+const layers = new WeakMap<Agents, AgentsLayer>()
 
 async function daemon(turn: Turn): Promise<Agents> {
-  const store = new SqliteAgentStore(":memory:")
-  const streams = new SqliteStreamStore(":memory:")
-  const data = scratchDir("data")
-  const agents = new Agents({
-    store,
-    fleet: new LocalFleet("node", store),
-    logDir: data,
-    dataDir: data,
-    worktreesDir: join(data, "worktrees"),
-    streams,
-    harnesses: { scripted: () => new ScriptedHarness("scripted", { prompt: (session, input) => void turn(session.agent, input.text, session.events) }) },
-  })
-  await agents.start({ url: "http://127.0.0.1:0", roots: [], version: "test", startedAt: new Date().toISOString() })
-  opened.push(agents)
-  streamsOf.set(agents, new AgentStreams(streams))
-  return agents
+  const harness = new ScriptedHarness("scripted", { prompt: (session, input) => void turn(session.agent, input.text, session.events) })
+  const layer = new AgentsLayer(scratchDir("daemon"), harness)
+  await layer.start()
+  opened.push(layer)
+  layers.set(layer.agents, layer)
+  return layer.agents
 }
 
 /** Prompts the agent and waits for the status that ends that turn. */
@@ -57,7 +45,8 @@ async function turn(agents: Agents, agent: string, text: string) {
 }
 
 async function eventsOf(agents: Agents, agent: string): Promise<Array<{ offset: string; type: string; payload: any }>> {
-  return (await streamsOf.get(agents)!.read((await agents.get(agent)).stream, undefined, 10_000)) as Array<{ offset: string; type: string; payload: any }>
+  const streams = new AgentStreams(layers.get(agents)!.streams)
+  return (await streams.read((await agents.get(agent)).stream, undefined, 10_000)) as Array<{ offset: string; type: string; payload: any }>
 }
 
 const writes = (file: string, content: string): Turn => (agent, _, events) => {

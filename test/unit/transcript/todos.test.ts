@@ -37,11 +37,9 @@ function claude(fixture: string) {
 
 /** A builder whose harness reducer puts the given tool parts, one event each. */
 function parts(...calls: Array<[message: string, part: ToolPart]>) {
-  const builder = new TranscriptBuilder("scripted", {
-    scripted: (draft, native) => {
-      const [message, part] = native as [string, ToolPart]
-      draft.putPart(message, part)
-    },
+  const builder = new TranscriptBuilder("scripted", () => (draft, native) => {
+    const [message, part] = native as [string, ToolPart]
+    draft.putPart(message, part)
   })
   calls.forEach((call, i) => builder.push({ offset: String(i + 1).padStart(16, "0"), type: "iterate:agent:harness:scripted:event-received", payload: call }))
   return builder.transcript
