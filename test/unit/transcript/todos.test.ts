@@ -1,7 +1,8 @@
-// The todo list on the transcript, folded by the shared builder from the calls that keep it: on
-// recorded streams of opencode (todowrite, test/fixtures/acp/opencode-plan.jsonl) and Claude Code
-// (TodoWrite, and the task tools that stand for it, test/fixtures/claude/{todo,tasks}.jsonl), and
-// on the parts the Codex and ACP reducers make of a plan.
+// The todo list on the transcript, folded by the shared builder from the calls that keep it, on
+// recorded streams: opencode's todowrite (test/fixtures/acp/opencode-plan.jsonl), Claude Code's
+// TodoWrite and the task tools that stand for it (test/fixtures/claude/{todo,tasks}.jsonl), the
+// plans of Codex (test/fixtures/codex/plan.jsonl) and of an ACP agent
+// (test/fixtures/acp-agent/plan.jsonl); and on tool parts put by hand for the edge cases.
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { transcriptFor } from "../../../src/harness/transcripts.ts"
@@ -24,16 +25,18 @@ function recordedStream(path: string, onEach?: (todos: unknown) => void) {
   return builder.transcript
 }
 
-/** Claude's native lines behind a prompt and a busy status. */
-function claude(fixture: string) {
+/** A harness's recorded native lines behind a prompt and a busy status (an ACP agent's under any name). */
+function native(harness: string, fixture: string) {
   let n = 0
   const offset = () => String(++n).padStart(16, "0")
-  const builder = transcriptFor("claude")
+  const builder = transcriptFor(harness)
   builder.push({ offset: offset(), type: "iterate:agent:action:prompt:called", payload: { text: "plan it" } })
   builder.push({ offset: offset(), type: "iterate:agent:status:changed", payload: { status: "busy", prompt: "0000000000000001" } })
-  for (const native of lines(`claude/${fixture}`)) builder.push({ offset: offset(), type: "iterate:agent:harness:claude:event-received", payload: native })
+  for (const line of lines(fixture)) builder.push({ offset: offset(), type: `iterate:agent:harness:${harness}:event-received`, payload: line })
   return builder.transcript
 }
+
+const claude = (fixture: string) => native("claude", `claude/${fixture}`)
 
 /** A builder whose harness reducer puts the given tool parts, one event each. */
 function parts(...calls: Array<[message: string, part: ToolPart]>) {
@@ -97,17 +100,19 @@ describe("todos", () => {
     ])
   })
 
-  test("Codex's plan (update_plan, one part per turn, replaced by each update) and ACP's plan updates (todowrite parts)", () => {
-    const codex = parts(
-      ["m1", tool("plan:t1", "update_plan", { todos: [{ content: "look", status: "in_progress" }, { content: "fix", status: "pending" }] })],
-      ["m1", tool("plan:t1", "update_plan", { explanation: "on it", todos: [{ content: "look", status: "completed" }, { content: "fix", status: "in_progress" }] })],
-    )
-    expect(codex.todos).toEqual([
-      { content: "look", status: "completed" },
-      { content: "fix", status: "in_progress" },
+  test("Codex's plan (turn/plan/updated, recorded): its latest steps", () => {
+    expect(native("codex", "codex/plan").todos).toEqual([
+      { content: "Read the code", status: "completed" },
+      { content: "Fix the bug", status: "completed" },
+      { content: "Run the tests", status: "in_progress" },
     ])
-    const acp = parts(["m1", tool("plan:1", "todowrite", { todos: [{ content: "a", status: "pending", priority: "low" }] })], ["m2", tool("plan:2", "todowrite", { todos: [] })])
-    expect(acp.todos).toEqual([])
+  })
+
+  test("an ACP agent's plan (its plan session updates, recorded)", () => {
+    expect(native("my-agent", "acp-agent/plan").todos).toEqual([
+      { content: "Read the notes", status: "completed", priority: "medium" },
+      { content: "Write the summary", status: "in_progress", priority: "medium" },
+    ])
   })
 
   test("the newest call's list counts: an older call reported again, a call still streaming its input or one that failed change nothing", () => {
