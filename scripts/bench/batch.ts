@@ -50,6 +50,8 @@ interface Run {
   processes: number
   done: number
   maxInFlight: number
+  /** the programs at the peak, biggest first */
+  made: string[]
 }
 
 async function measure(parallel: number): Promise<Run> {
@@ -68,10 +70,22 @@ async function measure(parallel: number): Promise<Run> {
   let peakMiB = 0
   let daemonPeakMiB = 0
   let processes = 0
+  let peakBy = new Map<string, { count: number; mib: number }>()
   const sample = () => {
     const tree = [daemon, ...descendants(daemon).map((d) => d.pid)]
     const daemonMiB = rssMiB(daemon)
-    peakMiB = Math.max(peakMiB, tree.reduce((sum, pid) => sum + rssMiB(pid), 0))
+    const sizes = tree.map((pid) => ({ pid, mib: rssMiB(pid) }))
+    const total = sizes.reduce((sum, p) => sum + p.mib, 0)
+    if (total > peakMiB) {
+      peakMiB = total
+      // What the peak is made of, by program.
+      peakBy = new Map()
+      for (const { pid, mib } of sizes) {
+        const name = pid === daemon ? "iterate serve" : program(pid)
+        const entry = peakBy.get(name) ?? { count: 0, mib: 0 }
+        peakBy.set(name, { count: entry.count + 1, mib: entry.mib + mib })
+      }
+    }
     daemonPeakMiB = Math.max(daemonPeakMiB, daemonMiB)
     processes = Math.max(processes, tree.length)
   }
@@ -83,7 +97,18 @@ async function measure(parallel: number): Promise<Run> {
   clearInterval(sampler)
   if (code !== 0) throw new Error(`iterate batch exited ${code}: ${stderr}${stdout}`)
   const summary = JSON.parse(stdout.trim().split("\n").at(-1)!) as { done: number }
-  return { parallel, wallMs, peakMiB, daemonPeakMiB, processes, done: summary.done, maxInFlight: stub.maxInFlight }
+  const made = [...peakBy].sort((a, b) => b[1].mib - a[1].mib).map(([name, { count, mib }]) => `${name} ×${count} ${mib.toFixed(0)} MiB`)
+  return { parallel, wallMs, peakMiB, daemonPeakMiB, processes, done: summary.done, maxInFlight: stub.maxInFlight, made }
+}
+
+/** A process's program and first argument: "opencode serve". */
+function program(pid: number): string {
+  try {
+    const [binary, first] = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+    return [binary!.split("/").at(-1), first && !first.startsWith("-") && !first.includes("/") ? first : ""].filter(Boolean).join(" ")
+  } catch {
+    return "?"
+  }
 }
 
 try {
@@ -101,6 +126,7 @@ try {
       runs.map((r) => [r.parallel, `${(r.wallMs / 1000).toFixed(1)} s`, `${r.done} of ${TASKS}`, r.maxInFlight, `${r.peakMiB.toFixed(0)} MiB`, `${r.daemonPeakMiB.toFixed(0)} MiB`, r.processes]),
     ),
   )
+  for (const r of runs) console.log(`\nat the peak of --parallel ${r.parallel}: ${r.made.join(", ")}`)
 } finally {
   await iterate(["server", "stop"]).catch(() => "")
   stub.stop()

@@ -105,11 +105,10 @@ export class Batches {
     const worktree = input.worktree ?? true
     if (worktree) await checkRepository(directory)
     const harness = input.harness ?? DEFAULT_HARNESS
-    const known = new Set((await agents.checks()).map((h) => h.name))
     tasks.forEach((task, index) => {
       if (task.prompt.trim() === "") throw invalid(`${taskLabel(task, index)} has no prompt`)
-      const wanted = task.harness ?? harness
-      if (!known.has(wanted)) throw invalid(`${taskLabel(task, index)}: unknown harness ${wanted}; available: ${[...known].join(", ")}`)
+      const problem = agents.harnessProblem(task.harness ?? harness, task.model ?? input.model)
+      if (problem) throw invalid(`${taskLabel(task, index)}: ${problem}`)
     })
     let names: string[]
     try {

@@ -152,6 +152,8 @@ describe.each(STORES)("batches, on %s", { timeout: 180_000 }, (store) => {
     expect(refused.stdout).toBe("")
     const named = await agents.iterate(["batch", "-", "--dir", repo.root], { code: 2, stdin: '{"prompt": "x", "name": "not ok"}\n' })
     expect(named.stderr).toMatch(/^iterate: the task on line 1: invalid agent name "not ok"/)
+    const model = await agents.iterate(["batch", "-", "--dir", repo.root], { code: 2, stdin: 'write x.txt\n{"prompt": "write y.txt", "model": "gpt"}\n' })
+    expect(model.stderr).toBe('iterate: the task on line 2: model "gpt" is not in the form provider/model\n')
     const plain = agents.newProject("plain")
     const noRepo = await agents.iterate(["batch", "-", "--dir", plain], { code: 2, stdin: "write x.txt\n" })
     expect(noRepo.stderr).toBe(`iterate: ${plain} is not in a git repository: a batch's worktrees need one (or run it without: --no-worktree)\n`)
