@@ -205,7 +205,7 @@ export function registerBatch(program: Command, io: Output): void {
     .option("--model <provider/model>", "the model of tasks that name none")
     .option("--permissions <policy>", "each agent's permission policy: allow-edits (the default), allow-all, ask, deny", policy)
     .option("--no-worktree", "the agents work in the directory itself, not each in a worktree of its own")
-    .option("--dir <path>", "the checkout the worktrees are made from", ".")
+    .option("--dir <path>", "where the agents work: the checkout their worktrees are made from", ".")
     .option("--json", "print a JSON object per task as it ends, then the summary as one")
     .addHelpText(
       "after",

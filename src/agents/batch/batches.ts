@@ -66,6 +66,12 @@ const interrupted = (error: string) => error === INTERRUPTED || / (stopped|crash
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
+/** No agent by that name or id: undefined; any other failure (the store out of reach) stays one. */
+function unlessGone(error: unknown): undefined {
+  if (error instanceof AgentError && error.code === "agent_not_found") return undefined
+  throw error
+}
+
 export class Batches {
   readonly #runs = new Map<string, BatchRun>()
   readonly #streams: AgentStreams
@@ -321,12 +327,12 @@ class BatchRun {
   private async agentFor(task: TaskRecord): Promise<Agent> {
     const { agents } = this.ctx
     if (task.agent) {
-      const agent = await agents.get(task.agent.id).catch(() => undefined)
+      const agent = await agents.get(task.agent.id).catch(unlessGone)
       if (!agent) throw new Error(`its agent ${task.agent.name} was removed`)
       return agent
     }
     if (task.agentName) {
-      const made = await agents.get(task.agentName).catch(() => undefined)
+      const made = await agents.get(task.agentName).catch(unlessGone)
       if (made && task.startedAt && made.createdAt >= task.startedAt) return this.adopt(task, made)
     }
     const turn = this.making.then(() => this.make(task))
@@ -455,7 +461,7 @@ class BatchRun {
 
   /** How the agent's last turn ended, by its record, once it is no longer at work. */
   private async recordedEnd(agent: Agent): Promise<TurnEnd | undefined> {
-    const now = await this.ctx.agents.get(agent.id).catch(() => undefined)
+    const now = await this.ctx.agents.get(agent.id).catch(unlessGone)
     if (!now || now.status === "busy" || now.status === "waiting" || now.status === "orphaned") return undefined
     return { status: now.status, ...(now.error !== undefined && { error: now.error }) }
   }
