@@ -12,7 +12,7 @@ import type { PermissionPolicy } from "../protocol/agent-events.ts"
 import { type Batch, foldBatch } from "../protocol/batch-events.ts"
 import { createBatch, getBatch, listBatches } from "../sdk/sdk.gen.ts"
 import { parseTaskFile, TaskFileError } from "./batch/file.ts"
-import { elapsed, endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, tableLines, tableRows } from "./batch/show.ts"
+import { elapsed, endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, fittedTable, tableRows } from "./batch/show.ts"
 import { integer, policy } from "./options.ts"
 
 interface BatchOptions {
@@ -113,7 +113,7 @@ function liveTable(io: Output): Display {
   const draw = () => {
     if (!current) return
     const size = io.stdout as { columns?: number; rows?: number }
-    const lines = tableLines(TABLE_HEADER, tableRows(current, Date.now()), size.columns || 120, Math.max(3, (size.rows || 40) - 2))
+    const lines = fittedTable(TABLE_HEADER, tableRows(current, Date.now()), size.columns || 120, Math.max(3, (size.rows || 40) - 2))
     lines[0] = io.bold(lines[0]!)
     io.write(`${drawn ? `\x1b[${drawn}F\x1b[J` : ""}${lines.join("\n")}\n`)
     drawn = lines.length

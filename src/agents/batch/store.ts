@@ -2,22 +2,10 @@
 // PostgreSQL database the fleet shares), so that a daemon killed mid-batch finds every task where
 // it left it. A task's record is rewritten whole at each step it takes; the columns beside its JSON
 // are what the queries look for.
-import type { BatchTask } from "../../protocol/batch-events.ts"
+import type { Batch, BatchTask } from "../../protocol/batch-events.ts"
 
-export interface BatchRecord {
-  id: string
-  directory: string
-  source?: string
-  parallel: number
-  harness: string
-  model?: string
-  permissions: string
-  worktree: boolean
-  /** the node that runs it */
-  node: string
-  createdAt: string
-  endedAt?: string
-}
+/** A batch as stored: what clients see but its stream's name, its counts and its tasks (kept apart). */
+export type BatchRecord = Omit<Batch, "stream" | "counts" | "tasks">
 
 /** A task as stored: never `waiting` (that is its agent's state, read live), and the prompt its turn was started by. */
 export interface TaskRecord extends Omit<BatchTask, "state"> {

@@ -1,6 +1,7 @@
 // How `iterate batch` (and `iterate batches ID --follow`) shows a batch as it goes: on a terminal a
 // table of its tasks redrawn in place; otherwise a line per task as it ends; with --json an object
 // per task as it ends. Then a summary. The rendering is pure: a batch and the time in, lines out.
+import { tableLines } from "../../client/output.ts"
 import { type Batch, type BatchTask, isFinal, taskFailed } from "../../protocol/batch-events.ts"
 
 /** "12s", "1m 05s", "1h 02m". */
@@ -28,17 +29,10 @@ export function tableRows(batch: Batch, now: number): string[][] {
   return (batch.tasks ?? []).map((task) => [taskName(task), task.harness, stateWord(task), taskElapsed(task, now), ...changes(task)])
 }
 
-/** Columns two spaces apart, each line cut to `width`; at most `height` lines (the rest summed up in the last). */
-export function tableLines(header: string[], rows: string[][], width: number, height: number): string[] {
+/** The table cut to fit a terminal: each line to `width`, at most `height` lines (the rows left out summed up in the last). */
+export function fittedTable(header: string[], rows: string[][], width: number, height: number): string[] {
   const shown = rows.length + 1 > height ? rows.slice(0, Math.max(0, height - 2)) : rows
-  const widths = header.map((h, i) => Math.max(h.length, ...shown.map((r) => (r[i] ?? "").length)))
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd()
-      .slice(0, width)
-  const lines = [line(header), ...shown.map(line)]
+  const lines = tableLines(header, shown).map((line) => line.slice(0, width))
   if (shown.length < rows.length) lines.push(`… and ${rows.length - shown.length} more`)
   return lines
 }

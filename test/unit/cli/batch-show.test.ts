@@ -1,6 +1,6 @@
 // How `iterate batch` shows a batch: the live table's lines, a line per ended task, the summary.
 import { describe, expect, test } from "vitest"
-import { elapsed, endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, tableLines, tableRows } from "../../../src/cli/batch/show.ts"
+import { elapsed, endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, fittedTable, tableRows } from "../../../src/cli/batch/show.ts"
 import { type Batch, type BatchTask, countTasks } from "../../../src/protocol/batch-events.ts"
 
 const T0 = Date.parse("2026-01-01T10:00:00.000Z")
@@ -34,7 +34,7 @@ describe("the batch as it goes", () => {
   })
 
   test("the table: a row per task with its state, time so far and what it changed; an agent named otherwise is shown", () => {
-    const lines = tableLines(TABLE_HEADER, tableRows(batch(tasks), T0 + 30_000), 200, 40)
+    const lines = fittedTable(TABLE_HEADER, tableRows(batch(tasks), T0 + 30_000), 200, 40)
     expect(lines).toEqual([
       "TASK               HARNESS   STATE           ELAPSED  FILES  +/−",
       "verbose-flag       opencode  done            1m 05s   2      +10 −3",
@@ -46,7 +46,7 @@ describe("the batch as it goes", () => {
   })
 
   test("the table fits the terminal: lines cut to its width, rows beyond its height summed up", () => {
-    const lines = tableLines(TABLE_HEADER, tableRows(batch(tasks), T0), 30, 4)
+    const lines = fittedTable(TABLE_HEADER, tableRows(batch(tasks), T0), 30, 4)
     expect(lines).toHaveLength(4)
     expect(lines.every((line) => line.length <= 30)).toBe(true)
     expect(lines.at(-1)).toBe("… and 3 more")
