@@ -9,10 +9,10 @@ import type { Output } from "../client/output.ts"
 import { readStreamFrom } from "../client/stream-reader.ts"
 import { CliError, EXIT } from "../errors.ts"
 import type { PermissionPolicy } from "../protocol/agent-events.ts"
-import { type Batch, foldBatch } from "../protocol/batch-events.ts"
+import { type Batch, elapsed, foldBatch } from "../protocol/batch-events.ts"
 import { createBatch, getBatch, listBatches } from "../sdk/sdk.gen.ts"
 import { parseTaskFile, TaskFileError } from "./batch/file.ts"
-import { elapsed, endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, fittedTable, tableRows } from "./batch/show.ts"
+import { endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, fittedTable, tableRows } from "./batch/show.ts"
 import { integer, policy } from "./options.ts"
 
 interface BatchOptions {
@@ -177,7 +177,7 @@ async function list(io: Output, options: { json?: boolean }, command: Command): 
         b.source ?? "-",
         b.endedAt ? "ended" : "running",
         `${counts.total}: ${tally.filter(Boolean).join(", ")}`,
-        elapsed((b.endedAt ? Date.parse(b.endedAt) : now) - Date.parse(b.createdAt)),
+        elapsed(b.createdAt, b.endedAt, now),
         b.directory,
       ]
     }),

@@ -98,6 +98,14 @@ export function countTasks(tasks: Pick<BatchTask, "state">[]): BatchCounts {
   return counts
 }
 
+/** How long from `from` to `to` (an ISO time; `now` while there is none): "12s", "1m 05s", "1h 02m". */
+export function elapsed(from: string, to: string | undefined, now: number): string {
+  const s = Math.max(0, Math.round(((to ? Date.parse(to) : now) - Date.parse(from)) / 1000))
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
+}
+
 /** Whether the task ended in an error, in this batch or (skipped) in the one it ran in. */
 export const taskFailed = (task: BatchTask): boolean => task.state === "failed" || task.earlier?.state === "failed"
 

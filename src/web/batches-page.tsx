@@ -2,7 +2,7 @@
 // following the batch's stream (src/protocol/batch-events.ts); each task links to its agent's page
 // and to what it changed.
 import { useEffect, useState } from "preact/hooks"
-import { type Batch, type BatchTask, foldBatch } from "../protocol/batch-events.ts"
+import { type Batch, type BatchTask, elapsed, foldBatch } from "../protocol/batch-events.ts"
 import { listBatches } from "../sdk/sdk.gen.ts"
 import { call } from "./api.ts"
 import { follow } from "./live.ts"
@@ -10,13 +10,6 @@ import { Link, when } from "./ui.tsx"
 
 // How often the list is read again while a batch in it runs.
 const LIST_EVERY_MS = 2000
-
-/** "1 m 05 s", "12 s". */
-function elapsed(from: string | undefined, to: string | undefined, now: number): string {
-  if (!from) return ""
-  const seconds = Math.max(0, Math.round(((to ? Date.parse(to) : now) - Date.parse(from)) / 1000))
-  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} m ${String(seconds % 60).padStart(2, "0")} s`
-}
 
 /** Re-renders every second while `running`, for elapsed times. */
 function useNow(running: boolean): number {
@@ -135,7 +128,7 @@ function TaskRow({ task, now }: { task: BatchTask; now: number }) {
           {task.state === "waiting" ? "waiting for permission" : task.state}
         </span>
       </td>
-      <td class="num">{elapsed(task.startedAt, task.endedAt, now)}</td>
+      <td class="num">{task.startedAt ? elapsed(task.startedAt, task.endedAt, now) : ""}</td>
       <td class="num">{counted ? task.files : ""}</td>
       <td class="num changes-summary">
         {counted && (

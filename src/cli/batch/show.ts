@@ -2,18 +2,9 @@
 // table of its tasks redrawn in place; otherwise a line per task as it ends; with --json an object
 // per task as it ends. Then a summary. The rendering is pure: a batch and the time in, lines out.
 import { tableLines } from "../../client/output.ts"
-import { type Batch, type BatchTask, isFinal, taskFailed } from "../../protocol/batch-events.ts"
+import { type Batch, type BatchTask, elapsed, isFinal, taskFailed } from "../../protocol/batch-events.ts"
 
-/** "12s", "1m 05s", "1h 02m". */
-export function elapsed(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000))
-  if (s < 60) return `${s}s`
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
-}
-
-export const taskElapsed = (task: BatchTask, now: number): string =>
-  task.startedAt ? elapsed((task.endedAt ? Date.parse(task.endedAt) : now) - Date.parse(task.startedAt)) : "-"
+export const taskElapsed = (task: BatchTask, now: number): string => (task.startedAt ? elapsed(task.startedAt, task.endedAt, now) : "-")
 
 const changes = (task: BatchTask) => (task.files === undefined ? ["-", "-"] : [String(task.files), `+${task.additions ?? 0} −${task.deletions ?? 0}`])
 
@@ -78,7 +69,7 @@ export function summaryLines(batch: Batch, now: number): string[] {
   const s = summary(batch, now)
   const tasks = batch.tasks ?? []
   const counts = [`${s.done} done`, `${s.failed} failed`, ...(s.skipped ? [`${s.skipped} skipped`] : [])].join(", ")
-  const lines = [`batch ${batch.id}: ${counts} in ${elapsed(s.durationMs)}`]
+  const lines = [`batch ${batch.id}: ${counts} in ${elapsed(batch.createdAt, batch.endedAt, now)}`]
   if (s.agents.length) lines.push(`agents: ${s.agents.join(" ")}`)
   const failed = tasks.filter(taskFailed)
   for (const task of failed) lines.push(`failed: ${taskName(task)}: ${task.error ?? "its turn failed"}${task.state === "skipped" ? ` (in batch ${task.earlier?.batch}; to run it again: iterate agents rm ${task.agent?.name} --force)` : ""}`)

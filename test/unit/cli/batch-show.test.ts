@@ -1,7 +1,7 @@
 // How `iterate batch` shows a batch: the live table's lines, a line per ended task, the summary.
 import { describe, expect, test } from "vitest"
-import { elapsed, endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, fittedTable, tableRows } from "../../../src/cli/batch/show.ts"
-import { type Batch, type BatchTask, countTasks } from "../../../src/protocol/batch-events.ts"
+import { endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, fittedTable, tableRows } from "../../../src/cli/batch/show.ts"
+import { type Batch, type BatchTask, countTasks, elapsed } from "../../../src/protocol/batch-events.ts"
 
 const T0 = Date.parse("2026-01-01T10:00:00.000Z")
 const at = (s: number) => new Date(T0 + s * 1000).toISOString()
@@ -30,7 +30,8 @@ const tasks = [
 
 describe("the batch as it goes", () => {
   test("times read like a clock that counts up", () => {
-    expect([elapsed(0), elapsed(9_400), elapsed(65_000), elapsed(3_723_000)]).toEqual(["0s", "9s", "1m 05s", "1h 02m"])
+    expect([0, 9.4, 65, 3723].map((s) => elapsed(at(0), undefined, T0 + s * 1000))).toEqual(["0s", "9s", "1m 05s", "1h 02m"])
+    expect(elapsed(at(0), at(30), T0 + 99_000)).toBe("30s")
   })
 
   test("the table: a row per task with its state, time so far and what it changed; an agent named otherwise is shown", () => {
