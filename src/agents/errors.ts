@@ -28,6 +28,9 @@ export type AgentErrorCode =
   | "no_remote"
   | "gh_missing"
   | "push_failed"
+  // batches (src/agents/batch)
+  | "invalid_batch"
+  | "batch_not_found"
 
 /** A refusal to show the client: `code` picks the HTTP status. */
 export class AgentError extends Error {

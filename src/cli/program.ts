@@ -4,6 +4,7 @@ import { VERSION } from "../version.ts"
 import { registerAcp } from "./acp.ts"
 import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
+import { registerBatch } from "./batch.ts"
 import { registerCompletion } from "./completion.ts"
 import { registerConfig } from "./config.ts"
 import { registerDiff } from "./diff.ts"
@@ -20,6 +21,7 @@ import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
+import { registerTodos } from "./todos.ts"
 import { registerUpgrade } from "./upgrade.ts"
 import { registerUsage } from "./usage.ts"
 import { registerWeb } from "./web.ts"
@@ -61,6 +63,8 @@ Examples:
   registerEvents(program, io)
   registerDiff(program, io)
   registerWork(program, io)
+  registerBatch(program, io)
+  registerTodos(program, io)
   registerAttach(program, io)
   registerHarnesses(program, io)
   registerPermissions(program, io)
