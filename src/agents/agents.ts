@@ -233,6 +233,13 @@ export class Agents implements FleetMember {
     )
   }
 
+  /** Why no agent of `harness` (with `model`) can be made here, asked before anything is made (a batch's tasks); undefined when one can. */
+  harnessProblem(harness: string, model?: string): string | undefined {
+    const found = this.harnesses.get(harness)
+    if (!found) return `unknown harness ${harness}; available: ${[...this.harnesses.keys()].join(", ")}`
+    return model === undefined ? undefined : found.modelProblem(model)
+  }
+
   async create(input: NewAgent): Promise<Agent> {
     const harnessName = input.harness ?? DEFAULT_HARNESS
     const harness = this.harnesses.get(harnessName)

@@ -28,6 +28,11 @@ export class AgentStreams {
     return appendEvents(this.store, name, events, fence)
   }
 
+  /** Closes the stream: readers following it end once they read to its end. */
+  async close(name: string): Promise<void> {
+    await this.store.append(name, { messages: [], close: true })
+  }
+
   /** Up to `limit` events after `offset` (from the start when undefined); undefined when the stream is gone. */
   async read(name: string, offset: string | undefined, limit = 1000): Promise<StreamEvent[] | undefined> {
     const meta = await this.store.get(name)

@@ -4,6 +4,7 @@ import { VERSION } from "../version.ts"
 import { registerAcp } from "./acp.ts"
 import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
+import { registerBatch } from "./batch.ts"
 import { registerCompletion } from "./completion.ts"
 import { registerConfig } from "./config.ts"
 import { registerDiff } from "./diff.ts"
@@ -21,6 +22,7 @@ import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
+import { registerTodos } from "./todos.ts"
 import { registerUpgrade } from "./upgrade.ts"
 import { registerUsage } from "./usage.ts"
 import { registerWeb } from "./web.ts"
@@ -62,6 +64,8 @@ Examples:
   registerEvents(program, io)
   registerDiff(program, io)
   registerWork(program, io)
+  registerBatch(program, io)
+  registerTodos(program, io)
   registerAttach(program, io)
   registerHarnesses(program, io)
   registerImport(program, io)

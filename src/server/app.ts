@@ -8,12 +8,14 @@ import { accessLog } from "./access-log.ts"
 import type { DaemonContext } from "./context.ts"
 import { errorBody } from "../protocol/errors.ts"
 import { agentRoutes } from "./routes/agents.ts"
+import { batchRoutes } from "./routes/batches.ts"
 import { daemonRoutes } from "./routes/daemon.ts"
 import { healthRoutes } from "./routes/health.ts"
 import { importRoutes } from "./routes/imports.ts"
 import { nodeRoutes } from "./routes/nodes.ts"
 import { permissionRoutes } from "./routes/permissions.ts"
 import { streamRoutes } from "./routes/streams.ts"
+import { todoRoutes } from "./routes/todos.ts"
 import { usageRoutes } from "./routes/usage.ts"
 import { webRoutes } from "./routes/web.ts"
 import { workRoutes } from "./routes/work.ts"
@@ -41,6 +43,8 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   streamRoutes(api, ctx)
   agentRoutes(api, ctx)
   workRoutes(api, ctx)
+  todoRoutes(api, ctx)
+  batchRoutes(api, ctx)
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs"
 import { homedir, networkInterfaces } from "node:os"
 import { dirname, join } from "node:path"
 import { Agents } from "../agents/agents.ts"
+import { Batches } from "../agents/batch/batches.ts"
 import { type Config, readConfig, storeOf } from "../config/index.ts"
 import { bindRefusal, isLoopback } from "../discovery/bind.ts"
 import { findTrustedDaemon } from "../discovery/health.ts"
@@ -124,6 +125,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     configProblem,
     budgetUsd: config.agents?.budgetUsd,
   })
+  const batches = new Batches({ store: stores.batches, agents, streams: store, node: stores.fleet.nodeId })
   const token = randomBytes(32).toString("base64url")
   let url = ""
   const closing = new AbortController()
@@ -137,6 +139,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     store,
     subscriptions,
     agents,
+    batches,
     web: { sessions: webSessions, password, publicUrl: options.publicUrl, roots: webRoots(config), home: env.HOME || homedir() },
     version: VERSION,
     instanceId,
@@ -179,6 +182,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const roots = options.roots.length > 0 ? options.roots : (config.node?.roots ?? [env.HOME || homedir()])
   try {
     await agents.start({ url: options.publicUrl ?? url, roots, version: VERSION, startedAt: startedAt.toISOString() })
+    await batches.start()
   } catch (error) {
     await server.stop(true)
     await agents.stop().catch(() => {})
@@ -201,6 +205,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       await server.stop(true)
       subscriptions.close()
       webSessions.close()
+      // Before the agents: their turns end as interrupted, which a batch still following would take as its own to retry.
+      await batches.stop()
       await agents.stop()
       watchdog.end()
       await stores.close()

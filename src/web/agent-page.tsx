@@ -9,6 +9,7 @@ import { call } from "./api.ts"
 import { AgentView } from "./agent-view.ts"
 import { Changes } from "./changes.tsx"
 import type { AgentTab } from "./router.ts"
+import { Todos } from "./todos.tsx"
 import { type Answer, Messages, Permission } from "./transcript.tsx"
 import { Branch, Link, PolicySelect, Spend, Status } from "./ui.tsx"
 
@@ -256,6 +257,7 @@ function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Age
         )}
         <div ref={end} />
       </main>
+      {tab === "transcript" && <Todos todos={transcript.todos} />}
       {transcript.pending.length > 0 && (
         <div class="pending">
           {transcript.pending.map((part) => (

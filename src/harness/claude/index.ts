@@ -138,7 +138,8 @@ class ClaudeHarness implements Harness {
       binary,
       agent,
       events,
-      env: { ...this.processEnv(), [AGENT_ENV]: agent.id },
+      // A headless claude keeps no todo list unless told to (its task tools): `iterate todos` shows it.
+      env: { CLAUDE_CODE_ENABLE_TODO_TOOLS: "1", ...this.processEnv(), [AGENT_ENV]: agent.id },
       configDir: this.configDir,
       logFile: join(this.context.logDir, `claude-${agent.id.replace(/[^\w.-]+/g, "_")}.log`),
       idleTimeoutMs,

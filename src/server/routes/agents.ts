@@ -247,6 +247,8 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   no_remote: 409,
   gh_missing: 409,
   push_failed: 502,
+  invalid_batch: 400,
+  batch_not_found: 404,
   budget_exceeded: 402,
 }
 

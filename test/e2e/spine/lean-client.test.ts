@@ -31,6 +31,8 @@ const serverOnly = (m: string) =>
 test.each([
   ["streams", "list", "--json"],
   ["agents", "list", "--json"],
+  ["batch", "--help"],
+  ["todos", "--help"],
   ["permissions", "--json"],
   ["usage", "--json"],
   ["service", "install", "--dry-run"],
