@@ -9,7 +9,8 @@
 // session.ts is one agent's HarnessSession; transcript.ts the pure reducer (registered in
 // ../transcripts.ts); binary.ts finds the executable and its version; permissions.ts maps the
 // harness's requests to PermissionAsks and answers back; orphans.ts stops what a killed daemon
-// left. What only one harness has is named for what it is (opencode's server.ts, pi's launch.ts).
+// left; import.ts reads the sessions the harness keeps itself (HarnessImporter, below). What only
+// one harness has is named for what it is (opencode's server.ts, pi's launch.ts).
 //
 // The agents layer owns everything durable: it reads actions from the agent's stream in order,
 // appends what the session reports, keeps the turn's status, decides permission requests by the
