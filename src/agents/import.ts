@@ -157,6 +157,9 @@ export class SessionImporter {
       source.close()
     }
     if (report.sessions.length === 0) throw new ImportPathError(`no ${this.#harness.name} session could be imported from ${where}: ${report.warnings.join("; ")}`)
+    // The daemon's harness finds a session it resumes only where it keeps its own.
+    if (where !== importer.defaultPath && !where.startsWith(`${importer.defaultPath}/`))
+      report.warnings.push(`${where} is not where the daemon's ${this.#harness.name} keeps its sessions (${importer.defaultPath}): a prompt to an agent imported from there starts a new conversation`)
     return report
   }
 

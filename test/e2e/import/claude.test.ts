@@ -11,6 +11,7 @@ importSuite({
   text: (body) => text(body),
   direct: (where, prompt, resume) => claudeDirect(where, prompt, { resume }),
   latest: (env) => claudeSessionId(claudeSessionFiles(env.CLAUDE_CONFIG_DIR!).at(-1)!),
+  sessionFile: (env) => claudeSessionFiles(env.CLAUDE_CONFIG_DIR!).at(-1)!,
   badFile: (env) => {
     const folder = join(env.CLAUDE_CONFIG_DIR!, "projects", "-broken")
     mkdirSync(folder, { recursive: true })

@@ -11,6 +11,7 @@ importSuite({
   text: (body) => text(body),
   direct: (where, prompt, resume) => codexDirect(where, prompt, { resume }),
   latest: (env) => codexThreadId(codexSessionFiles(env.CODEX_HOME!).at(-1)!),
+  sessionFile: (env) => codexSessionFiles(env.CODEX_HOME!).at(-1)!,
   badFile: (env) => {
     const folder = join(env.CODEX_HOME!, "sessions", "2026", "01", "01")
     mkdirSync(folder, { recursive: true })

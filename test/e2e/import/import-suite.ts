@@ -4,7 +4,7 @@
 // data folder as the harness run directly) imports it, shows it, imports only what it gained, and
 // its next prompt goes on with it in the harness. On both stores. claude.test.ts, codex.test.ts
 // and opencode.test.ts run it with what differs between the harnesses.
-import { mkdirSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
 import { type AgentEvent, payloadsOf, useAgentSandbox } from "../../support/agent-sandbox.ts"
@@ -29,6 +29,8 @@ export interface ImportDriver<Reply> {
   latest(env: Record<string, string | undefined>): string
   /** a file that is not a session of the harness, put where the import reads by default; none for a harness keeping a database */
   badFile?(env: Record<string, string | undefined>): string
+  /** the newest session's file, for a harness keeping files */
+  sessionFile?(env: Record<string, string | undefined>): string
 }
 
 interface Report {
@@ -124,6 +126,16 @@ export function importSuite<Reply>(driver: ImportDriver<Reply>): void {
       expect(result.stderr).toMatch(/^iterate: [^\n]+\n$/)
       expect(result.stderr).toContain(bad)
     })
+
+    if (driver.sessionFile)
+      test("sessions read from elsewhere than where the daemon's harness keeps them: a warning that they cannot go on", async () => {
+        const elsewhere = join(agents.sandbox.dir, "elsewhere")
+        mkdirSync(elsewhere)
+        const copy = join(elsewhere, driver.sessionFile!(agents.sandbox.env).split("/").pop()!)
+        copyFileSync(driver.sessionFile!(agents.sandbox.env), copy)
+        const result = await agents.iterate(["import", harness, elsewhere])
+        expect(result.stderr).toContain(`warning: ${elsewhere} is not where the daemon's ${harness} keeps its sessions`)
+      })
 
     if (driver.badFile)
       test("a file that is not a session: a warning naming it, the rest imported", async () => {
