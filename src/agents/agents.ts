@@ -6,7 +6,7 @@
 // Harness interface.
 import { existsSync, statSync } from "node:fs"
 import { isAbsolute } from "node:path"
-import { type AttachCommand, type Harness, type HarnessCheck, type HarnessFactory, HarnessUnavailableError } from "../harness/harness.ts"
+import { type AttachCommand, type Harness, type HarnessCheck, type HarnessFactory, HarnessUnavailableError, ImportPathError } from "../harness/harness.ts"
 import { createHarnesses } from "../harness/index.ts"
 import {
   AGENT_EVENT,
@@ -28,6 +28,7 @@ import type { EventInput, StreamEvent } from "../streams/events.ts"
 import type { AppendFence, StreamStore } from "../streams/store.ts"
 import { AgentAdapter, INTERRUPTED } from "./adapter.ts"
 import { AgentError } from "./errors.ts"
+import { type ImportReport, SessionImporter } from "./import.ts"
 import { agentNameProblem, defaultAgentName, nameFromText, newAgentId } from "./names.ts"
 import { type AgentRecord, type AgentStore, type AgentWorktree, NameTakenError, type PermissionRecord } from "./store.ts"
 import { AgentStreams } from "./stream.ts"
@@ -62,6 +63,8 @@ export interface Agent {
   allowedTools: string[]
   /** the node that runs it (or ran it, while orphaned) */
   node: string
+  /** when a session run outside iterate was last imported into it (`iterate import`) */
+  importedAt?: string
   /** its own worktree and branch, when it was made with one */
   worktree?: AgentWorktree
   /** dollars its turns cost so far, as its harness reported them */
@@ -146,6 +149,8 @@ export class Agents implements FleetMember {
   private readonly streams: AgentStreams
   private readonly harnesses: Map<string, Harness>
   private readonly adapters = new Map<string, AgentAdapter>()
+  /** the import running now: one at a time, so two never make an agent of the same session */
+  private importing: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly options: AgentsOptions) {
     this.db = options.store
@@ -286,6 +291,7 @@ export class Agents implements FleetMember {
       node,
       leaseExpired: false,
       asking: false,
+      importedAt: undefined,
       worktree: made?.worktree,
       spentUsd: 0,
       budgetUsd,
@@ -440,6 +446,33 @@ export class Agents implements FleetMember {
     }
   }
 
+  /**
+   * Makes agents of the sessions a person ran in `harness` directly, read from `path` (a file or
+   * folder on this machine; where the harness keeps them by default), and adds to agents imported
+   * before what their sessions gained since.
+   */
+  async import(harness: string, path?: string): Promise<ImportReport> {
+    const found = this.harnesses.get(harness)
+    const importable = [...this.harnesses.values()].filter((h) => h.importer).map((h) => h.name)
+    if (!found?.importer) throw new AgentError("invalid_import", `iterate imports the sessions of ${importable.join(", ")}, not ${harness}`)
+    if (path !== undefined && !isAbsolute(path)) throw new AgentError("invalid_import", `the path to import from must be absolute, not ${path}`)
+    const run = this.importing.then(() =>
+      new SessionImporter(found, {
+        store: this.db,
+        streams: this.streams,
+        node: this.fleet.nodeId,
+        run: (agent) => this.run(agent, this.fleet.created(agent)),
+        append: (agent, events) => this.adapters.get(agent.id)?.append(events) ?? this.streams.append(agent.stream, events),
+      }).run(path),
+    )
+    this.importing = run.catch(() => {})
+    try {
+      return await run
+    } catch (error) {
+      throw error instanceof ImportPathError ? new AgentError("no_sessions", error.message) : error
+    }
+  }
+
   /** Requests nobody has answered, of one agent or of all, oldest first. */
   async permissions(ref?: string): Promise<PendingPermission[]> {
     const agents = new Map((await this.db.list()).map((a) => [a.id, a]))
@@ -492,6 +525,7 @@ export class Agents implements FleetMember {
       permissions: a.permissions,
       allowedTools: a.allowedTools,
       node: a.node ?? this.fleet.nodeId,
+      ...(a.importedAt !== undefined && { importedAt: a.importedAt }),
       ...(a.worktree && { worktree: a.worktree }),
       spentUsd: a.spentUsd,
       ...(a.budgetUsd !== undefined && { budgetUsd: a.budgetUsd }),

@@ -12,6 +12,7 @@ import { registerDoctor } from "./doctor.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerHarnesses } from "./harnesses.ts"
+import { registerImport } from "./import.ts"
 import { registerNodes } from "./nodes.ts"
 import { registerPermissions } from "./permissions.ts"
 import { registerPrompt } from "./prompt.ts"
@@ -67,6 +68,7 @@ Examples:
   registerTodos(program, io)
   registerAttach(program, io)
   registerHarnesses(program, io)
+  registerImport(program, io)
   registerPermissions(program, io)
   registerNodes(program, io)
   registerUsage(program, io)

@@ -197,6 +197,10 @@ export type Agent = {
      * the node that runs it (or ran it, while orphaned): see GET /v1/nodes
      */
     node: string;
+    /**
+     * when a session run outside iterate was last imported into it (POST /v1/imports); absent for an agent iterate made
+     */
+    importedAt?: string;
     worktree?: Worktree;
     /**
      * dollars its turns cost so far, as its harness reported them (see GET /v1/usage)
@@ -723,6 +727,59 @@ export type Node = {
      * the node that answered
      */
     self: boolean;
+};
+
+export type ImportReport = {
+    harness: string;
+    /**
+     * what was read
+     */
+    path: string;
+    sessions: Array<SessionImport>;
+    /**
+     * one line per file that is not in the harness's format: nothing of it was imported
+     */
+    warnings: Array<string>;
+};
+
+export type SessionImport = {
+    /**
+     * the harness's session id: what the agent resumes from
+     */
+    sessionId: string;
+    /**
+     * where it was read from: its file, or the database it is in
+     */
+    location: string;
+    /**
+     * new: an agent made of it; updated: what it gained since the last import added; skipped: nothing done (see reason)
+     */
+    outcome: 'new' | 'updated' | 'skipped';
+    /**
+     * why it was skipped
+     */
+    reason?: string;
+    /**
+     * the id of the agent that holds it
+     */
+    agent?: string;
+    name?: string;
+    directory?: string;
+    /**
+     * events appended to the agent's stream now
+     */
+    events: number;
+};
+
+export type ImportInput = {
+    /**
+     * whose sessions: claude, codex or opencode
+     */
+    harness: string;
+    /**
+     * an absolute path on the daemon's machine: a session's file or a folder of them (opencode: its data folder or opencode.db); where the daemon's harness keeps them when absent
+     */
+    path?: string;
 };
 
 export type UsageReport = {
@@ -2744,6 +2801,39 @@ export type ListNodesResponses = {
 };
 
 export type ListNodesResponse = ListNodesResponses[keyof ListNodesResponses];
+
+export type ImportSessionsData = {
+    body: ImportInput;
+    path?: never;
+    query?: never;
+    url: '/v1/imports';
+};
+
+export type ImportSessionsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type ImportSessionsError = ImportSessionsErrors[keyof ImportSessionsErrors];
+
+export type ImportSessionsResponses = {
+    /**
+     * What became of each session
+     */
+    200: ImportReport;
+};
+
+export type ImportSessionsResponse = ImportSessionsResponses[keyof ImportSessionsResponses];
 
 export type GetUsageData = {
     body?: never;

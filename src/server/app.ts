@@ -11,6 +11,7 @@ import { agentRoutes } from "./routes/agents.ts"
 import { batchRoutes } from "./routes/batches.ts"
 import { daemonRoutes } from "./routes/daemon.ts"
 import { healthRoutes } from "./routes/health.ts"
+import { importRoutes } from "./routes/imports.ts"
 import { nodeRoutes } from "./routes/nodes.ts"
 import { permissionRoutes } from "./routes/permissions.ts"
 import { streamRoutes } from "./routes/streams.ts"
@@ -47,6 +48,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)
+  importRoutes(api, ctx)
   usageRoutes(api, ctx)
   api.doc31("/doc", { openapi: "3.1.0", info: { ...OPENAPI_INFO, version: ctx.version } })
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })

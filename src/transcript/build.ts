@@ -314,7 +314,9 @@ export class TranscriptBuilder {
     const t = this.transcript
     if (t.offset !== undefined && event.offset <= t.offset) return
     const draft = this.draft
-    draft.event = event
+    // An imported event happened when its turn did (`at`), not when it was imported.
+    const at = event.metadata?.imported ? event.metadata.at : undefined
+    draft.event = typeof at === "string" ? { ...event, createdAt: at } : event
     const type = event.type
     const payload = event.payload as never
     if (type === AGENT_EVENT.prompt) draft.prompt(payload as PromptPayload)

@@ -147,4 +147,6 @@ export interface AgentStreamEvent {
   type: string
   createdAt?: string
   payload?: unknown
+  /** `{ imported: true, at }` on the events of a session imported from where its harness kept it */
+  metadata?: Record<string, unknown>
 }

@@ -39,6 +39,7 @@ test.each([
   ["remote", "list", "--json"],
   ["config", "path"],
   ["completion", "bash"],
+  ["import", "--help"],
   // The ACP library (and zod, which checks its messages) loads only when `iterate acp` runs.
   ["acp", "--help"],
   // With no daemon it also looks for one by the data folder's owner.json, still without SQLite.
