@@ -23,9 +23,13 @@ import { type Fleet, type FleetMember, type NodeView, PlacementError } from "./f
 import type { EventInput, StreamEvent } from "../streams/events.ts"
 import type { AppendFence, StreamStore } from "../streams/store.ts"
 import { AgentAdapter, INTERRUPTED } from "./adapter.ts"
+import type { DocumentKind } from "./archive/documents.ts"
+import { ArchiveIndexer } from "./archive/indexer.ts"
+import { parseQuery } from "./archive/query.ts"
+import { snippet } from "./archive/snippet.ts"
 import { agentNameProblem, defaultAgentName, newAgentId } from "./names.ts"
 import { type AgentRecord, type AgentStore, NameTakenError, type PermissionRecord } from "./store.ts"
-import { AgentStreams } from "./stream.ts"
+import { AgentStreams, agentStream } from "./stream.ts"
 
 export type AgentErrorCode =
   | "agent_not_found"
@@ -36,6 +40,10 @@ export type AgentErrorCode =
   | "permission_not_found"
   | "permission_answered"
   | "elsewhere"
+  | "archived"
+  | "not_archived"
+  | "cannot_restore"
+  | "invalid_search"
 
 /** A refusal to show the client: `code` picks the HTTP status. */
 export class AgentError extends Error {
@@ -57,9 +65,10 @@ export interface Agent {
   stream: string
   /**
    * the turn's status, `waiting` while a permission request of the running turn has no answer, and
-   * `orphaned` while no node holds the agent (the one it was on stopped, and none can take it over)
+   * `orphaned` while no node holds the agent (the one it was on stopped, and none can take it over),
+   * `archived` once `agents rm` archived it
    */
-  status: AgentStatus | "orphaned"
+  status: AgentStatus | "orphaned" | "archived"
   error?: string
   createdAt: string
   /** the harness's session, once the agent has one (when the harness resumes from a session id) */
@@ -69,6 +78,8 @@ export interface Agent {
   allowedTools: string[]
   /** the node that runs it (or ran it, while orphaned) */
   node: string
+  /** when it was archived, while it is */
+  archivedAt?: string
 }
 
 export interface NewAgent {
@@ -79,6 +90,31 @@ export interface NewAgent {
   permissions?: string
   /** the node (id or URL) to run it on; this one by default */
   node?: string
+}
+
+/** One place in a transcript that matches a search. */
+export interface SearchHit {
+  /** the agent's id and name */
+  agent: string
+  agentName: string
+  harness: string
+  archived: boolean
+  kind: DocumentKind
+  /** where `iterate events A --offset` opens the message that matches */
+  offset: string
+  createdAt: string
+  snippet: string
+  /** [start, end) of each match in `snippet` */
+  highlights: Array<[number, number]>
+}
+
+export interface SearchInput {
+  query: string
+  /** an agent's id or name */
+  agent?: string
+  harness?: string
+  since?: Date
+  limit?: number
 }
 
 /** A permission request nobody has answered. */
@@ -118,6 +154,7 @@ export interface AgentsOptions {
 }
 
 const DEFAULT_HARNESS = "opencode"
+const HISTORY_PAGE = 1000
 
 /** The stand-in for a harness an agent was made with that this daemon does not have. */
 function missingHarness(name: string): Harness {
@@ -133,12 +170,21 @@ export class Agents implements FleetMember {
   private readonly streams: AgentStreams
   private readonly harnesses: Map<string, Harness>
   private readonly adapters = new Map<string, AgentAdapter>()
+  private readonly indexer: ArchiveIndexer
 
   constructor(private readonly options: AgentsOptions) {
     this.db = options.store
     this.fleet = options.fleet
     this.streams = new AgentStreams(options.streams)
     this.harnesses = createHarnesses({ ...options, env: options.env ?? process.env }, options.harnesses)
+    this.indexer = new ArchiveIndexer({
+      index: this.db.index,
+      streams: this.streams,
+      agent: (id) => this.db.find(id),
+      agents: () => this.db.list(),
+      // On a shared store: the agents this node runs, and those no node runs.
+      indexes: (agent) => agent.node === undefined || agent.node === this.fleet.nodeId || agent.archivedAt !== undefined || agent.leaseExpired,
+    })
   }
 
   /** Stops the processes a killed daemon left behind, then runs the agents this node holds (as `node`). */
@@ -148,10 +194,17 @@ export class Agents implements FleetMember {
       await this.db.removeProcess(pid)
     }
     await this.fleet.start(this, { id: this.fleet.nodeId, ...node })
+    this.indexer.start()
+  }
+
+  /** Resolves once the search index holds every stream's events heard of so far. */
+  indexed(): Promise<void> {
+    return this.indexer.caughtUp()
   }
 
   /** Ends running turns (recorded as interrupted) and stops every harness process. */
   async stop(): Promise<void> {
+    await this.indexer.stop()
     await this.fleet.stop()
     await Promise.all([...this.adapters.values()].map((adapter) => adapter.interrupt(INTERRUPTED).catch(() => {})))
     await Promise.all([...this.adapters.values()].map((adapter) => adapter.stop().catch(() => {})))
@@ -160,8 +213,9 @@ export class Agents implements FleetMember {
     for (const { pid } of await this.db.processes().catch(() => [])) await this.db.removeProcess(pid).catch(() => {})
   }
 
-  async list(): Promise<Agent[]> {
-    return (await this.db.list()).map((a) => this.view(a))
+  /** The agents, without the archived ones unless `all`. */
+  async list(options: { all?: boolean } = {}): Promise<Agent[]> {
+    return (await this.db.list()).filter((a) => options.all || !a.archivedAt).map((a) => this.view(a))
   }
 
   async get(ref: string): Promise<Agent> {
@@ -228,20 +282,20 @@ export class Agents implements FleetMember {
     if (input.name !== undefined) {
       const problem = agentNameProblem(input.name)
       if (problem) throw new AgentError("invalid_agent", problem)
-      if (taken.has(input.name)) throw nameTaken(input.name)
+      if (taken.has(input.name)) throw nameTaken(input.name, await this.db.find(input.name))
     }
     if (here && this.options.configProblem) throw new AgentError("harness_unavailable", this.options.configProblem)
 
     let id: string
     do id = newAgentId()
-    while (taken.has(id) || !(await this.streams.create(`agents/${id}`)))
+    while (taken.has(id) || !(await this.streams.create(agentStream(id))))
     const record: AgentRecord = {
       id,
       name: input.name ?? defaultAgentName(directory, (name) => taken.has(name)),
       harness: name,
       directory,
       model: input.model,
-      stream: `agents/${id}`,
+      stream: agentStream(id),
       status: "idle",
       error: undefined,
       createdAt: new Date().toISOString(),
@@ -252,6 +306,7 @@ export class Agents implements FleetMember {
       node,
       leaseExpired: false,
       asking: false,
+      archivedAt: undefined,
     }
     const adapter = here ? this.adapterFor(record, this.fleet.created(record)) : undefined
     try {
@@ -285,38 +340,112 @@ export class Agents implements FleetMember {
     return this.get(agent.id)
   }
 
-  /** Stops the agent's turn if one runs, then deletes the agent and its stream. */
-  async remove(ref: string): Promise<void> {
+  /**
+   * `agents rm`: stops the agent wherever it runs, then archives it (its stream stays: readable,
+   * searchable, restorable), or with `purge` deletes it and its stream for good.
+   */
+  async remove(ref: string, options: { purge?: boolean } = {}): Promise<void> {
     const agent = await this.find(ref)
-    const adapter = this.adapters.get(agent.id)
-    this.adapters.delete(agent.id)
-    if (adapter) {
-      if (adapter.busy) await adapter.open().abort().catch(() => {})
-      await adapter.stop().catch(() => {})
+    if (!options.purge && agent.archivedAt) throw new AgentError("archived", `agent ${agent.name} is archived already; delete it for good with: iterate agents rm --purge ${agent.name}`)
+    const here = await this.halt(agent)
+    await (options.purge ? this.purge(agent) : this.db.archive(agent.id, new Date().toISOString()))
+    // The node running it finds its lease gone (or fenced off) and stops its harness.
+    if (!here && agent.node) this.fleet.poke(agent.node)
+  }
+
+  /** Brings an archived agent back: it runs on this node again, and its next prompt resumes its harness session. */
+  async restore(ref: string): Promise<Agent> {
+    const agent = await this.find(ref)
+    if (!agent.archivedAt) throw new AgentError("not_archived", `agent ${agent.name} is not archived`)
+    const problem = this.refusal(agent)
+    if (problem) {
+      const why = existsSync(agent.directory) ? problem : `its directory ${agent.directory} is gone (a removed worktree?)`
+      throw new AgentError("cannot_restore", `agent ${agent.name} cannot run here: ${why}; it stays archived, and iterate events ${agent.name} and iterate export ${agent.name} still read it`)
     }
+    await this.db.unarchive(agent.id)
+    await this.fleet.restored((await this.db.find(agent.id))!)
+    return this.get(agent.id)
+  }
+
+  /** Stops the agent's turn and adapter if it runs here; true if it did. */
+  private async halt(agent: AgentRecord): Promise<boolean> {
+    const adapter = this.adapters.get(agent.id)
+    if (!adapter) return false
+    this.adapters.delete(agent.id)
+    if (adapter.busy) await adapter.open().abort().catch(() => {})
+    await adapter.stop().catch(() => {})
+    return true
+  }
+
+  /** Deletes the agent, its stream and its part of the search index. */
+  private async purge(agent: AgentRecord): Promise<void> {
     await this.streams.remove(agent.stream)
     await this.db.remove(agent.id)
-    // The node running it finds its lease gone and stops its harness.
-    if (!adapter && agent.node) this.fleet.poke(agent.node)
+  }
+
+  /** The agent's events from the start, a page at a time (an archived agent's too). */
+  async *history(ref: string): AsyncGenerator<StreamEvent[]> {
+    const agent = await this.find(ref)
+    let offset: string | undefined
+    for (;;) {
+      const page = await this.streams.read(agent.stream, offset, HISTORY_PAGE)
+      if (!page) throw new AgentError("stream_missing", `the stream of agent ${agent.name} (${agent.stream}) was deleted`)
+      if (page.length > 0) yield page
+      if (page.length < HISTORY_PAGE) return
+      offset = page.at(-1)!.offset
+    }
+  }
+
+  /** The best matches first, newest first among equals; one hit per message. */
+  async search(input: SearchInput): Promise<SearchHit[]> {
+    const terms = parseQuery(input.query)
+    if (terms.length === 0) throw new AgentError("invalid_search", "the query has no word to search for")
+    if (input.harness !== undefined && !this.harnesses.has(input.harness))
+      throw new AgentError("invalid_search", `unknown harness ${input.harness}; available: ${[...this.harnesses.keys()].join(", ")}`)
+    const agent = input.agent === undefined ? undefined : (await this.find(input.agent)).id
+    const limit = input.limit ?? 20
+    // Several parts of one message may match (a write's input and its diff): the best stands for it.
+    const rows = await this.db.index.search({ terms, agent, harness: input.harness, since: input.since?.toISOString(), limit: Math.min(limit * 3, 300) })
+    const agents = new Map((await this.db.list()).map((a) => [a.id, a]))
+    const seen = new Set<string>()
+    const hits: SearchHit[] = []
+    for (const row of rows) {
+      const owner = agents.get(row.agentId)
+      if (!owner || seen.has(`${row.agentId} ${row.offset}`) || hits.length === limit) continue
+      seen.add(`${row.agentId} ${row.offset}`)
+      const { text, highlights } = snippet(row.text, terms)
+      hits.push({
+        agent: owner.id,
+        agentName: owner.name,
+        harness: owner.harness,
+        archived: owner.archivedAt !== undefined,
+        kind: row.kind,
+        offset: row.offset,
+        createdAt: row.createdAt,
+        snippet: text,
+        highlights,
+      })
+    }
+    return hits
   }
 
   /** Appends a prompt action; the adapter carries it out, on whichever node runs the agent. */
   async prompt(ref: string, prompt: PromptPayload): Promise<StreamEvent> {
-    const agent = await this.find(ref)
+    const agent = await this.live(ref)
     this.checkModel(this.harness(agent.harness), prompt.model)
     return this.append(agent, { type: AGENT_EVENT.prompt, payload: prompt })
   }
 
   /** Appends an abort action; returns it with the status the agent had when it was appended. */
   async abort(ref: string): Promise<{ event: StreamEvent; status: TurnStatus }> {
-    const agent = await this.find(ref)
+    const agent = await this.live(ref)
     const status = agent.status
     return { event: await this.append(agent, { type: AGENT_EVENT.abort, payload: {} }), status }
   }
 
   /** The command that opens the harness's own TUI on the agent's session (made now if it has none). */
   async attach(ref: string): Promise<AttachCommand> {
-    const agent = await this.find(ref)
+    const agent = await this.live(ref)
     const adapter = this.adapters.get(agent.id)
     if (!adapter) {
       const node = (await this.fleet.nodes()).find((n) => n.id === agent.node)
@@ -332,7 +461,7 @@ export class Agents implements FleetMember {
 
   /** Requests nobody has answered, of one agent or of all, oldest first. */
   async permissions(ref?: string): Promise<PendingPermission[]> {
-    const agents = new Map((await this.db.list()).map((a) => [a.id, a]))
+    const agents = new Map((await this.db.list()).filter((a) => !a.archivedAt).map((a) => [a.id, a]))
     const only = ref === undefined ? undefined : (await this.find(ref)).id
     return (await this.db.pendingPermissions())
       .filter((p) => (only === undefined || p.agentId === only) && agents.has(p.agentId))
@@ -341,7 +470,7 @@ export class Agents implements FleetMember {
 
   /** Appends the answer to a pending request; refused when there is no such request or it was answered. */
   async reply(ref: string, id: string, answer: { decision: PermissionDecision; message?: string }): Promise<StreamEvent> {
-    const agent = await this.find(ref)
+    const agent = await this.live(ref)
     const request = await this.db.permission(id)
     if (!request || request.agentId !== agent.id) throw new AgentError("permission_not_found", `agent ${agent.name} has no permission request ${id} (see: iterate permissions ${agent.name})`)
     if (request.state !== "pending") {
@@ -375,13 +504,14 @@ export class Agents implements FleetMember {
       directory: a.directory,
       ...(a.model !== undefined && { model: a.model }),
       stream: a.stream,
-      status: orphaned ? "orphaned" : waiting ? "waiting" : a.status,
+      status: a.archivedAt ? "archived" : orphaned ? "orphaned" : waiting ? "waiting" : a.status,
       ...(a.error !== undefined && { error: a.error }),
       createdAt: a.createdAt,
       ...(a.resume?.sessionId !== undefined && { sessionId: a.resume.sessionId }),
       permissions: a.permissions,
       allowedTools: a.allowedTools,
       node: a.node ?? this.fleet.nodeId,
+      ...(a.archivedAt !== undefined && { archivedAt: a.archivedAt }),
     }
   }
 
@@ -404,6 +534,14 @@ export class Agents implements FleetMember {
   private async find(ref: string): Promise<AgentRecord> {
     const agent = await this.db.find(ref)
     if (!agent) throw new AgentError("agent_not_found", `no agent named ${ref}`)
+    return agent
+  }
+
+  /** The agent, refused when it is archived: nothing runs it. */
+  private async live(ref: string): Promise<AgentRecord> {
+    const agent = await this.find(ref)
+    if (agent.archivedAt)
+      throw new AgentError("archived", `agent ${agent.name} is archived; bring it back with: iterate agents restore ${agent.name}`)
     return agent
   }
 
@@ -442,7 +580,13 @@ export class Agents implements FleetMember {
   }
 }
 
-const nameTaken = (name: string) => new AgentError("name_taken", `an agent named ${name} exists already`)
+const nameTaken = (name: string, holder?: AgentRecord) =>
+  new AgentError(
+    "name_taken",
+    holder?.archivedAt
+      ? `an archived agent is named ${name}; bring it back with: iterate agents restore ${name}, or free the name with: iterate agents rm --purge ${name}`
+      : `an agent named ${name} exists already`,
+  )
 
 function directoryProblem(directory: string): string | undefined {
   if (!existsSync(directory)) return `the working directory ${directory} does not exist`

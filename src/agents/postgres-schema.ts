@@ -1,4 +1,5 @@
 import type { Migration } from "../storage/postgres.ts"
+import { ARCHIVE_TABLES } from "./archive/postgres.ts"
 
 // The agents' tables in the PostgreSQL database the fleet shares: the same columns as agents.db
 // (src/agents/sqlite-store.ts), so both stores map rows alike, plus who holds each agent. An
@@ -58,6 +59,9 @@ export const AGENT_MIGRATIONS: Migration[] = [
      heartbeat_at timestamptz NOT NULL,
      stopped_at   timestamptz
    );`,
+  // `agents rm` archives; the search index of the transcripts.
+  `ALTER TABLE agents ADD COLUMN archived_at text;
+   ${ARCHIVE_TABLES}`,
 ]
 
 /**
@@ -68,6 +72,6 @@ export const FIRST_EPOCH = 1
 
 /** Every agents column, and what the database knows about the agent's lease and requests. */
 export const AGENT_SELECT = `SELECT a.id, a.name, a.harness, a.directory, a.model, a.stream, a.status, a.error, a.created_at, a.consumed,
-  a.resume, a.permissions, a.allowed_tools, a.node, a.lease_expires_at < now() AS lease_expired,
+  a.resume, a.permissions, a.allowed_tools, a.node, a.lease_expires_at < now() AS lease_expired, a.archived_at,
   EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking
   FROM agents a`

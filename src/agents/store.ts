@@ -4,6 +4,7 @@
 // streams (agents.db, SqliteAgentStore) or the PostgreSQL database the fleet shares
 // (PostgresAgentStore), where each agent also records the node that holds it.
 import type { HarnessResume } from "../harness/harness.ts"
+import type { ArchiveIndex } from "./archive/store.ts"
 import type { PermissionDecision, PermissionKind, PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
 
 export interface AgentRecord {
@@ -32,6 +33,8 @@ export interface AgentRecord {
   leaseExpired: boolean
   /** a permission request of the agent has no answer yet */
   asking: boolean
+  /** when `agents rm` archived it: it runs nowhere, and its transcript stays readable and searchable */
+  archivedAt: string | undefined
 }
 
 /**
@@ -91,7 +94,12 @@ export interface AgentStore {
   find(ref: string): Promise<AgentRecord | undefined>
   /** Rejects with NameTakenError when the id or name is in use. */
   insert(agent: NewAgentRecord): Promise<AgentRecord>
+  /** Deletes the agent's record, its permission requests and its part of the search index. */
   remove(id: string): Promise<void>
+  /** Marks the agent archived; on a shared store its holder is fenced off and lets it go. */
+  archive(id: string, at: string): Promise<void>
+  /** Brings an archived agent back; on a shared store it waits for a node to take it (Fleet.restored). */
+  unarchive(id: string): Promise<void>
   /** The agent's status, and with `consumed` the action it was set by, in one commit. */
   setProgress(id: string, progress: { status: TurnStatus; error?: string; consumed?: string }): Promise<void>
   setConsumed(id: string, offset: string): Promise<void>
@@ -113,6 +121,8 @@ export interface AgentStore {
   settleReply(agentId: string, reply: SettledReply): Promise<void>
   /** Answers held for a harness that did not ask again lapse with the turn. */
   lapseHeld(agentId: string): Promise<void>
+  /** the search index of the agents' transcripts, in the same database */
+  readonly index: ArchiveIndex
   close(): Promise<void>
 }
 
@@ -137,6 +147,7 @@ export interface AgentRow {
   node?: string | null
   lease_expired?: boolean | number | null
   asking: boolean | number
+  archived_at: string | null
 }
 
 export interface PermissionRow {
@@ -170,6 +181,7 @@ export const toRecord = (row: AgentRow): AgentRecord => ({
   node: row.node ?? undefined,
   leaseExpired: Boolean(row.lease_expired),
   asking: Boolean(row.asking),
+  archivedAt: row.archived_at ?? undefined,
 })
 
 export const toPermission = (row: PermissionRow): PermissionRecord => ({

@@ -8,6 +8,7 @@ import { accessLog } from "./access-log.ts"
 import type { DaemonContext } from "./context.ts"
 import { errorBody } from "../protocol/errors.ts"
 import { agentRoutes } from "./routes/agents.ts"
+import { archiveRoutes } from "./routes/archive.ts"
 import { daemonRoutes } from "./routes/daemon.ts"
 import { healthRoutes } from "./routes/health.ts"
 import { nodeRoutes } from "./routes/nodes.ts"
@@ -37,6 +38,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   daemonRoutes(api, ctx)
   streamRoutes(api, ctx)
   agentRoutes(api, ctx)
+  archiveRoutes(api, ctx)
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)

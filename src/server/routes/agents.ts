@@ -12,9 +12,9 @@ const Status = z.enum(["idle", "busy", "waiting", "error"]).openapi({
   description: "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed",
 })
 
-const ListedStatus = z.enum(["idle", "busy", "waiting", "error", "orphaned"]).openapi({
+const ListedStatus = z.enum(["idle", "busy", "waiting", "error", "orphaned", "archived"]).openapi({
   description:
-    "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed, orphaned while no node runs it (its node stopped and no live node reaches its directory)",
+    "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed, orphaned while no node runs it (its node stopped and no live node reaches its directory), archived once removed without purge (restore brings it back)",
 })
 
 const Policy = z.enum(PERMISSION_POLICIES).openapi({
@@ -36,6 +36,7 @@ const Agent = z
     permissions: Policy,
     allowedTools: z.array(z.string()).openapi({ description: "tools an `always` answer allowed, whatever the policy" }),
     node: z.string().openapi({ description: "the node that runs it (or ran it, while orphaned): see GET /v1/nodes" }),
+    archivedAt: z.string().optional().openapi({ format: "date-time", description: "when DELETE archived it, while it is archived" }),
   })
   .openapi("Agent")
 
@@ -90,7 +91,8 @@ const list = createRoute({
   method: "get",
   path: "/v1/agents",
   operationId: "listAgents",
-  summary: "All agents",
+  summary: "The agents (the archived ones too with all=true)",
+  request: { query: z.object({ all: z.enum(["true", "false"]).optional().openapi({ description: "true: archived agents too" }) }) },
   responses: { 200: json(z.object({ agents: z.array(Agent) }), "Agents"), ...errorResponses },
 })
 
@@ -125,9 +127,21 @@ const remove = createRoute({
   method: "delete",
   path: "/v1/agents/{agent}",
   operationId: "deleteAgent",
-  summary: "Stop the agent's turn if one runs, then delete the agent and its stream",
+  summary: "Stop the agent wherever it runs and archive it (its stream stays readable and searchable); purge=true deletes it and its stream for good",
+  request: {
+    params: AgentParam,
+    query: z.object({ purge: z.enum(["true", "false"]).optional().openapi({ description: "true: delete the agent, its stream and its search index for good" }) }),
+  },
+  responses: { 204: { description: "Archived (or purged)" }, ...errorResponses, ...notFoundResponse, 409: json(ErrorSchema, "Archived already (purge deletes it)") },
+})
+
+const restore = createRoute({
+  method: "post",
+  path: "/v1/agents/{agent}/restore",
+  operationId: "restoreAgent",
+  summary: "Bring an archived agent back: it runs on this node again, and its next prompt resumes its harness session",
   request: { params: AgentParam },
-  responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse },
+  responses: { 200: json(Agent, "The agent as it is now"), ...errorResponses, ...notFoundResponse, 409: json(ErrorSchema, "Not archived, or it cannot run here") },
 })
 
 const prompt = createRoute({
@@ -185,6 +199,10 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   permission_not_found: 404,
   permission_answered: 409,
   elsewhere: 409,
+  archived: 409,
+  not_archived: 409,
+  cannot_restore: 409,
+  invalid_search: 400,
 }
 
 /**
@@ -204,17 +222,18 @@ export async function answer<T>(c: Context, work: () => T | Promise<T>, harness 
 
 export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { agents } = ctx
-  app.openapi(list, async (c) => c.json({ agents: await agents.list() }, 200))
+  app.openapi(list, async (c) => c.json({ agents: await agents.list({ all: c.req.valid("query").all === "true" }) }, 200))
   app.openapi(harnesses, async (c) => c.json({ harnesses: await agents.checks() }, 200))
   app.openapi(create, (c) => answer(c, async () => c.json(await agents.create(c.req.valid("json")), 201)))
   app.openapi(get, (c) => answer(c, async () => c.json(await agents.get(c.req.valid("param").agent), 200)))
   app.openapi(update, (c) => answer(c, async () => c.json(await agents.update(c.req.valid("param").agent, c.req.valid("json")), 200)))
   app.openapi(remove, (c) =>
     answer(c, async () => {
-      await agents.remove(c.req.valid("param").agent)
+      await agents.remove(c.req.valid("param").agent, { purge: c.req.valid("query").purge === "true" })
       return c.body(null, 204)
     }),
   )
+  app.openapi(restore, (c) => answer(c, async () => c.json(await agents.restore(c.req.valid("param").agent), 200)))
   app.openapi(prompt, (c) => answer(c, async () => c.json({ event: await agents.prompt(c.req.valid("param").agent, c.req.valid("json")) }, 202)))
   app.openapi(abort, (c) => answer(c, async () => c.json(await agents.abort(c.req.valid("param").agent), 202)))
   app.openapi(attach, (c) => answer(c, async () => c.json(await agents.attach(c.req.valid("param").agent), 200), true))

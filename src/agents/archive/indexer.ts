@@ -1,0 +1,158 @@
+// Keeps the search index up with the agents' streams, apart from the appends: it hears that a
+// stream changed (after the append was acknowledged), waits a moment so that a streaming reply's
+// events are read together, then reads on from where that agent's stream is indexed up to, folds
+// the events with the harness's reducer, and stores the text of each turn once the turn is over
+// (never a reply token by token). Progress is stored with the text, in one commit: after a
+// restart it catches up from there, on start, for every agent. On a shared store each node
+// indexes the agents it runs and those none runs; if two get to one agent, the second's commit
+// finds the progress moved and is dropped.
+import { transcriptFor } from "../../harness/transcripts.ts"
+import { AGENT_EVENT, type StatusPayload } from "../../protocol/agent-events.ts"
+import type { TranscriptBuilder } from "../../transcript/build.ts"
+import type { AgentStreamEvent } from "../../transcript/types.ts"
+import type { AgentRecord } from "../store.ts"
+import type { AgentStreams } from "../stream.ts"
+import { type ArchiveDocument, documentsOf } from "./documents.ts"
+import type { ArchiveIndex } from "./store.ts"
+
+export interface IndexerOptions {
+  index: ArchiveIndex
+  streams: AgentStreams
+  /** the agent's record; undefined when it is gone */
+  agent(id: string): Promise<AgentRecord | undefined>
+  /** every agent, archived ones too */
+  agents(): Promise<AgentRecord[]>
+  /** whether this node indexes the agent; every agent when absent */
+  indexes?(agent: AgentRecord): boolean
+  /** how long after hearing of a change it reads; 250 ms by default */
+  delayMs?: number
+}
+
+// Events read at a time, and documents gathered before a commit while catching up.
+const BATCH = 500
+const COMMIT_EVERY = 500
+const DELAY_MS = 250
+
+/** Where one agent's indexing stands, between reads. */
+interface Progress {
+  /** what the index holds up to */
+  committed: string
+  /** the turns folded and over up to here, their documents waiting in `documents` */
+  settled: string
+  /** the last event read */
+  read: string
+  documents: Map<string, ArchiveDocument>
+  /** the events after `settled`: a turn still running */
+  turn: TranscriptBuilder
+  /** the time of the last event read, for a message that has none */
+  lastTime: string
+}
+
+const turnOver = (event: AgentStreamEvent) => event.type === AGENT_EVENT.status && (event.payload as StatusPayload | undefined)?.status !== "busy"
+const yieldToAppends = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+export class ArchiveIndexer {
+  readonly #dirty = new Set<string>()
+  readonly #progress = new Map<string, Progress>()
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #running: Promise<void> | undefined
+  #unwatch: (() => void) | undefined
+  #stopped = false
+
+  constructor(private readonly options: IndexerOptions) {}
+
+  /** Follows every agent's stream from now on, and catches up with all of them. */
+  start(): void {
+    this.#unwatch = this.options.streams.watchAgents((id, change) => {
+      if (change === "deleted") this.#progress.delete(id)
+      else this.#mark(id, this.options.delayMs ?? DELAY_MS)
+    })
+    this.options
+      .agents()
+      .then((agents) => {
+        for (const agent of agents) this.#mark(agent.id, 0)
+      })
+      .catch((error) => console.error(`search index: cannot list the agents to catch up: ${(error as Error).message}`))
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#unwatch?.()
+    clearTimeout(this.#timer)
+    await this.#running
+  }
+
+  /** Resolves once every stream heard of is indexed up to its end (without waiting out the delay). */
+  async caughtUp(): Promise<void> {
+    for (;;) {
+      if (this.#running) await this.#running
+      else if (this.#dirty.size > 0 && !this.#stopped) this.#run()
+      else return
+    }
+  }
+
+  #mark(id: string, delayMs: number): void {
+    this.#dirty.add(id)
+    if (this.#stopped || this.#timer) return
+    this.#timer = setTimeout(() => this.#run(), delayMs)
+  }
+
+  #run(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#running ??= (async () => {
+      while (this.#dirty.size > 0 && !this.#stopped) {
+        const [id] = this.#dirty
+        this.#dirty.delete(id!)
+        try {
+          await this.#index(id!)
+        } catch (error) {
+          // The store is away or the events do not fold: the agent's next change tries again from its progress.
+          this.#progress.delete(id!)
+          console.error(`search index: agent ${id}: ${(error as Error).message}`)
+        }
+      }
+      this.#running = undefined
+    })()
+  }
+
+  async #index(id: string): Promise<void> {
+    const { index, streams } = this.options
+    const agent = await this.options.agent(id)
+    if (!agent || (this.options.indexes && !this.options.indexes(agent))) return void this.#progress.delete(id)
+    let progress = this.#progress.get(id)
+    if (!progress) {
+      const from = await index.progress(id)
+      progress = { committed: from, settled: from, read: from, documents: new Map(), turn: transcriptFor(agent.harness), lastTime: new Date(0).toISOString() }
+    }
+    for (;;) {
+      const events = await streams.read(agent.stream, progress.read, BATCH)
+      if (!events || this.#stopped) return void this.#progress.delete(id)
+      for (const event of events) {
+        progress.turn.push(event)
+        progress.read = event.offset
+        if (event.createdAt) progress.lastTime = event.createdAt
+        if (turnOver(event)) this.#settle(progress, agent)
+      }
+      const atEnd = events.length < BATCH
+      // What follows the last turn's end is over too unless a turn runs; an archived agent's turn will not go on.
+      const status = progress.turn.transcript.status
+      if (atEnd && progress.settled !== progress.read && (agent.archivedAt !== undefined || (status !== "busy" && status !== "waiting"))) this.#settle(progress, agent)
+      if (progress.settled !== progress.committed && (atEnd || progress.documents.size >= COMMIT_EVERY)) {
+        if (!(await index.commit(id, progress.committed, progress.settled, [...progress.documents.values()]))) return void this.#progress.delete(id)
+        progress.committed = progress.settled
+        progress.documents.clear()
+      }
+      if (atEnd) break
+      await yieldToAppends()
+    }
+    this.#progress.set(id, progress)
+  }
+
+  /** The turn folded so far is over: its documents wait for the next commit, and a new turn begins. */
+  #settle(progress: Progress, agent: AgentRecord): void {
+    for (const document of documentsOf(progress.turn.transcript.messages, progress.lastTime)) progress.documents.set(document.key, document)
+    progress.settled = progress.read
+    progress.turn = transcriptFor(agent.harness)
+  }
+}
