@@ -1,7 +1,7 @@
 // Words for parts of a transcript that every renderer says the same way: the CLI, the web page and
 // the exported documents (markdown.ts, html.ts).
 import type { PermissionDecision } from "../protocol/agent-events.ts"
-import type { FileEditPart, Message, PermissionPart, ToolPart, Transcript, Usage } from "./types.ts"
+import type { FileEditPart, Message, Part, PermissionPart, ToolPart, Transcript, Usage } from "./types.ts"
 
 const DECISION: Record<PermissionDecision, string> = { allow: "allowed once", always: "always allowed", deny: "denied" }
 const BY_POLICY: Record<PermissionDecision, string> = { allow: "allowed by the agent's policy", always: "allowed by the agent's policy", deny: "denied by the agent's policy" }
@@ -61,6 +61,23 @@ export function toolInput(input: unknown): string | undefined {
   if (typeof input === "string") return input
   if (typeof input === "object" && Object.keys(input).length === 0) return undefined
   return JSON.stringify(input, null, 2)
+}
+
+/**
+ * A message's parts in the order a reader follows them: a harness asks for permission while its
+ * tool call runs, so the request comes after the call's part; it is put before it.
+ */
+export function readingOrder(parts: Part[]): Part[] {
+  const ordered: Part[] = []
+  let tool = -1
+  for (const part of parts) {
+    if (part.kind === "permission" && tool >= 0) ordered.splice(tool++, 0, part)
+    else {
+      if (part.kind === "tool") tool = ordered.length
+      ordered.push(part)
+    }
+  }
+  return ordered
 }
 
 /** The edit a tool part made, if it made one. */

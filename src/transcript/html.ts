@@ -1,7 +1,7 @@
 // A transcript as one self-contained HTML file (`iterate export --format html`): the styles inline,
 // no script, nothing fetched (its Content-Security-Policy allows nothing but its own styles). The
 // same parts as the Markdown document; tool input and output fold away, diffs are coloured.
-import { agentFacts, type DocumentAgent, editOf, permissionOutcome, shorten, timeOf, toolHeading, toolInput } from "./describe.ts"
+import { agentFacts, type DocumentAgent, editOf, permissionOutcome, shorten, timeOf, readingOrder, toolHeading, toolInput } from "./describe.ts"
 import type { Message, Part, Transcript } from "./types.ts"
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }
@@ -67,7 +67,7 @@ function meta(message: Message, transcript: Transcript): string {
 export function transcriptHtml(agent: DocumentAgent, transcript: Transcript): string {
   const messages = transcript.messages
     .filter((m) => m.parts.length > 0 || m.aborted)
-    .map((m) => `<article class="message ${m.role}" data-offset="${escapeHtml(m.offset)}">${meta(m, transcript)}${m.parts.map((p) => part(m, p)).join("\n")}</article>`)
+    .map((m) => `<article class="message ${m.role}" data-offset="${escapeHtml(m.offset)}">${meta(m, transcript)}${readingOrder(m.parts).map((p) => part(m, p)).join("\n")}</article>`)
   return `<!doctype html>
 <html lang="en">
 <head>

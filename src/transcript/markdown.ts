@@ -1,7 +1,7 @@
 // A transcript as a Markdown document a person reads (`iterate export`): each prompt, then the
 // reply with its thinking, its tool calls (their input and output shortened), the changes they
 // made as diff blocks, the permission requests with their answers, and errors.
-import { agentFacts, type DocumentAgent, editOf, permissionOutcome, shorten, timeOf, toolHeading, toolInput } from "./describe.ts"
+import { agentFacts, type DocumentAgent, editOf, permissionOutcome, shorten, timeOf, readingOrder, toolHeading, toolInput } from "./describe.ts"
 import type { Message, Part, Transcript } from "./types.ts"
 
 /** A fenced block whose fence is longer than any run of backticks inside it. */
@@ -59,7 +59,7 @@ function heading(message: Message, transcript: Transcript): string {
 export function transcriptMarkdown(agent: DocumentAgent, transcript: Transcript): string {
   const blocks = [`# ${agent.name}`, agentFacts(agent, transcript).map((line) => `- ${line}`).join("\n")]
   for (const message of transcript.messages) {
-    const parts = message.parts.map((p) => part(message, p)).filter((text): text is string => text !== undefined && text !== "")
+    const parts = readingOrder(message.parts).map((p) => part(message, p)).filter((text): text is string => text !== undefined && text !== "")
     if (parts.length === 0 && !message.aborted) continue
     blocks.push(heading(message, transcript), ...parts)
   }

@@ -55,12 +55,27 @@ export function openingOffset(message: Pick<Message, "offset">): string {
   return formatOffset(seq === undefined || seq === 0 ? 0 : seq - 1)
 }
 
-/** The documents of these messages, their parts' text as it stands; `now` dates a message that has no time. */
-export function documentsOf(messages: Message[], now: string): ArchiveDocument[] {
+/**
+ * Whether a part of a running turn will not change any more: a prompt, a finished tool call and
+ * its edit, an answered permission request, an error. Text and thinking may still grow.
+ */
+export function settledPart(part: Part, role: Message["role"]): boolean {
+  if (role === "user" || part.kind === "file-edit" || part.kind === "error") return true
+  if (part.kind === "tool") return part.status === "completed" || part.status === "error"
+  if (part.kind === "permission") return part.decision !== undefined || part.withdrawn !== undefined
+  return false
+}
+
+/**
+ * The documents of these messages, their parts' text as it stands (only the settled parts with
+ * `settledOnly`); `now` dates a message that has no time.
+ */
+export function documentsOf(messages: Message[], now: string, settledOnly = false): ArchiveDocument[] {
   const documents: ArchiveDocument[] = []
   for (const message of messages) {
     const offset = openingOffset(message)
     for (const part of message.parts) {
+      if (settledOnly && !settledPart(part, message.role)) continue
       const found = textOf(part, message.role)
       // PostgreSQL's text holds no NUL, and nobody searches for one.
       const text = found?.text.replaceAll("\0", "").trim()

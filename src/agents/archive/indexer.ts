@@ -2,7 +2,8 @@
 // stream changed (after the append was acknowledged), waits a moment so that a streaming reply's
 // events are read together, then reads on from where that agent's stream is indexed up to, folds
 // the events with the harness's reducer, and stores the text of each turn once the turn is over
-// (never a reply token by token). Progress is stored with the text, in one commit: after a
+// (never a reply token by token); while a turn runs, the parts of it that are final already (the
+// prompt, finished tool calls, answered requests). Progress is stored with the text, in one commit: after a
 // restart it catches up from there, on start, for every agent. On a shared store each node
 // indexes the agents it runs and those none runs; if two get to one agent, the second's commit
 // finds the progress moved and is dropped.
@@ -44,6 +45,8 @@ interface Progress {
   documents: Map<string, ArchiveDocument>
   /** the events after `settled`: a turn still running */
   turn: TranscriptBuilder
+  /** the running turn's settled parts the index holds already: key → text */
+  stored: Map<string, string>
   /** the time of the last event read, for a message that has none */
   lastTime: string
 }
@@ -57,6 +60,8 @@ export class ArchiveIndexer {
   #timer: ReturnType<typeof setTimeout> | undefined
   #running: Promise<void> | undefined
   #unwatch: (() => void) | undefined
+  /** the list of agents to catch up with, taken on start */
+  #listing: Promise<void> | undefined
   #stopped = false
 
   constructor(private readonly options: IndexerOptions) {}
@@ -67,7 +72,7 @@ export class ArchiveIndexer {
       if (change === "deleted") this.#progress.delete(id)
       else this.#mark(id, this.options.delayMs ?? DELAY_MS)
     })
-    this.options
+    this.#listing = this.options
       .agents()
       .then((agents) => {
         for (const agent of agents) this.#mark(agent.id, 0)
@@ -84,6 +89,7 @@ export class ArchiveIndexer {
 
   /** Resolves once every stream heard of is indexed up to its end (without waiting out the delay). */
   async caughtUp(): Promise<void> {
+    await this.#listing
     for (;;) {
       if (this.#running) await this.#running
       else if (this.#dirty.size > 0 && !this.#stopped) this.#run()
@@ -123,7 +129,15 @@ export class ArchiveIndexer {
     let progress = this.#progress.get(id)
     if (!progress) {
       const from = await index.progress(id)
-      progress = { committed: from, settled: from, read: from, documents: new Map(), turn: transcriptFor(agent.harness), lastTime: new Date(0).toISOString() }
+      progress = {
+        committed: from,
+        settled: from,
+        read: from,
+        documents: new Map(),
+        turn: transcriptFor(agent.harness),
+        stored: new Map(),
+        lastTime: new Date(0).toISOString(),
+      }
     }
     for (;;) {
       const events = await streams.read(agent.stream, progress.read, BATCH)
@@ -138,10 +152,13 @@ export class ArchiveIndexer {
       // What follows the last turn's end is over too unless a turn runs; an archived agent's turn will not go on.
       const status = progress.turn.transcript.status
       if (atEnd && progress.settled !== progress.read && (agent.archivedAt !== undefined || (status !== "busy" && status !== "waiting"))) this.#settle(progress, agent)
-      if (progress.settled !== progress.committed && (atEnd || progress.documents.size >= COMMIT_EVERY)) {
-        if (!(await index.commit(id, progress.committed, progress.settled, [...progress.documents.values()]))) return void this.#progress.delete(id)
+      // The running turn's final parts are stored without moving the progress: a restart folds the turn again.
+      const running = atEnd ? documentsOf(progress.turn.transcript.messages, progress.lastTime, true).filter((d) => progress.stored.get(d.key) !== d.text) : []
+      if ((progress.settled !== progress.committed && (atEnd || progress.documents.size >= COMMIT_EVERY)) || running.length > 0) {
+        if (!(await index.commit(id, progress.committed, progress.settled, [...progress.documents.values(), ...running]))) return void this.#progress.delete(id)
         progress.committed = progress.settled
         progress.documents.clear()
+        for (const d of running) progress.stored.set(d.key, d.text)
       }
       if (atEnd) break
       await yieldToAppends()
@@ -154,5 +171,6 @@ export class ArchiveIndexer {
     for (const document of documentsOf(progress.turn.transcript.messages, progress.lastTime)) progress.documents.set(document.key, document)
     progress.settled = progress.read
     progress.turn = transcriptFor(agent.harness)
+    progress.stored.clear()
   }
 }
