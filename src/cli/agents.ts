@@ -1,13 +1,15 @@
 import type { Command } from "commander"
-import { deleteAgent, listAgents } from "../sdk/sdk.gen.ts"
-import { newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
+import { deleteAgent, listAgents, restoreAgent } from "../sdk/sdk.gen.ts"
+import { agentFor, newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
+import { CliError, EXIT } from "../errors.ts"
+import { askKey } from "./ask.ts"
 import { policy } from "./options.ts"
 import { note, out, printJson, printTable } from "../client/output.ts"
 
-async function list(options: { json?: boolean }, command: Command): Promise<void> {
+async function list(options: { json?: boolean; all?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(command)
-  const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
+  const { agents } = unwrap(connection, await listAgents({ client: connection.client, query: { all: options.all ? "true" : undefined } }))
   if (options.json) return printJson(agents)
   if (agents.length === 0) return note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
   // The node matters once there is more than one, or none runs an agent.
@@ -24,10 +26,29 @@ async function create(options: NewAgentOptions, command: Command): Promise<void>
   out(agent.id)
 }
 
-async function remove(ref: string, _: unknown, command: Command): Promise<void> {
+/** Whether the person at the terminal agrees to delete the agent for good; without a terminal, --yes must say so. */
+async function purgeAgreed(ref: string, yes: boolean | undefined): Promise<boolean> {
+  if (yes) return true
+  if (!process.stdin.isTTY) throw new CliError(`agents rm --purge deletes ${ref}'s transcript for good: pass --yes to do it without a terminal`, EXIT.usage)
+  return (await askKey(`delete agent ${ref}, its stream and its transcript for good? [y/N] `, ["y", "n", "\r"]).answer) === "y"
+}
+
+async function remove(ref: string, options: { purge?: boolean; yes?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(command)
-  unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
-  note(`removed agent ${ref}`)
+  // The name is checked before asking: no question about an agent that is not there.
+  if (options.purge) {
+    await agentFor(connection, ref)
+    if (!(await purgeAgreed(ref, options.yes))) throw new CliError(`kept agent ${ref}`)
+  }
+  const query = { purge: options.purge ? ("true" as const) : undefined }
+  unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref }, query }), { notFound: noAgent(ref) })
+  note(options.purge ? `deleted agent ${ref} for good` : `archived agent ${ref} (iterate agents --all lists it; bring it back with: iterate agents restore ${ref})`)
+}
+
+async function restore(ref: string, _: unknown, command: Command): Promise<void> {
+  const connection = await connectFor(command)
+  const agent = unwrap(connection, await restoreAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
+  note(`restored agent ${agent.name} (${agent.harness} in ${agent.directory})`)
 }
 
 export function registerAgents(program: Command): void {
@@ -41,14 +62,17 @@ Examples:
   iterate agents
   iterate agents new --dir ~/src/app --name app
   iterate prompt app "add a --verbose flag"
-  iterate agents rm app`,
+  iterate agents rm app
+  iterate agents --all
+  iterate agents restore app`,
     )
 
   agents
     .command("list", { isDefault: true })
-    .description("list agents with their status (idle, busy, waiting for a permission, error)")
+    .description("list agents with their status (idle, busy, waiting for a permission, error; archived with --all)")
     .option("--json", "print JSON")
-    .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
+    .option("--all", "archived agents too (agents rm archives)")
+    .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents --all\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
     .action(list)
   agents
     .command("new")
@@ -75,7 +99,25 @@ Examples:
   agents
     .command("rm")
     .argument("<agent>", "agent id or name")
-    .description("stop the agent's turn if one runs, then delete it and its event stream")
-    .addHelpText("after", "\nExamples:\n  iterate agents rm app")
+    .description("stop the agent and archive it: gone from the list, its transcript kept (events, export, search); --purge deletes it for good")
+    .option("--purge", "delete the agent, its event stream and its transcript for good (asks on a terminal)")
+    .option("--yes", "with --purge: do not ask")
+    .addHelpText(
+      "after",
+      `
+An archived agent keeps its name: bring it back with iterate agents restore, or free the name
+with iterate agents rm --purge.
+
+Examples:
+  iterate agents rm app
+  iterate agents rm --purge app
+  iterate agents rm --purge --yes app`,
+    )
     .action(remove)
+  agents
+    .command("restore")
+    .argument("<agent>", "an archived agent's id or name")
+    .description("bring an archived agent back: it runs again, and its next prompt resumes its harness session")
+    .addHelpText("after", "\nExamples:\n  iterate agents restore app")
+    .action(restore)
 }

@@ -8,12 +8,14 @@ import { registerConfig } from "./config.ts"
 import { registerDoctor } from "./doctor.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { registerEvents } from "./events.ts"
+import { registerExport } from "./export.ts"
 import { registerHarnesses } from "./harnesses.ts"
 import { registerNodes } from "./nodes.ts"
 import { registerPermissions } from "./permissions.ts"
 import { registerPrompt } from "./prompt.ts"
 import { registerRemote } from "./remote.ts"
 import { registerRun } from "./run.ts"
+import { registerSearch } from "./search.ts"
 import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
@@ -51,6 +53,8 @@ Examples:
   registerAgents(program)
   registerPrompt(program)
   registerEvents(program)
+  registerSearch(program)
+  registerExport(program)
   registerAttach(program)
   registerHarnesses(program)
   registerPermissions(program)

@@ -6,8 +6,10 @@ import { abortAgent, getAgent, promptAgent, replyPermission, updateAgent } from 
 import type { Agent } from "../sdk/types.gen.ts"
 import { call } from "./api.ts"
 import { AgentView } from "./agent-view.ts"
+import { ArchiveActions } from "./archive-actions.tsx"
+import { navigate, query } from "./router.ts"
 import { type Answer, Messages, Permission } from "./transcript.tsx"
-import { Link, PolicySelect, Status } from "./ui.tsx"
+import { Link, PolicySelect, Status, when } from "./ui.tsx"
 
 const SHOWN = 150
 const RAW_SHOWN = 500
@@ -135,12 +137,25 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
   const messages = transcript.messages
   const busy = transcript.status === "busy" || transcript.status === "waiting"
 
+  // A search hit's place (?at=offset): the first message after it, shown even when it is an early one.
+  const at = new URLSearchParams(query.value).get("at") ?? undefined
+  const found = at !== undefined && view.caughtUp.value ? messages.find((m) => m.offset > at) : undefined
+  const visible = found ? Math.max(shown, messages.length - messages.indexOf(found)) : shown
+
   // Follow the end while the reader is there already.
   const main = useRef<HTMLElement>(null)
   const atEnd = useRef(true)
   useEffect(() => {
     if (atEnd.current) end.current?.scrollIntoView({ block: "end" })
   })
+  useEffect(() => {
+    if (!found) return
+    atEnd.current = false
+    const element = main.current?.querySelector(`article.message[data-offset="${found.offset}"]`)
+    element?.classList.add("found")
+    element?.scrollIntoView({ block: "center" })
+    return () => element?.classList.remove("found")
+  }, [found?.id])
 
   const answer: Answer = (part, decision, message) =>
     call(replyPermission({ path: { agent: agent.id, id: part.id }, body: { decision, ...(message !== undefined && { message }) } }))
@@ -172,8 +187,12 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
           </div>
           <Policy agent={agent} onChange={onAgent} />
         </div>
-        <Status status={transcript.status} />
+        <Status status={agent.archivedAt ? "archived" : transcript.status} />
         {view.connection.value === "reconnecting" && <span class="badge warn">reconnecting…</span>}
+        <span class="small export">
+          export <a href={`/v1/agents/${agent.id}/export?format=md`} download={`${agent.name}.md`}>Markdown</a> ·{" "}
+          <a href={`/v1/agents/${agent.id}/export?format=html`} download={`${agent.name}.html`}>HTML</a>
+        </span>
         <label class="toggle small">
           <input type="checkbox" checked={raw} onChange={(e) => setRaw(e.currentTarget.checked)} /> raw events
         </label>
@@ -191,12 +210,12 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
           <RawEvents view={view} />
         ) : (
           <>
-            {messages.length > shown && (
-              <button type="button" class="link" onClick={() => setShown(shown + SHOWN)}>
-                Show {Math.min(SHOWN, messages.length - shown)} earlier messages
+            {messages.length > visible && (
+              <button type="button" class="link" onClick={() => setShown(visible + SHOWN)}>
+                Show {Math.min(SHOWN, messages.length - visible)} earlier messages
               </button>
             )}
-            <Messages messages={messages.length > shown ? messages.slice(-shown) : messages} />
+            <Messages messages={messages.length > visible ? messages.slice(-visible) : messages} />
             {!view.caughtUp.value && <div class="muted">loading…</div>}
             {transcript.status === "error" && transcript.error && <div class="card error">{transcript.error}</div>}
           </>
@@ -211,7 +230,14 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
         </div>
       )}
       {problem && <div class="error small pad">{problem}</div>}
-      <Composer agent={agent} busy={busy} onAbort={abort} />
+      {agent.archivedAt ? (
+        <div class="composer archived-bar">
+          <span class="muted">Archived {when(agent.archivedAt)}: it runs nowhere; its transcript stays searchable.</span>
+          <ArchiveActions agent={agent} onRestored={onAgent} onPurged={() => navigate("/")} />
+        </div>
+      ) : (
+        <Composer agent={agent} busy={busy} onAbort={abort} />
+      )}
     </>
   )
 }

@@ -1,16 +1,18 @@
 // Keeps the search index up with the agents' streams, apart from the appends: it hears that a
 // stream changed (after the append was acknowledged), waits a moment so that a streaming reply's
-// events are read together, then reads on from where that agent's stream is indexed up to, folds
-// the events with the harness's reducer, and stores the text of each turn once the turn is over
-// (never a reply token by token); while a turn runs, the parts of it that are final already (the
-// prompt, finished tool calls, answered requests). Progress is stored with the text, in one commit: after a
-// restart it catches up from there, on start, for every agent. On a shared store each node
-// indexes the agents it runs and those none runs; if two get to one agent, the second's commit
-// finds the progress moved and is dropped.
+// events are read together, then reads on from where that agent's stream is indexed up to and
+// folds the events with the harness's reducer. Text is stored once it is final, never a reply
+// token by token: a running turn's prompt, finished tool calls and answered requests at once, the
+// rest when the turn is over. A harness may send a late event of a turn after its end, so the
+// last turn stays open until the next prompt begins another: its text is stored (and replaced
+// when it grows), while the progress stays at its start. Progress is stored with the text, in one
+// commit: after a restart it catches up from there, on start, for every agent. On a shared store
+// each node indexes the agents it runs and those none runs; if two get to one agent, the second's
+// commit finds the progress moved and is dropped.
 import { transcriptFor } from "../../harness/transcripts.ts"
-import { AGENT_EVENT, type StatusPayload } from "../../protocol/agent-events.ts"
+import { AGENT_EVENT } from "../../protocol/agent-events.ts"
 import type { TranscriptBuilder } from "../../transcript/build.ts"
-import type { AgentStreamEvent } from "../../transcript/types.ts"
+import type { Transcript } from "../../transcript/types.ts"
 import type { AgentRecord } from "../store.ts"
 import type { AgentStreams } from "../stream.ts"
 import { type ArchiveDocument, documentsOf } from "./documents.ts"
@@ -36,22 +38,22 @@ const DELAY_MS = 250
 
 /** Where one agent's indexing stands, between reads. */
 interface Progress {
-  /** what the index holds up to */
+  /** what the index holds up to: the open turn's start, or earlier while turns wait in `documents` */
   committed: string
-  /** the turns folded and over up to here, their documents waiting in `documents` */
+  /** the turns before the open one end here; their documents wait in `documents` */
   settled: string
   /** the last event read */
   read: string
   documents: Map<string, ArchiveDocument>
-  /** the events after `settled`: a turn still running */
+  /** the open turn: the events after `settled` */
   turn: TranscriptBuilder
-  /** the running turn's settled parts the index holds already: key → text */
+  /** the open turn's documents the index holds: key → text */
   stored: Map<string, string>
   /** the time of the last event read, for a message that has none */
   lastTime: string
 }
 
-const turnOver = (event: AgentStreamEvent) => event.type === AGENT_EVENT.status && (event.payload as StatusPayload | undefined)?.status !== "busy"
+const running = (transcript: Transcript) => transcript.status === "busy" || transcript.status === "waiting"
 const yieldToAppends = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export class ArchiveIndexer {
@@ -106,20 +108,26 @@ export class ArchiveIndexer {
   #run(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#running ??= (async () => {
-      while (this.#dirty.size > 0 && !this.#stopped) {
-        const [id] = this.#dirty
-        this.#dirty.delete(id!)
-        try {
-          await this.#index(id!)
-        } catch (error) {
-          // The store is away or the events do not fold: the agent's next change tries again from its progress.
-          this.#progress.delete(id!)
-          console.error(`search index: agent ${id}: ${(error as Error).message}`)
-        }
-      }
+    if (this.#running || this.#stopped || this.#dirty.size === 0) return
+    this.#running = this.#drain().finally(() => {
       this.#running = undefined
-    })()
+      // Marked while the last one was being indexed, after the loop looked.
+      if (this.#dirty.size > 0) this.#run()
+    })
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#dirty.size > 0 && !this.#stopped) {
+      const [id] = this.#dirty
+      this.#dirty.delete(id!)
+      try {
+        await this.#index(id!)
+      } catch (error) {
+        // The store is away or the events do not fold: the agent's next change tries again from its progress.
+        this.#progress.delete(id!)
+        console.error(`search index: agent ${id}: ${(error as Error).message}`)
+      }
+    }
   }
 
   async #index(id: string): Promise<void> {
@@ -143,30 +151,33 @@ export class ArchiveIndexer {
       const events = await streams.read(agent.stream, progress.read, BATCH)
       if (!events || this.#stopped) return void this.#progress.delete(id)
       for (const event of events) {
+        // A prompt after a turn that is over begins the next one (one that comes while a turn runs joins it).
+        if (event.type === AGENT_EVENT.prompt && progress.read !== progress.settled && !running(progress.turn.transcript)) this.#settle(progress, agent)
         progress.turn.push(event)
         progress.read = event.offset
         if (event.createdAt) progress.lastTime = event.createdAt
-        if (turnOver(event)) this.#settle(progress, agent)
       }
       const atEnd = events.length < BATCH
-      // What follows the last turn's end is over too unless a turn runs; an archived agent's turn will not go on.
-      const status = progress.turn.transcript.status
-      if (atEnd && progress.settled !== progress.read && (agent.archivedAt !== undefined || (status !== "busy" && status !== "waiting"))) this.#settle(progress, agent)
-      // The running turn's final parts are stored without moving the progress: a restart folds the turn again.
-      const running = atEnd ? documentsOf(progress.turn.transcript.messages, progress.lastTime, true).filter((d) => progress.stored.get(d.key) !== d.text) : []
-      if ((progress.settled !== progress.committed && (atEnd || progress.documents.size >= COMMIT_EVERY)) || running.length > 0) {
-        if (!(await index.commit(id, progress.committed, progress.settled, [...progress.documents.values(), ...running]))) return void this.#progress.delete(id)
+      // Nothing more comes of an archived agent's turn.
+      const over = agent.archivedAt !== undefined || !running(progress.turn.transcript)
+      const open = atEnd ? documentsOf(progress.turn.transcript.messages, progress.lastTime, !over).filter((d) => progress.stored.get(d.key) !== d.text) : []
+      if ((progress.settled !== progress.committed && (atEnd || progress.documents.size >= COMMIT_EVERY)) || open.length > 0) {
+        if (!(await index.commit(id, progress.committed, progress.settled, [...progress.documents.values(), ...open]))) return void this.#progress.delete(id)
         progress.committed = progress.settled
         progress.documents.clear()
-        for (const d of running) progress.stored.set(d.key, d.text)
+        for (const d of open) progress.stored.set(d.key, d.text)
       }
-      if (atEnd) break
+      if (atEnd) {
+        // An agent between turns is not kept in memory: its next change folds its open turn again from the progress.
+        if (over) this.#progress.delete(id)
+        else this.#progress.set(id, progress)
+        return
+      }
       await yieldToAppends()
     }
-    this.#progress.set(id, progress)
   }
 
-  /** The turn folded so far is over: its documents wait for the next commit, and a new turn begins. */
+  /** The open turn is complete: its documents wait for the next commit, and the next turn opens. */
   #settle(progress: Progress, agent: AgentRecord): void {
     for (const document of documentsOf(progress.turn.transcript.messages, progress.lastTime)) progress.documents.set(document.key, document)
     progress.settled = progress.read

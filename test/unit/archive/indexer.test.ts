@@ -9,6 +9,7 @@ import { AGENT_EVENT } from "../../../src/protocol/agent-events.ts"
 import { START_OFFSET } from "../../../src/streams/offsets.ts"
 import { SqliteStreamStore } from "../../../src/streams/store.ts"
 import { recordedNatives, turn } from "../../support/fixture-streams.ts"
+import { waitFor } from "../../support/wait.ts"
 
 let streams: SqliteStreamStore
 let agents: SqliteAgentStore
@@ -79,7 +80,35 @@ describe("the indexer", () => {
     await append(id, [idle])
     await indexer.caughtUp()
     expect((await search("ran")).map((h) => h.kind)).toEqual(["reply"])
+    // The last turn stays open (a late event of it may come) until the next prompt.
+    expect(await agents.index.progress(id)).toBe(START_OFFSET)
+    await append(id, turn("claude", "next", []))
+    await indexer.caughtUp()
     expect(await agents.index.progress(id)).toBe(String(events.length).padStart(16, "0"))
+  })
+
+  test("a reply that arrives after its turn's end is indexed, and replaces what was indexed of it", async () => {
+    const id = await newAgent("c", "claude")
+    const natives = recordedNatives("claude", "text") as Array<{ type: string }>
+    const [prompt, busy] = turn("claude", "say hi", [])
+    // The end first, then claude's message: what a harness sending a late event of its turn does.
+    const assistant = natives.findIndex((n) => n.type === "assistant")
+    await append(id, [prompt!, busy!, ...turn("claude", "", natives.slice(0, assistant)).slice(2, -1), idle])
+    await indexer.caughtUp()
+    const before = await search("stub speaking")
+    await append(id, turn("claude", "", natives.slice(assistant)).slice(2, -1))
+    await indexer.caughtUp()
+    expect((await search("stub speaking")).map((h) => h.text)).toEqual(["Hello there, this is the stub speaking."])
+    expect(before.length).toBeLessThanOrEqual(1)
+  })
+
+  test("keeps up with appends heard while it indexes, without being asked to catch up", async () => {
+    const id = await newAgent("o", "opencode")
+    for (let n = 0; n < 30; n++) {
+      await append(id, turn("opencode", `numbered prompt ${n}`, []))
+      await Bun.sleep(n % 3)
+    }
+    await waitFor("every prompt to be indexed", async () => (await agents.index.search({ terms: parseQuery("numbered prompt"), limit: 100 })).length === 30)
   })
 
   test("an archived agent's unfinished turn is indexed whole", async () => {
@@ -100,14 +129,15 @@ describe("the indexer", () => {
     indexer = indexerOn()
     indexer.start()
     await indexer.caughtUp()
-    expect((await search("turn words")).map((h) => h.text)).toEqual(["second turn words", "first turn words"])
+    expect((await search("turn words")).map((h) => h.text).sort()).toEqual(["first turn words", "second turn words"])
   })
 
   test("another indexer that got there first: the commit is refused and changes nothing", async () => {
     const id = await newAgent("o", "opencode")
-    await append(id, turn("opencode", "words", []))
+    await append(id, [...turn("opencode", "words", []), ...turn("opencode", "more words", [])])
     await indexer.caughtUp()
     const at = await agents.index.progress(id)
+    expect(at).not.toBe(START_OFFSET)
     const document = { key: "k", kind: "reply" as const, offset: START_OFFSET, createdAt: new Date().toISOString(), text: "stale" }
     expect(await agents.index.commit(id, START_OFFSET, at, [document])).toBe(false)
     expect(await agents.index.commit("nobody", START_OFFSET, at, [document])).toBe(false)

@@ -2,16 +2,12 @@
 import { describe, expect, test } from "vitest"
 import { parseQuery } from "../../../src/agents/archive/query.ts"
 import { snippet } from "../../../src/agents/archive/snippet.ts"
+import { marked as markedHit } from "../../../src/cli/search.ts"
 
+/** The snippet as `iterate search` prints it in a pipe. */
 const marked = (text: string, query: string, width?: number) => {
   const s = snippet(text, parseQuery(query), width)
-  let out = ""
-  let at = 0
-  for (const [start, end] of s.highlights) {
-    out += `${s.text.slice(at, start)}«${s.text.slice(start, end)}»`
-    at = end
-  }
-  return out + s.text.slice(at)
+  return markedHit({ snippet: s.text, highlights: s.highlights }, (match) => `«${match}»`)
 }
 
 describe("snippets", () => {
