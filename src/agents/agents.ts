@@ -11,6 +11,7 @@ import { createHarnesses } from "../harness/index.ts"
 import {
   AGENT_EVENT,
   type AgentStatus,
+  type ArchivePayload,
   PERMISSION_POLICIES,
   type PermissionDecision,
   type PermissionKind,
@@ -348,7 +349,7 @@ export class Agents implements FleetMember {
     const agent = await this.find(ref)
     if (!options.purge && agent.archivedAt) throw new AgentError("archived", `agent ${agent.name} is archived already; delete it for good with: iterate agents rm --purge ${agent.name}`)
     const here = await this.halt(agent)
-    await (options.purge ? this.purge(agent) : this.db.archive(agent.id, new Date().toISOString()))
+    await (options.purge ? this.purge(agent) : this.archive(agent))
     // The node running it finds its lease gone (or fenced off) and stops its harness.
     if (!here && agent.node) this.fleet.poke(agent.node)
   }
@@ -363,8 +364,18 @@ export class Agents implements FleetMember {
       throw new AgentError("cannot_restore", `agent ${agent.name} cannot run here: ${why}; it stays archived, and iterate events ${agent.name} and iterate export ${agent.name} still read it`)
     }
     await this.db.unarchive(agent.id)
+    await this.streams.append(agent.stream, [{ type: AGENT_EVENT.archive, payload: { archived: false } satisfies ArchivePayload }])
     await this.fleet.restored((await this.db.find(agent.id))!)
     return this.get(agent.id)
+  }
+
+  /**
+   * Keeps the stopped agent's record and stream, marked archived. The stream says so too: that
+   * tells whoever watches it (the web page's list, the search index) at once.
+   */
+  private async archive(agent: AgentRecord): Promise<void> {
+    await this.db.archive(agent.id, new Date().toISOString())
+    await this.streams.append(agent.stream, [{ type: AGENT_EVENT.archive, payload: { archived: true } satisfies ArchivePayload }])
   }
 
   /** Stops the agent's turn and adapter if it runs here; true if it did. */

@@ -20,6 +20,8 @@
 //   iterate:agent:harness:<name>:event-received   the harness's own event, unchanged, as payload
 //   iterate:agent:harness:<name>:crashed    {pid?, reason, restartInMs?, logFile}
 //   iterate:agent:error:occurred            {message, action?}  the adapter could not carry out an action
+//   iterate:agent:archive:changed           {archived}   `agents rm` archived the agent (it runs
+//       nowhere; its stream stays, searchable), or `agents restore` brought it back
 
 export const AGENT_EVENT = {
   prompt: "iterate:agent:action:prompt:called",
@@ -29,6 +31,7 @@ export const AGENT_EVENT = {
   permissionRequested: "iterate:agent:permission:requested",
   permissionWithdrawn: "iterate:agent:permission:withdrawn",
   error: "iterate:agent:error:occurred",
+  archive: "iterate:agent:archive:changed",
 } as const
 
 export const HARNESS_EVENT = /^iterate:agent:harness:([a-z0-9-]+):event-received$/
@@ -48,6 +51,10 @@ export interface PromptPayload {
   text: string
   /** provider/model for this turn; the agent's model otherwise */
   model?: string
+}
+
+export interface ArchivePayload {
+  archived: boolean
 }
 
 export interface StatusPayload {
