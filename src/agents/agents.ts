@@ -417,19 +417,17 @@ export class Agents implements FleetMember {
     const limit = input.limit ?? 20
     // Several parts of one message may match (a write's input and its diff): the best stands for it.
     const rows = await this.db.index.search({ terms, agent, harness: input.harness, since: input.since?.toISOString(), limit: Math.min(limit * 3, 300) })
-    const agents = new Map((await this.db.list()).map((a) => [a.id, a]))
     const seen = new Set<string>()
     const hits: SearchHit[] = []
     for (const row of rows) {
-      const owner = agents.get(row.agentId)
-      if (!owner || seen.has(`${row.agentId} ${row.offset}`) || hits.length === limit) continue
+      if (seen.has(`${row.agentId} ${row.offset}`) || hits.length === limit) continue
       seen.add(`${row.agentId} ${row.offset}`)
       const { text, highlights } = snippet(row.text, terms)
       hits.push({
-        agent: owner.id,
-        agentName: owner.name,
-        harness: owner.harness,
-        archived: owner.archivedAt !== undefined,
+        agent: row.agentId,
+        agentName: row.agentName,
+        harness: row.harness,
+        archived: row.archivedAt !== null,
         kind: row.kind,
         offset: row.offset,
         createdAt: row.createdAt,

@@ -69,7 +69,7 @@ export class PostgresArchive implements ArchiveIndex {
     if (filter.since !== undefined) where.push(`p.created_at >= ${param(filter.since)}`)
     return this.pg.guard(async () => {
       const rows = await this.pg.sql.unsafe(
-        `SELECT p.agent_id AS "agentId", p.kind, p.opens_at AS "offset", p.created_at AS "createdAt", p.body AS text
+        `SELECT p.agent_id AS "agentId", a.name AS "agentName", a.harness, a.archived_at AS "archivedAt", p.kind, p.opens_at AS "offset", p.created_at AS "createdAt", p.body AS text
          FROM archive_parts p JOIN agents a ON a.id = p.agent_id, (SELECT $1::tsquery AS query) q
          WHERE ${where.join(" AND ")} ORDER BY ts_rank(p.words, q.query) DESC, p.created_at DESC, p.id DESC LIMIT ${Math.trunc(filter.limit)}`,
         params,

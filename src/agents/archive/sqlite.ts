@@ -83,7 +83,7 @@ export class SqliteArchive implements ArchiveIndex {
     if (filter.harness !== undefined) where.push("a.harness = ?"), params.push(filter.harness)
     if (filter.since !== undefined) where.push("p.created_at >= ?"), params.push(filter.since)
     // bm25 is lower for a better match.
-    const sql = `SELECT p.agent_id AS agentId, p.kind, p.opens_at AS offset, p.created_at AS createdAt, p.body AS text
+    const sql = `SELECT p.agent_id AS agentId, a.name AS agentName, a.harness, a.archived_at AS archivedAt, p.kind, p.opens_at AS offset, p.created_at AS createdAt, p.body AS text
       FROM archive_text JOIN archive_parts p ON p.id = archive_text.rowid JOIN agents a ON a.id = p.agent_id
       WHERE ${where.join(" AND ")} ORDER BY bm25(archive_text), p.created_at DESC, p.id DESC LIMIT ${Math.trunc(filter.limit)}`
     return this.#db.query<Row, string[]>(sql).all(...params)

@@ -17,6 +17,10 @@ export interface SearchFilter {
 
 export interface IndexedHit {
   agentId: string
+  agentName: string
+  harness: string
+  /** when the agent was archived, if it is */
+  archivedAt: string | null
   kind: DocumentKind
   /** where `iterate events --offset` opens the message */
   offset: string
