@@ -6,8 +6,8 @@
 //      catches up from nothing first (its time is reported), then queries of each kind are timed;
 //   2. append throughput, events per second with 16 agents appending turns at once, with the
 //      indexer following the streams against without it.
-// Both run in this process on the daemon's own classes (the stores, Agents, the indexer), without
-// HTTP in front. PostgreSQL is a throwaway local cluster (fsync off); SQLite keeps synchronous=FULL.
+// Both run in this process on the daemon's own classes (the stores, Agents, the indexer on its own
+// thread as in the daemon), without HTTP in front. PostgreSQL is a throwaway local cluster (fsync off); SQLite keeps synchronous=FULL.
 import { Database } from "bun:sqlite"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -15,7 +15,7 @@ import { join } from "node:path"
 import { Agents } from "../../src/agents/agents.ts"
 import { LocalFleet } from "../../src/agents/fleet/fleet.ts"
 import { PostgresFleet } from "../../src/agents/fleet/postgres.ts"
-import { ArchiveIndexer } from "../../src/agents/archive/indexer.ts"
+import { type IndexLocation, IndexerThread } from "../../src/agents/archive/thread.ts"
 import { PostgresAgentStore } from "../../src/agents/postgres-store.ts"
 import { SqliteAgentStore } from "../../src/agents/sqlite-store.ts"
 import type { AgentStore } from "../../src/agents/store.ts"
@@ -111,6 +111,8 @@ interface Store {
   streams: StreamStore
   agents: AgentStore
   pg?: Postgres
+  /** where the indexer's thread opens it */
+  location: IndexLocation
   /** how many parts the index holds */
   parts(): Promise<number>
   close(): Promise<void>
@@ -123,6 +125,7 @@ async function sqlite(dir: string): Promise<Store> {
     name: "SQLite",
     streams,
     agents,
+    location: { kind: "sqlite", streams: join(dir, "streams.db"), agents: join(dir, "agents.db") },
     parts: async () => {
       const db = new Database(join(dir, "agents.db"), { readonly: true })
       const [row] = db.query<{ n: number }, []>("SELECT count(*) AS n FROM archive_parts").all()
@@ -145,6 +148,7 @@ async function postgres(url: string): Promise<Store> {
     streams,
     agents,
     pg,
+    location: { kind: "postgres", url, node: "bench", leaseTtlMs: 15_000 },
     parts: async () => Number((await pg.sql`SELECT count(*) AS n FROM archive_parts`)[0].n),
     close: async () => {
       await streams.close()
@@ -192,7 +196,7 @@ async function fill(store: Store, ids: string[], events: number, sentinel?: (id:
 
 function agentsOn(store: Store): Agents {
   const fleet = store.pg ? new PostgresFleet(store.pg, "bench", 15_000) : new LocalFleet("bench", store.agents)
-  return new Agents({ store: store.agents, fleet, streams: store.streams, logDir: tmpdir(), dataDir: tmpdir(), harnesses: {} })
+  return new Agents({ store: store.agents, fleet, streams: store.streams, logDir: tmpdir(), dataDir: tmpdir(), harnesses: {}, index: store.location })
 }
 
 const ms = (value: number) => value.toFixed(1)
@@ -250,12 +254,15 @@ async function appendRate(make: () => Promise<Store>, indexed: boolean): Promise
   const store = await make()
   try {
     const ids = await makeAgents(store, FILLING_AT_ONCE, indexed ? "on" : "off")
-    const indexer = new ArchiveIndexer({ index: store.agents.index, streams: new AgentStreams(store.streams), agent: (id) => store.agents.find(id), agents: () => store.agents.list() })
+    // As the daemon runs it: on its own thread, told of each change the stream store hears.
+    const indexer = new IndexerThread(store.location)
+    const unwatch = new AgentStreams(store.streams).watchAgents((id, change) => indexer.changed(id, change))
     if (indexed) indexer.start()
     const rate = await fill(store, ids, APPEND_EVENTS)
     const done = performance.now()
-    await indexer.caughtUp()
+    if (indexed) await indexer.caughtUp()
     const lagS = (performance.now() - done) / 1000
+    unwatch()
     await indexer.stop()
     return { rate, lagS }
   } finally {

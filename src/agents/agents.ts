@@ -25,7 +25,8 @@ import type { EventInput, StreamEvent } from "../streams/events.ts"
 import type { AppendFence, StreamStore } from "../streams/store.ts"
 import { AgentAdapter, INTERRUPTED } from "./adapter.ts"
 import type { DocumentKind } from "./archive/documents.ts"
-import { ArchiveIndexer } from "./archive/indexer.ts"
+import { ArchiveIndexer, type Indexing, indexedBy } from "./archive/indexer.ts"
+import { type IndexLocation, IndexerThread } from "./archive/thread.ts"
 import { parseQuery } from "./archive/query.ts"
 import { snippet } from "./archive/snippet.ts"
 import { agentNameProblem, defaultAgentName, newAgentId } from "./names.ts"
@@ -152,6 +153,8 @@ export interface AgentsOptions {
   env?: Record<string, string | undefined>
   /** the harnesses by name; every registered one by default */
   harnesses?: Record<string, HarnessFactory>
+  /** where the search indexer's own thread finds the store; without it, it runs on this thread */
+  index?: IndexLocation
 }
 
 const DEFAULT_HARNESS = "opencode"
@@ -171,21 +174,23 @@ export class Agents implements FleetMember {
   private readonly streams: AgentStreams
   private readonly harnesses: Map<string, Harness>
   private readonly adapters = new Map<string, AgentAdapter>()
-  private readonly indexer: ArchiveIndexer
+  private readonly indexer: Indexing
+  private unwatch: () => void = () => {}
 
   constructor(private readonly options: AgentsOptions) {
     this.db = options.store
     this.fleet = options.fleet
     this.streams = new AgentStreams(options.streams)
     this.harnesses = createHarnesses({ ...options, env: options.env ?? process.env }, options.harnesses)
-    this.indexer = new ArchiveIndexer({
-      index: this.db.index,
-      streams: this.streams,
-      agent: (id) => this.db.find(id),
-      agents: () => this.db.list(),
-      // On a shared store: the agents this node runs, and those no node runs.
-      indexes: (agent) => agent.node === undefined || agent.node === this.fleet.nodeId || agent.archivedAt !== undefined || agent.leaseExpired,
-    })
+    this.indexer = options.index
+      ? new IndexerThread(options.index)
+      : new ArchiveIndexer({
+          index: this.db.index,
+          streams: this.streams,
+          agent: (id) => this.db.find(id),
+          agents: () => this.db.list(),
+          indexes: indexedBy(this.fleet.nodeId),
+        })
   }
 
   /** Stops the processes a killed daemon left behind, then runs the agents this node holds (as `node`). */
@@ -195,6 +200,7 @@ export class Agents implements FleetMember {
       await this.db.removeProcess(pid)
     }
     await this.fleet.start(this, { id: this.fleet.nodeId, ...node })
+    this.unwatch = this.streams.watchAgents((id, change) => this.indexer.changed(id, change))
     this.indexer.start()
   }
 
@@ -205,6 +211,7 @@ export class Agents implements FleetMember {
 
   /** Ends running turns (recorded as interrupted) and stops every harness process. */
   async stop(): Promise<void> {
+    this.unwatch()
     await this.indexer.stop()
     await this.fleet.stop()
     await Promise.all([...this.adapters.values()].map((adapter) => adapter.interrupt(INTERRUPTED).catch(() => {})))

@@ -118,6 +118,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     streams: store,
     config: config.harnesses,
     configProblem,
+    index: stores.index,
   })
   const token = randomBytes(32).toString("base64url")
   let url = ""

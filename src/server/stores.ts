@@ -2,6 +2,7 @@ import { join } from "node:path"
 import { PostgresAgentStore } from "../agents/postgres-store.ts"
 import { SqliteAgentStore } from "../agents/sqlite-store.ts"
 import type { AgentStore } from "../agents/store.ts"
+import type { IndexLocation } from "../agents/archive/thread.ts"
 import { type Fleet, LocalFleet } from "../agents/fleet/fleet.ts"
 import { nodeId } from "../agents/fleet/node.ts"
 import { PostgresFleet } from "../agents/fleet/postgres.ts"
@@ -21,6 +22,8 @@ export interface Stores {
   fleet: Fleet
   /** for the log: where the store is, without credentials */
   where: string
+  /** where the search indexer's thread opens the store again */
+  index: IndexLocation
   close(): Promise<void>
 }
 
@@ -47,6 +50,7 @@ export async function openStores(dataDir: string, url: string | undefined, optio
       agents,
       fleet: new LocalFleet(node, agents),
       where: `SQLite in ${dataDir}`,
+      index: { kind: "sqlite", streams: join(dataDir, "streams.db"), agents: join(dataDir, "agents.db") },
       close: async () => {
         await agents.close()
         await streams.close()
@@ -67,6 +71,7 @@ export async function openStores(dataDir: string, url: string | undefined, optio
       agents,
       fleet: new PostgresFleet(pg, node, leaseTtlMs),
       where,
+      index: { kind: "postgres", url, node, leaseTtlMs },
       close: async () => {
         await streams.close()
         await pg!.close()

@@ -18,8 +18,27 @@ import type { AgentStreams } from "../stream.ts"
 import { type ArchiveDocument, documentsOf } from "./documents.ts"
 import type { ArchiveIndex } from "./store.ts"
 
+/** What the agents layer needs of the indexer, whether it runs on the daemon's thread or its own (thread.ts). */
+export interface Indexing {
+  /** Catches up with every agent's stream, then follows those it is told of. */
+  start(): void
+  /** An agent's stream changed (or was deleted). */
+  changed(agentId: string, change: "changed" | "deleted"): void
+  /** Resolves once every stream heard of is indexed up to its end (without waiting out the delay). */
+  caughtUp(): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Which agents a node indexes: on a shared store (`node` set) the agents it runs and those no node
+ * runs (archived, orphaned); on SQLite all of them.
+ */
+export const indexedBy = (node: string | undefined) => (agent: AgentRecord) =>
+  node === undefined || agent.node === undefined || agent.node === node || agent.archivedAt !== undefined || agent.leaseExpired
+
 export interface IndexerOptions {
   index: ArchiveIndex
+  /** where it reads the agents' streams */
   streams: AgentStreams
   /** the agent's record; undefined when it is gone */
   agent(id: string): Promise<AgentRecord | undefined>
@@ -56,24 +75,18 @@ interface Progress {
 const running = (transcript: Transcript) => transcript.status === "busy" || transcript.status === "waiting"
 const yieldToAppends = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-export class ArchiveIndexer {
+export class ArchiveIndexer implements Indexing {
   readonly #dirty = new Set<string>()
   readonly #progress = new Map<string, Progress>()
   #timer: ReturnType<typeof setTimeout> | undefined
   #running: Promise<void> | undefined
-  #unwatch: (() => void) | undefined
   /** the list of agents to catch up with, taken on start */
   #listing: Promise<void> | undefined
   #stopped = false
 
   constructor(private readonly options: IndexerOptions) {}
 
-  /** Follows every agent's stream from now on, and catches up with all of them. */
   start(): void {
-    this.#unwatch = this.options.streams.watchAgents((id, change) => {
-      if (change === "deleted") this.#progress.delete(id)
-      else this.#mark(id, this.options.delayMs ?? DELAY_MS)
-    })
     this.#listing = this.options
       .agents()
       .then((agents) => {
@@ -82,14 +95,17 @@ export class ArchiveIndexer {
       .catch((error) => console.error(`search index: cannot list the agents to catch up: ${(error as Error).message}`))
   }
 
+  changed(agentId: string, change: "changed" | "deleted"): void {
+    if (change === "deleted") this.#progress.delete(agentId)
+    else this.#mark(agentId, this.options.delayMs ?? DELAY_MS)
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true
-    this.#unwatch?.()
     clearTimeout(this.#timer)
     await this.#running
   }
 
-  /** Resolves once every stream heard of is indexed up to its end (without waiting out the delay). */
   async caughtUp(): Promise<void> {
     await this.#listing
     for (;;) {

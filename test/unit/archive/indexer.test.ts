@@ -14,9 +14,15 @@ import { waitFor } from "../../support/wait.ts"
 let streams: SqliteStreamStore
 let agents: SqliteAgentStore
 let indexer: ArchiveIndexer
+let unwatch = () => {}
 
-const indexerOn = () =>
-  new ArchiveIndexer({ index: agents.index, streams: new AgentStreams(streams), agent: (id) => agents.find(id), agents: () => agents.list(), delayMs: 0 })
+/** An indexer told of every change to an agent's stream, as the daemon tells it. */
+function indexerOn(): ArchiveIndexer {
+  const made = new ArchiveIndexer({ index: agents.index, streams: new AgentStreams(streams), agent: (id) => agents.find(id), agents: () => agents.list(), delayMs: 0 })
+  unwatch()
+  unwatch = new AgentStreams(streams).watchAgents((id, change) => made.changed(id, change))
+  return made
+}
 
 async function newAgent(id: string, harness: string): Promise<string> {
   await streams.create(agentStream(id), { contentType: "application/json" })
@@ -36,6 +42,7 @@ beforeEach(() => {
 })
 
 afterEach(async () => {
+  unwatch()
   await indexer.stop()
   await agents.close()
   await streams.close()
