@@ -5,7 +5,7 @@ import { START_OFFSET } from "../../streams/offsets.ts"
 import type { Postgres } from "../../storage/postgres.ts"
 import type { ArchiveDocument } from "./documents.ts"
 import { tsQuery, tsVector } from "./query.ts"
-import type { ArchiveIndex, IndexedHit, SearchFilter } from "./store.ts"
+import { type ArchiveIndex, CANDIDATES, type IndexedHit, type SearchFilter } from "./store.ts"
 
 /** The tables, a migration of the agents' schema (src/agents/postgres-schema.ts). */
 export const ARCHIVE_TABLES = `
@@ -62,16 +62,19 @@ export class PostgresArchive implements ArchiveIndex {
 
   search(filter: SearchFilter): Promise<IndexedHit[]> {
     const params: unknown[] = [tsQuery(filter.terms)]
-    const where = ["p.words @@ q.query"]
+    const where = ["p.words @@ $1::tsquery"]
     const param = (value: unknown) => `$${params.push(value)}`
     if (filter.agent !== undefined) where.push(`p.agent_id = ${param(filter.agent)}`)
     if (filter.harness !== undefined) where.push(`a.harness = ${param(filter.harness)}`)
     if (filter.since !== undefined) where.push(`p.created_at >= ${param(filter.since)}`)
+    // The newest matches, then the best of them.
     return this.pg.guard(async () => {
       const rows = await this.pg.sql.unsafe(
-        `SELECT p.agent_id AS "agentId", a.name AS "agentName", a.harness, a.archived_at AS "archivedAt", p.kind, p.opens_at AS "offset", p.created_at AS "createdAt", p.body AS text
-         FROM archive_parts p JOIN agents a ON a.id = p.agent_id, (SELECT $1::tsquery AS query) q
-         WHERE ${where.join(" AND ")} ORDER BY ts_rank(p.words, q.query) DESC, p.created_at DESC, p.id DESC LIMIT ${Math.trunc(filter.limit)}`,
+        `SELECT m.agent_id AS "agentId", a.name AS "agentName", a.harness, a.archived_at AS "archivedAt", m.kind, m.opens_at AS "offset",
+                m.created_at AS "createdAt", m.body AS text
+         FROM (SELECT p.* FROM archive_parts p JOIN agents a ON a.id = p.agent_id WHERE ${where.join(" AND ")} ORDER BY p.id DESC LIMIT ${CANDIDATES}) m
+         JOIN agents a ON a.id = m.agent_id
+         ORDER BY ts_rank(m.words, $1::tsquery) DESC, m.created_at DESC, m.id DESC LIMIT ${Math.trunc(filter.limit)}`,
         params,
       )
       return [...rows] as IndexedHit[]

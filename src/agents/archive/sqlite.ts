@@ -5,7 +5,7 @@ import type { Database, Statement } from "bun:sqlite"
 import { START_OFFSET } from "../../streams/offsets.ts"
 import type { ArchiveDocument } from "./documents.ts"
 import { ftsMatch } from "./query.ts"
-import type { ArchiveIndex, IndexedHit, SearchFilter } from "./store.ts"
+import { type ArchiveIndex, CANDIDATES, type IndexedHit, type SearchFilter } from "./store.ts"
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS archive_progress (
@@ -82,10 +82,14 @@ export class SqliteArchive implements ArchiveIndex {
     if (filter.agent !== undefined) where.push("p.agent_id = ?"), params.push(filter.agent)
     if (filter.harness !== undefined) where.push("a.harness = ?"), params.push(filter.harness)
     if (filter.since !== undefined) where.push("p.created_at >= ?"), params.push(filter.since)
-    // bm25 is lower for a better match.
+    // The newest matches (FTS5 walks its rowids backwards without scoring the others), then the
+    // best of them: bm25 is lower for a better match.
+    const joins = where.length > 1 ? "JOIN archive_parts p ON p.id = archive_text.rowid JOIN agents a ON a.id = p.agent_id" : ""
     const sql = `SELECT p.agent_id AS agentId, a.name AS agentName, a.harness, a.archived_at AS archivedAt, p.kind, p.opens_at AS offset, p.created_at AS createdAt, p.body AS text
-      FROM archive_text JOIN archive_parts p ON p.id = archive_text.rowid JOIN agents a ON a.id = p.agent_id
-      WHERE ${where.join(" AND ")} ORDER BY bm25(archive_text), p.created_at DESC, p.id DESC LIMIT ${Math.trunc(filter.limit)}`
+      FROM (SELECT archive_text.rowid AS id, bm25(archive_text) AS score FROM archive_text ${joins}
+            WHERE ${where.join(" AND ")} ORDER BY archive_text.rowid DESC LIMIT ${CANDIDATES}) m
+      JOIN archive_parts p ON p.id = m.id JOIN agents a ON a.id = p.agent_id
+      ORDER BY m.score, p.created_at DESC, p.id DESC LIMIT ${Math.trunc(filter.limit)}`
     return this.#db.query<Row, string[]>(sql).all(...params)
   }
 }

@@ -5,6 +5,12 @@
 import type { ArchiveDocument, DocumentKind } from "./documents.ts"
 import type { Term } from "./query.ts"
 
+/**
+ * A search ranks the newest this many matching parts and returns the best of them: a word found
+ * in most parts still answers at once, with recent sessions first.
+ */
+export const CANDIDATES = 2000
+
 export interface SearchFilter {
   terms: Term[]
   /** an agent's id */
@@ -37,6 +43,6 @@ export interface ArchiveIndex {
    * (another indexer got there first) or the agent is gone.
    */
   commit(agentId: string, from: string, to: string, documents: ArchiveDocument[]): Promise<boolean>
-  /** The best matches first (newest first among equals). */
+  /** The best of the newest CANDIDATES matches first (newest first among equals). */
   search(filter: SearchFilter): Promise<IndexedHit[]>
 }
