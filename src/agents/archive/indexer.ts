@@ -54,6 +54,10 @@ export interface IndexerOptions {
 const BATCH = 500
 const COMMIT_EVERY = 500
 const DELAY_MS = 250
+// While streams are being appended to (a change heard within BUSY_MS), indexing takes at most this
+// share of the time: it rests between pieces of work, and catches up at full speed once it is quiet.
+const SHARE = 0.1
+const BUSY_MS = 1_000
 
 /** Where one agent's indexing stands, between reads. */
 interface Progress {
@@ -83,6 +87,10 @@ export class ArchiveIndexer implements Indexing {
   /** the list of agents to catch up with, taken on start */
   #listing: Promise<void> | undefined
   #stopped = false
+  /** appends were heard of until then (Date.now()) */
+  #busyUntil = 0
+  /** when the piece of work going on began */
+  #workStarted = 0
 
   constructor(private readonly options: IndexerOptions) {}
 
@@ -96,6 +104,7 @@ export class ArchiveIndexer implements Indexing {
   }
 
   changed(agentId: string, change: "changed" | "deleted"): void {
+    this.#busyUntil = Date.now() + BUSY_MS
     if (change === "deleted") this.#progress.delete(agentId)
     else this.#mark(agentId, this.options.delayMs ?? DELAY_MS)
   }
@@ -133,6 +142,7 @@ export class ArchiveIndexer implements Indexing {
   }
 
   async #drain(): Promise<void> {
+    this.#workStarted = performance.now()
     while (this.#dirty.size > 0 && !this.#stopped) {
       const [id] = this.#dirty
       this.#dirty.delete(id!)
@@ -143,7 +153,16 @@ export class ArchiveIndexer implements Indexing {
         this.#progress.delete(id!)
         console.error(`search index: agent ${id}: ${(error as Error).message}`)
       }
+      await this.#rest()
     }
+  }
+
+  /** Between pieces of work: while appends come in, long enough that indexing takes at most SHARE of the time. */
+  async #rest(): Promise<void> {
+    const spent = performance.now() - this.#workStarted
+    if (Date.now() < this.#busyUntil && !this.#stopped) await Bun.sleep(spent * (1 / SHARE - 1))
+    else await yieldToAppends()
+    this.#workStarted = performance.now()
   }
 
   async #index(id: string): Promise<void> {
@@ -189,7 +208,7 @@ export class ArchiveIndexer implements Indexing {
         else this.#progress.set(id, progress)
         return
       }
-      await yieldToAppends()
+      await this.#rest()
     }
   }
 
