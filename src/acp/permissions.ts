@@ -6,7 +6,7 @@
 import type { AgentContext, PermissionOption, SessionUpdate } from "@agentclientprotocol/sdk"
 import type { Command } from "commander"
 import { connectFor } from "../client/connection.ts"
-import { note } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import type { PermissionDecision } from "../protocol/agent-events.ts"
 import { replyPermission } from "../sdk/sdk.gen.ts"
 import type { PermissionPart, Transcript } from "../transcript/types.ts"
@@ -24,6 +24,7 @@ export interface PermissionsContext {
   sessionId: string
   agent: string
   client: AgentContext
+  io: Output
   command: Command
   /** offset of the turn's prompt: requests before it belong to earlier turns */
   since: string
@@ -48,7 +49,7 @@ export class AcpPermissions {
       const question = new AbortController()
       this.asked.set(request.id, question)
       void this.ask(transcript, request, question.signal).catch((error) => {
-        if (!question.signal.aborted) note(`iterate acp: permission ${request.id}: ${(error as Error).message}`)
+        if (!question.signal.aborted) this.context.io.note(`iterate acp: permission ${request.id}: ${(error as Error).message}`)
       })
     }
   }
@@ -80,7 +81,7 @@ export class AcpPermissions {
     // "cancelled" after a session/cancel: the abort withdraws the request. Otherwise the client gave up on it: deny.
     const decision = outcome.outcome === "selected" ? (DECISIONS[outcome.optionId] ?? "deny") : this.context.cancelled() ? undefined : "deny"
     if (!decision) return
-    const connection = await connectFor(this.context.command)
+    const connection = await connectFor(this.context.io, this.context.command)
     const result = await replyPermission({ client: connection.client, path: { agent: this.context.agent, id: request.id }, body: { decision } })
     // 409: answered elsewhere or withdrawn meanwhile; the first answer counts.
     if (!result.response?.ok && result.response?.status !== 409) throw new Error(`the daemon answered ${result.response?.status ?? "nothing"}`)

@@ -7,6 +7,7 @@ import { agent, type AgentContext, ndJsonStream, PROTOCOL_VERSION, RequestError,
 import type { Command } from "commander"
 import { newAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
+import type { Output } from "../client/output.ts"
 import { silenceSpinner } from "../client/spinner.ts"
 import { getAgent, listAgents } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
@@ -31,13 +32,13 @@ const answering =
     }
   }
 
-export async function serveAcp(command: Command, options: AcpSettings): Promise<void> {
+export async function serveAcp(io: Output, command: Command, options: AcpSettings): Promise<void> {
   silenceSpinner()
   console.log = console.error
   const sessions = new Map<string, AcpSession>()
 
   async function agentNamed(id: string): Promise<Agent> {
-    const connection = await connectFor(command)
+    const connection = await connectFor(io, command)
     const result = await getAgent({ client: connection.client, path: { agent: id } })
     if (result.response?.status === 404) throw RequestError.resourceNotFound(id)
     return unwrap(connection, result)
@@ -45,7 +46,7 @@ export async function serveAcp(command: Command, options: AcpSettings): Promise<
 
   /** A fresh session for the agent, caught up with its stream; `replay` tells the client all of it. */
   async function open(id: string, client: AgentContext, replay: boolean): Promise<AcpSession> {
-    const session = new AcpSession(await agentNamed(id), client, command)
+    const session = new AcpSession(await agentNamed(id), client, io, command)
     await session.catchUp(replay)
     sessions.set(id, session)
     return session
@@ -65,9 +66,9 @@ export async function serveAcp(command: Command, options: AcpSettings): Promise<
     .onRequest(
       "session/new",
       answering(async ({ params, client }) => {
-        const connection = await connectFor(command)
+        const connection = await connectFor(io, command)
         const made = await newAgent(connection, { harness: options.harness, dir: params.cwd, model: options.model, permissions: options.permissions })
-        sessions.set(made.id, new AcpSession(made, client, command))
+        sessions.set(made.id, new AcpSession(made, client, io, command))
         return { sessionId: made.id }
       }),
     )
@@ -88,7 +89,7 @@ export async function serveAcp(command: Command, options: AcpSettings): Promise<
     .onRequest(
       "session/list",
       answering(async ({ params }) => {
-        const connection = await connectFor(command)
+        const connection = await connectFor(io, command)
         const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
         const sessions: SessionInfo[] = agents
           .filter((a) => !params.cwd || a.directory === params.cwd)
@@ -113,11 +114,11 @@ export async function serveAcp(command: Command, options: AcpSettings): Promise<
       await sessions
         .get(params.sessionId)
         ?.cancel()
-        .catch((error) => process.stderr.write(`iterate acp: cancel: ${(error as Error).message}\n`))
+        .catch((error) => io.note(`iterate acp: cancel: ${(error as Error).message}`))
     })
 
   const output = new WritableStream<Uint8Array>({
-    write: (chunk) => new Promise<void>((done, fail) => process.stdout.write(chunk, (error) => (error ? fail(error) : done()))),
+    write: (chunk) => new Promise<void>((done, fail) => io.stdout.write(chunk, (error?: Error | null) => (error ? fail(error) : done()))),
   })
   const connection = app.connect(ndJsonStream(output, Bun.stdin.stream()))
   await connection.closed

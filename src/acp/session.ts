@@ -6,6 +6,7 @@
 // nothing is read: the agent lives on in the daemon, and the next request catches up.
 import { type AgentContext, RequestError, type SessionUpdate, type StopReason } from "@agentclientprotocol/sdk"
 import type { Command } from "commander"
+import type { Output } from "../client/output.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { readStreamFrom } from "../client/stream-reader.ts"
 import { TurnWatch } from "../client/turn-watch.ts"
@@ -31,6 +32,7 @@ export class AcpSession {
   constructor(
     readonly agent: Agent,
     private readonly client: AgentContext,
+    private readonly io: Output,
     private readonly command: Command,
   ) {
     this.builder = transcriptFor(agent.harness)
@@ -43,7 +45,7 @@ export class AcpSession {
 
   /** Reads the stream up to now; `tell`: the client gets what it had not seen (a replay, for a load). */
   async catchUp(tell: boolean): Promise<void> {
-    await readStreamFrom(this.command, this.agent.stream, {
+    await readStreamFrom(this.io, this.command, this.agent.stream, {
       offset: this.builder.transcript.offset ?? "-1",
       follow: false,
       onMessages: (events) => {
@@ -65,7 +67,7 @@ export class AcpSession {
       await this.catchUp(true)
       // Cancelled before the prompt went out: there is no turn to run.
       if (turn.cancelled) return "cancelled"
-      const connection = await connectFor(this.command)
+      const connection = await connectFor(this.io, this.command)
       const sent = unwrap(connection, await promptAgent({ client: connection.client, path: { agent: this.id }, body: { text } }))
       turn.prompt = sent.event.offset
       // A cancel that came while the prompt was on its way has nothing to abort yet.
@@ -89,7 +91,7 @@ export class AcpSession {
   }
 
   private async abort(): Promise<void> {
-    const connection = await connectFor(this.command)
+    const connection = await connectFor(this.io, this.command)
     unwrap(connection, await abortAgent({ client: connection.client, path: { agent: this.id } }))
   }
 
@@ -100,6 +102,7 @@ export class AcpSession {
       sessionId: this.id,
       agent: this.id,
       client: this.client,
+      io: this.io,
       command: this.command,
       since: prompt,
       cancelled: () => turn.cancelled,
@@ -107,7 +110,7 @@ export class AcpSession {
       send: (update) => this.send([update]),
     })
     try {
-      await readStreamFrom(this.command, this.agent.stream, {
+      await readStreamFrom(this.io, this.command, this.agent.stream, {
         offset: this.builder.transcript.offset ?? "-1",
         follow: true,
         until: () => watch.end !== undefined,

@@ -8,10 +8,8 @@ import { isAbsolute, resolve } from "node:path"
 import type { PlanEntry, SessionUpdate, ToolCallContent, ToolCallLocation, ToolCallStatus, ToolKind } from "@agentclientprotocol/sdk"
 import type { PermissionKind } from "../protocol/agent-events.ts"
 import type { FileEditPart, Message, PermissionPart, ToolPart, ToolStatus, Transcript } from "../transcript/types.ts"
+import { dict, str } from "../protocol/json.ts"
 
-type Dict = Record<string, unknown>
-const dict = (value: unknown): Dict | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Dict) : undefined)
-const str = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined)
 
 const STATUS: Record<ToolStatus, ToolCallStatus> = { pending: "pending", running: "in_progress", completed: "completed", error: "failed" }
 
@@ -232,7 +230,7 @@ export class SessionUpdates {
 /** The file a tool's input names (each harness spells it its own way). */
 function pathOf(input: unknown): string | undefined {
   const args = dict(input)
-  return str(args?.filePath) ?? str(args?.file_path) ?? str(args?.notebook_path) ?? str(args?.path)
+  return str(args?.filePath) || str(args?.file_path) || str(args?.notebook_path) || str(args?.path) || undefined
 }
 
 const edits = (message: Message, tool: ToolPart) => message.parts.filter((p): p is FileEditPart => p.kind === "file-edit" && p.toolPartId === tool.id)

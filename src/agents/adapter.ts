@@ -24,6 +24,7 @@ import {
   type PromptPayload,
   type StatusPayload,
 } from "../protocol/agent-events.ts"
+import { within } from "../os/process.ts"
 import type { EventInput, StreamEvent } from "../streams/events.ts"
 import { type AppendFence, FencedError } from "../streams/store.ts"
 import { matchKey, newPermissionId, policyDecision } from "./policy.ts"
@@ -42,7 +43,8 @@ export interface AdapterContext {
 
 export const INTERRUPTED = "the daemon stopped during the turn"
 
-// How long stop() waits for the session's reports so far to be stored.
+// How long stop() waits for the session's reports so far to be handled, and then for their events
+// to be stored: only a store that does not answer takes that long.
 const REPORTS_GRACE_MS = 5_000
 
 const DECISIONS: readonly string[] = ["allow", "always", "deny"] satisfies PermissionDecision[]
@@ -61,6 +63,8 @@ export class AgentAdapter implements HarnessEvents {
   private unsubscribe: () => void = () => {}
   /** the session's reports not handled yet, in order */
   private reports: Promise<void> = Promise.resolve()
+  /** the last batch handed to the store, settled once it committed (or failed) */
+  private appending: Promise<unknown> = Promise.resolve()
 
   constructor(
     private agent: AgentRecord,
@@ -115,11 +119,17 @@ export class AgentAdapter implements HarnessEvents {
     this.flush()
   }
 
-  /** Stops reading and writing once the session's reports so far are handled; whatever was emitted is on the stream. The session is closed. */
+  /**
+   * Stops reading and writing once the session's reports so far are handled and their events
+   * stored; then the session is closed, which stops its processes. Whatever the session reported
+   * before is on the stream.
+   */
   async stop(): Promise<void> {
-    await Promise.race([this.reports, Bun.sleep(REPORTS_GRACE_MS)])
+    await within(this.reports, REPORTS_GRACE_MS)
     this.flush()
     this.halt()
+    // Batches commit in order: once the last one has, the stores may be closed.
+    await within(this.appending, REPORTS_GRACE_MS)
     await this.session?.close()
   }
 
@@ -369,7 +379,7 @@ export class AgentAdapter implements HarnessEvents {
     this.pending = []
     // Batches commit in the order they were submitted; one that fails (the stream was deleted or
     // closed by hand) is logged rather than left as an unhandled rejection.
-    this.ctx.streams.append(this.agent.stream, events, this.ctx.fence).catch((error) => {
+    this.appending = this.ctx.streams.append(this.agent.stream, events, this.ctx.fence).catch((error) => {
       if (error instanceof FencedError) return this.fenced(error)
       console.error(`agent ${this.agent.id}: could not append to ${this.agent.stream}: ${message(error)}`)
     })

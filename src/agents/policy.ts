@@ -2,6 +2,7 @@
 // request asked again (by a harness that was respawned) is recognised.
 import type { PermissionAsk } from "../harness/harness.ts"
 import type { PermissionDecision, PermissionPolicy } from "../protocol/agent-events.ts"
+import { dict } from "../protocol/json.ts"
 import { readableId } from "./names.ts"
 
 /** The policy's answer, or undefined when a person has to decide. */
@@ -15,11 +16,12 @@ export function policyDecision(policy: PermissionPolicy, allowedTools: readonly 
 /** JSON with sorted keys, so the same input always gives the same text. */
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`
-  if (typeof value === "object" && value !== null)
-    return `{${Object.keys(value)
+  const object = dict(value)
+  if (object)
+    return `{${Object.keys(object)
       .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .filter((k) => object[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stable(object[k])}`)
       .join(",")}}`
   return JSON.stringify(value) ?? "null"
 }

@@ -3,20 +3,20 @@ import type { AcpFlags } from "../acp/settings.ts"
 import { resolvePaths } from "../paths/index.ts"
 import { EXIT } from "../errors.ts"
 import { policy } from "./options.ts"
-import { note } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 
-async function acp(flags: AcpFlags, command: Command): Promise<void> {
+async function acp(io: Output, flags: AcpFlags, command: Command): Promise<void> {
   // The protocol library and config.json's schema (zod, both) load only for this command.
   const { acpSettings } = await import("../acp/settings.ts")
   const options = acpSettings(flags, resolvePaths().configFile)
-  if (process.stdin.isTTY) note("iterate acp speaks the Agent Client Protocol on stdin and stdout, for an editor to start (see: iterate acp --help); Ctrl-D ends it")
+  if (process.stdin.isTTY) io.note("iterate acp speaks the Agent Client Protocol on stdin and stdout, for an editor to start (see: iterate acp --help); Ctrl-D ends it")
   const { serveAcp } = await import("../acp/server.ts")
-  await serveAcp(command, options)
+  await serveAcp(io, command, options)
   // The editor closed the connection; live reads of its sessions end with the process.
   process.exit(EXIT.ok)
 }
 
-export function registerAcp(program: Command): void {
+export function registerAcp(program: Command, io: Output): void {
   program
     .command("acp")
     .description("an Agent Client Protocol server on stdio, so an editor (Zed, …) drives iterate agents of any harness")
@@ -39,5 +39,5 @@ Examples:
   iterate acp
   iterate acp --harness claude --permissions allow-edits`,
     )
-    .action(acp)
+    .action((flags, command) => acp(io, flags, command))
 }

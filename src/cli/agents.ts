@@ -1,57 +1,63 @@
 import type { Command } from "commander"
 import { deleteAgent, listAgents, restoreAgent } from "../sdk/sdk.gen.ts"
+import type { Agent } from "../sdk/types.gen.ts"
 import { agentFor, newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { askKey } from "./ask.ts"
 import { policy } from "./options.ts"
-import { note, out, printJson, printTable } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 
-async function list(options: { json?: boolean; all?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function list(io: Output, options: { json?: boolean; all?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const { agents } = unwrap(connection, await listAgents({ client: connection.client, query: { all: options.all ? "true" : undefined } }))
-  if (options.json) return printJson(agents)
-  if (agents.length === 0) return note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
+  printAgents(io, agents, options)
+}
+
+/** The agents as a table (or JSON); the node column only when it tells them apart. */
+export function printAgents(io: Output, agents: Agent[], options: { json?: boolean }): void {
+  if (options.json) return io.printJson(agents)
+  if (agents.length === 0) return io.note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
   // The node matters once there is more than one, or none runs an agent.
   const nodes = new Set(agents.map((a) => a.node)).size > 1 || agents.some((a) => a.status === "orphaned")
-  printTable(
+  io.printTable(
     ["ID", "NAME", "HARNESS", "STATUS", "MODEL", "DIRECTORY", ...(nodes ? ["NODE"] : [])],
     agents.map((a) => [a.id, a.name, a.harness, a.status, a.model ?? "-", a.directory, ...(nodes ? [a.node] : [])]),
   )
 }
 
-async function create(options: NewAgentOptions, command: Command): Promise<void> {
-  const agent = await newAgent(await connectFor(command), options)
-  note(`created agent ${agent.name} (${agent.harness} in ${agent.directory})`)
-  out(agent.id)
+async function create(io: Output, options: NewAgentOptions, command: Command): Promise<void> {
+  const agent = await newAgent(await connectFor(io, command), options)
+  io.note(`created agent ${agent.name} (${agent.harness} in ${agent.directory})`)
+  io.out(agent.id)
 }
 
 /** Whether the person at the terminal agrees to delete the agent for good; without a terminal, --yes must say so. */
-async function purgeAgreed(ref: string, yes: boolean | undefined): Promise<boolean> {
+async function purgeAgreed(io: Output, ref: string, yes: boolean | undefined): Promise<boolean> {
   if (yes) return true
   if (!process.stdin.isTTY) throw new CliError(`agents rm --purge deletes ${ref}'s transcript for good: pass --yes to do it without a terminal`, EXIT.usage)
-  return (await askKey(`delete agent ${ref}, its stream and its transcript for good? [y/N] `, ["y", "n", "\r"]).answer) === "y"
+  return (await askKey(io, `delete agent ${ref}, its stream and its transcript for good? [y/N] `, ["y", "n", "\r"]).answer) === "y"
 }
 
-async function remove(ref: string, options: { purge?: boolean; yes?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function remove(io: Output, ref: string, options: { purge?: boolean; yes?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   // The name is checked before asking: no question about an agent that is not there.
   if (options.purge) {
     await agentFor(connection, ref)
-    if (!(await purgeAgreed(ref, options.yes))) throw new CliError(`kept agent ${ref}`)
+    if (!(await purgeAgreed(io, ref, options.yes))) throw new CliError(`kept agent ${ref}`)
   }
   const query = { purge: options.purge ? ("true" as const) : undefined }
   unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref }, query }), { notFound: noAgent(ref) })
-  note(options.purge ? `deleted agent ${ref} for good` : `archived agent ${ref} (iterate agents --all lists it; bring it back with: iterate agents restore ${ref})`)
+  io.note(options.purge ? `deleted agent ${ref} for good` : `archived agent ${ref} (iterate agents --all lists it; bring it back with: iterate agents restore ${ref})`)
 }
 
-async function restore(ref: string, _: unknown, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function restore(io: Output, ref: string, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const agent = unwrap(connection, await restoreAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
-  note(`restored agent ${agent.name} (${agent.harness} in ${agent.directory})`)
+  io.note(`restored agent ${agent.name} (${agent.harness} in ${agent.directory})`)
 }
 
-export function registerAgents(program: Command): void {
+export function registerAgents(program: Command, io: Output): void {
   const agents = program
     .command("agents")
     .description("coding agents: each a harness (opencode, claude, pi) working in a directory, with its own event stream")
@@ -73,7 +79,7 @@ Examples:
     .option("--json", "print JSON")
     .option("--all", "archived agents too (agents rm archives)")
     .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents --all\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
-    .action(list)
+    .action((options, command) => list(io, options, command))
   agents
     .command("new")
     .description("create an agent; prints its id")
@@ -95,7 +101,7 @@ Examples:
   iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits
   iterate agents new --dir /srv/src/app --node build-2-k3x9`,
     )
-    .action(create)
+    .action((options, command) => create(io, options, command))
   agents
     .command("rm")
     .argument("<agent>", "agent id or name")
@@ -113,11 +119,11 @@ Examples:
   iterate agents rm --purge app
   iterate agents rm --purge --yes app`,
     )
-    .action(remove)
+    .action((ref, options, command) => remove(io, ref, options, command))
   agents
     .command("restore")
     .argument("<agent>", "an archived agent's id or name")
     .description("bring an archived agent back: it runs again, and its next prompt resumes its harness session")
     .addHelpText("after", "\nExamples:\n  iterate agents restore app")
-    .action(restore)
+    .action((ref, _, command) => restore(io, ref, command))
 }

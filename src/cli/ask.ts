@@ -1,4 +1,5 @@
 // One key from the person at the terminal, for a question that something else may answer first.
+import type { Output } from "../client/output.ts"
 
 export interface KeyQuestion {
   /** the key pressed (one of `keys`), or undefined when the question was cancelled */
@@ -7,7 +8,7 @@ export interface KeyQuestion {
 }
 
 /** Writes `question` on stderr and waits for one of `keys` on stdin (a terminal). Ctrl-C is an interrupt. */
-export function askKey(question: string, keys: string[]): KeyQuestion {
+export function askKey(io: Output, question: string, keys: string[]): KeyQuestion {
   const stdin = process.stdin
   const { promise, resolve } = Promise.withResolvers<string | undefined>()
   let open = true
@@ -17,7 +18,7 @@ export function askKey(question: string, keys: string[]): KeyQuestion {
     stdin.off("data", onData)
     stdin.setRawMode(false)
     stdin.pause()
-    process.stderr.write(`${key ?? ""}\n`)
+    io.note(key ?? "")
     resolve(key)
   }
   const onData = (data: Buffer) => {
@@ -28,7 +29,7 @@ export function askKey(question: string, keys: string[]): KeyQuestion {
       process.emit("SIGINT")
     } else if (keys.includes(key[0]!)) finish(key[0])
   }
-  process.stderr.write(question)
+  io.stderr.write(question)
   stdin.setRawMode(true)
   stdin.on("data", onData)
   stdin.resume()

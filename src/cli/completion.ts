@@ -1,16 +1,17 @@
 import { Argument, type Command } from "commander"
+import type { Output } from "../client/output.ts"
 import { SCRIPTS, SHELLS, type Shell } from "./completion/scripts.ts"
 
-async function candidates(program: Command, before: string, words: string[]): Promise<void> {
+async function candidates(io: Output, program: Command, before: string, words: string[]): Promise<void> {
   const { complete, completionLines } = await import("./completion/complete.ts")
   const { names } = await import("./completion/names.ts")
   const count = Number(before)
   const typed = [...words.slice(0, count), words[count] ?? ""]
   const lines = completionLines(await complete(program, typed, { names }))
-  process.stdout.write(lines.map((line) => line + "\n").join(""))
+  io.write(lines.map((line) => line + "\n").join(""))
 }
 
-export function registerCompletion(program: Command): void {
+export function registerCompletion(program: Command, io: Output): void {
   program
     .command("completion")
     .addArgument(new Argument("<shell>", "the shell to complete in").choices(SHELLS))
@@ -27,7 +28,7 @@ Examples:
   iterate completion fish > ~/.config/fish/completions/iterate.fish
   iterate completion powershell >> $PROFILE`,
     )
-    .action((shell: Shell) => void process.stdout.write(SCRIPTS[shell]))
+    .action((shell: Shell) => io.write(SCRIPTS[shell]))
   // What the scripts call: the words typed so far in, candidates out (src/cli/completion).
   program
     .command("__complete", { hidden: true })
@@ -35,5 +36,5 @@ Examples:
     .argument("[words...]")
     .helpOption(false)
     .allowUnknownOption()
-    .action((before: string, words: string[]) => candidates(program, before, words))
+    .action((before: string, words: string[]) => candidates(io, program, before, words))
 }

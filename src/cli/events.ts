@@ -3,7 +3,7 @@ import { transcriptFor } from "../harness/transcripts.ts"
 import type { AgentStreamEvent } from "../transcript/types.ts"
 import { agentFor } from "../client/agents.ts"
 import { connectFor } from "../client/connection.ts"
-import { dim, out } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { TranscriptPrinter } from "./render.ts"
 import { usageLine } from "../transcript/describe.ts"
 import { readStreamFrom } from "../client/stream-reader.ts"
@@ -16,12 +16,12 @@ interface EventsOptions {
   raw?: boolean
 }
 
-async function events(ref: string, options: EventsOptions, command: Command) {
-  const agent = await agentFor(await connectFor(command), ref)
-  if (options.format === "json" || options.raw) return read(agent.stream, options, command)
+async function events(io: Output, ref: string, options: EventsOptions, command: Command) {
+  const agent = await agentFor(await connectFor(io, command), ref)
+  if (options.format === "json" || options.raw) return read(io, agent.stream, options, command)
   const transcript = transcriptFor(agent.harness)
-  const printer = new TranscriptPrinter({ text: (chunk) => process.stdout.write(chunk), line: out }, true)
-  await readStreamFrom(command, agent.stream, {
+  const printer = new TranscriptPrinter({ text: io.write, line: io.out }, io, true)
+  await readStreamFrom(io, command, agent.stream, {
     offset: options.offset,
     follow: options.follow ?? false,
     onMessages: (messages) => {
@@ -31,10 +31,10 @@ async function events(ref: string, options: EventsOptions, command: Command) {
   })
   printer.endLine()
   const usage = usageLine(transcript.transcript.usage)
-  if (usage) out(dim(usage))
+  if (usage) io.out(io.dim(usage))
 }
 
-export function registerEvents(program: Command): void {
+export function registerEvents(program: Command, io: Output): void {
   readOptions(
     program
       .command("events")
@@ -54,5 +54,5 @@ Examples:
   iterate events app --raw
   iterate events app --format json | jq -c 'select(.type == "iterate:agent:status:changed") | .payload'`,
     )
-    .action(events)
+    .action((ref, options, command) => events(io, ref, options, command))
 }

@@ -7,7 +7,7 @@ import { type Command, InvalidArgumentError } from "commander"
 import type { Connection } from "../client/connect.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { noAgent } from "../client/agents.ts"
-import { note } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { exportAgent, listAgents } from "../sdk/sdk.gen.ts"
 
@@ -25,36 +25,36 @@ function format(value: string): Format {
   return value as Format
 }
 
-/** Writes the agent's document to `file`, or stdout. */
-async function write(connection: Connection, ref: string, options: { format: Format; file?: string }): Promise<void> {
+/** Writes the agent's document to `file`, or stdout as it arrives. */
+async function write(io: Output, connection: Connection, ref: string, options: { format: Format; file?: string }): Promise<void> {
   const document = unwrap(connection, await exportAgent({ client: connection.client, path: { agent: ref }, query: { format: options.format }, parseAs: "stream" }), {
     notFound: noAgent(ref),
   }) as unknown as ReadableStream<Uint8Array>
-  const body = new Response(document)
-  await (options.file === undefined ? Bun.write(Bun.stdout, body) : Bun.write(options.file, body))
+  if (options.file !== undefined) return void (await Bun.write(options.file, new Response(document)))
+  for await (const chunk of document) await new Promise((written) => io.stdout.write(chunk, written))
 }
 
-async function exportCommand(ref: string | undefined, options: ExportOptions, command: Command): Promise<void> {
+async function exportCommand(io: Output, ref: string | undefined, options: ExportOptions, command: Command): Promise<void> {
   if (options.all !== undefined && (ref !== undefined || options.output !== undefined))
     throw new CliError("--all DIR writes every agent's file into DIR: give no agent and no -o with it", EXIT.usage)
   if (options.all === undefined && ref === undefined) throw new CliError("name the agent to export (or --all DIR for every agent)", EXIT.usage)
-  const connection = await connectFor(command)
+  const connection = await connectFor(io, command)
   if (ref !== undefined) {
-    await write(connection, ref, { format: options.format, file: options.output })
-    if (options.output !== undefined) note(`wrote ${options.output}`)
+    await write(io, connection, ref, { format: options.format, file: options.output })
+    if (options.output !== undefined) io.note(`wrote ${options.output}`)
     return
   }
   const { agents } = unwrap(connection, await listAgents({ client: connection.client, query: { all: "true" } }))
   mkdirSync(options.all!, { recursive: true })
   for (const agent of agents) {
     const file = join(options.all!, `${agent.name.replace(/[^\w.-]+/g, "_")}.${options.format}`)
-    await write(connection, agent.id, { format: options.format, file })
-    note(`wrote ${file}`)
+    await write(io, connection, agent.id, { format: options.format, file })
+    io.note(`wrote ${file}`)
   }
-  if (agents.length === 0) note("no agents to export")
+  if (agents.length === 0) io.note("no agents to export")
 }
 
-export function registerExport(program: Command): void {
+export function registerExport(program: Command, io: Output): void {
   program
     .command("export")
     .argument("[agent]", "agent id or name (archived ones too)")
@@ -75,5 +75,5 @@ Examples:
   iterate export app --format jsonl | jq -c 'select(.type == "iterate:agent:action:prompt:called")'
   iterate export --all ~/transcripts`,
     )
-    .action(exportCommand)
+    .action((ref, options, command) => exportCommand(io, ref, options, command))
 }

@@ -1,20 +1,20 @@
 import type { Command } from "commander"
 import { listHarnesses } from "../sdk/sdk.gen.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
-import { dim, out, printJson, printTable } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 
-async function harnesses(options: { json?: boolean }, command: Command) {
-  const connection = await connectFor(command)
+async function harnesses(io: Output, options: { json?: boolean }, command: Command) {
+  const connection = await connectFor(io, command)
   const { harnesses } = unwrap(connection, await listHarnesses({ client: connection.client }))
-  if (options.json) return printJson(harnesses)
-  printTable(
+  if (options.json) return io.printJson(harnesses)
+  io.printTable(
     ["NAME", "VERSION", "STATUS"],
     harnesses.map((h) => [h.name, h.version ?? "-", h.available ? `available (${h.binary})` : "unavailable"]),
   )
-  for (const h of harnesses) for (const { problem, fix } of h.problems) out(`\n${h.name}: ${problem}\n  ${dim("fix:")} ${fix}`)
+  for (const h of harnesses) for (const { problem, fix } of h.problems) io.out(`\n${h.name}: ${problem}\n  ${io.dim("fix:")} ${fix}`)
 }
 
-export function registerHarnesses(program: Command): void {
+export function registerHarnesses(program: Command, io: Output): void {
   program
     .command("harnesses")
     .description("which harnesses are available here, with versions, and the command that fixes what is missing")
@@ -30,5 +30,5 @@ Examples:
   iterate harnesses
   iterate harnesses --json | jq -r '.[] | select(.available) | .name'`,
     )
-    .action(harnesses)
+    .action((options, command) => harnesses(io, options, command))
 }

@@ -1,13 +1,14 @@
 import type { Command } from "commander"
 import { listNodes } from "../sdk/sdk.gen.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
-import { duration, printJson, printTable } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
+import { duration } from "../client/output.ts"
 
-async function nodes(options: { json?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function nodes(io: Output, options: { json?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const { nodes } = unwrap(connection, await listNodes({ client: connection.client }))
-  if (options.json) return printJson(nodes)
-  printTable(
+  if (options.json) return io.printJson(nodes)
+  io.printTable(
     ["ID", "URL", "STATUS", "HEARTBEAT", "AGENTS"],
     nodes.map((n) => [
       `${n.id}${n.self ? " *" : ""}`,
@@ -19,7 +20,7 @@ async function nodes(options: { json?: boolean }, command: Command): Promise<voi
   )
 }
 
-export function registerNodes(program: Command): void {
+export function registerNodes(program: Command, io: Output): void {
   program
     .command("nodes")
     .description("the nodes sharing this server's PostgreSQL store: URL, last heartbeat, the agents each runs (* the one answering)")
@@ -35,5 +36,5 @@ Examples:
   iterate nodes --json | jq -r '.[] | select(.alive) | .url'
   iterate agents new --node build-2-k3x9 --dir /srv/src/app`,
     )
-    .action(nodes)
+    .action((options, command) => nodes(io, options, command))
 }

@@ -1,4 +1,5 @@
 // Reading a secret: from a terminal without echoing it, or all of stdin (--password-stdin).
+import type { Output } from "../client/output.ts"
 import { CliError, EXIT } from "../errors.ts"
 
 /** All of stdin with one trailing newline removed (what `echo "$PW" |` or a file adds). */
@@ -10,9 +11,9 @@ export async function secretFromStdin(): Promise<string> {
  * Asks on stderr and reads one line from the terminal in raw mode, so nothing typed is echoed.
  * Backspace edits; Ctrl-C exits 130; Ctrl-D on an empty line gives up.
  */
-export function secretFromTerminal(prompt: string): Promise<string> {
+export function secretFromTerminal(io: Output, prompt: string): Promise<string> {
   const stdin = process.stdin
-  process.stderr.write(prompt)
+  io.stderr.write(prompt)
   stdin.setRawMode(true)
   stdin.resume()
   return new Promise((resolve, reject) => {
@@ -21,7 +22,7 @@ export function secretFromTerminal(prompt: string): Promise<string> {
       stdin.off("data", onData)
       stdin.setRawMode(false)
       stdin.pause()
-      process.stderr.write("\n")
+      io.note("")
       end()
     }
     const onData = (chunk: Buffer) => {

@@ -3,16 +3,17 @@ import { listAgentPermissions, listPermissions, replyPermission } from "../sdk/s
 import type { PendingPermission } from "../sdk/types.gen.ts"
 import { agentFor, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
-import { duration, note, printJson, printTable } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
+import { duration } from "../client/output.ts"
 
-async function list(ref: string | undefined, options: { json?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function list(io: Output, ref: string | undefined, options: { json?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const { permissions } = ref
     ? unwrap(connection, await listAgentPermissions({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
     : unwrap(connection, await listPermissions({ client: connection.client }))
-  if (options.json) return printJson(permissions)
-  if (permissions.length === 0) return note(ref ? `${ref} waits for no permission` : "no agent waits for a permission")
-  printTable(
+  if (options.json) return io.printJson(permissions)
+  if (permissions.length === 0) return io.note(ref ? `${ref} waits for no permission` : "no agent waits for a permission")
+  io.printTable(
     ["ID", "AGENT", "TOOL", "ASKED", "REQUEST"],
     permissions.map((p) => [p.id, p.agentName, p.tool, `${duration(Date.now() - Date.parse(p.createdAt))} ago`, describe(p)]),
   )
@@ -28,16 +29,16 @@ interface PermitOptions {
   message?: string
 }
 
-async function permit(ref: string, id: string, options: PermitOptions, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function permit(io: Output, ref: string, id: string, options: PermitOptions, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const agent = await agentFor(connection, ref)
   const decision = options.deny ? "deny" : options.always ? "always" : "allow"
   const body = { decision, ...(options.message && { message: options.message }) } as const
   unwrap(connection, await replyPermission({ client: connection.client, path: { agent: agent.id, id }, body }))
-  note(`${decision === "deny" ? "denied" : decision === "always" ? "allowed (always, for this tool)" : "allowed"}: ${id}`)
+  io.note(`${decision === "deny" ? "denied" : decision === "always" ? "allowed (always, for this tool)" : "allowed"}: ${id}`)
 }
 
-export function registerPermissions(program: Command): void {
+export function registerPermissions(program: Command, io: Output): void {
   program
     .command("permissions")
     .argument("[agent]", "only this agent's (id or name)")
@@ -53,7 +54,7 @@ Examples:
   iterate permissions
   iterate permissions app --json | jq -r '.[].id'`,
     )
-    .action(list)
+    .action((ref, options, command) => list(io, ref, options, command))
   program
     .command("permit")
     .argument("<agent>", "agent id or name")
@@ -70,5 +71,5 @@ Examples:
   iterate permit app perm_k3x9qabc2d --always
   iterate permit app perm_k3x9qabc2d --deny --message "use the staging database instead"`,
     )
-    .action(permit)
+    .action((ref, id, options, command) => permit(io, ref, id, options, command))
 }

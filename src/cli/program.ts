@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander"
+import { type Output, systemOutput } from "../client/output.ts"
 import { VERSION } from "../version.ts"
 import { registerAcp } from "./acp.ts"
 import { registerAgents } from "./agents.ts"
@@ -31,8 +32,11 @@ const serverOption = () =>
 // Commands that act on this machine only and so take no --server.
 const LOCAL = new Set(["serve", "server", "service", "upgrade", "uninstall", "remote", "config", "completion", "__complete", "doctor"])
 
-export function buildProgram(): Command {
+/** The whole CLI; its commands write to `io`. */
+export function buildProgram(io: Output = systemOutput()): Command {
   const program = new Command("iterate")
+    // Set before the commands are added: each copies it.
+    .configureOutput({ writeOut: io.write, writeErr: (text) => io.stderr.write(text) })
     .description("Run and orchestrate AI coding agents from the terminal, scripts, a web page or a remote machine")
     .version(VERSION, "-v, --version", "print the version")
     // Options after a command name belong to that command, so `upgrade --version X` is not the program's --version.
@@ -49,27 +53,27 @@ Examples:
   iterate streams read agents/k3x9qa --format json
   iterate server status`,
     )
-  registerRun(program)
-  registerAgents(program)
-  registerPrompt(program)
-  registerEvents(program)
-  registerSearch(program)
-  registerExport(program)
-  registerAttach(program)
-  registerHarnesses(program)
-  registerPermissions(program)
-  registerNodes(program)
-  registerStreams(program)
-  registerWeb(program)
-  registerAcp(program)
-  registerServe(program)
-  registerServer(program)
-  registerService(program)
-  registerUpgrade(program)
-  registerRemote(program)
-  registerConfig(program)
-  registerDoctor(program)
-  registerCompletion(program)
+  registerRun(program, io)
+  registerAgents(program, io)
+  registerPrompt(program, io)
+  registerEvents(program, io)
+  registerSearch(program, io)
+  registerExport(program, io)
+  registerAttach(program, io)
+  registerHarnesses(program, io)
+  registerPermissions(program, io)
+  registerNodes(program, io)
+  registerStreams(program, io)
+  registerWeb(program, io)
+  registerAcp(program, io)
+  registerServe(program, io)
+  registerServer(program, io)
+  registerService(program, io)
+  registerUpgrade(program, io)
+  registerRemote(program, io)
+  registerConfig(program, io)
+  registerDoctor(program, io)
+  registerCompletion(program, io)
 
   // Across the tree: exitOverride is not inherited by subcommands, and with positional options a
   // program-level --server only counts before the command name, so every command that talks to a
@@ -83,25 +87,25 @@ Examples:
   return program
 }
 
-export async function run(args: string[]): Promise<void> {
+export async function run(args: string[], io: Output = systemOutput()): Promise<void> {
   // A closed pipe (`| head`) is the reader being done, not an error.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(EXIT.ok)
   })
   try {
-    await buildProgram().parseAsync(args, { from: "user" })
+    await buildProgram(io).parseAsync(args, { from: "user" })
   } catch (error) {
-    process.exitCode = report(error)
+    process.exitCode = report(io, error)
   }
 }
 
-function report(error: unknown): number {
+function report(io: Output, error: unknown): number {
   if (error instanceof CommanderError) {
     // commander already printed its message; help and version are successes.
     if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code)) return EXIT.ok
     return EXIT.usage
   }
   const message = error instanceof Error ? error.message : String(error)
-  process.stderr.write(`iterate: ${message}\n`)
+  io.note(`iterate: ${message}`)
   return error instanceof CliError ? error.code : EXIT.failure
 }

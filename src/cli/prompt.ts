@@ -3,7 +3,7 @@ import { abortAgent, promptAgent } from "../sdk/sdk.gen.ts"
 import { agentFor, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { format, onPermission } from "./options.ts"
-import { note, out } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { followTurn } from "./turn.ts"
 import type { OnPermission } from "./turn-permissions.ts"
 
@@ -13,23 +13,23 @@ interface PromptOptions {
   onPermission?: OnPermission
 }
 
-async function prompt(ref: string, words: string[], options: PromptOptions, command: Command) {
-  const connection = await connectFor(command)
+async function prompt(io: Output, ref: string, words: string[], options: PromptOptions, command: Command) {
+  const connection = await connectFor(io, command)
   const result = await promptAgent({ client: connection.client, path: { agent: ref }, body: { text: words.join(" ") } })
   const { event } = unwrap(connection, result, { notFound: noAgent(ref) })
-  if (!options.wait) return out(event.offset)
+  if (!options.wait) return io.out(event.offset)
   const { harness, directory, status, node } = await agentFor(connection, ref)
-  if (status === "orphaned") note(`no node runs ${ref} now (its node ${node} is gone, and no other reaches ${directory}): the prompt waits for one that does`)
-  await followTurn(command, { connection, agent: ref, harness, directory, prompt: event, format: options.format, onPermission: options.onPermission })
+  if (status === "orphaned") io.note(`no node runs ${ref} now (its node ${node} is gone, and no other reaches ${directory}): the prompt waits for one that does`)
+  await followTurn(io, command, { connection, agent: ref, harness, directory, prompt: event, format: options.format, onPermission: options.onPermission })
 }
 
-async function abort(ref: string, _: unknown, command: Command) {
-  const connection = await connectFor(command)
+async function abort(io: Output, ref: string, command: Command) {
+  const connection = await connectFor(io, command)
   const { status } = unwrap(connection, await abortAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
-  note(status === "busy" ? `aborting the turn of ${ref}` : `${ref} was not running a turn`)
+  io.note(status === "busy" ? `aborting the turn of ${ref}` : `${ref} was not running a turn`)
 }
 
-export function registerPrompt(program: Command): void {
+export function registerPrompt(program: Command, io: Output): void {
   program
     .command("prompt")
     .argument("<agent>", "agent id or name")
@@ -50,11 +50,11 @@ Examples:
   iterate prompt app --no-wait "run the tests" && iterate events app --follow
   iterate prompt app --format json "list the files" | jq -c .type`,
     )
-    .action(prompt)
+    .action((ref, words, options, command) => prompt(io, ref, words, options, command))
   program
     .command("abort")
     .argument("<agent>", "agent id or name")
     .description("stop the agent's current turn")
     .addHelpText("after", "\nExamples:\n  iterate abort app")
-    .action(abort)
+    .action((ref, _, command) => abort(io, ref, command))
 }

@@ -3,8 +3,11 @@
 // with its answer). `run` and `prompt` print the reply; `iterate events` prints the whole
 // transcript (prompts, reasoning, diffs, errors too).
 import type { FileEditPart, Message, Part, PermissionPart, ToolPart, Transcript } from "../transcript/types.ts"
-import { bold, dim } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { editOf } from "../transcript/describe.ts"
+
+/** How lines are styled: an Output, whose colour follows its stdout. */
+export type Style = Pick<Output, "dim" | "bold">
 
 export interface PrintSink {
   /** a piece of streamed text */
@@ -25,6 +28,7 @@ export class TranscriptPrinter {
   /** `full`: the whole transcript (user prompts, reasoning, requests, diffs, errors), not just the reply. */
   constructor(
     private readonly sink: PrintSink,
+    private readonly style: Style,
     private readonly full: boolean,
   ) {}
 
@@ -32,11 +36,11 @@ export class TranscriptPrinter {
   update(transcript: Transcript): void {
     for (const message of transcript.messages) {
       if (message.role === "user") {
-        if (this.full && this.once(message.id)) this.line(bold(`> ${textOf(message)}`))
+        if (this.full && this.once(message.id)) this.line(this.style.bold(`> ${textOf(message)}`))
         continue
       }
       message.parts.forEach((part, at) => this.part(message, part, at))
-      if (message.aborted && this.full && this.once(`${message.id}:aborted`)) this.line(dim("(aborted)"))
+      if (message.aborted && this.full && this.once(`${message.id}:aborted`)) this.line(this.style.dim("(aborted)"))
     }
   }
 
@@ -52,7 +56,7 @@ export class TranscriptPrinter {
       case "text":
         return this.stream(part.id, part.text, (t) => t)
       case "reasoning":
-        if (this.full) this.stream(part.id, part.text, dim, dim("thinking: "))
+        if (this.full) this.stream(part.id, part.text, this.style.dim, this.style.dim("thinking: "))
         return
       case "tool":
         if ((part.status !== "completed" && part.status !== "error") || !this.once(part.id)) return
@@ -62,10 +66,10 @@ export class TranscriptPrinter {
           if (later.kind === "tool") break
           if (later.kind === "permission") this.permission(later)
         }
-        this.line(toolLine(part, editOf(message, part)))
+        this.line(toolLine(this.style, part, editOf(message, part)))
         return
       case "file-edit":
-        if (this.full && this.once(part.id)) for (const line of part.diff.replace(/\n$/, "").split("\n")) this.line(dim(`  ${line}`))
+        if (this.full && this.once(part.id)) for (const line of part.diff.replace(/\n$/, "").split("\n")) this.line(this.style.dim(`  ${line}`))
         return
       case "permission":
         return this.permission(part)
@@ -80,8 +84,8 @@ export class TranscriptPrinter {
     if (part.decision && this.once(part.id)) {
       const verdict = part.decision === "deny" ? "✗ denied" : part.decision === "always" ? `✓ always allowed ${part.tool}` : "✓ allowed"
       const by = part.by === "policy" ? " (by the agent's policy)" : ""
-      this.line(dim(`${verdict}: ${part.summary}${by}${part.message ? ` — ${part.message}` : ""}`))
-    } else if (part.withdrawn && this.full && this.once(part.id)) this.line(dim(`- withdrawn: ${part.summary} (${part.withdrawn})`))
+      this.line(this.style.dim(`${verdict}: ${part.summary}${by}${part.message ? ` — ${part.message}` : ""}`))
+    } else if (part.withdrawn && this.full && this.once(part.id)) this.line(this.style.dim(`- withdrawn: ${part.summary} (${part.withdrawn})`))
   }
 
   private stream(id: string, text: string, style: (s: string) => string, prefix = ""): void {
@@ -119,8 +123,8 @@ const textOf = (message: Message) =>
 
 
 /** `✓ write hello.txt (+1 −0)`, `✗ bash npm test: exit code 1` */
-function toolLine(tool: ToolPart, edit: FileEditPart | undefined): string {
+function toolLine(style: Style, tool: ToolPart, edit: FileEditPart | undefined): string {
   const what = [tool.tool, tool.title].filter(Boolean).join(" ")
-  if (tool.status === "error") return dim(`✗ ${what}: ${(tool.error ?? "failed").split("\n")[0]}`)
-  return dim(`✓ ${what}${edit ? ` (+${edit.additions} −${edit.deletions})` : ""}`)
+  if (tool.status === "error") return style.dim(`✗ ${what}: ${(tool.error ?? "failed").split("\n")[0]}`)
+  return style.dim(`✓ ${what}${edit ? ` (+${edit.additions} −${edit.deletions})` : ""}`)
 }

@@ -7,6 +7,7 @@ import { agentFor, newAgent, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { format, onPermission, policy } from "./options.ts"
+import type { Output } from "../client/output.ts"
 import { followTurn } from "./turn.ts"
 import type { OnPermission } from "./turn-permissions.ts"
 
@@ -44,16 +45,16 @@ async function agentToRun(connection: Connection, options: RunOptions): Promise<
   return unwrap(connection, await updateAgent({ client: connection.client, path: { agent: agent.id }, body }), { notFound: noAgent(agent.id) })
 }
 
-async function run(words: string[], options: RunOptions, command: Command) {
+async function run(io: Output, words: string[], options: RunOptions, command: Command) {
   const text = await message(words)
-  const connection = await connectFor(command)
+  const connection = await connectFor(io, command)
   const agent = await agentToRun(connection, options)
   const result = await promptAgent({ client: connection.client, path: { agent: agent.id }, body: { text, model: options.model } })
   const { event } = unwrap(connection, result, { notFound: noAgent(agent.id) })
-  await followTurn(command, { connection, agent: agent.id, harness: agent.harness, directory: agent.directory, prompt: event, format: options.format, onPermission: options.onPermission })
+  await followTurn(io, command, { connection, agent: agent.id, harness: agent.harness, directory: agent.directory, prompt: event, format: options.format, onPermission: options.onPermission })
 }
 
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, io: Output): void {
   program
     .command("run")
     .argument("[message...]", "what to ask; read from stdin when absent")
@@ -79,5 +80,5 @@ Examples:
   iterate run --permissions allow-edits "fix the failing test"
   iterate run --on-permission fail "add tests" --format json > events.jsonl`,
     )
-    .action(run)
+    .action((words, options, command) => run(io, words, options, command))
 }

@@ -2,7 +2,7 @@
 // matches first; each hit names the agent and the offset `iterate events A --offset` opens it at.
 import { type Command, InvalidArgumentError } from "commander"
 import { connectFor, unwrap } from "../client/connection.ts"
-import { bold, dim, hint, note, out, printJson } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { parseSince, SINCE_FORMS } from "../protocol/since.ts"
 import { searchTranscripts } from "../sdk/sdk.gen.ts"
 import type { SearchHit } from "../sdk/types.gen.ts"
@@ -34,23 +34,22 @@ function since(value: string): Date {
   return at
 }
 
-async function search(words: string[], options: SearchOptions, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function search(io: Output, words: string[], options: SearchOptions, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const query = { q: words.join(" "), agent: options.agent, harness: options.harness, since: options.since?.toISOString(), limit: options.limit }
   const { hits } = unwrap(connection, await searchTranscripts({ client: connection.client, query }))
-  if (options.json) return printJson(hits)
-  if (hits.length === 0) return note("no matches")
-  const terminal = process.stdout.isTTY === true && !process.env.NO_COLOR
+  if (options.json) return io.printJson(hits)
+  if (hits.length === 0) return io.note("no matches")
   for (const hit of hits) {
     const where = `${hit.agentName} (${hit.agent})${hit.archived ? ", archived" : ""} · ${timeOf(hit.createdAt)} · ${hit.kind} · --offset ${hit.offset}`
-    out(dim(where))
-    out(`  ${marked(hit, terminal ? bold : (text) => `«${text}»`)}`)
+    io.out(io.dim(where))
+    io.out(`  ${marked(hit, io.color ? io.bold : (text) => `«${text}»`)}`)
   }
   const [first] = hits
-  hint(`open one with: iterate events ${first!.agentName} --offset ${first!.offset}`)
+  io.hint(`open one with: iterate events ${first!.agentName} --offset ${first!.offset}`)
 }
 
-export function registerSearch(program: Command): void {
+export function registerSearch(program: Command, io: Output): void {
   program
     .command("search")
     .argument("<query...>", "words to find (all of them); \"quoted words\" in a row; word* for every word it begins")
@@ -73,5 +72,5 @@ Examples:
   iterate search src/app/retry.ts --agent app
   iterate search retr* --harness claude --json | jq -r '.[] | "\\(.agent) \\(.offset)"'`,
     )
-    .action(search)
+    .action((words, options, command) => search(io, words, options, command))
 }

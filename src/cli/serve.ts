@@ -1,7 +1,9 @@
 import type { Command } from "commander"
+import type { Output } from "../client/output.ts"
+import { EXIT } from "../errors.ts"
 import { addServeOptions, toServeOptions } from "./serve-options.ts"
 
-export function registerServe(program: Command): void {
+export function registerServe(program: Command, io: Output): void {
   addServeOptions(program.command("serve").description("run the daemon in the foreground (the CLI starts one in the background by itself)"))
     .addHelpText(
       "after",
@@ -14,6 +16,16 @@ Examples:
     .action(async (options) => {
       // The server, SQLite and Hono load only here, never on the client path.
       const { serve } = await import("../server/serve.ts")
-      await serve(toServeOptions(options))
+      try {
+        await serve(toServeOptions(options))
+      } catch (error) {
+        // A daemon that could not start (its port taken, its store out of reach) may already hold
+        // the data folder's record timer, databases and its watchdog: exiting releases them all.
+        io.note(`iterate: ${(error as Error).message}`)
+        process.exit(EXIT.failure)
+      }
+      // Stopped: everything is stored and every harness process gone. A timer or socket left
+      // behind must not keep the process (and `iterate server stop`, which waits for it) up.
+      process.exit(0)
     })
 }

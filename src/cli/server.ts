@@ -6,7 +6,8 @@ import { sleep } from "../os/process.ts"
 import { resolvePaths } from "../paths/index.ts"
 import { isService, restartService, stopService } from "./service/control.ts"
 import { CliError, EXIT } from "../errors.ts"
-import { duration, note, out, printJson } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
+import { duration } from "../client/output.ts"
 import { integer } from "./options.ts"
 
 // Server management acts on the local daemon only (ITERATE_SERVER_URL does not redirect it), and
@@ -16,52 +17,52 @@ function localOnly(command: Command): void {
     throw new CliError(`iterate server ${command.name()} manages the local daemon; it does not take --server`, EXIT.usage)
 }
 
-async function status(options: { json?: boolean }, command: Command): Promise<void> {
+async function status(io: Output, options: { json?: boolean }, command: Command): Promise<void> {
   localOnly(command)
   const daemon = await findLocalDaemon(resolvePaths())
   if (!daemon) {
-    if (options.json) printJson({ running: false })
-    else out("not running")
+    if (options.json) io.printJson({ running: false })
+    else io.out("not running")
     process.exitCode = EXIT.notRunning
     return
   }
   const { url, pid, version, startedAt, service } = daemon
   const uptimeMs = Date.now() - Date.parse(startedAt)
   if (options.json) {
-    printJson({ running: true, url, pid, version, startedAt, uptimeMs, ...(service && { service }) })
+    io.printJson({ running: true, url, pid, version, startedAt, uptimeMs, ...(service && { service }) })
     return
   }
-  out(`running  ${url}  pid ${pid}  version ${version}  up ${duration(uptimeMs)}${service ? `  (${service} service)` : ""}`)
+  io.out(`running  ${url}  pid ${pid}  version ${version}  up ${duration(uptimeMs)}${service ? `  (${service} service)` : ""}`)
   // It puts the record back by itself within a second; this only explains a moment's surprise.
-  if (!daemon.record) note("its record (daemon.json) is missing or names another daemon; the daemon is rewriting it")
+  if (!daemon.record) io.note("its record (daemon.json) is missing or names another daemon; the daemon is rewriting it")
 }
 
-async function start(_: unknown, command: Command): Promise<void> {
+async function start(io: Output, command: Command): Promise<void> {
   localOnly(command)
-  const record = await ensureDaemon()
-  out(record.url)
+  const record = await ensureDaemon(io)
+  io.out(record.url)
 }
 
-async function stop(_: unknown, command: Command): Promise<void> {
+async function stop(io: Output, command: Command): Promise<void> {
   localOnly(command)
   const daemon = await findLocalDaemon(resolvePaths())
-  if (!daemon) return note("no daemon was running")
-  if (isService(daemon)) return stopService(daemon)
+  if (!daemon) return io.note("no daemon was running")
+  if (isService(daemon)) return stopService(io, daemon)
   await stopLocalDaemon(daemon)
-  note(`stopped the daemon (pid ${daemon.pid})`)
+  io.note(`stopped the daemon (pid ${daemon.pid})`)
 }
 
-async function restart(_: unknown, command: Command): Promise<void> {
+async function restart(io: Output, command: Command): Promise<void> {
   localOnly(command)
   const paths = resolvePaths()
   const daemon = await findLocalDaemon(paths)
   // A service's daemon comes back under its manager, not as one the CLI started.
-  if (daemon && isService(daemon)) return out((await restartService(paths, daemon)).url)
+  if (daemon && isService(daemon)) return io.out((await restartService(paths, daemon)).url)
   if (daemon) {
     await stopLocalDaemon(daemon)
-    note(`stopped the daemon (pid ${daemon.pid})`)
+    io.note(`stopped the daemon (pid ${daemon.pid})`)
   }
-  out((await ensureDaemon(paths)).url)
+  io.out((await ensureDaemon(io, paths)).url)
 }
 
 function readFrom(path: string, start: number): { text: string; end: number } {
@@ -76,7 +77,7 @@ function readFrom(path: string, start: number): { text: string; end: number } {
   }
 }
 
-async function logs(options: { follow?: boolean; lines: number }, command: Command): Promise<void> {
+async function logs(io: Output, options: { follow?: boolean; lines: number }, command: Command): Promise<void> {
   localOnly(command)
   const path = resolvePaths().daemonLog
   if (!existsSync(path)) {
@@ -88,7 +89,7 @@ async function logs(options: { follow?: boolean; lines: number }, command: Comma
     const lines = text.split("\n")
     if (lines[lines.length - 1] === "") lines.pop()
     const tail = lines.slice(-options.lines)
-    if (tail.length) process.stdout.write(tail.join("\n") + "\n")
+    if (tail.length) io.write(tail.join("\n") + "\n")
     position = end
   }
   if (!options.follow) return
@@ -98,12 +99,12 @@ async function logs(options: { follow?: boolean; lines: number }, command: Comma
     // A smaller file means it was rotated: start again from its beginning.
     if (statSync(path).size < position) position = 0
     const { text, end } = readFrom(path, position)
-    if (text) process.stdout.write(text)
+    if (text) io.write(text)
     position = end
   }
 }
 
-export function registerServer(program: Command): void {
+export function registerServer(program: Command, io: Output): void {
   const server = program
     .command("server")
     .description("manage the local background daemon")
@@ -114,27 +115,27 @@ export function registerServer(program: Command): void {
     .description("whether the daemon runs: url, pid, version, uptime (exit 3 when it does not)")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  iterate server status\n  iterate server status --json | jq .url")
-    .action(status)
+    .action((options, command) => status(io, options, command))
   server
     .command("start")
     .description("start the background daemon if it is not running; prints its URL")
     .addHelpText("after", "\nExamples:\n  iterate server start")
-    .action(start)
+    .action((_, command) => start(io, command))
   server
     .command("stop")
     .description("stop the background daemon gracefully and remove its record")
     .addHelpText("after", "\nExamples:\n  iterate server stop")
-    .action(stop)
+    .action((_, command) => stop(io, command))
   server
     .command("restart")
     .description("stop the daemon if it runs, then start a new one")
     .addHelpText("after", "\nExamples:\n  iterate server restart")
-    .action(restart)
+    .action((_, command) => restart(io, command))
   server
     .command("logs")
     .description("print the daemon log")
     .option("-f, --follow", "keep printing new lines")
     .option("-n, --lines <n>", "how many lines from the end", integer("--lines"), 50)
     .addHelpText("after", "\nExamples:\n  iterate server logs -n 200\n  iterate server logs -f")
-    .action(logs)
+    .action((options, command) => logs(io, options, command))
 }

@@ -1,10 +1,11 @@
 import type { Command } from "commander"
+import type { Output } from "../client/output.ts"
 import { addServeOptions } from "./serve-options.ts"
 
 // The work lives in src/cli/service and loads only when a service command runs.
 const service = () => import("./service/service.ts")
 
-export function registerService(program: Command): void {
+export function registerService(program: Command, io: Output): void {
   const command = program
     .command("service")
     .description("run the daemon as a systemd user service (Linux) or launchd agent (macOS) that restarts on failure")
@@ -36,19 +37,19 @@ Examples:
   iterate service install --port 4096 --dry-run
   ITERATE_SERVER_PASSWORD=secret iterate service install --hostname 0.0.0.0 --port 4096`,
     )
-    .action(async (options) => (await service()).install(options))
+    .action(async (options) => (await service()).install(io, options))
 
   command
     .command("uninstall")
     .description("stop and disable the service and remove its files")
     .option("--dry-run", "print what would be done; change nothing")
     .addHelpText("after", "\nExamples:\n  iterate service uninstall\n  iterate service uninstall --dry-run")
-    .action(async (options) => (await service()).uninstall(options))
+    .action(async (options) => (await service()).uninstall(io, options))
 
   command
     .command("status")
     .description("whether the service is installed (exit 3 when not) and what systemd or launchd says about it")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  iterate service status\n  iterate service status --json | jq .state")
-    .action(async (options) => (await service()).status(options))
+    .action(async (options) => (await service()).status(io, options))
 }

@@ -3,25 +3,26 @@ import { appendEvents, createStream, deleteStream, listStreams } from "../sdk/sd
 import type { Connection } from "../client/connect.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError } from "../errors.ts"
+import { dict } from "../protocol/json.ts"
 import { format } from "./options.ts"
-import { dim, out, printJson, printTable } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { readStreamFrom } from "../client/stream-reader.ts"
 
 const noStream = (name: string) => `no stream named ${name} (create it with: iterate streams create ${name})`
 
-async function list(options: { json?: boolean }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function list(io: Output, options: { json?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const { streams } = unwrap(connection, await listStreams({ client: connection.client }))
-  if (options.json) return printJson(streams)
-  if (streams.length === 0) return void process.stderr.write("no streams yet (create one with: iterate streams create NAME)\n")
-  printTable(
+  if (options.json) return io.printJson(streams)
+  if (streams.length === 0) return io.note("no streams yet (create one with: iterate streams create NAME)")
+  io.printTable(
     ["NAME", "MESSAGES", "BYTES", "NEXT OFFSET", "CONTENT TYPE", "CREATED"],
     streams.map((s) => [s.name, String(s.messages), String(s.bytes), s.nextOffset, s.contentType, s.createdAt]),
   )
 }
 
-async function create(name: string, options: { contentType: string }, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function create(io: Output, name: string, options: { contentType: string }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   const result = await createStream({
     client: connection.client,
     path: { name },
@@ -31,21 +32,21 @@ async function create(name: string, options: { contentType: string }, command: C
     bodySerializer: null,
   })
   unwrap(connection, result)
-  process.stderr.write(result.response!.status === 201 ? `created stream ${name}\n` : `stream ${name} already exists\n`)
+  io.note(result.response!.status === 201 ? `created stream ${name}` : `stream ${name} already exists`)
 }
 
-async function remove(name: string, _: unknown, command: Command): Promise<void> {
-  const connection = await connectFor(command)
+async function remove(io: Output, name: string, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
   unwrap(connection, await deleteStream({ client: connection.client, path: { name } }), { notFound: noStream(name) })
-  process.stderr.write(`deleted stream ${name}\n`)
+  io.note(`deleted stream ${name}`)
 }
 
 type EventInput = { type: string; payload?: unknown; metadata?: Record<string, unknown> }
 
-async function send(connection: Connection, name: string, events: EventInput[]): Promise<void> {
+async function send(io: Output, connection: Connection, name: string, events: EventInput[]): Promise<void> {
   const result = await appendEvents({ client: connection.client, path: { name }, body: events })
   const { events: stored } = unwrap(connection, result, { notFound: noStream(name) })
-  for (const event of stored) out(event.offset)
+  for (const event of stored) io.out(event.offset)
 }
 
 function parseEvent(text: string, where: string): EventInput | EventInput[] {
@@ -61,7 +62,7 @@ function parseEvent(text: string, where: string): EventInput | EventInput[] {
  * few requests while a slow producer (tail -f) still sees each line appended promptly. A bad line
  * stops the command; the lines before it are appended.
  */
-async function appendLines(connection: Connection, name: string): Promise<void> {
+async function appendLines(io: Output, connection: Connection, name: string): Promise<void> {
   const decoder = new TextDecoder()
   let rest = ""
   let lineNumber = 0
@@ -73,11 +74,11 @@ async function appendLines(connection: Connection, name: string): Promise<void> 
       try {
         events.push(...[parseEvent(line, `line ${lineNumber}`)].flat())
       } catch (error) {
-        if (events.length) await send(connection, name, events)
+        if (events.length) await send(io, connection, name, events)
         throw error
       }
     }
-    if (events.length) await send(connection, name, events)
+    if (events.length) await send(io, connection, name, events)
   }
   for await (const chunk of Bun.stdin.stream()) {
     const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n")
@@ -87,34 +88,41 @@ async function appendLines(connection: Connection, name: string): Promise<void> 
   await flush([rest + decoder.decode()])
 }
 
-async function append(name: string, json: string | undefined, _: unknown, command: Command): Promise<void> {
-  const connection = await connectFor(command)
-  if (json === undefined || json === "-") return appendLines(connection, name)
-  await send(connection, name, [parseEvent(json, "the event")].flat())
+async function append(io: Output, name: string, json: string | undefined, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
+  if (json === undefined || json === "-") return appendLines(io, connection, name)
+  await send(io, connection, name, [parseEvent(json, "the event")].flat())
 }
 
 function isEnvelope(value: unknown): value is { offset: string; createdAt: string; type: string; payload?: unknown } {
-  const v = value as Record<string, unknown> | null
-  return typeof v === "object" && v !== null && typeof v.offset === "string" && typeof v.type === "string"
+  const v = dict(value)
+  return typeof v?.offset === "string" && typeof v.type === "string"
 }
 
 /** One line per event: offset, time, type and payload on a terminal-friendly line, or the JSON itself. */
-export function formatEventLine(value: unknown, as: "text" | "json"): string {
+export function formatEventLine(io: Output, value: unknown, as: "text" | "json"): string {
   if (as === "json" || !isEnvelope(value)) return JSON.stringify(value)
   const payload = value.payload === undefined ? "" : `  ${JSON.stringify(value.payload)}`
-  return `${dim(value.offset)}  ${dim(value.createdAt)}  ${value.type}${payload}`
+  return `${io.dim(value.offset)}  ${io.dim(value.createdAt)}  ${value.type}${payload}`
 }
 
 /** Prints a stream's events from an offset, one per line; with follow, keeps printing new ones. */
-export async function read(name: string, options: { offset: string; follow?: boolean; format: "text" | "json" }, command: Command) {
-  await readStreamFrom(command, name, {
+export async function read(io: Output, name: string, options: ReadFormat & { offset: string; follow?: boolean }, command: Command) {
+  await readStreamFrom(io, command, name, {
     offset: options.offset,
     follow: options.follow ?? false,
-    onMessages: (messages) => {
-      if (messages instanceof Uint8Array) return void process.stdout.write(messages)
-      process.stdout.write(messages.map((m) => formatEventLine(m, options.format) + "\n").join(""))
-    },
+    onMessages: (messages) => printEvents(io, messages, options),
   })
+}
+
+interface ReadFormat {
+  format: "text" | "json"
+}
+
+/** A batch a read delivers: a JSON stream's messages one per line, any other stream's bytes as they are. */
+export function printEvents(io: Output, messages: unknown[] | Uint8Array, options: ReadFormat): void {
+  if (messages instanceof Uint8Array) return io.write(messages)
+  io.write(messages.map((m) => formatEventLine(io, m, options.format) + "\n").join(""))
 }
 
 /** The options of `read`, for every command that prints a stream with it. */
@@ -125,7 +133,7 @@ export function readOptions(command: Command): Command {
     .option("--format <format>", "text, or json for one event per line", format, "text")
 }
 
-export function registerStreams(program: Command): void {
+export function registerStreams(program: Command, io: Output): void {
   const streams = program
     .command("streams")
     .description("durable event streams: list, create, remove, append, read")
@@ -143,20 +151,20 @@ Examples:
     .description("list streams")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  iterate streams\n  iterate streams list --json")
-    .action(list)
+    .action((options, command) => list(io, options, command))
   streams
     .command("create")
     .argument("<name>", "stream name: letters, digits, . _ ~ - and / between segments")
     .description("create a stream (nothing happens if it exists with the same content type)")
     .option("--content-type <type>", "what the stream holds; JSON streams hold events", "application/json")
     .addHelpText("after", "\nExamples:\n  iterate streams create demo\n  iterate streams create logs/build --content-type text/plain")
-    .action(create)
+    .action((name, options, command) => create(io, name, options, command))
   streams
     .command("rm")
     .argument("<stream>", "stream name")
     .description("delete a stream and its history")
     .addHelpText("after", "\nExamples:\n  iterate streams rm demo")
-    .action(remove)
+    .action((name, _, command) => remove(io, name, command))
   streams
     .command("append")
     .argument("<stream>", "stream name")
@@ -171,7 +179,7 @@ Examples:
   iterate streams append demo '{"type":"note","payload":{"text":"hello"}}'
   printf '%s\\n' '{"type":"a"}' '{"type":"b"}' | iterate streams append demo -`,
     )
-    .action(append)
+    .action((name, json, _, command) => append(io, name, json, command))
   readOptions(
     streams
       .command("read")
@@ -182,5 +190,5 @@ Examples:
       "after",
       "\nExamples:\n  iterate streams read demo\n  iterate streams read demo --offset now --follow --format json | jq .type",
     )
-    .action(read)
+    .action((name, options, command) => read(io, name, options, command))
 }

@@ -9,7 +9,7 @@ import { abortAgent, replyPermission } from "../sdk/sdk.gen.ts"
 import type { PermissionPart, Transcript } from "../transcript/types.ts"
 import { askKey, type KeyQuestion } from "./ask.ts"
 import { unwrap } from "../client/connection.ts"
-import { note } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 
 export type OnPermission = "deny" | "fail"
 
@@ -24,6 +24,7 @@ export class TurnPermissions {
   failure: string | undefined
 
   constructor(
+    private readonly io: Output,
     private readonly connection: Connection,
     /** the agent as the user named it, for the commands shown */
     private readonly agent: string,
@@ -44,7 +45,7 @@ export class TurnPermissions {
       if (this.decide === "deny") await this.reply(request.id, "deny", "denied by --on-permission deny")
       else if (this.decide === "fail") await this.fail(request)
       else if (this.interactive) this.enqueue(request)
-      else note(`permission needed: ${request.summary} — answer with: iterate permit ${this.agent} ${request.id} [--always | --deny]`)
+      else this.io.note(`permission needed: ${request.summary} — answer with: iterate permit ${this.agent} ${request.id} [--always | --deny]`)
     }
   }
 
@@ -69,12 +70,12 @@ export class TurnPermissions {
     const request = this.queue.shift()
     if (!request) return
     if (!this.latest?.pending.some((p) => p.id === request.id)) return this.next()
-    const question = askKey(`? ${request.summary} — allow? [y] once, [a] always ${request.tool}, [n] no: `, Object.keys(KEYS))
+    const question = askKey(this.io, `? ${request.summary} — allow? [y] once, [a] always ${request.tool}, [n] no: `, Object.keys(KEYS))
     this.asking = { id: request.id, question }
     const key = await question.answer
     this.asking = undefined
     // A request answered meanwhile (elsewhere) refuses a second answer: that is no error here.
-    if (key) await this.reply(request.id, KEYS[key]!).catch((error) => note(`iterate: ${(error as Error).message}`))
+    if (key) await this.reply(request.id, KEYS[key]!).catch((error) => this.io.note(`iterate: ${(error as Error).message}`))
     await this.next()
   }
 

@@ -10,7 +10,7 @@ import { abortAgent } from "../sdk/sdk.gen.ts"
 import type { StreamEvent } from "../sdk/types.gen.ts"
 import { transcriptFor } from "../harness/transcripts.ts"
 import { CliError, EXIT } from "../errors.ts"
-import { note, out } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 import { TranscriptPrinter } from "./render.ts"
 import { type Spinner, spin, spinnerAllowed } from "../client/spinner.ts"
 import { readStreamFrom } from "../client/stream-reader.ts"
@@ -18,12 +18,12 @@ import { type OnPermission, TurnPermissions } from "./turn-permissions.ts"
 import { TurnWatch } from "../client/turn-watch.ts"
 
 /** First Ctrl-C: abort the agent's turn, then exit 130; a second one exits at once. */
-function abortOnInterrupt(connection: Connection, agent: string): () => void {
+function abortOnInterrupt(io: Output, connection: Connection, agent: string): () => void {
   let interrupted = false
   const handler = () => {
     if (interrupted) process.exit(EXIT.interrupted)
     interrupted = true
-    note("aborting the turn (Ctrl-C again to leave it running)")
+    io.note("aborting the turn (Ctrl-C again to leave it running)")
     void abortAgent({ client: connection.client, path: { agent } }).finally(() => process.exit(EXIT.interrupted))
   }
   process.on("SIGINT", handler)
@@ -46,30 +46,31 @@ export interface FollowOptions {
 }
 
 /** On a terminal, "waiting for opencode in ~/src/app…" until the reply starts: the harness may be starting. */
-function waitingSpinner(harness: string, directory: string): Spinner {
-  if (!spinnerAllowed()) return { stop() {} }
+function waitingSpinner(io: Output, harness: string, directory: string): Spinner {
+  if (!spinnerAllowed(io)) return { stop() {} }
   const home = homedir()
-  return spin(`waiting for ${harness} in ${directory.startsWith(home + "/") ? `~${directory.slice(home.length)}` : directory}…`)
+  return spin(io, `waiting for ${harness} in ${directory.startsWith(home + "/") ? `~${directory.slice(home.length)}` : directory}…`)
 }
 
 /** Follows the turn the prompt starts until it is over; throws a CliError when it fails or was aborted. */
-export async function followTurn(command: Command, options: FollowOptions): Promise<void> {
+export async function followTurn(io: Output, command: Command, options: FollowOptions): Promise<void> {
   const { prompt, format } = options
   const watch = new TurnWatch(prompt.offset)
-  const spinner = format === "text" ? waitingSpinner(options.harness, options.directory) : { stop() {} }
+  const spinner = format === "text" ? waitingSpinner(io, options.harness, options.directory) : { stop() {} }
   const transcript = transcriptFor(options.harness)
   const printer = new TranscriptPrinter(
     {
-      text: (chunk) => (spinner.stop(), process.stdout.write(chunk)),
-      line: (line) => (spinner.stop(), note(line)),
+      text: (chunk) => (spinner.stop(), io.write(chunk)),
+      line: (line) => (spinner.stop(), io.note(line)),
     },
+    io,
     false,
   )
-  const permissions = new TurnPermissions(options.connection, options.agent, prompt.offset, options.onPermission, process.stdin.isTTY === true)
-  if (format === "json") out(JSON.stringify(prompt))
-  const release = abortOnInterrupt(options.connection, options.agent)
+  const permissions = new TurnPermissions(io, options.connection, options.agent, prompt.offset, options.onPermission, process.stdin.isTTY === true)
+  if (format === "json") io.out(JSON.stringify(prompt))
+  const release = abortOnInterrupt(io, options.connection, options.agent)
   try {
-    await readStreamFrom(command, prompt.streamId, {
+    await readStreamFrom(io, command, prompt.streamId, {
       offset: prompt.offset,
       follow: true,
       until: () => watch.end !== undefined,
@@ -82,7 +83,7 @@ export async function followTurn(command: Command, options: FollowOptions): Prom
           // What follows the end belongs to later turns.
           if (watch.end) break
         }
-        if (format === "json") process.stdout.write(lines.join(""))
+        if (format === "json") io.write(lines.join(""))
         else printer.update(transcript.transcript)
         if (!watch.end) await permissions.update(transcript.transcript)
       },

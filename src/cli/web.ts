@@ -6,7 +6,7 @@ import type { Connection } from "../client/connect.ts"
 import { createLoginCode, revokeWebSessions } from "../sdk/sdk.gen.ts"
 import { agentFor } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
-import { note, out } from "../client/output.ts"
+import type { Output } from "../client/output.ts"
 
 export interface WebOptions {
   agent?: string
@@ -46,18 +46,18 @@ export async function loginLink(connection: Connection, agent?: string): Promise
   return new URL(path, connection.url).href
 }
 
-export async function web(connection: Connection, options: WebOptions, open = openBrowser): Promise<void> {
+export async function web(io: Output, connection: Connection, options: WebOptions, open = openBrowser): Promise<void> {
   if (options.revoke) {
     const { ended } = unwrap(connection, await revokeWebSessions({ client: connection.client }))
-    return note(`ended ${ended} web session${ended === 1 ? "" : "s"}; browsers must log in again`)
+    return io.note(`ended ${ended} web session${ended === 1 ? "" : "s"}; browsers must log in again`)
   }
   const link = await loginLink(connection, options.agent)
-  if (options.open && (await open(link))) return note(`opened the web UI in your browser (the link works once, within 2 minutes): ${link}`)
-  if (options.open) note("no browser found; open this link (it works once, within 2 minutes):")
-  out(link)
+  if (options.open && (await open(link))) return io.note(`opened the web UI in your browser (the link works once, within 2 minutes): ${link}`)
+  if (options.open) io.note("no browser found; open this link (it works once, within 2 minutes):")
+  io.out(link)
 }
 
-export function registerWeb(program: Command): void {
+export function registerWeb(program: Command, io: Output): void {
   program
     .command("web")
     .description("open the web UI in your browser, logged in with a one-time link")
@@ -78,5 +78,5 @@ Examples:
   iterate web --server https://iterate.example.com
   iterate web --revoke`,
     )
-    .action(async (options: WebOptions, command: Command) => web(await connectFor(command), options))
+    .action(async (options: WebOptions, command: Command) => web(io, await connectFor(io, command), options))
 }

@@ -1,6 +1,7 @@
 import type { Client } from "../sdk/client/index.ts"
 import { resolvePaths, type Paths } from "../paths/index.ts"
 import { VERSION } from "../version.ts"
+import type { Output } from "./output.ts"
 import { bearer, sdkClient } from "./sdk.ts"
 import { findTrustedDaemon } from "../discovery/health.ts"
 import { breakStaleLock, tryLock, unlock } from "../discovery/lock.ts"
@@ -29,14 +30,14 @@ const LOCK_WAIT_MS = 30_000
  * started meanwhile would be refused the folder. Any number of concurrent callers end up with the
  * same single daemon.
  */
-export async function ensureDaemon(paths: Paths = resolvePaths()): Promise<DaemonRecord> {
+export async function ensureDaemon(io: Output, paths: Paths = resolvePaths()): Promise<DaemonRecord> {
   const deadline = Date.now() + LOCK_WAIT_MS
   let announced = false
   for (;;) {
     const found = await findTrustedDaemon(paths.daemonRecord)
     if (found?.health.version === VERSION) return found.record
     if (found) {
-      if (!announced) process.stderr.write(`iterate: restarting the daemon (it runs ${found.health.version}, this is ${VERSION})\n`)
+      if (!announced) io.note(`iterate: restarting the daemon (it runs ${found.health.version}, this is ${VERSION})`)
       announced = true
       await stopDaemon(found.record)
       continue
@@ -83,22 +84,24 @@ export function remoteTarget(options: ConnectOptions): string | undefined {
 }
 
 /** A client for the daemon this command should talk to: a remote server, or the local daemon (started if needed). */
-export async function connect(options: ConnectOptions = {}): Promise<Connection> {
+export async function connect(io: Output, options: ConnectOptions = {}): Promise<Connection> {
   const env = options.env ?? process.env
+  return remoteConnection(options) ?? local(await ensureDaemon(io, resolvePaths(env)))
+}
+
+function remoteConnection(options: ConnectOptions): Connection | undefined {
   const remote = remoteTarget(options)
-  if (remote) {
-    const password = options.password ?? env.ITERATE_SERVER_PASSWORD
-    return { url: remote, client: sdkClient(remote, password ? bearer(password) : undefined), name: options.name }
-  }
-  return local(await ensureDaemon(resolvePaths(env)))
+  if (!remote) return undefined
+  const password = options.password ?? (options.env ?? process.env).ITERATE_SERVER_PASSWORD
+  return { url: remote, client: sdkClient(remote, password ? bearer(password) : undefined), name: options.name }
 }
 
 const local = (record: DaemonRecord): Connection => ({ url: record.url, client: sdkClient(record.url, bearer(record.token)), record })
 
 /** Like `connect`, but never starts a daemon: for reconnecting a live read after the daemon went away. */
 export async function reconnect(options: ConnectOptions = {}): Promise<Connection | undefined> {
-  const env = options.env ?? process.env
-  if (remoteTarget(options)) return connect(options)
-  const found = await findTrustedDaemon(resolvePaths(env).daemonRecord)
+  const remote = remoteConnection(options)
+  if (remote) return remote
+  const found = await findTrustedDaemon(resolvePaths(options.env ?? process.env).daemonRecord)
   return found && local(found.record)
 }

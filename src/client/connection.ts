@@ -3,7 +3,7 @@ import { connect, reconnect, type Connection, type ConnectOptions } from "./conn
 import { resolvePaths } from "../paths/index.ts"
 import { isUrl, RemoteStore } from "./remotes/store.ts"
 import { CliError, EXIT } from "../errors.ts"
-import { hint } from "./output.ts"
+import type { Output } from "./output.ts"
 import { spinWhile } from "./spinner.ts"
 
 /**
@@ -35,21 +35,21 @@ function target(command: Command): ConnectOptions | undefined {
 // Said once per process, however many connections a command opens.
 let announced = false
 
-function announce(options: ConnectOptions): void {
-  if (announced || !process.stderr.isTTY) return
+function announce(io: Output, options: ConnectOptions): void {
+  if (announced || !io.stderr.isTTY) return
   announced = true
-  hint(`→ ${options.name ? `${options.name} (${options.server})` : options.server}`)
+  io.hint(`→ ${options.name ? `${options.name} (${options.server})` : options.server}`)
 }
 
 /** The daemon connection for a command, honouring --server, ITERATE_SERVER_URL and the default remote. */
-export async function connectFor(command: Command): Promise<Connection> {
+export async function connectFor(io: Output, command: Command): Promise<Connection> {
   const remote = target(command)
   if (remote) {
-    announce(remote)
-    return connect(remote)
+    announce(io, remote)
+    return connect(io, remote)
   }
   // Reusing a running daemon takes a few milliseconds; only a start lasts long enough to show.
-  return spinWhile("starting the daemon…", () => connect())
+  return spinWhile(io, "starting the daemon…", () => connect(io))
 }
 
 /** The same daemon again after a live read lost it (restart): undefined while none answers. */

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync } from "node:fs"
 import type { Paths } from "../paths/index.ts"
 import { probeHealth } from "../discovery/health.ts"
 import { findOwner } from "../discovery/owner.ts"
-import { sleep } from "../os/process.ts"
+import { DAEMON_RUN_ENV, sleep } from "../os/process.ts"
 import { ensurePrivateDir, readRecord, type DaemonRecord } from "../discovery/record.ts"
 
 const START_TIMEOUT_MS = 15_000
@@ -36,7 +36,8 @@ export async function spawnDaemon(paths: Paths): Promise<DaemonRecord | undefine
     stdio: ["ignore", log, log],
     detached: true,
     cwd: paths.state,
-    env: process.env,
+    // Started from an agent's shell command, it is no part of that agent's daemon.
+    env: { ...process.env, [DAEMON_RUN_ENV]: undefined },
   })
   closeSync(log)
   child.unref()

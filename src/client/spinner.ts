@@ -1,3 +1,5 @@
+import type { Output } from "./output.ts"
+
 // A spinner on stderr for the waits a person notices: a daemon or a harness starting. Only on a
 // terminal, never with NO_COLOR; it appears after a moment, so waits too short to notice show nothing.
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
@@ -16,15 +18,15 @@ export function silenceSpinner(): void {
   silenced = true
 }
 
-export const spinnerAllowed = () => !silenced && process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb"
+export const spinnerAllowed = (io: Output) => !silenced && io.errorColor
 
-export function spin(text: string): Spinner {
-  if (!spinnerAllowed()) return { stop() {} }
+export function spin(io: Output, text: string): Spinner {
+  if (!spinnerAllowed(io)) return { stop() {} }
   let frame = 0
   let shown = false
   let interval: ReturnType<typeof setInterval> | undefined
   const draw = () => {
-    process.stderr.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${text}`)
+    io.stderr.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${text}`)
     shown = true
   }
   const delay = setTimeout(() => {
@@ -37,15 +39,15 @@ export function spin(text: string): Spinner {
     stop() {
       clearTimeout(delay)
       clearInterval(interval)
-      if (shown) process.stderr.write("\r\x1b[2K")
+      if (shown) io.stderr.write("\r\x1b[2K")
       shown = false
     },
   }
 }
 
 /** `work` with a spinner saying `text` while it runs. */
-export async function spinWhile<T>(text: string, work: () => Promise<T>): Promise<T> {
-  const spinner = spin(text)
+export async function spinWhile<T>(io: Output, text: string, work: () => Promise<T>): Promise<T> {
+  const spinner = spin(io, text)
   try {
     return await work()
   } finally {

@@ -4,6 +4,7 @@ import { sleep } from "../os/process.ts"
 import { readStream } from "../sdk/sdk.gen.ts"
 import { connectFor, reconnectFor, unwrap } from "./connection.ts"
 import { CliError } from "../errors.ts"
+import type { Output } from "./output.ts"
 import { readSse } from "../sse/read.ts"
 
 export interface ReadOptions {
@@ -25,8 +26,8 @@ const isJsonType = (type: string | null) => (type ?? "").split(";")[0]!.trim().t
  * read that resumes from the last offset it saw when the connection drops, until the stream is
  * closed.
  */
-export async function readStreamFrom(command: Command, name: string, options: ReadOptions): Promise<void> {
-  let connection = await connectFor(command)
+export async function readStreamFrom(io: Output, command: Command, name: string, options: ReadOptions): Promise<void> {
+  let connection = await connectFor(io, command)
   const notFound = `no stream named ${name} (see: iterate streams)`
   let offset = options.offset
   let json = false

@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { CliError, EXIT } from "../errors.ts"
+import { dict } from "../protocol/json.ts"
 import { knownKey, leaves } from "./keys.ts"
 import { removeKey, setKey } from "./jsonc.ts"
 import { configProblems, keyOf, SCHEMA_URL } from "./schema.ts"
@@ -33,9 +34,9 @@ function parse(file: string, text: string): Record<string, unknown> {
   } catch (error) {
     throw new CliError(`${file} is not valid JSON (${(error as Error).message}); fix it with: iterate config edit`)
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new CliError(`${file} must hold a JSON object; fix it with: iterate config edit`)
-  return value as Record<string, unknown>
+  const object = dict(value)
+  if (!object) throw new CliError(`${file} must hold a JSON object; fix it with: iterate config edit`)
+  return object
 }
 
 /** The parsed config (empty when there is no file). */
@@ -46,10 +47,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
 
 function lookup(config: unknown, path: string[]): unknown {
   let value = config
-  for (const key of path) {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined
-    value = (value as Record<string, unknown>)[key]
-  }
+  for (const key of path) value = dict(value)?.[key]
   return value
 }
 

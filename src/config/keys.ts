@@ -1,6 +1,7 @@
 // The settings iterate knows, read from the committed JSON Schema: plain data, so help and shell
 // completion list them without loading zod or the config code.
 import schema from "../../schema/config.schema.json" with { type: "json" }
+import { dict } from "../protocol/json.ts"
 
 interface SchemaNode {
   type?: string
@@ -33,8 +34,8 @@ export const knownKey = (key: string) => knownKeys().find((k) => k.key === key)
 export function leaves(config: Record<string, unknown>): [string, unknown][] {
   const found: [string, unknown][] = []
   const visit = (value: unknown, path: string[]) => {
-    if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length)
-      for (const [key, inner] of Object.entries(value)) visit(inner, [...path, key])
+    const object = dict(value)
+    if (object && Object.keys(object).length) for (const [key, inner] of Object.entries(object)) visit(inner, [...path, key])
     else found.push([path.join("."), value])
   }
   for (const [key, value] of Object.entries(config)) visit(value, [key])

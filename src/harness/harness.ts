@@ -4,10 +4,30 @@
 // loaded by renderers too). src/agents knows harnesses only through this file and the registry in
 // ./index.ts: a new harness is a new folder and one line there.
 //
+// The same names in every harness folder: index.ts is the Harness and its factory, the one file
+// the registry imports (there is no harness.ts in a folder: this file is the interface);
+// session.ts is one agent's HarnessSession; transcript.ts the pure reducer (registered in
+// ../transcripts.ts); binary.ts finds the executable and its version; permissions.ts maps the
+// harness's requests to PermissionAsks and answers back; orphans.ts stops what a killed daemon
+// left. What only one harness has is named for what it is (opencode's server.ts, pi's launch.ts).
+//
 // The agents layer owns everything durable: it reads actions from the agent's stream in order,
 // appends what the session reports, keeps the turn's status, decides permission requests by the
 // agent's policy (or waits for a person), and stores what the session needs to resume. A session
 // owns the harness's processes and protocol, and reports through HarnessEvents.
+//
+// Stopping. A daemon stops in well under a second, and takes every harness process along, with
+// the commands those ran, however it ends. What a harness does for that:
+//   - Start every process with HarnessContext.env (extended, never replaced by a clean one): it
+//     carries the daemon's run marker, by which the daemon's watchdog (process/watchdog.ts) stops
+//     the process, and every command it runs, once the daemon is killed outright.
+//   - Run each process in a process group of its own (detached), as process/lines.ts does, and
+//     stop it with process/tree.ts's killTree (or LineProcess.kill): SIGTERM to the process and
+//     everything below it, SIGKILL half a second later to what ignores that. close() and stop()
+//     resolve once the processes are gone; they never wait for one to exit by itself.
+//   - Report each process through processStarted/processExited, and recognise one in stopOrphan:
+//     where no watchdog runs (Windows, no `sh`) the next daemon stops what a killed one left.
+// What a session reported before close() is on the stream: the agents layer stores it first.
 import type { CrashPayload, PermissionDecision, PermissionKind } from "../protocol/agent-events.ts"
 
 export interface HarnessAgent {
@@ -95,7 +115,7 @@ export interface HarnessSession {
   answer(nativeId: string, answer: PermissionAnswer): Promise<void>
   /** The command that opens the harness's own TUI on this session. */
   attach(): Promise<AttachCommand>
-  /** Stops what this session runs; a later open() with the same resume carries on. */
+  /** Stops what this session runs (see "Stopping" above); a later open() with the same resume carries on. */
   close(): Promise<void>
 }
 
@@ -136,7 +156,7 @@ export interface Harness {
   open(agent: HarnessAgent, events: HarnessEvents): HarnessSession
   /** A process a killed daemon left behind: stopped if it still is one of this harness's; false when it is not. */
   stopOrphan(pid: number): Promise<boolean>
-  /** Stops every process of every session. */
+  /** Stops every process of every session, at once (see "Stopping" above). */
   stop(): Promise<void>
 }
 

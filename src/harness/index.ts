@@ -1,6 +1,7 @@
 // Every harness iterate can drive, by name. A harness is a folder src/harness/<name>/ and one
 // line here; src/agents knows harnesses only through this map and ./harness.ts.
 import { join } from "node:path"
+import { dict } from "../protocol/json.ts"
 import type { Harness, HarnessFactory } from "./harness.ts"
 import { createClaudeHarness } from "./claude/index.ts"
 import { opencodeHarness } from "./opencode/index.ts"
@@ -31,7 +32,7 @@ export function createHarnesses(setup: HarnessSetup, factories: Record<string, H
       factory({
         logDir: setup.logDir,
         dataDir: join(setup.dataDir, name),
-        config: typeof config === "object" && config !== null ? (config as Record<string, unknown>) : {},
+        config: dict(config) ?? {},
         env: withoutDebugger(setup.env),
       }),
     )

@@ -23,6 +23,24 @@ export function isAlive(pid: number): boolean {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** Whether `promise` settles within `ms`; its timer does not outlive the answer (nor keep a stopping process up). */
+export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: Timer | undefined
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)))
+  try {
+    return await Promise.race([promise.then(() => true), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Set by a daemon in its own environment, so that everything it starts carries it: its watchdog
+ * (src/harness/process/watchdog.ts) stops whatever still does once the daemon is gone. A daemon
+ * the CLI starts must not inherit another's, or it would be stopped along with that one.
+ */
+export const DAEMON_RUN_ENV = "ITERATE_DAEMON_RUN"
+
 /** Waits for `pid` to exit; true when it did within `ms`. */
 export async function waitForExit(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms

@@ -8,6 +8,7 @@ import { bindRefusal, isLoopback } from "../discovery/bind.ts"
 import { findTrustedDaemon } from "../discovery/health.ts"
 import type { ServiceManager } from "../discovery/record.ts"
 import { resolvePaths } from "../paths/index.ts"
+import { startWatchdog } from "../harness/process/watchdog.ts"
 import { isPostgresUrl } from "../store-url.ts"
 import { openStores } from "./stores.ts"
 import { wakeTokenRoute } from "../streams/subscriptions/control.ts"
@@ -107,6 +108,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     throw new Error(`store in ${paths.configFile} must be a postgres:// URL`)
   // The harness processes this daemon starts (and the agents' shell commands) must not inherit the database's password.
   delete env.ITERATE_STORE_URL
+  // Before anything is started: every process this daemon starts carries its mark from now on.
+  const watchdog = startWatchdog(env)
   const stores = await openStores(paths.data, storeUrl, { leaseTtlMs: config.node?.leaseTtlMs })
   console.log(`store: ${stores.where}`)
   const store = stores.streams
@@ -186,6 +189,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const stop = (reason: string) =>
     (stopping ??= (async () => {
       console.log(`stopping: ${reason}`)
+      const started = performance.now()
       ownership.withdraw()
       closing.abort()
       // Stop listening, let in-flight requests finish (live reads were just ended), then close
@@ -197,8 +201,10 @@ export async function serve(options: ServeOptions): Promise<void> {
       subscriptions.close()
       webSessions.close()
       await agents.stop()
+      watchdog.end()
       await stores.close()
       ownership.release()
+      console.log(`stopped in ${Math.round(performance.now() - started)} ms`)
       resolveDone()
     })())
 

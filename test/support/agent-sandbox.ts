@@ -141,21 +141,37 @@ const HARNESS_PROCESS: Record<HarnessName, (argv: string[], environ: string) => 
 
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1])
 
-/**
- * The harness processes running for a sandbox: children of its daemons, or left by one (from
- * /proc); not the commands they run, which inherit their marker.
- */
-export function harnessProcesses(sandbox: Sandbox, harness: HarnessName = "opencode"): number[] {
+/** The live processes (from /proc) whose argv and environment (with a NUL before each entry) pass `test`. */
+function processesWhere(test: (argv: string[], environ: string) => boolean): number[] {
   const pids: number[] = []
   for (const entry of new Bun.Glob("[0-9]*").scanSync({ cwd: "/proc", onlyFiles: false })) {
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")
       const environ = `\0${readFileSync(`/proc/${entry}/environ`, "utf8")}`
-      if (HARNESS_PROCESS[harness](argv, environ) && environ.includes(`\0HOME=${sandbox.dir}\0`) && isAlive(Number(entry))) pids.push(Number(entry))
+      if (test(argv, environ) && isAlive(Number(entry))) pids.push(Number(entry))
     } catch {
       // ended while we looked
     }
   }
+  return pids
+}
+
+/**
+ * Every process of a sandbox (its HOME in their environment): its daemons and their watchdogs,
+ * the harnesses they run and every command those started, and any iterate command still running.
+ */
+export const sandboxProcesses = (sandbox: Sandbox): number[] => processesWhere((_, environ) => environ.includes(`\0HOME=${sandbox.dir}\0`))
+
+/** The watchdog a daemon started (the `sh` that stops what the daemon started once it is gone). */
+export const watchdogOf = (daemon: number): number | undefined =>
+  processesWhere((argv) => argv[0] === "sh" && argv[2]?.startsWith("# iterate's watchdog") === true).find((pid) => parentOf(pid) === daemon)
+
+/**
+ * The harness processes running for a sandbox: children of its daemons, or left by one (from
+ * /proc); not the commands they run, which inherit their marker.
+ */
+export function harnessProcesses(sandbox: Sandbox, harness: HarnessName = "opencode"): number[] {
+  const pids = processesWhere((argv, environ) => HARNESS_PROCESS[harness](argv, environ) && environ.includes(`\0HOME=${sandbox.dir}\0`))
   return pids.filter((pid) => {
     try {
       return !pids.includes(parentOf(pid))

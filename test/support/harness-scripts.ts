@@ -26,11 +26,6 @@ export interface HarnessScript<Reply> {
   command(line: string): Reply
   /** the model a new agent needs (pi has no default one), for --model */
   model?: string
-  /**
-   * A harness process outlives a daemon killed during a tool call, until the next daemon stops it
-   * (claude finishes the call first); otherwise it stops with the daemon, its commands too.
-   */
-  outlivesDaemon: boolean
 }
 
 /** `--model M` when the harness needs one. */
@@ -44,7 +39,6 @@ export const claudeScript = (): HarnessScript<anthropic.StubReply> => ({
   // claude's Write takes an absolute path
   write: (directory, name, content) => anthropic.toolUse("Write", { file_path: join(directory, name), content }),
   command: (line) => anthropic.toolUse("Bash", { command: line, description: "Run it" }),
-  outlivesDaemon: true,
 })
 
 /** The real pi from npm, run by iterate's own Bun, with the LLM stub as its only provider; the stub lives for the file. */
@@ -55,5 +49,4 @@ export const piScript = (): HarnessScript<openai.StubReply> => ({
   write: (_, name, content) => openai.toolCall("write", { path: name, content }),
   command: (line) => openai.toolCall("bash", { command: line }),
   model: PI_STUB_MODEL,
-  outlivesDaemon: false,
 })

@@ -1,4 +1,5 @@
 import { CliError } from "../../errors.ts"
+import type { Output } from "../../client/output.ts"
 import { findLocalDaemon, type LocalDaemon, stopLocalDaemon } from "../../client/local.ts"
 import { isAlive } from "../../os/process.ts"
 import type { DaemonRecord, ServiceManager } from "../../discovery/record.ts"
@@ -11,19 +12,19 @@ import { isService, restartService, serviceCommand, stopService } from "../servi
  * After an upgrade (`keepVersion` given) a daemon that `iterate service` runs is restarted through
  * its manager instead, on the new binary.
  */
-export async function stopOldDaemon(keepVersion?: string): Promise<void> {
+export async function stopOldDaemon(io: Output, keepVersion?: string): Promise<void> {
   const paths = resolvePaths()
   const daemon = await findLocalDaemon(paths)
   if (!daemon || daemon.version === keepVersion) return
-  if (isService(daemon)) return keepVersion === undefined ? stopService(daemon) : restartOn(paths, daemon, keepVersion)
+  if (isService(daemon)) return keepVersion === undefined ? stopService(io, daemon) : restartOn(io, paths, daemon, keepVersion)
   const { pid, version } = daemon
   await stopLocalDaemon(daemon)
-  if (isAlive(pid)) process.stderr.write(`iterate: the ${version} daemon (pid ${pid}) did not stop; stop it with: iterate server stop\n`)
-  else process.stderr.write(`stopped the iterate ${version} daemon (pid ${pid})\n`)
+  if (isAlive(pid)) io.note(`iterate: the ${version} daemon (pid ${pid}) did not stop; stop it with: iterate server stop`)
+  else io.note(`stopped the iterate ${version} daemon (pid ${pid})`)
 }
 
 /** Restarts the service on `version`; when the manager fails the old daemon is stopped all the same, and the error says how to start it. */
-async function restartOn(paths: Paths, daemon: LocalDaemon & { service: ServiceManager }, version: string): Promise<void> {
+async function restartOn(io: Output, paths: Paths, daemon: LocalDaemon & { service: ServiceManager }, version: string): Promise<void> {
   let record: DaemonRecord
   try {
     record = await restartService(paths, daemon)
@@ -35,5 +36,5 @@ async function restartOn(paths: Paths, daemon: LocalDaemon & { service: ServiceM
   }
   if (record.version !== version)
     throw new CliError(`the service came back running ${record.version}, not ${version}: its unit starts another binary; write it again with: iterate service install`)
-  process.stderr.write(`restarted the iterate service on ${version} (pid ${record.pid})\n`)
+  io.note(`restarted the iterate service on ${version} (pid ${record.pid})`)
 }

@@ -6,6 +6,7 @@ import { CliError, EXIT } from "../../errors.ts"
 import { resolvePaths } from "../../paths/index.ts"
 import { VERSION } from "../../version.ts"
 import { stopOldDaemon } from "./daemon.ts"
+import type { Output } from "../../client/output.ts"
 import { type Installation, type Method, findInstallation } from "./installation.ts"
 import { downloadBinary, releaseFolder } from "./release.ts"
 
@@ -69,26 +70,26 @@ async function upgradeBrew(wanted?: string): Promise<string> {
   return (await runTool(["brew", "list", "--versions", "iterate"])).trim().split(/\s+/).at(-1) ?? "an unknown version"
 }
 
-export async function upgrade(options: { version?: string; method?: Method }): Promise<void> {
+export async function upgrade(io: Output, options: { version?: string; method?: Method }): Promise<void> {
   const wanted = options.version?.replace(/^v/, "")
   if (wanted !== undefined && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(wanted)) {
     throw new CliError(`--version ${options.version} is not a version like 1.2.3`, EXIT.usage)
   }
   const install = findInstallation()
   const method = options.method ?? install.method
-  process.stderr.write(`upgrading iterate ${VERSION} at ${install.binary} with ${methodNames[method]}\n`)
+  io.note(`upgrading iterate ${VERSION} at ${install.binary} with ${methodNames[method]}`)
   const upgrades = { curl: upgradeBinary, npm: upgradeNpm, brew: (_: Installation, v?: string) => upgradeBrew(v) }
   const installed = await upgrades[method](install, wanted)
-  process.stdout.write(installed === VERSION ? `iterate ${VERSION} is already installed\n` : `upgraded iterate ${VERSION} to ${installed}\n`)
+  io.out(installed === VERSION ? `iterate ${VERSION} is already installed` : `upgraded iterate ${VERSION} to ${installed}`)
   // The daemon keeps running the old code until it is restarted; the next command starts a new one
   // (an installed service is restarted on the new binary right away).
-  await stopOldDaemon(installed)
+  await stopOldDaemon(io, installed)
 }
 
 const pathLineMark = "# added by iterate install.sh"
 
 // install.sh writes a blank line and then one marked line (PATH, and zsh's completion); both go.
-function removePathLines(folder: string, zshCompletion: string): void {
+function removePathLines(io: Output, folder: string, zshCompletion: string): void {
   const rcFiles = [
     join(homedir(), ".bashrc"),
     join(homedir(), ".bash_profile"),
@@ -110,7 +111,7 @@ function removePathLines(folder: string, zshCompletion: string): void {
     const text = kept.join("\n")
     if (text === original) continue
     writeFileSync(rc, text)
-    process.stderr.write(`removed ${folder} from PATH in ${rc}\n`)
+    io.note(`removed ${folder} from PATH in ${rc}`)
   }
 }
 
@@ -124,13 +125,13 @@ function completionFiles(): Record<"bash" | "zsh" | "fish", string> {
   }
 }
 
-function removeBinary(install: Installation): void {
+function removeBinary(io: Output, install: Installation): void {
   const folder = dirname(install.binary)
   if (process.platform === "win32") renameSync(install.binary, `${install.binary}.old`)
   else rmSync(install.binary)
   const completions = completionFiles()
   for (const file of Object.values(completions)) rmSync(file, { force: true })
-  removePathLines(folder, completions.zsh)
+  removePathLines(io, folder, completions.zsh)
   // The folders install.sh made by default go too, but only when nothing else lives in them.
   const parent = dirname(folder)
   for (const dir of basename(parent) === ".iterate" ? [folder, parent] : [folder]) {
@@ -142,20 +143,20 @@ function removeBinary(install: Installation): void {
   }
 }
 
-export async function uninstall(options: { purge?: boolean }): Promise<void> {
+export async function uninstall(io: Output, options: { purge?: boolean }): Promise<void> {
   const install = findInstallation()
-  await stopOldDaemon()
-  if (install.method === "curl") removeBinary(install)
+  await stopOldDaemon(io)
+  if (install.method === "curl") removeBinary(io, install)
   else if (install.method === "npm") await runTool(["npm", "uninstall", "--global", ...npmPrefixArgs(install), "iterate"])
   else await runTool(["brew", "uninstall", "iterate"])
   const paths = resolvePaths()
   const folders = [paths.data, paths.config, paths.cache, paths.state].filter((dir) => existsSync(dir))
   for (const dir of options.purge ? folders : []) {
     rmSync(dir, { recursive: true, force: true })
-    process.stderr.write(`removed ${dir}\n`)
+    io.note(`removed ${dir}`)
   }
   if (!options.purge && folders.length) {
-    process.stderr.write(`kept ${folders.join(", ")}; delete them yourself if you no longer need them\n`)
+    io.note(`kept ${folders.join(", ")}; delete them yourself if you no longer need them`)
   }
-  process.stdout.write(`uninstalled iterate ${VERSION} (${methodNames[install.method]}) from ${install.binary}\n`)
+  io.out(`uninstalled iterate ${VERSION} (${methodNames[install.method]}) from ${install.binary}`)
 }

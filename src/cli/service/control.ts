@@ -2,7 +2,7 @@
 // stopped behind the manager's back it would look crashed (and be restarted) or simply gone, and
 // restarted by the CLI it would run outside the service.
 import { CliError } from "../../errors.ts"
-import { note } from "../../client/output.ts"
+import type { Output } from "../../client/output.ts"
 import { findTrustedDaemon } from "../../discovery/health.ts"
 import { type LocalDaemon, stopLocalDaemon } from "../../client/local.ts"
 import { sleep, waitForExit } from "../../os/process.ts"
@@ -32,16 +32,16 @@ export function serviceCommand(manager: ServiceManager, action: "stop" | "start"
  * user session on this shell, say) the daemon is stopped directly: it exits cleanly, which neither
  * manager restarts, and the way to start it again is printed.
  */
-export async function stopService(daemon: LocalDaemon & { service: ServiceManager }): Promise<void> {
+export async function stopService(io: Output, daemon: LocalDaemon & { service: ServiceManager }): Promise<void> {
   const command = serviceCommand(daemon.service, "stop")
   const why = await attempt(command)
   if (!why && (await waitForExit(daemon.pid, STOP_WAIT_MS))) {
-    note(`stopped ${names[daemon.service]} (pid ${daemon.pid})`)
+    io.note(`stopped ${names[daemon.service]} (pid ${daemon.pid})`)
     return
   }
-  note(`iterate: could not stop ${names[daemon.service]} (${why ?? "it did not stop"}); stopping the daemon directly`)
+  io.note(`iterate: could not stop ${names[daemon.service]} (${why ?? "it did not stop"}); stopping the daemon directly`)
   await stopLocalDaemon(daemon)
-  note(`stopped the daemon (pid ${daemon.pid}); start the service again with: ${serviceCommand(daemon.service, "start").join(" ")}`)
+  io.note(`stopped the daemon (pid ${daemon.pid}); start the service again with: ${serviceCommand(daemon.service, "start").join(" ")}`)
 }
 
 /** Restarts a service's daemon through its manager and waits for the new one's record; throws a CliError when that fails. */

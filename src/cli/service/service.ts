@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } f
 import { homedir, userInfo } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { CliError, EXIT } from "../../errors.ts"
-import { note, out, printJson } from "../../client/output.ts"
+import type { Output } from "../../client/output.ts"
 import { serveArguments, toServeOptions } from "../serve-options.ts"
 import { bindRefusal, isLoopback } from "../../discovery/bind.ts"
 import { findLocalDaemon, stopLocalDaemon } from "../../client/local.ts"
@@ -89,7 +89,7 @@ function files(target: Target, spec: ServiceSpec): File[] {
 
 type InstallOptions = Parameters<typeof toServeOptions>[0] & { dryRun?: boolean }
 
-export async function install(parsed: InstallOptions): Promise<void> {
+export async function install(io: Output, parsed: InstallOptions): Promise<void> {
   const env = process.env
   const where = target(env)
   const options = toServeOptions(parsed)
@@ -127,12 +127,12 @@ export async function install(parsed: InstallOptions): Promise<void> {
   const bootout = ["launchctl", "bootout", launchdService()]
 
   if (parsed.dryRun) {
-    for (const file of written) if (file.preview) out(file.preview.trimEnd())
-    for (const file of written) note(`would write ${file.path} (mode ${file.mode.toString(8).padStart(4, "0")})`)
-    if (where.manager === "launchd") note(`would run: ${shown(bootout)} (if it is loaded)`)
-    for (const command of before) note(`would run: ${shown(command)}`)
-    if (running) note(`would stop the daemon running now (pid ${running.pid}) so the service can take over`)
-    for (const command of after) note(`would run: ${shown(command)}`)
+    for (const file of written) if (file.preview) io.out(file.preview.trimEnd())
+    for (const file of written) io.note(`would write ${file.path} (mode ${file.mode.toString(8).padStart(4, "0")})`)
+    if (where.manager === "launchd") io.note(`would run: ${shown(bootout)} (if it is loaded)`)
+    for (const command of before) io.note(`would run: ${shown(command)}`)
+    if (running) io.note(`would stop the daemon running now (pid ${running.pid}) so the service can take over`)
+    for (const command of after) io.note(`would run: ${shown(command)}`)
     return
   }
 
@@ -157,7 +157,7 @@ export async function install(parsed: InstallOptions): Promise<void> {
   const current = running && (await findLocalDaemon(paths))
   if (current) {
     await stopLocalDaemon(current)
-    note(`stopped the daemon that was running (pid ${current.pid}) so the service can take over`)
+    io.note(`stopped the daemon that was running (pid ${current.pid}) so the service can take over`)
   }
   for (const command of after) {
     let why = failure(command, await tool(command))
@@ -169,42 +169,42 @@ export async function install(parsed: InstallOptions): Promise<void> {
     if (why) fail(why)
   }
 
-  out(where.file)
-  note(`installed the ${where.manager === "systemd" ? "systemd user service" : "launchd agent"}; it runs: iterate ${serveArguments({ ...options, logFile }).join(" ")}`)
+  io.out(where.file)
+  io.note(`installed the ${where.manager === "systemd" ? "systemd user service" : "launchd agent"}; it runs: iterate ${serveArguments({ ...options, logFile }).join(" ")}`)
   if (!isLoopback(options.hostname) && options.port === 0)
-    note("note: --port 0 picks a new port at every start; give --port N so other machines can find it")
+    io.note("note: --port 0 picks a new port at every start; give --port N so other machines can find it")
   if (where.manager === "systemd") {
-    note(`logs: iterate server logs -f (and journalctl --user -u ${SYSTEMD_UNIT} for failures before logging starts)`)
+    io.note(`logs: iterate server logs -f (and journalctl --user -u ${SYSTEMD_UNIT} for failures before logging starts)`)
     if (!existsSync(`/var/lib/systemd/linger/${userInfo().username}`))
-      note(`to keep it running without a login session (e.g. on a VPS): loginctl enable-linger ${userInfo().username}`)
-  } else note(`logs: iterate server logs -f`)
+      io.note(`to keep it running without a login session (e.g. on a VPS): loginctl enable-linger ${userInfo().username}`)
+  } else io.note(`logs: iterate server logs -f`)
 }
 
-export async function uninstall(options: { dryRun?: boolean }): Promise<void> {
+export async function uninstall(io: Output, options: { dryRun?: boolean }): Promise<void> {
   const where = target(process.env)
   const present = [where.file, where.environmentFile].filter((path) => existsSync(path))
   if (!existsSync(where.file)) {
     if (present.length && !options.dryRun) rmSync(where.environmentFile, { force: true })
-    note(`iterate service is not installed (no ${where.file})`)
+    io.note(`iterate service is not installed (no ${where.file})`)
     return
   }
   const stop = where.manager === "systemd" ? ["systemctl", "--user", "disable", "--now", SYSTEMD_UNIT] : ["launchctl", "bootout", launchdService()]
   const reload = where.manager === "systemd" ? [["systemctl", "--user", "daemon-reload"]] : []
   if (options.dryRun) {
-    note(`would run: ${shown(stop)}`)
-    for (const path of present) note(`would remove ${path}`)
-    for (const command of reload) note(`would run: ${shown(command)}`)
+    io.note(`would run: ${shown(stop)}`)
+    for (const path of present) io.note(`would remove ${path}`)
+    for (const command of reload) io.note(`would run: ${shown(command)}`)
     return
   }
   // Best effort: the files go even when the manager cannot be reached, and the user hears about it.
   const stopped = failure(stop, await tool(stop))
-  if (stopped) note(`iterate: could not stop the service (${stopped}); removing its files anyway`)
+  if (stopped) io.note(`iterate: could not stop the service (${stopped}); removing its files anyway`)
   for (const path of present) rmSync(path, { force: true })
   for (const command of reload) {
     const why = failure(command, await tool(command))
-    if (why && !stopped) note(`iterate: ${why}`)
+    if (why && !stopped) io.note(`iterate: ${why}`)
   }
-  out(`removed ${present.join(" and ")}`)
+  io.out(`removed ${present.join(" and ")}`)
 }
 
 interface Status {
@@ -240,16 +240,16 @@ async function launchdState(): Promise<Pick<Status, "state" | "pid" | "detail">>
   return { state: /^\s*state = (.+?)\s*$/m.exec(result.stdout)?.[1] ?? "loaded", pid: pid ? Number(pid) : undefined }
 }
 
-export async function status(options: { json?: boolean }): Promise<void> {
+export async function status(io: Output, options: { json?: boolean }): Promise<void> {
   const where = target(process.env)
   const installed = existsSync(where.file)
   const status: Status = { installed, manager: where.manager, file: where.file }
   if (installed) Object.assign(status, where.manager === "systemd" ? await systemdState() : await launchdState())
   if (!installed) process.exitCode = EXIT.notRunning
 
-  if (options.json) return printJson(status)
-  if (!installed) return out(`not installed (no ${where.file})`)
-  out(`installed  ${where.file}`)
+  if (options.json) return io.printJson(status)
+  if (!installed) return io.out(`not installed (no ${where.file})`)
+  io.out(`installed  ${where.file}`)
   const extra = [status.enabled, status.pid ? `pid ${status.pid}` : undefined].filter(Boolean).join(", ")
-  out(`${where.manager.padEnd(9)}  ${status.state}${extra ? ` (${extra})` : ""}${status.detail ? `: ${status.detail}` : ""}`)
+  io.out(`${where.manager.padEnd(9)}  ${status.state}${extra ? ` (${extra})` : ""}${status.detail ? `: ${status.detail}` : ""}`)
 }

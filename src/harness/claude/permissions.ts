@@ -2,6 +2,7 @@
 // claude's control responses. AskUserQuestion is a question to the person: allowing it with a
 // message answers every question with that message (claude reads answers from updatedInput).
 import type { PermissionKind } from "../../protocol/agent-events.ts"
+import { str } from "../../protocol/json.ts"
 import type { PermissionAnswer } from "../harness.ts"
 import { type CanUseToolRequest, EDIT_TOOLS } from "./protocol.ts"
 
@@ -18,16 +19,16 @@ export function permissionKind(tool: string): PermissionKind {
 /** One line for a person: "write hello.txt", "run `npm test`", the question asked. */
 export function permissionSummary(request: CanUseToolRequest, directory: string): string {
   const input = request.input ?? {}
-  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined)
-  const path = str("file_path") ?? str("notebook_path") ?? str("path")
+  const field = (key: string) => str(input[key])
+  const path = field("file_path") ?? field("notebook_path") ?? field("path")
   const shown = path ? relative(path, directory) : undefined
   const tool = request.tool_name
   let summary: string | undefined
   if (tool === "Write") summary = shown && `write ${shown}`
   else if (EDIT_TOOLS.has(tool)) summary = shown && `edit ${shown}`
-  else if (tool === "Bash") summary = str("command") && `run \`${str("command")}\``
+  else if (tool === "Bash") summary = field("command") && `run \`${field("command")}\``
   else if (tool === "Read") summary = shown && `read ${shown}`
-  else if (tool === "Glob" || tool === "Grep") summary = str("pattern") && `search ${str("pattern")}${shown ? ` in ${shown}` : ""}`
+  else if (tool === "Glob" || tool === "Grep") summary = field("pattern") && `search ${field("pattern")}${shown ? ` in ${shown}` : ""}`
   else if (tool === "AskUserQuestion") summary = questions(input).join(" ") || undefined
   summary ??= request.description ? `${tool}: ${request.description}` : tool
   return summary.replace(/\s*\n\s*/g, " ")

@@ -132,7 +132,8 @@ export class ClaudeSession implements HarnessSession {
     this.clearIdle()
     const process = this.process
     if (process) await this.stop(process)
-    await Promise.all([...this.stopping].map((p) => p.exited))
+    // One closing after a quiet spell may still be finishing: it is not waited out.
+    await Promise.all([...this.stopping].map((p) => p.kill()))
     this.options.onClose?.()
   }
 

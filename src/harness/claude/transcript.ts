@@ -16,13 +16,9 @@
 import type { Draft } from "../../transcript/build.ts"
 import { unifiedDiff } from "../../transcript/diff.ts"
 import type { Usage } from "../../transcript/types.ts"
+import { type Dict, dict, list, num, str } from "../../protocol/json.ts"
 import { EDIT_TOOLS, type ResultLine, resultError } from "./protocol.ts"
 
-type Dict = Record<string, unknown>
-const dict = (value: unknown): Dict | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Dict) : undefined)
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
-const num = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined)
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
 
 interface Block {
   /** index of the block being streamed, from content_block_start */

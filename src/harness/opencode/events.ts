@@ -1,6 +1,6 @@
 // What opencode's native events mean for a turn. The agents layer stores these events verbatim;
-// these functions only read them. The file imports nothing, so the transcript reducer (and any
-// renderer) may import it without pulling in the harness runtime.
+// these functions only read them. The file imports nothing but the import-free JSON readers, so the
+// transcript reducer (and any renderer) may import it without pulling in the harness runtime.
 //
 // A turn, as opencode 1.18 reports it (every session-scoped event carries `properties.sessionID`):
 //   session.status {status:{type:"busy"}}           the turn started (repeats for every step)
@@ -16,6 +16,7 @@
 // lands before the reply streams marks only the assistant message (info.error), and one that lands
 // before the step made a message reports nothing but the idle. opencode's abort ends whatever runs
 // in the session when it arrives, and one sent while nothing runs reports an idle of its own.
+import { dict } from "../../protocol/json.ts"
 
 export interface OpencodeEvent {
   type: string
@@ -35,7 +36,7 @@ export function sessionIdOf(event: OpencodeEvent): string | undefined {
 export function turnStatus(event: OpencodeEvent): TurnStatus | undefined {
   if (event.type === "session.idle") return "idle"
   if (event.type !== "session.status") return undefined
-  const type = record(event.properties?.status)?.type
+  const type = dict(event.properties?.status)?.type
   return type === "busy" || type === "idle" || type === "retry" ? type : undefined
 }
 
@@ -49,9 +50,9 @@ export interface TurnError {
 /** The error a `session.error` event reports, in one line. */
 export function turnError(event: OpencodeEvent): TurnError | undefined {
   if (event.type !== "session.error") return undefined
-  const error = record(event.properties?.error)
+  const error = dict(event.properties?.error)
   const name = typeof error?.name === "string" ? error.name : "UnknownError"
-  const data = record(error?.data)
+  const data = dict(error?.data)
   const message = typeof data?.message === "string" ? data.message : name
   return { name, message: message.split("\n")[0]!, aborted: name === "MessageAbortedError" }
 }
@@ -66,16 +67,12 @@ export interface AssistantUpdate {
 /** What a `message.updated` of an assistant message says about the turn. */
 export function assistantUpdate(event: OpencodeEvent): AssistantUpdate | undefined {
   if (event.type !== "message.updated") return undefined
-  const info = record(event.properties?.info)
+  const info = dict(event.properties?.info)
   if (info?.role !== "assistant") return undefined
-  const error = record(info.error)
-  const completed = record(info.time)?.completed !== undefined
+  const error = dict(info.error)
+  const completed = dict(info.time)?.completed !== undefined
   return {
     aborted: error?.name === "MessageAbortedError",
     final: completed && error === undefined && typeof info.finish === "string" && !["tool-calls", "unknown"].includes(info.finish),
   }
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined
 }

@@ -9,6 +9,7 @@ import type { PermissionAsk } from "../harness.ts"
 import type { PermissionKind } from "../../protocol/agent-events.ts"
 import type { PermissionRule } from "./client.ts"
 import type { OpencodeEvent } from "./events.ts"
+import { str } from "../../protocol/json.ts"
 
 /**
  * The session rules iterate gives every agent's session: opencode asks before anything that
@@ -38,8 +39,6 @@ interface Asked {
   patterns?: unknown
   metadata?: Record<string, unknown>
 }
-
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
 
 function summaryOf(asked: Asked, directory: string): string {
   const patterns = Array.isArray(asked.patterns) ? asked.patterns.filter((p): p is string => typeof p === "string") : []

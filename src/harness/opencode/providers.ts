@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
+import { dict } from "../../protocol/json.ts"
 
 const API_KEYS = [
   "ANTHROPIC_API_KEY",
@@ -28,7 +29,7 @@ function readJson(file: string): unknown {
   }
 }
 
-const nonEmpty = (value: unknown) => typeof value === "object" && value !== null && Object.keys(value).length > 0
+const nonEmpty = (value: unknown) => Object.keys(dict(value) ?? {}).length > 0
 
 /** undefined when opencode has a provider; otherwise the problem, with where to set one. */
 export function providerProblem(env: Record<string, string | undefined>): { problem: string; fix: string } | undefined {

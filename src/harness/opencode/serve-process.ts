@@ -4,6 +4,7 @@
 // All of its output goes to a log file; the tail is kept to say why it died.
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
+import { within } from "../../os/process.ts"
 import { describeExit, type ProcessExit } from "../process/exit.ts"
 import { killTree } from "../process/tree.ts"
 
@@ -70,7 +71,7 @@ export class ServeProcess {
     const output = Promise.all([copy(child.stdout), copy(child.stderr)]).finally(() => closeSync(log))
     const exited = child.exited.then(async () => {
       // A descendant that inherited the pipes must not hold up the news of the exit.
-      await Promise.race([output, Bun.sleep(1_000)])
+      await within(output, 1_000)
       const signal = child.signalCode === null ? null : String(child.signalCode)
       return { code: child.exitCode, signal, said: errorLine(tail) }
     })

@@ -3,6 +3,7 @@
 // reporting a turn (events.ts) becomes turnEnded, its permission requests (permissions.ts)
 // become permission, and the session id is what the agent resumes from.
 import { realpathSync } from "node:fs"
+import { within } from "../../os/process.ts"
 import type { AttachCommand, HarnessAgent, HarnessEvents, HarnessSession, PermissionAnswer, TurnEnd, TurnInput } from "../harness.ts"
 import { attachCommand } from "./attach.ts"
 import { OpencodeApiError, type OpencodeClient } from "./client.ts"
@@ -259,17 +260,6 @@ export class OpencodeSession implements HarnessSession, ServerListener {
 function newTurn(): Turn {
   const [begun, over] = [Promise.withResolvers<void>(), Promise.withResolvers<void>()]
   return { started: false, begun, over, aborted: false, replied: false, abort: false, endOnIdle: false, sending: false }
-}
-
-/** Whether `promise` settles within `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: Timer | undefined
-  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)))
-  try {
-    return await Promise.race([promise.then(() => true), late])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 function realDirectory(directory: string): string {

@@ -10,12 +10,8 @@
 import type { Draft } from "../../transcript/build.ts"
 import { countChanges, unifiedDiff } from "../../transcript/diff.ts"
 import type { ToolStatus, Usage } from "../../transcript/types.ts"
+import { type Dict, dict, num, str } from "../../protocol/json.ts"
 import type { OpencodeEvent } from "./events.ts"
-
-type Dict = Record<string, unknown>
-const dict = (value: unknown): Dict | undefined => (typeof value === "object" && value !== null ? (value as Dict) : undefined)
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
-const num = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined)
 
 /** part id → its kind and message, for deltas, which name neither */
 type Parts = Map<string, { kind: "text" | "reasoning"; messageId: string }>

@@ -3,6 +3,7 @@
 // write {path, content}, edit {path, edits: [{oldText, newText}]}, bash {command, timeout?},
 // ls {path?}, grep {pattern, path?}, find {pattern, path?}; extensions may add any other.
 import type { PermissionKind } from "../../protocol/agent-events.ts"
+import { dict, str } from "../../protocol/json.ts"
 
 const KINDS: Record<string, PermissionKind> = {
   edit: "edit",
@@ -19,13 +20,13 @@ export const toolKind = (tool: string): PermissionKind => KINDS[tool] ?? "other"
 const MAX_SUMMARY = 120
 
 export function toolSummary(tool: string, input: unknown): string {
-  const args = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>
-  const str = (key: string) => (typeof args[key] === "string" ? (args[key] as string) : undefined)
+  const args = dict(input) ?? {}
+  const field = (key: string) => str(args[key])
   let line: string
-  if (tool === "bash") line = `run \`${str("command") ?? ""}\``
-  else if (tool === "write" || tool === "edit" || tool === "read") line = `${tool} ${str("path") ?? ""}`
-  else if (tool === "ls") line = `list ${str("path") ?? "."}`
-  else if (tool === "grep" || tool === "find") line = `${tool} ${str("pattern") ?? ""}${str("path") ? ` in ${str("path")}` : ""}`
+  if (tool === "bash") line = `run \`${field("command") ?? ""}\``
+  else if (tool === "write" || tool === "edit" || tool === "read") line = `${tool} ${field("path") ?? ""}`
+  else if (tool === "ls") line = `list ${field("path") ?? "."}`
+  else if (tool === "grep" || tool === "find") line = `${tool} ${field("pattern") ?? ""}${field("path") ? ` in ${field("path")}` : ""}`
   else line = `${tool} ${JSON.stringify(input) ?? ""}`
   line = line.replace(/\s*\n\s*/g, " ").trim()
   return line.length > MAX_SUMMARY ? `${line.slice(0, MAX_SUMMARY - 1)}…` : line

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
+import { dict } from "../../protocol/json.ts"
 import type { HarnessProblem } from "../harness.ts"
 
 /** The keys Pi 0.73 looks for (pi-ai's env-api-keys), the common ones first. */
@@ -62,8 +63,7 @@ export function providerProblem(env: Record<string, string | undefined>, pi: str
 
 function readJson(file: string): Record<string, unknown> | undefined {
   try {
-    const value = JSON.parse(readFileSync(file, "utf8"))
-    return typeof value === "object" && value !== null ? value : undefined
+    return dict(JSON.parse(readFileSync(file, "utf8")))
   } catch {
     return undefined
   }

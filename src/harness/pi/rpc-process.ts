@@ -3,6 +3,7 @@
 // ../process/lines.ts), and a command sent with request() resolves with the response to its id.
 import { describeExit, type ProcessExit } from "../process/exit.ts"
 import { LineProcess, type LineProcessOptions } from "../process/lines.ts"
+import { dict } from "../../protocol/json.ts"
 import type { PiEvent } from "./events.ts"
 
 export type PiExit = ProcessExit
@@ -70,14 +71,15 @@ export class PiProcess {
   }
 
   #line(line: string): void {
-    let event: PiEvent
+    let parsed: unknown
     try {
-      event = JSON.parse(line)
+      parsed = JSON.parse(line)
     } catch {
       this.#lines.note(`stdout: ${line}`)
       return
     }
-    if (typeof event !== "object" || event === null || typeof event.type !== "string") return
+    const event = dict(parsed) as PiEvent | undefined
+    if (typeof event?.type !== "string") return
     if (event.type === "response" && typeof event.id === "string") {
       const waiter = this.#waiting.get(event.id)
       if (waiter) {

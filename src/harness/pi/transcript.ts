@@ -16,10 +16,8 @@ import { unifiedDiff } from "../../transcript/diff.ts"
 import type { Usage } from "../../transcript/types.ts"
 import { unifiedFromPi } from "./edit-diff.ts"
 import { firstLine, type PiAssistantMessage, type PiEvent, type PiUsage, type WriteDetails } from "./events.ts"
+import { type Dict, dict, str } from "../../protocol/json.ts"
 
-type Dict = Record<string, unknown>
-const dict = (value: unknown): Dict | undefined => (typeof value === "object" && value !== null ? (value as Dict) : undefined)
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
 
 interface PiState {
   /** the assistant message being streamed */

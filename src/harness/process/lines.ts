@@ -5,6 +5,7 @@
 // for a foreground daemon does not reach it.
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
+import { within } from "../../os/process.ts"
 import type { ProcessExit } from "./exit.ts"
 import { killTree } from "./tree.ts"
 
@@ -58,7 +59,7 @@ export class LineProcess {
     this.exited = child.exited.then(async () => {
       this.#inputOpen = false
       // A tool's command that inherited the pipes must not hold up the news of the exit.
-      await Promise.race([output, Bun.sleep(1_000)])
+      await within(output, 1_000)
       this.#logOpen = false
       closeSync(log)
       const signal = child.signalCode === null ? null : String(child.signalCode)

@@ -27,11 +27,16 @@ export function descendants(root: number): ProcessEntry[] {
   return found
 }
 
+// Long enough for a harness to end politely (opencode, claude and pi exit within tens of
+// milliseconds of SIGTERM, ~300 ms at the slowest seen); short enough that one which ignores
+// SIGTERM holds up a daemon's stop by no more than this.
+const POLITE_MS = 500
+
 /**
  * SIGTERM to `root` and its descendants, SIGKILL to whatever is left once `root` has not exited
  * within `graceMs`, and SIGKILL to the descendants after `root` is gone.
  */
-export async function killTree(root: number, exited: Promise<unknown>, graceMs = 3_000): Promise<void> {
+export async function killTree(root: number, exited: Promise<unknown>, graceMs = POLITE_MS): Promise<void> {
   if (process.platform === "win32") {
     Bun.spawnSync(["taskkill", "/pid", String(root), "/T", "/F"], { stdout: "ignore", stderr: "ignore" })
     await exited

@@ -1,3 +1,4 @@
+import { dict } from "../../protocol/json.ts"
 import { nestedTooDeep, TOO_DEEP } from "../json-depth.ts"
 import { streamNameProblem } from "../names.ts"
 import type { AckRequest, Reply, Subscriptions } from "./manager.ts"
@@ -71,8 +72,9 @@ async function jsonBody(request: Request): Promise<Record<string, unknown> | str
   } catch {
     return "the body must be a JSON object"
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return "the body must be a JSON object"
-  return nestedTooDeep(value) ? TOO_DEEP : (value as Record<string, unknown>)
+  const object = dict(value)
+  if (!object) return "the body must be a JSON object"
+  return nestedTooDeep(object) ? TOO_DEEP : object
 }
 
 const bearer = (request: Request) => request.headers.get("authorization")?.match(/^Bearer (\S+)$/i)?.[1] ?? ""

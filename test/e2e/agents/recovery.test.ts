@@ -1,8 +1,9 @@
 // What survives what: a killed opencode (shared by agents in two directories), a restarted
-// daemon, a killed daemon. The real opencode and the LLM stub, one sandbox per store, tests in order.
+// daemon, a daemon killed together with its watchdog (stopping.test.ts has one killed alone). The
+// real opencode and the LLM stub, one sandbox per store, tests in order.
 import { readFileSync } from "node:fs"
 import { beforeAll, describe, expect, test } from "vitest"
-import { harnessProcesses, useAgentSandbox, watch } from "../../support/agent-sandbox.ts"
+import { harnessProcesses, useAgentSandbox, watch, watchdogOf } from "../../support/agent-sandbox.ts"
 import { text, useLlmStub } from "../../support/llm-stub.ts"
 import { STORES, useStore } from "../../support/stores.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
@@ -65,9 +66,16 @@ describe.each(STORES)("agents across failures, on %s", { timeout: 120_000 }, (st
     expect(JSON.stringify(stub.turns[0]!.body.messages)).toContain("First.")
   })
 
-  test("killing the daemon: the next daemon stops the opencode it left behind, and the agent answers", async () => {
+  test("killing the daemon with its watchdog: the next daemon stops the opencode it left behind, and the agent answers", async () => {
     const [orphan] = harnessProcesses(agents.sandbox)
-    process.kill(agents.sandbox.record()!.pid, "SIGKILL")
+    const daemon = agents.sandbox.record()!.pid
+    const watchdog = watchdogOf(daemon)
+    expect(watchdog).toBeDefined()
+    // Stopped first, so that it cannot start another watchdog before it dies.
+    process.kill(daemon, "SIGSTOP")
+    process.kill(watchdog!, "SIGKILL")
+    process.kill(daemon, "SIGKILL")
+    await waitFor("the daemon to die", () => !isAlive(daemon))
     expect(isAlive(orphan!)).toBe(true)
 
     await agents.iterate(["agents"])

@@ -42,3 +42,15 @@ test("SIGTERM finishes an in-flight append, ends live reads, refuses new connect
   expect(read.stdout).toContain("0123456789")
   await sandbox.run(["server", "stop"])
 })
+
+test("a daemon whose port is taken says so in one line and exits 1 instead of hanging", async () => {
+  const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("someone else") })
+  try {
+    const result = await sandbox.run(["serve", "--port", String(taken.port)])
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim().split("\n").at(-1)).toMatch(new RegExp(`^iterate: .*${taken.port}`))
+    expect(existsSync(sandbox.recordPath)).toBe(false)
+  } finally {
+    taken.stop(true)
+  }
+})

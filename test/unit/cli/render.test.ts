@@ -6,6 +6,7 @@ import { TranscriptPrinter } from "../../../src/cli/render.ts"
 import { usageLine } from "../../../src/transcript/describe.ts"
 import { transcriptFor } from "../../../src/harness/transcripts.ts"
 import type { AgentStreamEvent } from "../../../src/transcript/types.ts"
+import { captureOutput } from "../../support/output.ts"
 
 const recorded = (name: string): AgentStreamEvent[] =>
   readFileSync(new URL(`../../fixtures/streams/${name}.jsonl`, import.meta.url), "utf8")
@@ -21,6 +22,7 @@ function print(events: AgentStreamEvent[], full: boolean, batch = 1) {
       text: (chunk) => ((output.text += chunk), (output.all += chunk)),
       line: (line) => (output.lines.push(line), (output.all += `${line}\n`)),
     },
+    captureOutput().io,
     full,
   )
   const builder = transcriptFor("opencode")

@@ -1,12 +1,13 @@
-// The Pi harness around its sessions: finding pi and a runtime, check(), attach, orphans, and the
-// compiled iterate binary acting as the runtime (BUN_BE_BUN=1), all with the real pi.
+// The Pi harness around its sessions: a runtime, check(), attach, orphans, and the compiled iterate
+// binary acting as the runtime (BUN_BE_BUN=1), all with the real pi (finding pi:
+// test/unit/harness/pi/binary.test.ts).
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, describe, expect, test } from "vitest"
 import type { Harness } from "../../../../src/harness/harness.ts"
 import { HarnessUnavailableError } from "../../../../src/harness/harness.ts"
-import { findPi, INSTALL_COMMAND } from "../../../../src/harness/pi/binary.ts"
+import { INSTALL_COMMAND } from "../../../../src/harness/pi/binary.ts"
 import { createPiHarness } from "../../../../src/harness/pi/index.ts"
 import { type StubReply, text, toolCall, useLlmStub } from "../../../support/llm-stub.ts"
 import { PiSessionEvents } from "../../../support/pi-harness.ts"
@@ -18,25 +19,6 @@ const stub = useLlmStub()
 const project = usePiProject(stub)
 const scratch = mkdtempSync(join(tmpdir(), "iterate-pi-bin-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
-
-describe("finding pi", () => {
-  test("pi on PATH that links to the npm package's CLI script is run as a script", () => {
-    const bin = join(scratch, "npm-bin")
-    mkdirSync(bin)
-    symlinkSync(testPiCli(), join(bin, "pi"))
-    expect(findPi(undefined, bin)).toEqual({ path: testPiCli(), script: true })
-  })
-
-  test("a standalone pi executable is run as it is; nothing on PATH says how to install it", () => {
-    const bin = join(scratch, "native-bin")
-    mkdirSync(bin)
-    writeFileSync(join(bin, "pi"), "#!/bin/sh\necho 9.9.9\n")
-    chmodSync(join(bin, "pi"), 0o755)
-    expect(findPi(undefined, bin)).toEqual({ path: join(bin, "pi"), script: false })
-    expect(() => findPi(undefined, join(scratch, "nowhere"))).toThrow(`pi is not installed (not found on PATH): install it with \`${INSTALL_COMMAND}\``)
-    expect(() => findPi(join(scratch, "missing-pi"), bin)).toThrow(/harnesses\.pi\.binary is set to .*missing-pi, which is neither/)
-  })
-})
 
 describe("Pi harness", { timeout: 60_000 }, () => {
   const harnesses: Harness[] = []
