@@ -26,7 +26,14 @@ export const ARCHIVE_TABLES = `
   );
   CREATE INDEX archive_parts_words ON archive_parts USING gin (words);`
 
+// After this many parts stored, the planner's statistics are refreshed: a large backlog indexed at
+// once (a first start on an existing database) would otherwise be searched with a plan made for
+// an empty table until autovacuum's next look.
+const ANALYZE_EVERY = 20_000
+
 export class PostgresArchive implements ArchiveIndex {
+  #stored = 0
+
   constructor(private readonly pg: Postgres) {}
 
   progress(agentId: string): Promise<string> {
@@ -36,7 +43,16 @@ export class PostgresArchive implements ArchiveIndex {
     })
   }
 
-  commit(agentId: string, from: string, to: string, documents: ArchiveDocument[]): Promise<boolean> {
+  async commit(agentId: string, from: string, to: string, documents: ArchiveDocument[]): Promise<boolean> {
+    const committed = await this.#commit(agentId, from, to, documents)
+    if (committed && (this.#stored += documents.length) >= ANALYZE_EVERY) {
+      this.#stored = 0
+      await this.pg.guard(() => this.pg.sql`ANALYZE archive_parts`)
+    }
+    return committed
+  }
+
+  #commit(agentId: string, from: string, to: string, documents: ArchiveDocument[]): Promise<boolean> {
     const column = <K extends keyof ArchiveDocument>(key: K) => documents.map((d) => d[key])
     return this.pg.guard(() =>
       this.pg.sql.begin(async (tx) => {
@@ -67,14 +83,15 @@ export class PostgresArchive implements ArchiveIndex {
     if (filter.agent !== undefined) where.push(`p.agent_id = ${param(filter.agent)}`)
     if (filter.harness !== undefined) where.push(`a.harness = ${param(filter.harness)}`)
     if (filter.since !== undefined) where.push(`p.created_at >= ${param(filter.since)}`)
-    // The newest matches, then the best of them.
+    const join = filter.harness === undefined ? "" : "JOIN agents a ON a.id = p.agent_id"
+    // The newest matches (only their ids sorted: the rows are wide), then the best of them.
     return this.pg.guard(async () => {
       const rows = await this.pg.sql.unsafe(
-        `SELECT m.agent_id AS "agentId", a.name AS "agentName", a.harness, a.archived_at AS "archivedAt", m.kind, m.opens_at AS "offset",
-                m.created_at AS "createdAt", m.body AS text
-         FROM (SELECT p.* FROM archive_parts p JOIN agents a ON a.id = p.agent_id WHERE ${where.join(" AND ")} ORDER BY p.id DESC LIMIT ${CANDIDATES}) m
-         JOIN agents a ON a.id = m.agent_id
-         ORDER BY ts_rank(m.words, $1::tsquery) DESC, m.created_at DESC, m.id DESC LIMIT ${Math.trunc(filter.limit)}`,
+        `WITH newest AS MATERIALIZED (SELECT p.id FROM archive_parts p ${join} WHERE ${where.join(" AND ")} ORDER BY p.id DESC LIMIT ${CANDIDATES})
+         SELECT p.agent_id AS "agentId", a.name AS "agentName", a.harness, a.archived_at AS "archivedAt", p.kind, p.opens_at AS "offset",
+                p.created_at AS "createdAt", p.body AS text
+         FROM newest JOIN archive_parts p ON p.id = newest.id JOIN agents a ON a.id = p.agent_id
+         ORDER BY ts_rank(p.words, $1::tsquery) DESC, p.created_at DESC, p.id DESC LIMIT ${Math.trunc(filter.limit)}`,
         params,
       )
       return [...rows] as IndexedHit[]
