@@ -55,6 +55,7 @@ try {
       turnEnded: () => ended(),
       permission: (ask: PermissionAsk) => void session.answer(ask.nativeId, { decision: scenario.deny ? "deny" : "allow" }),
       permissionWithdrawn() {},
+      warn: (message) => console.error(`${name}: ${message}`),
       crashed: (crash) => console.error(`${name}: pi crashed: ${crash.reason}`),
       resumable() {},
       processStarted() {},

@@ -13,8 +13,15 @@ import { dict, str } from "../protocol/json.ts"
 
 const STATUS: Record<ToolStatus, ToolCallStatus> = { pending: "pending", running: "in_progress", completed: "completed", error: "failed" }
 
-// The harnesses' tool names (opencode, Claude Code, Pi), lower-cased.
+// The harnesses' tool names (opencode, Claude Code, Pi), lower-cased; an ACP agent's tool parts
+// are named by their ACP kind already.
 const KINDS: Record<string, ToolKind> = {
+  execute: "execute",
+  search: "search",
+  fetch: "fetch",
+  delete: "delete",
+  move: "move",
+  think: "think",
   read: "read",
   notebookread: "read",
   edit: "edit",

@@ -8,7 +8,10 @@
 // a daemon that dies mid-action does not repeat the prompt on restart, it reports the turn as
 // interrupted instead. The store is async, so what the session reports is handled one report
 // at a time, in order. Harness output is appended with the agent's lease fence: once another node
-// has taken the agent over, the append is refused and the adapter stops at once.
+// has taken the agent over, the append is refused and the adapter stops at once. Each turn's native
+// events are folded as they come (usage/turn.ts): its end records what the harness reported it
+// spent in the agent's ledger and on the stream; a prompt to an agent that has spent its budget
+// is refused.
 import type { Harness, HarnessEvents, HarnessResume, HarnessSession, PermissionAnswer, PermissionAsk, TurnEnd } from "../harness/harness.ts"
 import {
   AGENT_EVENT,
@@ -30,6 +33,8 @@ import { type AppendFence, FencedError } from "../streams/store.ts"
 import { matchKey, newPermissionId, policyDecision } from "./policy.ts"
 import type { AgentRecord, AgentStore } from "./store.ts"
 import type { AgentStreams } from "./stream.ts"
+import { budgetProblem } from "./usage/budget.ts"
+import { TurnUsage } from "./usage/turn.ts"
 
 export interface AdapterContext {
   store: AgentStore
@@ -51,8 +56,8 @@ const DECISIONS: readonly string[] = ["allow", "always", "deny"] satisfies Permi
 
 export class AgentAdapter implements HarnessEvents {
   private session: HarnessSession | undefined
-  /** the turn the harness works on: the offset of its latest prompt */
-  private turn: { prompt: string } | undefined
+  /** the turn the harness works on: the offset of its latest prompt, and what it spent so far */
+  private turn: { prompt: string; usage: TurnUsage } | undefined
   /** requests the harness waits on right now: iterate's id → the harness's */
   private readonly live = new Map<string, string>()
   private pending: EventInput[] = []
@@ -151,7 +156,10 @@ export class AgentAdapter implements HarnessEvents {
   // ---- HarnessEvents: what the session reports
 
   event(native: unknown): void {
-    this.report(() => this.emit({ type: harnessEventType(this.ctx.harness.name), payload: native }))
+    this.report(() => {
+      this.turn?.usage.push(native)
+      this.emit({ type: harnessEventType(this.ctx.harness.name), payload: native })
+    })
   }
 
   turnEnded(end: TurnEnd): void {
@@ -172,6 +180,10 @@ export class AgentAdapter implements HarnessEvents {
         await this.withdraw(id, `${this.ctx.harness.name} stopped waiting for an answer`)
       }
     })
+  }
+
+  warn(message: string): void {
+    this.report(() => this.error({ message }))
   }
 
   crashed(crash: CrashPayload): void {
@@ -240,7 +252,10 @@ export class AgentAdapter implements HarnessEvents {
   // ---- actions
 
   private async run(from: string | undefined, interrupted: string): Promise<void> {
-    if (this.agent.status === "busy") await this.setStatus({ status: "error", error: interrupted, prompt: this.agent.consumed })
+    if (this.agent.status === "busy") {
+      if (this.agent.consumed !== undefined) this.turn = await this.interruptedTurn(this.agent.consumed)
+      await this.endTurn({ status: "error", error: interrupted })
+    }
     let cursor = from
     while (!this.stopped) {
       if (!this.appended) {
@@ -269,7 +284,14 @@ export class AgentAdapter implements HarnessEvents {
       await this.ctx.store.setConsumed(this.agent.id, action.offset)
       return this.error({ message: "a prompt needs a non-empty text", action: action.offset })
     }
-    const turn = (this.turn ??= { prompt: action.offset })
+    // The budget may have been raised, or spent, on another node.
+    const current = await this.ctx.store.find(this.agent.id)
+    const overBudget = current && budgetProblem(current)
+    if (overBudget) {
+      await this.ctx.store.setConsumed(this.agent.id, action.offset)
+      return this.error({ message: overBudget, action: action.offset })
+    }
+    const turn = (this.turn ??= { prompt: action.offset, usage: new TurnUsage(this.ctx.harness.name) })
     turn.prompt = action.offset
     await this.setStatus({ status: "busy", prompt: action.offset }, action.offset)
     if (this.stopped) return
@@ -344,7 +366,8 @@ export class AgentAdapter implements HarnessEvents {
   }
 
   private async endTurn(payload: Omit<StatusPayload, "prompt">): Promise<void> {
-    const prompt = this.turn?.prompt
+    const turn = this.turn
+    const prompt = turn?.prompt
     this.turn = undefined
     // A turn that is over asks nothing any more. One cut short (a crash, the daemon stopping)
     // keeps its requests: the harness may ask them again once it runs again.
@@ -354,7 +377,36 @@ export class AgentAdapter implements HarnessEvents {
         if (request.state === "pending") await this.withdraw(request.id, "its turn is over")
       await this.ctx.store.lapseHeld(this.agent.id)
     }
+    if (turn) await this.recordUsage(turn.prompt, turn.usage)
     await this.setStatus({ ...payload, prompt })
+  }
+
+  /**
+   * The turn's spend in the ledger (stored first, like progress), then on the stream ahead of its
+   * end. A ledger that cannot be written leaves both out; the turn still ends.
+   */
+  private async recordUsage(prompt: string, usage: TurnUsage): Promise<void> {
+    const entries = usage.entries(prompt, this.agent.model)
+    if (this.stopped || entries.length === 0) return
+    try {
+      await this.ctx.store.usage.record(this.agent.id, new Date().toISOString(), entries)
+    } catch (error) {
+      console.error(`agent ${this.agent.id}: could not record the turn's usage: ${message(error)}`)
+      return
+    }
+    for (const entry of entries) this.emit({ type: AGENT_EVENT.usage, payload: entry })
+  }
+
+  /** The turn a previous daemon (or node) left running: what its harness reported after its prompt, from the stream. */
+  private async interruptedTurn(prompt: string): Promise<{ prompt: string; usage: TurnUsage }> {
+    const usage = new TurnUsage(this.ctx.harness.name)
+    const native = harnessEventType(this.ctx.harness.name)
+    let cursor = prompt
+    for (let events = await this.ctx.streams.read(this.agent.stream, cursor); events?.length; events = await this.ctx.streams.read(this.agent.stream, cursor)) {
+      for (const event of events) if (event.type === native) usage.push(event.payload)
+      cursor = events.at(-1)!.offset
+    }
+    return { prompt, usage }
   }
 
   private async setStatus(payload: StatusPayload, consumed?: string): Promise<void> {

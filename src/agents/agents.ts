@@ -32,6 +32,9 @@ import { snippet } from "./archive/snippet.ts"
 import { agentNameProblem, defaultAgentName, newAgentId } from "./names.ts"
 import { type AgentRecord, type AgentStore, NameTakenError, type PermissionRecord } from "./store.ts"
 import { AgentStreams, agentStream } from "./stream.ts"
+import { budgetProblem } from "./usage/budget.ts"
+import type { UsageReport } from "./usage/report.ts"
+import type { UsageGroupBy } from "../protocol/usage.ts"
 
 export type AgentErrorCode =
   | "agent_not_found"
@@ -46,6 +49,7 @@ export type AgentErrorCode =
   | "not_archived"
   | "cannot_restore"
   | "invalid_search"
+  | "budget_exceeded"
 
 /** A refusal to show the client: `code` picks the HTTP status. */
 export class AgentError extends Error {
@@ -80,6 +84,10 @@ export interface Agent {
   allowedTools: string[]
   /** the node that runs it (or ran it, while orphaned) */
   node: string
+  /** dollars its turns cost so far, as its harness reported them */
+  spentUsd: number
+  /** its prompts are refused once spentUsd reaches this */
+  budgetUsd?: number
   /** when it was archived, while it is */
   archivedAt?: string
 }
@@ -92,6 +100,8 @@ export interface NewAgent {
   permissions?: string
   /** the node (id or URL) to run it on; this one by default */
   node?: string
+  /** dollars it may spend; null: none, whatever the default */
+  budgetUsd?: number | null
 }
 
 /** One place in a transcript that matches a search. */
@@ -153,6 +163,8 @@ export interface AgentsOptions {
   env?: Record<string, string | undefined>
   /** the harnesses by name; every registered one by default */
   harnesses?: Record<string, HarnessFactory>
+  /** the budget of an agent made without one (config.json's agents.budgetUsd) */
+  budgetUsd?: number
   /** where the search indexer's own thread finds the store; without it, it runs on this thread */
   index?: IndexLocation
 }
@@ -286,6 +298,7 @@ export class Agents implements FleetMember {
     if (problem) throw new AgentError("invalid_agent", problem)
     this.checkModel(harness, input.model)
     const permissions = this.checkPolicy(input.permissions ?? "ask")
+    const budgetUsd = input.budgetUsd === undefined ? this.options.budgetUsd : (checkBudget(input.budgetUsd) ?? undefined)
     const taken = new Set((await this.db.list()).flatMap((a) => [a.id, a.name]))
     if (input.name !== undefined) {
       const problem = agentNameProblem(input.name)
@@ -314,6 +327,8 @@ export class Agents implements FleetMember {
       node,
       leaseExpired: false,
       asking: false,
+      spentUsd: 0,
+      budgetUsd,
       archivedAt: undefined,
     }
     const adapter = here ? this.adapterFor(record, this.fleet.created(record)) : undefined
@@ -330,6 +345,10 @@ export class Agents implements FleetMember {
       await this.streams.remove(record.stream)
       throw error instanceof NameTakenError ? nameTaken(record.name) : error
     }
+    if (budgetUsd !== undefined) {
+      await this.db.usage.setBudget(id, budgetUsd)
+      agent = { ...agent, budgetUsd }
+    }
     if (adapter) {
       this.adapters.set(id, adapter)
       adapter.start()
@@ -337,15 +356,26 @@ export class Agents implements FleetMember {
     return this.view(agent)
   }
 
-  /** Changes the agent's permission policy; requests from now on are decided by it (on whichever node runs it). */
-  async update(ref: string, changes: { permissions?: string }): Promise<Agent> {
+  /**
+   * Changes the agent's permission policy (requests from now on are decided by it, on whichever
+   * node runs it) and its budget (null removes it; its next prompt is checked against it).
+   */
+  async update(ref: string, changes: { permissions?: string; budgetUsd?: number | null }): Promise<Agent> {
     const agent = await this.find(ref)
+    const budget = changes.budgetUsd === undefined ? undefined : checkBudget(changes.budgetUsd)
     if (changes.permissions !== undefined) {
       const policy = this.checkPolicy(changes.permissions)
       const adapter = this.adapters.get(agent.id)
       await (adapter ? adapter.setPolicy(policy) : this.db.setPolicy(agent.id, policy))
     }
+    if (budget !== undefined) await this.db.usage.setBudget(agent.id, budget)
     return this.get(agent.id)
+  }
+
+  /** The ledger of one agent or of all, from `since` on, grouped `by`. */
+  async usage(query: { agent?: string; since?: Date; by: UsageGroupBy }): Promise<UsageReport> {
+    const agentId = query.agent === undefined ? undefined : (await this.find(query.agent)).id
+    return this.db.usage.report({ agentId, since: query.since?.toISOString() }, query.by)
   }
 
   /**
@@ -448,6 +478,8 @@ export class Agents implements FleetMember {
   /** Appends a prompt action; the adapter carries it out, on whichever node runs the agent. */
   async prompt(ref: string, prompt: PromptPayload): Promise<StreamEvent> {
     const agent = await this.live(ref)
+    const overBudget = budgetProblem(agent)
+    if (overBudget) throw new AgentError("budget_exceeded", overBudget)
     this.checkModel(this.harness(agent.harness), prompt.model)
     return this.append(agent, { type: AGENT_EVENT.prompt, payload: prompt })
   }
@@ -527,6 +559,8 @@ export class Agents implements FleetMember {
       permissions: a.permissions,
       allowedTools: a.allowedTools,
       node: a.node ?? this.fleet.nodeId,
+      spentUsd: a.spentUsd,
+      ...(a.budgetUsd !== undefined && { budgetUsd: a.budgetUsd }),
       ...(a.archivedAt !== undefined && { archivedAt: a.archivedAt }),
     }
   }
@@ -603,6 +637,12 @@ const nameTaken = (name: string, holder?: AgentRecord) =>
       ? `an archived agent is named ${name}; bring it back with: iterate agents restore ${name}, or free the name with: iterate agents rm --purge ${name}`
       : `an agent named ${name} exists already`,
   )
+
+/** A budget as given (null: none); refused unless it is a number of dollars ≥ 0. */
+function checkBudget(budget: number | null): number | null {
+  if (budget !== null && !(Number.isFinite(budget) && budget >= 0)) throw new AgentError("invalid_agent", `a budget is a number of dollars ≥ 0, not ${budget}`)
+  return budget
+}
 
 function directoryProblem(directory: string): string | undefined {
   if (!existsSync(directory)) return `the working directory ${directory} does not exist`

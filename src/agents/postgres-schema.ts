@@ -1,5 +1,6 @@
 import type { Migration } from "../storage/postgres.ts"
 import { ARCHIVE_TABLES } from "./archive/postgres.ts"
+import { SPEND_COLUMNS, SPEND_JOIN } from "./usage/ledger.ts"
 
 // The agents' tables in the PostgreSQL database the fleet shares: the same columns as agents.db
 // (src/agents/sqlite-store.ts), so both stores map rows alike, plus who holds each agent. An
@@ -70,8 +71,8 @@ export const AGENT_MIGRATIONS: Migration[] = [
  */
 export const FIRST_EPOCH = 1
 
-/** Every agents column, and what the database knows about the agent's lease and requests. */
+/** Every agents column, and what the database knows about the agent's lease, requests and spend (the ledger's tables, ./usage/postgres.ts). */
 export const AGENT_SELECT = `SELECT a.id, a.name, a.harness, a.directory, a.model, a.stream, a.status, a.error, a.created_at, a.consumed,
   a.resume, a.permissions, a.allowed_tools, a.node, a.lease_expires_at < now() AS lease_expired, a.archived_at,
-  EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking
-  FROM agents a`
+  EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking, ${SPEND_COLUMNS}
+  FROM agents a ${SPEND_JOIN}`

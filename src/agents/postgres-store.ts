@@ -4,6 +4,7 @@ import type { PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
 import { migratePostgres, type Postgres } from "../storage/postgres.ts"
 import { PostgresArchive } from "./archive/postgres.ts"
 import { AGENT_MIGRATIONS, AGENT_SELECT, FIRST_EPOCH } from "./postgres-schema.ts"
+import { PostgresUsageLedger } from "./usage/postgres.ts"
 import {
   type AgentRecord,
   type AgentRow,
@@ -33,6 +34,7 @@ export class PostgresAgentStore implements AgentStore {
     pg: Postgres,
     private readonly node: string,
     private readonly leaseTtlMs: number,
+    readonly usage: PostgresUsageLedger,
   ) {
     this.#pg = pg
     this.#sql = pg.sql
@@ -42,7 +44,7 @@ export class PostgresAgentStore implements AgentStore {
   /** Migrates the schema (after the stream store's, whose `leases` table it uses). */
   static async open(pg: Postgres, node: string, leaseTtlMs: number): Promise<PostgresAgentStore> {
     await migratePostgres(pg, "agents", AGENT_MIGRATIONS)
-    return new PostgresAgentStore(pg, node, leaseTtlMs)
+    return new PostgresAgentStore(pg, node, leaseTtlMs, await PostgresUsageLedger.open(pg, node))
   }
 
   list(): Promise<AgentRecord[]> {

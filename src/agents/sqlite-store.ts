@@ -5,6 +5,8 @@ import type { HarnessResume } from "../harness/harness.ts"
 import type { PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
 import { openDatabase } from "../storage/sqlite.ts"
 import { SqliteArchive } from "./archive/sqlite.ts"
+import { SPEND_COLUMNS, SPEND_JOIN } from "./usage/ledger.ts"
+import { SqliteUsageLedger } from "./usage/sqlite.ts"
 import {
   type AgentRecord,
   type AgentRow,
@@ -73,7 +75,8 @@ function migrate(db: Database): void {
   }
 }
 
-const AGENTS = "SELECT a.*, EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking FROM agents a"
+const AGENTS = `SELECT a.*, ${SPEND_COLUMNS}, EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking
+  FROM agents a ${SPEND_JOIN}`
 
 export class SqliteAgentStore implements AgentStore {
   readonly #db: Database
@@ -101,11 +104,13 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   readonly index: SqliteArchive
+  readonly usage: SqliteUsageLedger
 
   constructor(file: string) {
     this.#db = openDatabase(file)
     migrate(this.#db)
     this.index = new SqliteArchive(this.#db)
+    this.usage = new SqliteUsageLedger(this.#db)
     this.#q = {
       all: this.#db.query(`${AGENTS} ORDER BY a.created_at, a.id`),
       byId: this.#db.query(`${AGENTS} WHERE a.id = ?`),

@@ -6,6 +6,7 @@
 import type { HarnessResume } from "../harness/harness.ts"
 import type { ArchiveIndex } from "./archive/store.ts"
 import type { PermissionDecision, PermissionKind, PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
+import type { UsageLedger } from "./usage/ledger.ts"
 
 export interface AgentRecord {
   id: string
@@ -35,6 +36,10 @@ export interface AgentRecord {
   asking: boolean
   /** when `agents rm` archived it: it runs nowhere, and its transcript stays readable and searchable */
   archivedAt: string | undefined
+  /** dollars its turns cost so far: the sum of its ledger */
+  spentUsd: number
+  /** its next prompt is refused once spentUsd reaches this */
+  budgetUsd: number | undefined
 }
 
 /**
@@ -123,6 +128,8 @@ export interface AgentStore {
   lapseHeld(agentId: string): Promise<void>
   /** the search index of the agents' transcripts, in the same database */
   readonly index: ArchiveIndex
+  /** the token ledger, running totals and budgets, in the same database */
+  readonly usage: UsageLedger
   close(): Promise<void>
 }
 
@@ -148,6 +155,8 @@ export interface AgentRow {
   lease_expired?: boolean | number | null
   asking: boolean | number
   archived_at: string | null
+  spent_usd: number | null
+  budget_usd: number | null
 }
 
 export interface PermissionRow {
@@ -182,6 +191,8 @@ export const toRecord = (row: AgentRow): AgentRecord => ({
   leaseExpired: Boolean(row.lease_expired),
   asking: Boolean(row.asking),
   archivedAt: row.archived_at ?? undefined,
+  spentUsd: Number(row.spent_usd ?? 0),
+  budgetUsd: row.budget_usd === null ? undefined : Number(row.budget_usd),
 })
 
 export const toPermission = (row: PermissionRow): PermissionRecord => ({

@@ -1,11 +1,12 @@
 import type { Command } from "commander"
-import { deleteAgent, listAgents, restoreAgent } from "../sdk/sdk.gen.ts"
+import { deleteAgent, listAgents, restoreAgent, updateAgent } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
 import { agentFor, newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { askKey } from "./ask.ts"
-import { policy } from "./options.ts"
+import { formatUsd } from "../protocol/usage.ts"
+import { budgetUsd, policy } from "./options.ts"
 import type { Output } from "../client/output.ts"
 
 async function list(io: Output, options: { json?: boolean; all?: boolean }, command: Command): Promise<void> {
@@ -14,15 +15,21 @@ async function list(io: Output, options: { json?: boolean; all?: boolean }, comm
   printAgents(io, agents, options)
 }
 
-/** The agents as a table (or JSON); the node column only when it tells them apart. */
+/** What an agent spent, and of which budget: `$0.42`, `$0.42/$5.00`. */
+export const spend = (agent: Pick<Agent, "spentUsd" | "budgetUsd">): string =>
+  agent.budgetUsd === undefined ? formatUsd(agent.spentUsd) : `${formatUsd(agent.spentUsd)}/${formatUsd(agent.budgetUsd)}`
+
+/** The agents as a table (or JSON); the node column only when it tells them apart, the spend once there is one. */
 export function printAgents(io: Output, agents: Agent[], options: { json?: boolean }): void {
   if (options.json) return io.printJson(agents)
   if (agents.length === 0) return io.note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
   // The node matters once there is more than one, or none runs an agent.
   const nodes = new Set(agents.map((a) => a.node)).size > 1 || agents.some((a) => a.status === "orphaned")
+  // Harnesses on free or local models report no cost: a column of $0.00 would say nothing.
+  const spent = agents.some((a) => a.spentUsd > 0 || a.budgetUsd !== undefined)
   io.printTable(
-    ["ID", "NAME", "HARNESS", "STATUS", "MODEL", "DIRECTORY", ...(nodes ? ["NODE"] : [])],
-    agents.map((a) => [a.id, a.name, a.harness, a.status, a.model ?? "-", a.directory, ...(nodes ? [a.node] : [])]),
+    ["ID", "NAME", "HARNESS", "STATUS", ...(spent ? ["SPENT"] : []), "MODEL", "DIRECTORY", ...(nodes ? ["NODE"] : [])],
+    agents.map((a) => [a.id, a.name, a.harness, a.status, ...(spent ? [spend(a)] : []), a.model ?? "-", a.directory, ...(nodes ? [a.node] : [])]),
   )
 }
 
@@ -37,6 +44,16 @@ async function purgeAgreed(io: Output, ref: string, yes: boolean | undefined): P
   if (yes) return true
   if (!process.stdin.isTTY) throw new CliError(`agents rm --purge deletes ${ref}'s transcript for good: pass --yes to do it without a terminal`, EXIT.usage)
   return (await askKey(io, `delete agent ${ref}, its stream and its transcript for good? [y/N] `, ["y", "n", "\r"]).answer) === "y"
+}
+
+async function set(io: Output, ref: string, options: { budgetUsd?: number | null; permissions?: Agent["permissions"]; json?: boolean }, command: Command): Promise<void> {
+  if (options.budgetUsd === undefined && options.permissions === undefined) throw new CliError("nothing to change: give --budget-usd or --permissions", EXIT.usage)
+  const connection = await connectFor(io, command)
+  const body = { budgetUsd: options.budgetUsd, permissions: options.permissions }
+  const agent = unwrap(connection, await updateAgent({ client: connection.client, path: { agent: ref }, body }), { notFound: noAgent(ref) })
+  if (options.json) return io.printJson(agent)
+  const budget = agent.budgetUsd === undefined ? "no budget" : `budget ${formatUsd(agent.budgetUsd)}`
+  io.note(`${agent.name}: ${budget}, spent ${formatUsd(agent.spentUsd)}; permissions ${agent.permissions}`)
 }
 
 async function remove(io: Output, ref: string, options: { purge?: boolean; yes?: boolean }, command: Command): Promise<void> {
@@ -60,7 +77,7 @@ async function restore(io: Output, ref: string, command: Command): Promise<void>
 export function registerAgents(program: Command, io: Output): void {
   const agents = program
     .command("agents")
-    .description("coding agents: each a harness (opencode, claude, pi) working in a directory, with its own event stream")
+    .description("coding agents: each a harness (opencode, claude, pi, an ACP agent) working in a directory, with its own event stream")
     .addHelpText(
       "after",
       `
@@ -89,6 +106,7 @@ Examples:
     .option("--model <provider/model>", "the model it uses (default: the harness's own default)")
     .option("--permissions <policy>", "how its harness's permission requests are answered: ask (default), allow-edits, allow-all, deny", policy)
     .option("--node <id|url>", "run it on this node of the fleet (see: iterate nodes); default: the node you talk to")
+    .option("--budget-usd <dollars>", "dollars it may spend before its prompts are refused (default: config.json's agents.budgetUsd, if set); none: no budget", budgetUsd)
     .addHelpText(
       "after",
       `
@@ -99,9 +117,29 @@ for the agent from then on, whatever the policy.
 Examples:
   iterate agents new
   iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits
+  iterate agents new --dir ~/src/app --budget-usd 5
   iterate agents new --dir /srv/src/app --node build-2-k3x9`,
     )
     .action((options, command) => create(io, options, command))
+  agents
+    .command("set")
+    .argument("<agent>", "agent id or name")
+    .description("change an agent's budget or permission policy")
+    .option("--budget-usd <dollars>", "dollars it may spend in all, what it spent included; none: no budget", budgetUsd)
+    .option("--permissions <policy>", "how its harness's permission requests are answered: ask, allow-edits, allow-all, deny", policy)
+    .option("--json", "print the agent as it is now")
+    .addHelpText(
+      "after",
+      `
+An agent that has spent its budget takes no prompt (exit 1) until the budget is raised; a turn
+already running is not cut off. See what it spent with: iterate usage AGENT.
+
+Examples:
+  iterate agents set app --budget-usd 10
+  iterate agents set app --budget-usd none
+  iterate agents set app --permissions allow-edits`,
+    )
+    .action((ref, options, command) => set(io, ref, options, command))
   agents
     .command("rm")
     .argument("<agent>", "agent id or name")

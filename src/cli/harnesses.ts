@@ -26,6 +26,11 @@ Each harness's binary is found on PATH, or set in ~/.config/iterate/config.json 
   iterate config set harnesses.opencode.binary /opt/opencode/bin/opencode
   iterate config set harnesses.opencode.idleTimeoutMs 300000   # before an unused directory's project is unloaded; 0 never
 
+Any Agent Client Protocol agent is a harness by its command line (gemini and qwen are built in):
+  iterate config set harnesses.qwen.acp "qwen --acp"
+  iterate config set harnesses.my-agent.acp '["/opt/agent/bin/agent", "--acp"]'
+  iterate run --harness my-agent "add a README section"
+
 Examples:
   iterate harnesses
   iterate harnesses --json | jq -r '.[] | select(.available) | .name'`,

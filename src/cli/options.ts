@@ -47,6 +47,15 @@ export function policy(value: string): PermissionPolicy {
   return value as PermissionPolicy
 }
 
+/** Commander parser for an agent's budget: dollars (`5`, `0.50`, `$5`), or `none` for no budget (null). */
+export function budgetUsd(value: string): number | null {
+  if (value.trim().toLowerCase() === "none") return null
+  const text = value.trim().replace(/^\$/, "")
+  const dollars = /^\d+(\.\d*)?$|^\.\d+$/.test(text) ? Number(text) : NaN
+  if (!Number.isFinite(dollars)) throw new InvalidArgumentError("--budget-usd must be dollars (e.g. 5 or 0.50), or none")
+  return dollars
+}
+
 /** Commander parser for what an unattended run answers permission requests with. */
 export function onPermission(value: string): "deny" | "fail" {
   if (value !== "deny" && value !== "fail") throw new InvalidArgumentError("--on-permission must be deny or fail")

@@ -22,6 +22,7 @@ import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
 import { registerUpgrade } from "./upgrade.ts"
+import { registerUsage } from "./usage.ts"
 import { registerWeb } from "./web.ts"
 
 const serverOption = () =>
@@ -63,6 +64,7 @@ Examples:
   registerHarnesses(program, io)
   registerPermissions(program, io)
   registerNodes(program, io)
+  registerUsage(program, io)
   registerStreams(program, io)
   registerWeb(program, io)
   registerAcp(program, io)

@@ -6,7 +6,7 @@ import type { Agent } from "../sdk/types.gen.ts"
 import { agentFor, newAgent, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError, EXIT } from "../errors.ts"
-import { format, onPermission, policy } from "./options.ts"
+import { budgetUsd, format, onPermission, policy } from "./options.ts"
 import type { Output } from "../client/output.ts"
 import { followTurn } from "./turn.ts"
 import type { OnPermission } from "./turn-permissions.ts"
@@ -17,6 +17,7 @@ interface RunOptions {
   agent?: string
   model?: string
   permissions?: string
+  budgetUsd?: number | null
   onPermission?: OnPermission
   format: "text" | "json"
 }
@@ -38,10 +39,13 @@ async function agentToRun(connection: Connection, options: RunOptions): Promise<
     const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
     agent = agents.filter((a) => a.directory === directory && a.harness === options.harness).at(-1)
   }
-  if (!agent) return newAgent(connection, { harness: options.harness, dir: directory, model: options.model, permissions: options.permissions })
-  if (options.permissions === undefined || options.permissions === agent.permissions) return agent
-  // --permissions on an agent that exists: its policy from now on.
-  const body = { permissions: options.permissions as Agent["permissions"] }
+  const { permissions, budgetUsd } = options
+  if (!agent) return newAgent(connection, { harness: options.harness, dir: directory, model: options.model, permissions, budgetUsd })
+  const newPolicy = permissions !== undefined && permissions !== agent.permissions
+  const newBudget = budgetUsd !== undefined && budgetUsd !== (agent.budgetUsd ?? null)
+  if (!newPolicy && !newBudget) return agent
+  // --permissions or --budget-usd on an agent that exists: its policy or budget from now on.
+  const body = { ...(newPolicy && { permissions: permissions as Agent["permissions"] }), ...(newBudget && { budgetUsd }) }
   return unwrap(connection, await updateAgent({ client: connection.client, path: { agent: agent.id }, body }), { notFound: noAgent(agent.id) })
 }
 
@@ -59,17 +63,19 @@ export function registerRun(program: Command, io: Output): void {
     .command("run")
     .argument("[message...]", "what to ask; read from stdin when absent")
     .description("one shot: make (or reuse) an agent for the directory, prompt it, print the reply, exit when it is done")
-    .option("--harness <name>", "the harness to run: opencode, claude or pi (see: iterate harnesses)", "opencode")
+    .option("--harness <name>", "the harness to run: opencode, claude, pi, gemini, qwen or an ACP agent configured as harnesses.<name>.acp (see: iterate harnesses)", "opencode")
     .option("--dir <path>", "the working directory", ".")
     .option("--agent <agent>", "use this agent (id or name) instead of the directory's")
     .option("--model <provider/model>", "the model for this turn")
     .option("--permissions <policy>", "the agent's permission policy: ask, allow-edits, allow-all or deny (new agents: ask)", policy)
+    .option("--budget-usd <dollars>", "the agent's budget: dollars it may spend in all before its prompts are refused; none: no budget", budgetUsd)
     .option("--on-permission <what>", "answer requests the policy leaves open yourself: deny, or fail (abort the turn, exit 1)", onPermission)
     .option("--format <format>", "text (the reply), or json for every event as one line", format, "text")
     .addHelpText(
       "after",
       `
 The agent stays: later runs in the same directory continue its session (see: iterate agents).
+An agent that has spent its budget takes no prompt: the run exits 1 and says how to raise it.
 Ctrl-C aborts the turn (exit 130). A failed turn prints its error and exits 1.
 When the harness asks for permission, a terminal asks you (y once, a always, n no); otherwise
 the command that answers it is printed and the run waits (see: iterate permit).
@@ -78,6 +84,7 @@ Examples:
   iterate run "why does the build fail?"
   iterate run --dir ~/src/app < task.md
   iterate run --permissions allow-edits "fix the failing test"
+  iterate run --budget-usd 2 "refactor the parser"
   iterate run --on-permission fail "add tests" --format json > events.jsonl`,
     )
     .action((words, options, command) => run(io, words, options, command))

@@ -19,10 +19,12 @@ export interface NewAgentOptions {
   model?: string
   permissions?: string
   node?: string
+  /** null: no budget, whatever the daemon's default */
+  budgetUsd?: number | null
 }
 
 export async function newAgent(connection: Connection, options: NewAgentOptions): Promise<Agent> {
   const permissions = options.permissions as Agent["permissions"] | undefined
-  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model, permissions, node: options.node }
+  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model, permissions, node: options.node, budgetUsd: options.budgetUsd }
   return unwrap(connection, await createAgent({ client: connection.client, body }))
 }

@@ -7,7 +7,12 @@ interface SchemaNode {
   type?: string
   description?: string
   properties?: Record<string, SchemaNode>
+  /** the settings of keys named by the user (an ACP agent under harnesses) */
+  additionalProperties?: SchemaNode
 }
+
+/** Stands for a name the user picks in a key: `harnesses.<name>.acp`. */
+const ANY_NAME = "<name>"
 
 export interface KnownKey {
   key: string
@@ -22,13 +27,23 @@ export function knownKeys(): KnownKey[] {
     if (node.properties) {
       // `$schema` is for editors, not a setting.
       for (const [name, inner] of Object.entries(node.properties)) if (!name.startsWith("$")) visit(inner, [...path, name])
+      if (node.additionalProperties?.properties) visit(node.additionalProperties, [...path, ANY_NAME])
     } else keys.push({ key: path.join("."), type: node.type ?? "any", description: node.description ?? "" })
   }
   visit(schema as SchemaNode, [])
   return keys
 }
 
-export const knownKey = (key: string) => knownKeys().find((k) => k.key === key)
+/** The setting `key` is, e.g. `harnesses.<name>.acp` for `harnesses.qwen.acp`; a named key wins. */
+export function knownKey(key: string): KnownKey | undefined {
+  const parts = key.split(".")
+  const matches = (known: KnownKey) => {
+    const pattern = known.key.split(".")
+    return pattern.length === parts.length && pattern.every((part, i) => part === parts[i] || part === ANY_NAME)
+  }
+  const keys = knownKeys()
+  return keys.find((k) => k.key === key) ?? keys.find(matches)
+}
 
 /** Each value set in a config object with its dotted key, depth first in the file's order; an empty object or an array is one value. */
 export function leaves(config: Record<string, unknown>): [string, unknown][] {

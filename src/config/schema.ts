@@ -4,6 +4,7 @@
 // Every object is loose: keys iterate does not know are allowed and kept.
 import { z } from "zod"
 import { PERMISSION_POLICIES } from "../protocol/agent-events.ts"
+import { splitCommandLine } from "./command-line.ts"
 
 export const SCHEMA_URL = "https://raw.githubusercontent.com/iterate/iterate/main/schema/config.schema.json"
 
@@ -25,25 +26,70 @@ const harness = (name: string, install: string, more: z.ZodRawShape = {}) =>
     .describe(`the ${name} harness`)
     .optional()
 
+// What an agent's stream calls its harness (iterate:agent:harness:<name>:…): a configured ACP agent's
+// name becomes part of every event type it appends.
+export const HARNESS_NAME = /^[a-z0-9][a-z0-9-]*$/
+
+const commandLine = z
+  .union([
+    z.string().superRefine((line, context) => {
+      try {
+        splitCommandLine(line)
+      } catch (error) {
+        context.addIssue({ code: "custom", message: `must be a command line: ${(error as Error).message}` })
+      }
+    }),
+    z.array(z.string().min(1, "must not hold an empty word")).min(1, "must name a command"),
+  ])
+  .describe("the command that starts the agent speaking ACP on stdio: one line, split as a shell would (nothing expanded), or its words as an array")
+
+/** An Agent Client Protocol agent's section; `byDefault` is the command of a built-in one. */
+const acpAgent = (what: string, byDefault?: string) =>
+  z
+    .looseObject({
+      acp: (byDefault ? commandLine.describe(`${commandLine.description}; default: ${byDefault}`) : commandLine).optional(),
+      env: z.record(z.string(), z.string()).describe("variables added to the agent's environment").optional(),
+      idleTimeoutMs: idleTimeoutMs("an idle agent process stays up; the next prompt restores its session", 600_000),
+      startTimeoutMs: z.number().int().min(1).describe("milliseconds the agent has to answer ACP's initialize when it starts (default 30000)").optional(),
+    })
+    .describe(what)
+
+// The harnesses that are not ACP agents: an `acp` command under one of their names would be ignored.
+const NATIVE_HARNESSES = {
+  opencode: harness("opencode", "npm i -g opencode-ai", {
+    idleTimeoutMs: idleTimeoutMs("after which opencode unloads the project of a directory no agent used; 0 never", 300_000),
+  }),
+  claude: harness("claude", "npm i -g @anthropic-ai/claude-code", {
+    idleTimeoutMs: idleTimeoutMs("an idle claude process of an agent stays up; the next prompt resumes its session", 600_000),
+  }),
+  pi: harness("pi", "npm i -g @mariozechner/pi-coding-agent", {
+    idleTimeoutMs: idleTimeoutMs("an idle pi process of an agent stays up; the next prompt resumes its session", 600_000),
+    runtime: z
+      .string()
+      .min(1)
+      .describe('what runs pi\'s CLI script: "bun", "node" or a path; default: iterate\'s own Bun')
+      .optional(),
+  }),
+}
+
 export const ConfigSchema = z
   .looseObject({
     $schema: z.string().describe("the JSON Schema editors check this file with").optional(),
     harnesses: z
-      .looseObject({
-        opencode: harness("opencode", "npm i -g opencode-ai", {
-          idleTimeoutMs: idleTimeoutMs("after which opencode unloads the project of a directory no agent used; 0 never", 300_000),
-        }),
-        claude: harness("claude", "npm i -g @anthropic-ai/claude-code", {
-          idleTimeoutMs: idleTimeoutMs("an idle claude process of an agent stays up; the next prompt resumes its session", 600_000),
-        }),
-        pi: harness("pi", "npm i -g @mariozechner/pi-coding-agent", {
-          idleTimeoutMs: idleTimeoutMs("an idle pi process of an agent stays up; the next prompt resumes its session", 600_000),
-          runtime: z
-            .string()
-            .min(1)
-            .describe('what runs pi\'s CLI script: "bun", "node" or a path; default: iterate\'s own Bun')
-            .optional(),
-        }),
+      .object({
+        ...NATIVE_HARNESSES,
+        gemini: acpAgent("Gemini CLI, an ACP agent (npm i -g @google/gemini-cli)", "gemini --acp").optional(),
+        qwen: acpAgent("Qwen Code, an ACP agent (npm i -g @qwen-code/qwen-code)", "qwen --acp").optional(),
+      })
+      .catchall(acpAgent("any other Agent Client Protocol agent, by the name --harness takes: harnesses.<name>.acp is its command").optional())
+      .superRefine((harnesses, context) => {
+        for (const [name, section] of Object.entries(harnesses)) {
+          if ((section as { acp?: unknown } | undefined)?.acp === undefined) continue
+          if (name in NATIVE_HARNESSES)
+            context.addIssue({ code: "custom", path: [name, "acp"], message: `cannot be set: ${name} is a built-in harness that does not speak ACP; give the ACP agent a name of its own (e.g. harnesses.${name}-acp.acp)` })
+          else if (!HARNESS_NAME.test(name))
+            context.addIssue({ code: "custom", path: [name], message: "is no harness name: use lower-case letters, digits and dashes" })
+        }
       })
       .describe("settings of each harness, read when the daemon starts")
       .optional(),
@@ -54,7 +100,11 @@ export const ConfigSchema = z
       .optional(),
     acp: z
       .looseObject({
-        harness: z.enum(["opencode", "claude", "pi"], "must be opencode, claude or pi").describe("the harness of the agents its new sessions make (default opencode)").optional(),
+        harness: z
+          .string()
+          .regex(HARNESS_NAME, "must be a harness name such as opencode, claude, pi, gemini or a configured ACP agent's")
+          .describe("the harness of the agents its new sessions make (default opencode)")
+          .optional(),
         model: z.string().min(1).describe("their model, provider/model (default: the harness's own)").optional(),
         permissions: z.enum(PERMISSION_POLICIES, `must be ${PERMISSION_POLICIES.join(", ")}`).describe("their permission policy (default ask: the editor is asked)").optional(),
       })
@@ -80,6 +130,16 @@ export const ConfigSchema = z
         roots: z.array(absolutePath).describe("the folders the web UI may start agents in").optional(),
       })
       .describe("the web UI")
+      .optional(),
+    agents: z
+      .looseObject({
+        budgetUsd: z
+          .number()
+          .min(0)
+          .describe("dollars a new agent may spend before its prompts are refused, unless it is made with a budget of its own (default: no budget)")
+          .optional(),
+      })
+      .describe("defaults for new agents, read when the daemon starts")
       .optional(),
   })
   .meta({ $id: SCHEMA_URL, title: "iterate config.json" })

@@ -98,6 +98,11 @@ export interface HarnessEvents {
    * agents layer withdraws whatever is still pending itself.
    */
   permissionWithdrawn(nativeId: string): void
+  /**
+   * What the user should know that the harness does not say itself (an ACP agent restarted without
+   * its conversation), appended as iterate:agent:error:occurred; the turn goes on.
+   */
+  warn(message: string): void
   /** a harness process died; if a turn died with it, turnEnded follows */
   crashed(crash: CrashPayload): void
   /** from now on the session can be resumed from this, after a process or daemon restart */

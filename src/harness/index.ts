@@ -1,8 +1,11 @@
 // Every harness iterate can drive, by name. A harness is a folder src/harness/<name>/ and one
-// line here; src/agents knows harnesses only through this map and ./harness.ts.
+// line here; src/agents knows harnesses only through this map and ./harness.ts. ACP agents are
+// harnesses too: the built-in ones (gemini, qwen) in this map, and any config.json names with a
+// `harnesses.<name>.acp` command, added by createHarnesses.
 import { join } from "node:path"
 import { dict } from "../protocol/json.ts"
 import type { Harness, HarnessFactory } from "./harness.ts"
+import { ACP_HARNESSES, configuredAgents } from "./acp/index.ts"
 import { createClaudeHarness } from "./claude/index.ts"
 import { opencodeHarness } from "./opencode/index.ts"
 import { createPiHarness } from "./pi/index.ts"
@@ -11,6 +14,7 @@ export const HARNESSES: Record<string, HarnessFactory> = {
   opencode: opencodeHarness,
   claude: createClaudeHarness,
   pi: createPiHarness,
+  ...ACP_HARNESSES,
 }
 
 export interface HarnessSetup {
@@ -22,10 +26,13 @@ export interface HarnessSetup {
   env: Record<string, string | undefined>
 }
 
-/** Every harness of `factories`, made with its own part of the config and its own folder. */
+/**
+ * Every harness of `factories` and every ACP agent the config names, each made with its own part
+ * of the config and its own folder.
+ */
 export function createHarnesses(setup: HarnessSetup, factories: Record<string, HarnessFactory> = HARNESSES): Map<string, Harness> {
   const harnesses = new Map<string, Harness>()
-  for (const [name, factory] of Object.entries(factories)) {
+  for (const [name, factory] of Object.entries({ ...factories, ...configuredAgents(setup.config, { ...HARNESSES, ...factories }) })) {
     const config = setup.config?.[name]
     harnesses.set(
       name,

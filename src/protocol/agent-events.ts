@@ -22,6 +22,9 @@
 //   iterate:agent:error:occurred            {message, action?}  the adapter could not carry out an action
 //   iterate:agent:archive:changed           {archived}   `agents rm` archived the agent (it runs
 //       nowhere; its stream stays, searchable), or `agents restore` brought it back
+//   iterate:agent:usage:recorded            {prompt, model?, inputTokens, outputTokens, cacheReadTokens,
+//       cacheWriteTokens, reasoningTokens, costUsd}   the ledger: what a turn's harness reported it
+//       spent on one model, appended with the turn's end (one per model the turn used)
 
 export const AGENT_EVENT = {
   prompt: "iterate:agent:action:prompt:called",
@@ -32,6 +35,7 @@ export const AGENT_EVENT = {
   permissionWithdrawn: "iterate:agent:permission:withdrawn",
   error: "iterate:agent:error:occurred",
   archive: "iterate:agent:archive:changed",
+  usage: "iterate:agent:usage:recorded",
 } as const
 
 export const HARNESS_EVENT = /^iterate:agent:harness:([a-z0-9-]+):event-received$/
@@ -77,6 +81,21 @@ export interface CrashPayload {
   /** when the harness is started again; absent when it was given up on until the next prompt */
   restartInMs?: number
   logFile: string
+}
+
+/** A turn's spend on one model, as its harness reported it: zeros for what it did not report. */
+export interface UsageRecordedPayload {
+  /** offset of the turn's prompt action (its latest, when prompts were folded into one turn) */
+  prompt: string
+  /** the model as the harness names it; absent when it named none and the agent has none */
+  model?: string
+  inputTokens: number
+  outputTokens: number
+  cacheReadTokens: number
+  cacheWriteTokens: number
+  reasoningTokens: number
+  /** US dollars */
+  costUsd: number
 }
 
 /** What a tool call does, for the policies: `allow-edits` allows `edit` without asking. */

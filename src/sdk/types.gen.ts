@@ -201,6 +201,14 @@ export type Agent = {
      * when DELETE archived it, while it is archived
      */
     archivedAt?: string;
+    /**
+     * dollars its turns cost so far, as its harness reported them (see GET /v1/usage)
+     */
+    spentUsd: number;
+    /**
+     * its prompts are refused (402) once spentUsd reaches this; no budget when absent
+     */
+    budgetUsd?: number;
 };
 
 export type Harness = {
@@ -248,6 +256,10 @@ export type AgentInput = {
      * the node (id or URL) to run it on: alive, with the directory under its roots; this one when absent
      */
     node?: string;
+    /**
+     * dollars it may spend before its prompts are refused; config.json's agents.budgetUsd when absent, none when null
+     */
+    budgetUsd?: number | null;
 };
 
 export type AgentUpdate = {
@@ -255,6 +267,10 @@ export type AgentUpdate = {
      * how permission requests are answered before anyone is asked: ask (everything), allow-edits (file edits), allow-all, deny (everything)
      */
     permissions?: 'ask' | 'allow-edits' | 'allow-all' | 'deny';
+    /**
+     * its new budget in dollars (raise it to prompt an agent that spent its budget); null removes it
+     */
+    budgetUsd?: number | null;
 };
 
 export type PromptInput = {
@@ -428,6 +444,77 @@ export type Node = {
      * the node that answered
      */
     self: boolean;
+};
+
+export type UsageReport = {
+    by: 'agent' | 'harness' | 'model' | 'day';
+    /**
+     * the moment `since` named: turns that ended from then on
+     */
+    since?: string;
+    /**
+     * by day oldest first, otherwise the costliest first
+     */
+    groups: Array<UsageGroup>;
+    total: UsageTotals;
+};
+
+export type UsageGroup = UsageTotals & {
+    /**
+     * what the row groups by: the agent's id, the harness, the model (empty when unknown) or the day
+     */
+    key: string;
+    /**
+     * by agent: its id
+     */
+    agent?: string;
+    /**
+     * by agent: its name
+     */
+    name?: string;
+    /**
+     * by agent and by harness: the harness
+     */
+    harness?: string;
+    /**
+     * by model: the model as the harness names it
+     */
+    model?: string;
+    /**
+     * by day: YYYY-MM-DD, a UTC day
+     */
+    day?: string;
+};
+
+export type UsageTotals = {
+    /**
+     * turns that reported a spend (a turn on two models counts in each model's row, once in the total)
+     */
+    turns: number;
+    /**
+     * input tokens, not counting those read from the cache
+     */
+    inputTokens: number;
+    /**
+     * output tokens
+     */
+    outputTokens: number;
+    /**
+     * input tokens read from the provider's prompt cache
+     */
+    cacheReadTokens: number;
+    /**
+     * input tokens written to the provider's prompt cache
+     */
+    cacheWriteTokens: number;
+    /**
+     * reasoning (thinking) tokens, where the harness reports them apart
+     */
+    reasoningTokens: number;
+    /**
+     * US dollars, as the harness reported them (0 where it reports no cost)
+     */
+    costUsd: number;
 };
 
 export type GetHealthData = {
@@ -1618,6 +1705,10 @@ export type PromptAgentErrors = {
      */
     401: Error;
     /**
+     * The agent has spent its budget (budget_exceeded): nothing was appended; raise it with PATCH /v1/agents/{agent}
+     */
+    402: Error;
+    /**
      * Not found
      */
     404: Error;
@@ -2170,3 +2261,49 @@ export type ListNodesResponses = {
 };
 
 export type ListNodesResponse = ListNodesResponses[keyof ListNodesResponses];
+
+export type GetUsageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * only this agent (id or name)
+         */
+        agent?: string;
+        /**
+         * only turns that ended since then: a span like 30m, 24h, 7d or 2w, or an ISO date like 2026-05-01
+         */
+        since?: string;
+        /**
+         * how rows are grouped (default agent)
+         */
+        by?: 'agent' | 'harness' | 'model' | 'day';
+    };
+    url: '/v1/usage';
+};
+
+export type GetUsageErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type GetUsageError = GetUsageErrors[keyof GetUsageErrors];
+
+export type GetUsageResponses = {
+    /**
+     * The report
+     */
+    200: UsageReport;
+};
+
+export type GetUsageResponse = GetUsageResponses[keyof GetUsageResponses];

@@ -14,6 +14,7 @@ import { healthRoutes } from "./routes/health.ts"
 import { nodeRoutes } from "./routes/nodes.ts"
 import { permissionRoutes } from "./routes/permissions.ts"
 import { streamRoutes } from "./routes/streams.ts"
+import { usageRoutes } from "./routes/usage.ts"
 import { webRoutes } from "./routes/web.ts"
 import { security, type SecurityOptions } from "./security.ts"
 import { webPages } from "./web/pages.ts"
@@ -42,6 +43,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)
+  usageRoutes(api, ctx)
   api.doc31("/doc", { openapi: "3.1.0", info: { ...OPENAPI_INFO, version: ctx.version } })
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })
   return api

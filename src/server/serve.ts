@@ -122,6 +122,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     config: config.harnesses,
     configProblem,
     index: stores.index,
+    budgetUsd: config.agents?.budgetUsd,
   })
   const token = randomBytes(32).toString("base64url")
   let url = ""

@@ -209,15 +209,15 @@ export function emptyTranscript(harness: string): Transcript {
 }
 
 /**
- * Builds a transcript event by event. `reducers` maps a harness name to its reducer (renderers
- * pass the registry from ./reducers.ts); native events of a harness without one are skipped.
+ * Builds a transcript event by event. `reducerOf` names a harness's reducer (renderers pass the
+ * registry's, src/harness/transcripts.ts); native events of a harness without one are skipped.
  */
 export class TranscriptBuilder {
   readonly draft: Draft
 
   constructor(
     harness: string,
-    private readonly reducers: Record<string, HarnessReducer>,
+    private readonly reducerOf: (harness: string) => HarnessReducer | undefined,
   ) {
     this.draft = new Draft(emptyTranscript(harness))
   }
@@ -242,7 +242,7 @@ export class TranscriptBuilder {
     else if (type === AGENT_EVENT.error) draft.error((payload as ErrorPayload).message)
     else {
       const harness = HARNESS_EVENT.exec(type)?.[1]
-      if (harness !== undefined) this.reducers[harness]?.(draft, event.payload, event)
+      if (harness !== undefined) this.reducerOf(harness)?.(draft, event.payload, event)
       else {
         const crashed = HARNESS_CRASH.exec(type)?.[1]
         if (crashed !== undefined) draft.error(`${crashed} ${(payload as CrashPayload).reason}`)

@@ -9,7 +9,7 @@ import { AgentView } from "./agent-view.ts"
 import { ArchiveActions } from "./archive-actions.tsx"
 import { navigate, query } from "./router.ts"
 import { type Answer, Messages, Permission } from "./transcript.tsx"
-import { Link, PolicySelect, Status, when } from "./ui.tsx"
+import { Link, PolicySelect, Spend, Status, when } from "./ui.tsx"
 
 const SHOWN = 150
 const RAW_SHOWN = 500
@@ -127,6 +127,43 @@ function Policy({ agent, onChange }: { agent: Agent; onChange: (agent: Agent) =>
   )
 }
 
+/** What the agent spent of its budget, and the budget, changed on the spot (empty: none). */
+function Budget({ agent, onChange }: { agent: Agent; onChange: (agent: Agent) => void }) {
+  const [value, setValue] = useState(agent.budgetUsd === undefined ? "" : String(agent.budgetUsd))
+  const [saving, setSaving] = useState(false)
+  const [problem, setProblem] = useState<string>()
+  useEffect(() => setValue(agent.budgetUsd === undefined ? "" : String(agent.budgetUsd)), [agent.budgetUsd])
+  const save = async (event: Event) => {
+    event.preventDefault()
+    const budgetUsd = value.trim() === "" ? null : Number(value)
+    if (budgetUsd !== null && !(Number.isFinite(budgetUsd) && budgetUsd >= 0)) return setProblem("a budget is a number of dollars ≥ 0, or empty for none")
+    setSaving(true)
+    setProblem(undefined)
+    try {
+      onChange(await call(updateAgent({ path: { agent: agent.id }, body: { budgetUsd } })))
+    } catch (error) {
+      setProblem((error as Error).message)
+    } finally {
+      setSaving(false)
+    }
+  }
+  return (
+    <form class="budget small" onSubmit={save}>
+      <span>
+        Spent <Spend agent={agent} />
+      </span>
+      <label>
+        Budget $
+        <input name="budget" type="number" min="0" step="any" placeholder="none" value={value} onInput={(e) => setValue(e.currentTarget.value)} disabled={saving} />
+      </label>
+      <button type="submit" disabled={saving || value === (agent.budgetUsd === undefined ? "" : String(agent.budgetUsd))}>
+        Set
+      </button>
+      {problem && <span class="error">{problem}</span>}
+    </form>
+  )
+}
+
 function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; onAgent: (agent: Agent) => void }) {
   void view.revision.value
   const [shown, setShown] = useState(SHOWN)
@@ -186,6 +223,7 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
             {agent.harness} · <span class="directory">{agent.directory}</span>
           </div>
           <Policy agent={agent} onChange={onAgent} />
+          <Budget agent={agent} onChange={onAgent} />
         </div>
         <Status status={agent.archivedAt ? "archived" : transcript.status} />
         {view.connection.value === "reconnecting" && <span class="badge warn">reconnecting…</span>}

@@ -10,7 +10,7 @@ import { ArchiveActions } from "./archive-actions.tsx"
 import { feed } from "./live.ts"
 import { notifyStatus } from "./notify.ts"
 import { navigate } from "./router.ts"
-import { Link, PolicySelect, Status, when } from "./ui.tsx"
+import { Link, PolicySelect, Spend, Status, when } from "./ui.tsx"
 
 interface AgentEntry extends Agent {
   nextOffset: string
@@ -55,6 +55,7 @@ function Row({ agent }: { agent: AgentEntry }) {
         <div class="muted small row-meta">
           <span>{agent.harness}</span>
           <span class="directory">{agent.directory}</span>
+          <Spend agent={agent} />
           {agent.lastActivity && <span>{when(agent.lastActivity)}</span>}
         </div>
         {agent.status === "error" && agent.error && <div class="error small">{agent.error}</div>}

@@ -1,6 +1,8 @@
 // Small pieces the views share.
 import type { ComponentChildren } from "preact"
 import { PERMISSION_POLICIES, type PermissionPolicy } from "../protocol/agent-events.ts"
+import { formatUsd } from "../protocol/usage.ts"
+import type { Agent } from "../sdk/types.gen.ts"
 import { navigate } from "./router.ts"
 
 export function Link({ href, children, class: className }: { href: string; children: ComponentChildren; class?: string }) {
@@ -46,6 +48,18 @@ export function PolicySelect({ value, onChange, disabled }: { value: PermissionP
         </option>
       ))}
     </select>
+  )
+}
+
+/** What the agent spent, and of which budget; marked once it has spent it. */
+export function Spend({ agent }: { agent: Pick<Agent, "spentUsd" | "budgetUsd"> }) {
+  const { spentUsd, budgetUsd } = agent
+  const over = budgetUsd !== undefined && spentUsd >= budgetUsd
+  return (
+    <span class={over ? "spend over-budget" : "spend"} title={over ? "its budget is spent: raise it to prompt it again" : "what its turns cost, as its harness reported it"}>
+      {formatUsd(spentUsd)}
+      {budgetUsd !== undefined && ` of ${formatUsd(budgetUsd)}`}
+    </span>
   )
 }
 

@@ -7,17 +7,23 @@
 //             harnesses.claude.binary
 //   pi        PI_CODING_AGENT_DIR with a models.json whose only provider is the stub;
 //             harnesses.pi.binary (Pi's CLI script, run by iterate's own Bun)
+//   claude-acp  Zed's claude-agent-acp configured as an ACP agent (harnesses.claude-acp.acp), with
+//             claude's environment and IS_SANDBOX=1 (the tests run as root)
+//   gemini    Gemini CLI as the built-in ACP agent `gemini` (harnesses.gemini.acp: the devDependency's
+//             gemini.js --acp), GOOGLE_GEMINI_BASE_URL (the Gemini stub) and a dummy key, its
+//             usage statistics and update checks off in ~/.gemini/settings.json
 // each binary being the devDependency's. config.json carries a comment, as users write them.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, expect } from "vitest"
-import { testClaudeBinary } from "./claude-project.ts"
+import { testClaudeAcp, testClaudeBinary } from "./claude-project.ts"
+import { GEMINI_SETTINGS, testGeminiCli } from "./gemini-stub.ts"
 import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "./opencode-project.ts"
 import { testPiCli, writeModels } from "./pi-project.ts"
 import { type Result, Sandbox } from "./sandbox.ts"
 import { isAlive } from "./wait.ts"
 
-export type HarnessName = "opencode" | "claude" | "pi"
+export type HarnessName = "opencode" | "claude" | "pi" | "claude-acp" | "gemini"
 
 interface Wiring {
   /** added to the sandbox's environment; `dir` is the sandbox's folder */
@@ -39,6 +45,18 @@ const WIRINGS: Record<HarnessName, Wiring> = {
   claude: {
     env: (dir, stubUrl) => ({ ANTHROPIC_BASE_URL: stubUrl, ANTHROPIC_API_KEY: "sk-ant-stub", CLAUDE_CONFIG_DIR: join(dir, "claude-config") }),
     config: () => ({ binary: testClaudeBinary() }),
+  },
+  "claude-acp": {
+    env: (dir, stubUrl) => ({ ANTHROPIC_BASE_URL: stubUrl, ANTHROPIC_API_KEY: "sk-ant-stub", CLAUDE_CONFIG_DIR: join(dir, "claude-config"), IS_SANDBOX: "1" }),
+    config: () => ({ acp: testClaudeAcp() }),
+  },
+  gemini: {
+    env: (_, stubUrl) => ({ GOOGLE_GEMINI_BASE_URL: stubUrl, GEMINI_API_KEY: "stub-key" }),
+    config: () => ({ acp: [testGeminiCli(), "--acp"] }),
+    setup: (dir) => {
+      mkdirSync(join(dir, ".gemini"), { recursive: true })
+      writeFileSync(join(dir, ".gemini", "settings.json"), JSON.stringify(GEMINI_SETTINGS))
+    },
   },
   pi: {
     // Off the network (no update checks, no tool downloads) and away from a developer's Pi.
@@ -137,6 +155,8 @@ const HARNESS_PROCESS: Record<HarnessName, (argv: string[], environ: string) => 
   opencode: (argv) => argv[1] === "serve" && argv[0]!.includes("opencode"),
   claude: (_, environ) => environ.includes("\0ITERATE_CLAUDE_AGENT="),
   pi: (_, environ) => environ.includes("\0ITERATE_PI_EXTENSION="),
+  "claude-acp": (_, environ) => environ.includes("\0ITERATE_ACP_AGENT=claude-acp\0"),
+  gemini: (_, environ) => environ.includes("\0ITERATE_ACP_AGENT=gemini\0"),
 }
 
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1])

@@ -20,6 +20,11 @@ export function testClaudeBinary(): string {
   return binary
 }
 
+/** Zed's claude-agent-acp from its devDependency, as the words of an ACP command line (it runs on Node). */
+export function testClaudeAcp(): string[] {
+  return [createRequire(import.meta.url).resolve("@zed-industries/claude-agent-acp/dist/index.js")]
+}
+
 export interface ClaudeProject {
   root: string
   /** the agent's directory */

@@ -16,7 +16,7 @@ interface ModelServer<Reply> {
 }
 
 export interface HarnessScript<Reply> {
-  harness: "claude" | "pi"
+  harness: "claude" | "pi" | "claude-acp"
   stub: ModelServer<Reply>
   /** a streamed text reply; slow with a delay between its chunks */
   text(body: string, options?: { chunkSize?: number; delayMs?: number }): Reply
@@ -26,6 +26,8 @@ export interface HarnessScript<Reply> {
   command(line: string): Reply
   /** the model a new agent needs (pi has no default one), for --model */
   model?: string
+  /** After an abort the agent is started afresh in its session (an ACP agent that can restore one), rather than kept. */
+  restartsAfterAbort?: boolean
 }
 
 /** `--model M` when the harness needs one. */
@@ -39,6 +41,13 @@ export const claudeScript = (): HarnessScript<anthropic.StubReply> => ({
   // claude's Write takes an absolute path
   write: (directory, name, content) => anthropic.toolUse("Write", { file_path: join(directory, name), content }),
   command: (line) => anthropic.toolUse("Bash", { command: line, description: "Run it" }),
+})
+
+/** Zed's claude-agent-acp from npm, configured as the ACP agent `claude-acp`, with the Anthropic stub as Claude's API. */
+export const claudeAcpScript = (): HarnessScript<anthropic.StubReply> => ({
+  ...claudeScript(),
+  harness: "claude-acp",
+  restartsAfterAbort: true,
 })
 
 /** The real pi from npm, run by iterate's own Bun, with the LLM stub as its only provider; the stub lives for the file. */

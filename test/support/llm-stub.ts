@@ -13,17 +13,28 @@
 import { forFile, forTest, ScriptedServer } from "./scripted-server.ts"
 
 export type StubReply =
-  | { kind: "text"; text: string; reasoning: string; chunkSize: number; delayMs: number }
+  | { kind: "text"; text: string; reasoning: string; chunkSize: number; delayMs: number; usage: StubUsage }
   | { kind: "tools"; calls: Array<{ id: string; name: string; arguments: string }> }
   | { kind: "failure"; status: number; message: string }
 
+/** The token counts a reply reports, as OpenAI's `usage` has them (cached tokens are part of the prompt's). */
+export interface StubUsage {
+  prompt_tokens: number
+  completion_tokens: number
+  total_tokens: number
+  prompt_tokens_details?: { cached_tokens: number }
+}
+
+const USAGE: StubUsage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }
+
 /**
  * A reply with `text`, streamed in chunks of `chunkSize` characters; `delayMs` between chunks makes
- * it slow (for aborts); `reasoning` is streamed first as `reasoning_content`, the way thinking models do.
+ * it slow (for aborts); `reasoning` is streamed first as `reasoning_content`, the way thinking models
+ * do; `usage` is what it reports having cost (10 prompt and 5 completion tokens unless given).
  */
 export function text(
   body: string,
-  options: { chunkSize?: number; delayMs?: number; reasoning?: string } = {},
+  options: { chunkSize?: number; delayMs?: number; reasoning?: string; usage?: StubUsage } = {},
 ): StubReply {
   return {
     kind: "text",
@@ -31,6 +42,7 @@ export function text(
     reasoning: options.reasoning ?? "",
     chunkSize: options.chunkSize ?? 8,
     delayMs: options.delayMs ?? 0,
+    usage: options.usage ?? USAGE,
   }
 }
 
@@ -110,9 +122,9 @@ function isTitleRequest(body: ChatRequest): boolean {
   return typeof system?.content === "string" && system.content.includes("title generator")
 }
 
-const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }
-
 type Answer = Exclude<StubReply, { kind: "failure" }>
+
+const usageOf = (reply: Answer) => (reply.kind === "text" ? reply.usage : USAGE)
 
 function toolCalls(reply: Extract<StubReply, { kind: "tools" }>) {
   return reply.calls.map((c, index) => ({ index, id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } }))
@@ -129,7 +141,7 @@ function completion(model: string, reply: Answer) {
     created: Math.floor(Date.now() / 1000),
     model,
     choices: [{ index: 0, message, finish_reason: reply.kind === "text" ? "stop" : "tool_calls" }],
-    usage,
+    usage: usageOf(reply),
   }
 }
 
@@ -161,7 +173,7 @@ function sse(model: string, reply: Answer, record: RecordedRequest): ReadableStr
         chunk({ tool_calls: toolCalls(reply) })
       }
       chunk({}, reply.kind === "text" ? "stop" : "tool_calls")
-      send({ id: "chatcmpl-stub", object: "chat.completion.chunk", model, choices: [], usage })
+      send({ id: "chatcmpl-stub", object: "chat.completion.chunk", model, choices: [], usage: usageOf(reply) })
       if (record.cancelled) return
       controller.enqueue(encoder.encode("data: [DONE]\n\n"))
       controller.close()

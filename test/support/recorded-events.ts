@@ -10,6 +10,7 @@ export class RecordedEvents implements HarnessEvents {
   readonly asks: PermissionAsk[] = []
   readonly withdrawn: string[] = []
   readonly crashes: CrashPayload[] = []
+  readonly warnings: string[] = []
   readonly resumes: HarnessResume[] = []
   readonly started: number[] = []
   readonly exited: number[] = []
@@ -28,6 +29,9 @@ export class RecordedEvents implements HarnessEvents {
   }
   permissionWithdrawn(nativeId: string): void {
     this.withdrawn.push(nativeId)
+  }
+  warn(message: string): void {
+    this.warnings.push(message)
   }
   crashed(crash: CrashPayload): void {
     this.crashes.push(crash)

@@ -54,7 +54,10 @@ export const names: CompleteContext["names"] = async (source: Source, server) =>
       return source === "remotes" ? remotes : [{ value: LOCAL, description: "the local daemon" }, ...remotes]
     }
     if (source === "config-keys") {
-      const known = knownKeys().map((k) => ({ value: k.key, description: k.description }))
+      // A key with a name of the user's in it (harnesses.<name>.acp) is no word to complete.
+      const known = knownKeys()
+        .filter((k) => !k.key.includes("<"))
+        .map((k) => ({ value: k.key, description: k.description }))
       return [...known, ...keysInConfigFile().filter((key) => !known.some((k) => k.value === key)).map((value) => ({ value }))]
     }
     return await fromServer(source, server)

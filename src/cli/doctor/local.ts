@@ -63,11 +63,11 @@ export function diskCheck(paths: Paths): Check {
   return ok("disk", `${text} free on the disk of ${dir}`)
 }
 
-/** The harnesses whose binary config.json names: for them, not being found is a problem. */
+/** The harnesses whose binary (or ACP command) config.json names: for them, not being found is a problem. */
 export async function configuredHarnesses(paths: Paths): Promise<Set<string>> {
   try {
-    const harnesses = (Bun.JSONC.parse(await Bun.file(paths.configFile).text()) as { harnesses?: Record<string, { binary?: unknown }> }).harnesses
-    return new Set(Object.entries(harnesses ?? {}).filter(([, section]) => section?.binary !== undefined).map(([name]) => name))
+    const harnesses = (Bun.JSONC.parse(await Bun.file(paths.configFile).text()) as { harnesses?: Record<string, { binary?: unknown; acp?: unknown }> }).harnesses
+    return new Set(Object.entries(harnesses ?? {}).filter(([, section]) => section?.binary !== undefined || section?.acp !== undefined).map(([name]) => name))
   } catch {
     return new Set()
   }

@@ -41,7 +41,8 @@
 //       "api_error" and the message in `result`; an interrupt ends as "error_during_execution",
 //       is_error: true, terminal_reason "aborted_streaming" (or "aborted_tools"). usage is this
 //       turn's; total_cost_usd adds up over the process's life, model_usage_since_last_result
-//       holds this turn's costUSD per model.
+//       holds this turn's tokens and costUSD per model (counting what an interrupt cut short,
+//       which usage leaves at 0).
 //
 // Reads inside the working directory are allowed without asking in the default mode; edits,
 // commands and questions (AskUserQuestion, answered through updatedInput.answers, keyed by the
@@ -69,7 +70,7 @@ export interface ResultLine {
   user_message_uuids?: string[]
   total_cost_usd?: number
   usage?: Record<string, unknown>
-  model_usage_since_last_result?: Record<string, { costUSD?: number }>
+  model_usage_since_last_result?: Record<string, { costUSD?: number; inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheCreationInputTokens?: number; thinkingTokens?: number }>
 }
 
 /** The turn was stopped by an interrupt rather than having failed. */

@@ -7,7 +7,8 @@
 //   assistant {content:[block]}           → the finished block: its final text, or the tool's input
 //   user {tool_result}                    → the tool's output or error; Edit, Write, MultiEdit (and
 //                                           NotebookEdit) that succeeded get a file-edit part
-//   result                                → the turn's usage and cost; its error when it failed
+//   result                                → the turn's usage and cost (its figures per model, else
+//                                           `usage`); its error when it failed
 //   system api_retry                      → a retry note while claude waits to try again
 // Parts of an API message are named by block index, `<message id>:<index>`; tool parts by their
 // tool_use id, which the tool_result names. User text (the prompt, "[Request interrupted by user]")
@@ -203,20 +204,33 @@ function foldResult(draft: Draft, result: ResultLine): void {
 }
 
 function usageOf(result: ResultLine): Usage | undefined {
-  const u = dict(result.usage) ?? {}
-  const perModel = Object.values(dict(result.model_usage_since_last_result) ?? {}).map((m) => num(dict(m)?.costUSD))
-  // total_cost_usd adds up over the process's life; the per-model costs are this turn's.
-  const cost = perModel.length > 0 ? perModel.reduce<number>((sum, c) => sum + (c ?? 0), 0) : num(result.total_cost_usd)
-  const usage: Usage = {
-    inputTokens: num(u.input_tokens),
-    outputTokens: num(u.output_tokens),
-    reasoningTokens: num(dict(u.output_tokens_details)?.thinking_tokens) || undefined,
-    cacheReadTokens: num(u.cache_read_input_tokens),
-    cacheWriteTokens: num(u.cache_creation_input_tokens),
-    costUsd: cost,
-  }
+  const perModel = Object.values(dict(result.model_usage_since_last_result) ?? {}).map((m) => dict(m) ?? {})
+  // This turn's figures per model count what an interrupt cut short too, where `usage` says 0;
+  // total_cost_usd adds up over the process's life. Older claudes send only `usage`.
+  const usage: Usage =
+    perModel.length > 0
+      ? {
+          inputTokens: total(perModel, "inputTokens"),
+          outputTokens: total(perModel, "outputTokens"),
+          reasoningTokens: total(perModel, "thinkingTokens") || undefined,
+          cacheReadTokens: total(perModel, "cacheReadInputTokens"),
+          cacheWriteTokens: total(perModel, "cacheCreationInputTokens"),
+          costUsd: total(perModel, "costUSD"),
+        }
+      : fromUsage(dict(result.usage) ?? {}, num(result.total_cost_usd))
   return Object.values(usage).some((v) => v) ? usage : undefined
 }
+
+const total = (models: Dict[], key: string) => models.reduce((sum, m) => sum + (num(m[key]) ?? 0), 0)
+
+const fromUsage = (u: Dict, cost: number | undefined): Usage => ({
+  inputTokens: num(u.input_tokens),
+  outputTokens: num(u.output_tokens),
+  reasoningTokens: num(dict(u.output_tokens_details)?.thinking_tokens) || undefined,
+  cacheReadTokens: num(u.cache_read_input_tokens),
+  cacheWriteTokens: num(u.cache_creation_input_tokens),
+  costUsd: cost,
+})
 
 function add(a: Usage | undefined, b: Usage): Usage {
   if (!a) return b

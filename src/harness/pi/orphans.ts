@@ -4,8 +4,8 @@
 // only while that pid still is a pi we started. The command line cannot say so (under Node,
 // Pi sets process.title, which rewrites it to "pi"); the environment it started with can: every
 // rpc process gets ITERATE_PI_EXTENSION, the path of our permission extension.
-import { readFileSync } from "node:fs"
 import { waitForExit } from "../../os/process.ts"
+import { startedEnvironment } from "../process/environment.ts"
 import { killTree } from "../process/tree.ts"
 
 export const MARKER_ENV = "ITERATE_PI_EXTENSION"
@@ -16,16 +16,3 @@ export async function stopOrphanedPi(pid: number, extension: string): Promise<bo
   return true
 }
 
-/** The environment `pid` started with, as NAME=value strings; empty when it cannot be read. */
-function startedEnvironment(pid: number): string[] {
-  if (process.platform === "linux") {
-    try {
-      return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")
-    } catch {
-      return []
-    }
-  }
-  // BSD ps: `e` appends the environment to the command.
-  const ps = Bun.spawnSync(["ps", "eww", "-o", "command=", "-p", String(pid)])
-  return ps.exitCode === 0 ? ps.stdout.toString().trim().split(/\s+/) : []
-}

@@ -37,8 +37,12 @@ const Agent = z
     allowedTools: z.array(z.string()).openapi({ description: "tools an `always` answer allowed, whatever the policy" }),
     node: z.string().openapi({ description: "the node that runs it (or ran it, while orphaned): see GET /v1/nodes" }),
     archivedAt: z.string().optional().openapi({ format: "date-time", description: "when DELETE archived it, while it is archived" }),
+    spentUsd: z.number().openapi({ description: "dollars its turns cost so far, as its harness reported them (see GET /v1/usage)" }),
+    budgetUsd: z.number().optional().openapi({ description: "its prompts are refused (402) once spentUsd reaches this; no budget when absent" }),
   })
   .openapi("Agent")
+
+const Budget = z.number().min(0).nullable()
 
 const AgentInput = z
   .object({
@@ -48,10 +52,16 @@ const AgentInput = z
     model: z.string().optional().openapi({ description: "provider/model" }),
     permissions: Policy.optional().openapi({ description: "ask when absent" }),
     node: z.string().min(1).optional().openapi({ description: "the node (id or URL) to run it on: alive, with the directory under its roots; this one when absent" }),
+    budgetUsd: Budget.optional().openapi({ description: "dollars it may spend before its prompts are refused; config.json's agents.budgetUsd when absent, none when null" }),
   })
   .openapi("AgentInput")
 
-const AgentUpdate = z.object({ permissions: Policy.optional() }).openapi("AgentUpdate")
+const AgentUpdate = z
+  .object({
+    permissions: Policy.optional(),
+    budgetUsd: Budget.optional().openapi({ description: "its new budget in dollars (raise it to prompt an agent that spent its budget); null removes it" }),
+  })
+  .openapi("AgentUpdate")
 
 const PromptInput = z
   .object({
@@ -118,7 +128,7 @@ const update = createRoute({
   method: "patch",
   path: "/v1/agents/{agent}",
   operationId: "updateAgent",
-  summary: "Change an agent's permission policy",
+  summary: "Change an agent's permission policy or budget",
   request: { params: AgentParam, body: { required: true, content: { "application/json": { schema: AgentUpdate } } } },
   responses: { 200: json(Agent, "The agent as it is now"), ...errorResponses, ...notFoundResponse },
 })
@@ -150,7 +160,13 @@ const prompt = createRoute({
   operationId: "promptAgent",
   summary: "Append a prompt action to the agent's stream; read the stream from its offset for the reply",
   request: { params: AgentParam, body: { required: true, content: { "application/json": { schema: PromptInput } } } },
-  responses: { 202: json(z.object({ event: StreamEvent }), "Appended"), ...errorResponses, ...notFoundResponse, ...conflict },
+  responses: {
+    202: json(z.object({ event: StreamEvent }), "Appended"),
+    ...errorResponses,
+    402: json(ErrorSchema, "The agent has spent its budget (budget_exceeded): nothing was appended; raise it with PATCH /v1/agents/{agent}"),
+    ...notFoundResponse,
+    ...conflict,
+  },
 })
 
 const abort = createRoute({
@@ -203,6 +219,7 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   not_archived: 409,
   cannot_restore: 409,
   invalid_search: 400,
+  budget_exceeded: 402,
 }
 
 /**

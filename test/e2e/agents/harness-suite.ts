@@ -102,7 +102,7 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
       expect(await agentJson()).toMatchObject({ status: "idle" })
     })
 
-    test("abort in the middle of a slow reply ends the turn; the process stays and the next prompt works", async () => {
+    test(`abort in the middle of a slow reply ends the turn; the process ${script.restartsAfterAbort ? "starts afresh in the same session" : "stays"} and the next prompt works`, async () => {
       const pid = await onlyProcess()
       stub.reply(slow())
       const prompt = watch(agents.sandbox.spawn(["prompt", "project", "talk for a long time"]))
@@ -115,7 +115,8 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
       expect(of(await agents.events("project"), STATUS).at(-1)).toMatchObject({ status: "idle", aborted: true })
 
       expect(await ask("After the abort.", "still there?")).toBe("After the abort.\n")
-      expect(processes()).toEqual([pid])
+      if (script.restartsAfterAbort) expect(await onlyProcess()).not.toBe(pid)
+      else expect(processes()).toEqual([pid])
     })
 
     test("a killed harness process: the turn fails, the crash is on the stream, the next prompt respawns it in the same session", async () => {
@@ -187,7 +188,8 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
       const sleeper = await waitFor("the sleep", () => descendants(pid).find((p) => readFileSync(`/proc/${p.pid}/cmdline`, "utf8").startsWith("sleep\0"))?.pid)
       process.kill(agents.sandbox.record()!.pid, "SIGKILL")
       await waitFor(`${harness} and its command to stop with the daemon`, () => !isAlive(pid) && !isAlive(sleeper))
-      expect(processes()).toEqual([])
+      // What the harness ran besides (Claude Code under claude-agent-acp) goes within the watchdog's second of grace.
+      await waitFor(`no ${harness} process left`, () => processes().length === 0, { timeoutMs: 5_000 })
 
       await agents.iterate(["agents"])
       expect(await agentJson()).toMatchObject({ status: "error", error: "the daemon stopped during the turn" })

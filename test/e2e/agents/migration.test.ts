@@ -19,7 +19,7 @@ CREATE TABLE harness_processes (pid INTEGER PRIMARY KEY, harness TEXT NOT NULL);
 PRAGMA user_version = 1;
 `
 
-test("an agent of the first release's agents.db is listed with its session, the ask policy and no tools allowed", async () => {
+test("an agent of the first release's agents.db is listed with its session, the ask policy, no tools allowed and nothing spent", async () => {
   // No opencode: nothing may start while the old database is read.
   sandbox = new Sandbox({ PATH: "/usr/bin:/bin" })
   expect((await sandbox.run(["streams", "create", "agents/old234"])).code).toBe(0)
@@ -49,6 +49,8 @@ test("an agent of the first release's agents.db is listed with its session, the 
       allowedTools: [],
       // the one node there is: this data folder's
       node: JSON.parse(readFileSync(join(sandbox.env.XDG_DATA_HOME!, "iterate", "node.json"), "utf8")).id,
+      // the ledger's tables are new: nothing spent, no budget
+      spentUsd: 0,
     },
   ])
   expect((await sandbox.run(["permissions", "old", "--json"])).stdout).toBe("[]\n")

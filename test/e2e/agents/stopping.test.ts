@@ -31,6 +31,7 @@ const SCRIPTS: Script<any>[] = [
   { harness: "opencode", stub: openaiStub, command: (line) => openai.toolCall("bash", { command: line, description: "Wait" }), text: openai.text, args: [] },
   { harness: "claude", stub: anthropicStub, command: (line) => anthropic.toolUse("Bash", { command: line, description: "Wait" }), text: anthropic.text, args: [] },
   { harness: "pi", stub: openaiStub, command: (line) => openai.toolCall("bash", { command: line }), text: openai.text, args: ["--model", PI_STUB_MODEL] },
+  { harness: "claude-acp", stub: anthropicStub, command: (line) => anthropic.toolUse("Bash", { command: line, description: "Wait" }), text: anthropic.text, args: [] },
 ]
 
 const isSleep = (pid: number, seconds = 300) => {

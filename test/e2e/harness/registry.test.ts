@@ -31,6 +31,7 @@ test("a daemon run under Bun's debugger keeps its address from the harnesses, wh
     turnEnded: (end) => void ends.push(end),
     permission() {},
     permissionWithdrawn() {},
+    warn() {},
     crashed() {},
     resumable() {},
     processStarted() {},

@@ -34,6 +34,7 @@ test.each([
   ["search", "anything", "--json"],
   ["export", "--help"],
   ["permissions", "--json"],
+  ["usage", "--json"],
   ["service", "install", "--dry-run"],
   ["remote", "list", "--json"],
   ["config", "path"],

@@ -9,14 +9,14 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, test } from "vitest"
 import { AgentAdapter, INTERRUPTED } from "../../../src/agents/adapter.ts"
-import { AgentError, Agents } from "../../../src/agents/agents.ts"
-import { LocalFleet } from "../../../src/agents/fleet/fleet.ts"
+import { AgentError } from "../../../src/agents/agents.ts"
 import { SqliteAgentStore } from "../../../src/agents/sqlite-store.ts"
 import { AgentStreams } from "../../../src/agents/stream.ts"
 import type { PermissionAsk } from "../../../src/harness/harness.ts"
 import { AGENT_EVENT, harnessCrashType, harnessEventType, type PermissionPolicy } from "../../../src/protocol/agent-events.ts"
 import type { StreamEvent } from "../../../src/streams/events.ts"
 import { SqliteStreamStore } from "../../../src/streams/store.ts"
+import { AgentsLayer } from "../../support/agents-layer.ts"
 import { scratchDir } from "../../support/scratch.ts"
 import { type Script, ScriptedHarness, type ScriptedSession } from "../../support/scripted-harness.ts"
 import { waitFor } from "../../support/wait.ts"
@@ -28,33 +28,7 @@ const CRASHED = harnessCrashType("scripted")
 type Event = StreamEvent & { payload: Record<string, unknown> }
 
 /** One daemon's agents layer: its stores opened on the files in `dir`, its harness the scripted one. */
-class Node {
-  readonly store: SqliteAgentStore
-  readonly streams: SqliteStreamStore
-  readonly agents: Agents
-
-  constructor(
-    readonly dir: string,
-    readonly harness: ScriptedHarness,
-  ) {
-    this.store = new SqliteAgentStore(join(dir, "agents.db"))
-    this.streams = new SqliteStreamStore(join(dir, "streams.db"))
-    const data = join(dir, "data")
-    this.agents = new Agents({
-      store: this.store,
-      fleet: new LocalFleet("node-1", this.store),
-      logDir: join(data, "log"),
-      dataDir: data,
-      streams: this.streams,
-      env: {},
-      harnesses: { scripted: () => harness },
-    })
-  }
-
-  start(): Promise<void> {
-    return this.agents.start({ url: "http://127.0.0.1:1", roots: [], version: "test", startedAt: new Date().toISOString() })
-  }
-
+class Node extends AgentsLayer {
   async events(stream = "agents/" + agentId): Promise<Event[]> {
     return ((await new AgentStreams(this.streams).read(stream, undefined)) ?? []) as Event[]
   }
@@ -85,12 +59,6 @@ class Node {
 
   record() {
     return this.store.find(agentId).then((r) => r!)
-  }
-
-  async close(): Promise<void> {
-    await this.agents.stop()
-    await this.store.close()
-    await this.streams.close()
   }
 }
 

@@ -26,6 +26,7 @@ const agent = (fields: Partial<Agent>): Agent => ({
   permissions: "ask",
   allowedTools: [],
   node: "node-1",
+  spentUsd: 0,
   ...fields,
 })
 
@@ -42,6 +43,19 @@ describe("agents list", () => {
       ].join("\n"),
     )
     expect(stderr()).toBe("")
+  })
+
+  test("a SPENT column once an agent has spent or has a budget: what it spent, and of which budget", () => {
+    const { io, stdout } = captureOutput()
+    printAgents(io, [agent({ harness: "claude", spentUsd: 0.00014 }), agent({ id: "p7", name: "api", harness: "claude", budgetUsd: 5 })], {})
+    expect(stdout()).toBe(
+      [
+        "ID      NAME  HARNESS  STATUS  SPENT        MODEL  DIRECTORY",
+        "k3x9qa  app   claude   idle    $0.00014     -      /src/app",
+        "p7      api   claude   idle    $0.00/$5.00  -      /src/app",
+        "",
+      ].join("\n"),
+    )
   })
 
   test("the node column once agents run on more than one node, or one is orphaned", () => {
