@@ -32,7 +32,7 @@ const AGENTS = 100
 const FILLING_AT_ONCE = 16
 const QUERIES_PER_KIND = 60
 const APPEND_EVENTS = Number(process.env.ARCHIVE_APPEND_EVENTS ?? 100_000)
-const APPEND_ROUNDS = 3
+const APPEND_ROUNDS = 5
 
 // ---- text: a seeded vocabulary, drawn Zipf-like
 

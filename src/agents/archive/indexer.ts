@@ -91,6 +91,8 @@ export class ArchiveIndexer implements Indexing {
   #busyUntil = 0
   /** when the piece of work going on began */
   #workStarted = 0
+  /** ends a rest at once (stop) */
+  #wake: (() => void) | undefined
 
   constructor(private readonly options: IndexerOptions) {}
 
@@ -111,6 +113,7 @@ export class ArchiveIndexer implements Indexing {
 
   async stop(): Promise<void> {
     this.#stopped = true
+    this.#wake?.()
     clearTimeout(this.#timer)
     await this.#running
   }
@@ -160,8 +163,13 @@ export class ArchiveIndexer implements Indexing {
   /** Between pieces of work: while appends come in, long enough that indexing takes at most SHARE of the time. */
   async #rest(): Promise<void> {
     const spent = performance.now() - this.#workStarted
-    if (Date.now() < this.#busyUntil && !this.#stopped) await Bun.sleep(spent * (1 / SHARE - 1))
-    else await yieldToAppends()
+    if (Date.now() < this.#busyUntil && !this.#stopped) {
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve
+        setTimeout(resolve, spent * (1 / SHARE - 1))
+      })
+      this.#wake = undefined
+    } else await yieldToAppends()
     this.#workStarted = performance.now()
   }
 
