@@ -18,7 +18,7 @@ export async function renderOpenApiDocument() {
   const store = new SqliteStreamStore(":memory:")
   const subscriptions = await Subscriptions.open(store, new SqliteSubscriptionTable(":memory:"), () => "")
   const agentStore = new SqliteAgentStore(":memory:")
-  const agents = new Agents({ store: agentStore, fleet: new LocalFleet("sdk", agentStore), logDir: tmpdir(), dataDir: tmpdir(), streams: store })
+  const agents = new Agents({ store: agentStore, fleet: new LocalFleet("sdk", agentStore), logDir: tmpdir(), dataDir: tmpdir(), worktreesDir: tmpdir(), streams: store })
   const sessions = new WebSessions(":memory:")
   const api = createApi({
     store,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { LlmStub } from "../../test/support/llm-stub.ts"
 import { OPENCODE_ENV, testOpencodeBinary } from "../../test/support/opencode-project.ts"
-import { BINARY } from "./_support.ts"
+import { BINARY, median } from "./_support.ts"
 
 export interface IterateHome {
   root: string
@@ -59,4 +59,25 @@ export async function timedIterate(home: IterateHome, args: string[]): Promise<n
   const start = performance.now()
   await home.iterate(args)
   return performance.now() - start
+}
+
+/**
+ * Times each contender once a round, in turn, so that a slow patch of the machine hits them alike,
+ * after `warmup` untimed rounds; `before` runs ahead of every round (to script the model). The
+ * median of each, in ms.
+ */
+export async function rounds<K extends string>(
+  contenders: Record<K, () => Promise<number>>,
+  { count, warmup, before = () => {} }: { count: number; warmup: number; before?: () => void },
+): Promise<Record<K, number>> {
+  const names = Object.keys(contenders) as K[]
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>
+  for (let round = 0; round < warmup + count; round++) {
+    before()
+    for (const name of names) {
+      const elapsed = await contenders[name]()
+      if (round >= warmup) samples[name].push(elapsed)
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<K, number>
 }

@@ -196,7 +196,7 @@ async function fill(store: Store, ids: string[], events: number, sentinel?: (id:
 
 function agentsOn(store: Store): Agents {
   const fleet = store.pg ? new PostgresFleet(store.pg, "bench", 15_000) : new LocalFleet("bench", store.agents)
-  return new Agents({ store: store.agents, fleet, streams: store.streams, logDir: tmpdir(), dataDir: tmpdir(), harnesses: {}, index: store.location })
+  return new Agents({ store: store.agents, fleet, streams: store.streams, logDir: tmpdir(), dataDir: tmpdir(), worktreesDir: join(tmpdir(), "iterate-bench-worktrees"), harnesses: {}, index: store.location })
 }
 
 const ms = (value: number) => value.toFixed(1)

@@ -10,8 +10,7 @@ import { createClaudeHarness, OFFLINE_ENV } from "../../src/harness/claude/index
 import { descendants } from "../../src/harness/process/tree.ts"
 import { AnthropicStub, text } from "../../test/support/anthropic-stub.ts"
 import { createClaudeProject, ClaudeEvents, testClaudeBinary } from "../../test/support/claude-project.ts"
-import { iterateHome, timedIterate } from "./_agents.ts"
-import { median } from "./_support.ts"
+import { iterateHome, rounds, timedIterate } from "./_agents.ts"
 
 const ROUNDS = 20
 const WARMUP = 3
@@ -59,26 +58,14 @@ function rssMb(pid: number): number {
 
 try {
   await home.iterate(["agents", "new", "--harness", "claude", "--dir", agentDirectory, "--name", "bench"])
-  for (let i = 0; i < WARMUP; i++) {
-    stub.reply(text("warming up"), text("warming up"), text("warming up"))
-    await throughIterate()
-    await warmTurn()
-    await oneShot()
-  }
-  const samples = { iterate: [] as number[], warm: [] as number[], oneShot: [] as number[] }
-  for (let round = 0; round < ROUNDS; round++) {
-    stub.reply(text("ok"), text("ok"), text("ok"))
-    samples.iterate.push(await throughIterate())
-    samples.warm.push(await warmTurn())
-    samples.oneShot.push(await oneShot())
-  }
+  const { iterate: through, warm, cold } = await rounds(
+    { iterate: throughIterate, warm: warmTurn, cold: oneShot },
+    { count: ROUNDS, warmup: WARMUP, before: () => stub.reply(text("ok"), text("ok"), text("ok")) },
+  )
   // Idle for a moment after its last turn, as a session between prompts is.
   await Bun.sleep(2_000)
   const rss = process.platform === "linux" ? rssMb((session as unknown as { pid: number }).pid) : Number.NaN
 
-  const through = median(samples.iterate)
-  const warm = median(samples.warm)
-  const cold = median(samples.oneShot)
   const ratio = through / cold
   console.log(`
 ### Claude Code: one turn on the stub (${ROUNDS} rounds, medians in ms)

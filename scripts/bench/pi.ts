@@ -11,8 +11,8 @@ import { createPiHarness } from "../../src/harness/pi/index.ts"
 import { LlmStub, text } from "../../test/support/llm-stub.ts"
 import { PiSessionEvents } from "../../test/support/pi-harness.ts"
 import { createPiProject, PI_STUB_MODEL, testPiCli, writeModels } from "../../test/support/pi-project.ts"
-import { iterateHome, timedIterate } from "./_agents.ts"
-import { BINARY, median, ms, table } from "./_support.ts"
+import { iterateHome, rounds, timedIterate } from "./_agents.ts"
+import { BINARY, ms, table } from "./_support.ts"
 
 const ROUNDS = 10
 const WARMUP = 3
@@ -64,34 +64,25 @@ function rssMb(pid: number): number {
 
 try {
   await home.iterate(["agents", "new", "--harness", "pi", "--dir", agentDirectory, "--name", "bench", "--model", PI_STUB_MODEL])
-  for (let i = 0; i < WARMUP; i++) {
-    await throughIterate()
-    await warmTurn()
-    await printTurn("node")
-    await printTurn("bun")
-  }
-  const samples = { iterate: [] as number[], session: [] as number[], node: [] as number[], bun: [] as number[] }
-  for (let round = 0; round < ROUNDS; round++) {
-    samples.iterate.push(await throughIterate())
-    samples.session.push(await warmTurn())
-    samples.node.push(await printTurn("node"))
-    samples.bun.push(await printTurn("bun"))
-  }
+  const medians = await rounds(
+    { iterate: throughIterate, session: warmTurn, node: () => printTurn("node"), bun: () => printTurn("bun") },
+    { count: ROUNDS, warmup: WARMUP },
+  )
   await Bun.sleep(1_000)
   const idle = rssMb(events.started.at(-1)!)
 
-  const node = median(samples.node)
-  const ratio = median(samples.iterate) / node
+  const node = medians.node
+  const ratio = medians.iterate / node
   console.log(`
 ### Pi: one turn on the LLM stub (${ROUNDS} rounds, medians)
 
 ${table(
   ["what", "median", "× pi -p (node)"],
   [
-    ["`iterate run --agent A hi` (the agent's warm pi, through the daemon)", ms(median(samples.iterate)), ratio.toFixed(3)],
-    ["warm turn through the Pi session alone (pi run by the iterate binary; no CLI, no daemon)", ms(median(samples.session)), (median(samples.session) / node).toFixed(3)],
+    ["`iterate run --agent A hi` (the agent's warm pi, through the daemon)", ms(medians.iterate), ratio.toFixed(3)],
+    ["warm turn through the Pi session alone (pi run by the iterate binary; no CLI, no daemon)", ms(medians.session), (medians.session / node).toFixed(3)],
     ["`pi -p hi` under Node (a new process per turn)", ms(node), "1.000"],
-    ["`pi -p hi` under Bun (a new process per turn)", ms(median(samples.bun)), (median(samples.bun) / node).toFixed(3)],
+    ["`pi -p hi` under Bun (a new process per turn)", ms(medians.bun), (medians.bun / node).toFixed(3)],
   ],
 )}
 

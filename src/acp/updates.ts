@@ -48,8 +48,8 @@ const PERMISSION_KINDS: Record<PermissionKind, ToolKind> = { edit: "edit", comma
 
 export const permissionToolKind = (kind: PermissionKind): ToolKind => PERMISSION_KINDS[kind]
 
-/** opencode's `todowrite` and Claude Code's `TodoWrite` keep the agent's plan. */
-const isPlanTool = (tool: ToolPart) => tool.tool.toLowerCase() === "todowrite"
+/** opencode's `todowrite`, Claude Code's `TodoWrite` and Codex's plan (`update_plan`) keep the agent's plan. */
+const isPlanTool = (tool: ToolPart) => ["todowrite", "update_plan"].includes(tool.tool.toLowerCase())
 
 const PLAN_STATUS: Record<string, PlanEntry["status"]> = { pending: "pending", in_progress: "in_progress", completed: "completed" }
 const PRIORITIES = new Set(["high", "medium", "low"])

@@ -11,7 +11,9 @@
 // has taken the agent over, the append is refused and the adapter stops at once. Each turn's native
 // events are folded as they come (usage/turn.ts): its end records what the harness reported it
 // spent in the agent's ledger and on the stream; a prompt to an agent that has spent its budget
-// is refused.
+// is refused. Before each turn's prompt goes to the harness, the agent's files are snapshotted (in
+// a git repository), and a worktree agent's setup command runs first if it has not succeeded yet
+// (src/agents/work): the same for every harness.
 import type { Harness, HarnessEvents, HarnessResume, HarnessSession, PermissionAnswer, PermissionAsk, TurnEnd } from "../harness/harness.ts"
 import {
   AGENT_EVENT,
@@ -31,10 +33,12 @@ import { within } from "../os/process.ts"
 import type { EventInput, StreamEvent } from "../streams/events.ts"
 import { type AppendFence, FencedError } from "../streams/store.ts"
 import { matchKey, newPermissionId, policyDecision } from "./policy.ts"
-import type { AgentRecord, AgentStore } from "./store.ts"
+import type { AgentRecord, AgentStore, AgentWorktree } from "./store.ts"
 import type { AgentStreams } from "./stream.ts"
 import { budgetProblem } from "./usage/budget.ts"
 import { TurnUsage } from "./usage/turn.ts"
+import { runWorktreeScript } from "./work/scripts.ts"
+import { snapshotTo, turnRef } from "./work/snapshots.ts"
 
 export interface AdapterContext {
   store: AgentStore
@@ -44,6 +48,8 @@ export interface AdapterContext {
   fence?: AppendFence
   /** an append was fenced off: another node holds the agent now */
   lost?: (reason: string) => void
+  /** the environment a worktree's setup command starts from */
+  env?: Record<string, string | undefined>
 }
 
 export const INTERRUPTED = "the daemon stopped during the turn"
@@ -68,6 +74,10 @@ export class AgentAdapter implements HarnessEvents {
   private unsubscribe: () => void = () => {}
   /** the session's reports not handled yet, in order */
   private reports: Promise<void> = Promise.resolve()
+  /** the worktree's setup command while it runs: what went wrong, when it failed */
+  private setup: Promise<string | undefined> | undefined
+  /** aborted when the adapter stops: a setup command that runs stops with it */
+  private readonly halted = new AbortController()
   /** the last batch handed to the store, settled once it committed (or failed) */
   private appending: Promise<unknown> = Promise.resolve()
 
@@ -91,6 +101,8 @@ export class AgentAdapter implements HarnessEvents {
     this.run(this.agent.consumed, interrupted).catch((error) => {
       if (!this.stopped) console.error(`agent ${this.agent.id}: its adapter stopped:`, error)
     })
+    // A new worktree is set up at once, so that it is ready (or nearly) when the first prompt comes.
+    if (this.agent.worktree?.setup === "pending") this.setup = this.runSetup(this.agent.worktree)
   }
 
   /** A permission request of the running turn waits for an answer. */
@@ -149,6 +161,7 @@ export class AgentAdapter implements HarnessEvents {
 
   private halt(): void {
     this.stopped = true
+    this.halted.abort()
     this.unsubscribe()
     this.wake?.()
   }
@@ -291,15 +304,48 @@ export class AgentAdapter implements HarnessEvents {
       await this.ctx.store.setConsumed(this.agent.id, action.offset)
       return this.error({ message: overBudget, action: action.offset })
     }
+    const starts = this.turn === undefined
     const turn = (this.turn ??= { prompt: action.offset, usage: new TurnUsage(this.ctx.harness.name) })
     turn.prompt = action.offset
     await this.setStatus({ status: "busy", prompt: action.offset }, action.offset)
     if (this.stopped) return
+    if (starts) {
+      const problem = await this.prepare(action.offset)
+      if (this.stopped) return
+      if (problem) return this.fail(new Error(problem), action.offset)
+    }
     try {
       await this.open().prompt({ text: payload.text, ...(typeof payload.model === "string" && { model: payload.model }) })
     } catch (error) {
       await this.fail(error, action.offset)
     }
+  }
+
+  /** Before a turn: the worktree's setup, until it succeeds; then a snapshot of the agent's files. */
+  private async prepare(prompt: string): Promise<string | undefined> {
+    const { id, worktree, directory } = this.agent
+    if (worktree && worktree.setup !== "done") {
+      const problem = await (this.setup ??= this.runSetup(worktree))
+      this.setup = undefined
+      if (problem) return `${problem}; the next prompt runs it again`
+    }
+    await snapshotTo(directory, turnRef(id, prompt), `iterate: agent ${id} before the turn of prompt ${prompt}`).catch((error) =>
+      console.error(`agent ${id}: no snapshot of its files before the turn: ${message(error)}`),
+    )
+    return undefined
+  }
+
+  private async runSetup(worktree: AgentWorktree): Promise<string | undefined> {
+    const outcome = await runWorktreeScript({ ...this.agent, worktree }, "setup", (event) => this.emit(event), this.ctx.env, this.halted.signal).catch(
+      (error): { ok: false; problem: string } => ({ ok: false, problem: `the worktree's setup failed: ${message(error)}` }),
+    )
+    // Cut short by a stop, it stays pending: the next daemon runs it again.
+    if (this.stopped) return "the daemon stopped during the worktree's setup"
+    const failed = outcome !== undefined && !outcome.ok
+    const next: AgentWorktree = { ...worktree, setup: failed ? "failed" : "done" }
+    this.agent = { ...this.agent, worktree: next }
+    await this.ctx.store.setWorktree(this.agent.id, next).catch((error) => console.error(`agent ${this.agent.id}: could not record its setup: ${message(error)}`))
+    return failed ? outcome.problem : undefined
   }
 
   private async abort(action: StreamEvent): Promise<void> {

@@ -18,7 +18,11 @@ import {
   type PermissionPolicy,
   type PermissionReplyPayload,
   type PromptPayload,
+  type MergedPayload,
+  type PushedPayload,
+  type RevertedPayload,
   type TurnStatus,
+  type WorktreeCreatedPayload,
 } from "../protocol/agent-events.ts"
 import { type Fleet, type FleetMember, type NodeView, PlacementError } from "./fleet/fleet.ts"
 import type { EventInput, StreamEvent } from "../streams/events.ts"
@@ -29,37 +33,19 @@ import { ArchiveIndexer, type Indexing, indexedBy } from "./archive/indexer.ts"
 import { type IndexLocation, IndexerThread } from "./archive/thread.ts"
 import { parseQuery } from "./archive/query.ts"
 import { snippet } from "./archive/snippet.ts"
-import { agentNameProblem, defaultAgentName, newAgentId } from "./names.ts"
-import { type AgentRecord, type AgentStore, NameTakenError, type PermissionRecord } from "./store.ts"
+import { AgentError } from "./errors.ts"
+import { agentNameProblem, defaultAgentName, nameFromText, newAgentId } from "./names.ts"
+import { type AgentRecord, type AgentStore, type AgentWorktree, NameTakenError, type PermissionRecord } from "./store.ts"
 import { AgentStreams, agentStream } from "./stream.ts"
+import { type AgentChanges, agentChanges, revertTurn } from "./work/changes.ts"
+import { mergeWork, pushWork } from "./work/merge.ts"
+import { discardWorktree, pruneOrphanWorktrees, retireWorktree, reviveWorktree } from "./work/remove.ts"
+import { snapshotTo, startRef } from "./work/snapshots.ts"
+import { makeWorktree } from "./work/worktree.ts"
+import { worktreeScripts } from "./work/config.ts"
 import { budgetProblem } from "./usage/budget.ts"
 import type { UsageReport } from "./usage/report.ts"
 import type { UsageGroupBy } from "../protocol/usage.ts"
-
-export type AgentErrorCode =
-  | "agent_not_found"
-  | "invalid_agent"
-  | "name_taken"
-  | "harness_unavailable"
-  | "stream_missing"
-  | "permission_not_found"
-  | "permission_answered"
-  | "elsewhere"
-  | "archived"
-  | "not_archived"
-  | "cannot_restore"
-  | "invalid_search"
-  | "budget_exceeded"
-
-/** A refusal to show the client: `code` picks the HTTP status. */
-export class AgentError extends Error {
-  constructor(
-    readonly code: AgentErrorCode,
-    message: string,
-  ) {
-    super(message)
-  }
-}
 
 /** What clients see of an agent. */
 export interface Agent {
@@ -84,6 +70,8 @@ export interface Agent {
   allowedTools: string[]
   /** the node that runs it (or ran it, while orphaned) */
   node: string
+  /** its own worktree and branch, when it was made with one */
+  worktree?: AgentWorktree
   /** dollars its turns cost so far, as its harness reported them */
   spentUsd: number
   /** its prompts are refused once spentUsd reaches this */
@@ -100,6 +88,14 @@ export interface NewAgent {
   permissions?: string
   /** the node (id or URL) to run it on; this one by default */
   node?: string
+  /** work in a new worktree of the directory's repository, on a new branch (src/agents/work/worktree.ts) */
+  worktree?: boolean
+  /** the worktree's branch: iterate/<name> by default */
+  branch?: string
+  /** the commit the worktree starts from: the checkout's HEAD by default */
+  base?: string
+  /** text to name the agent after when `name` is absent (a task's prompt): `add a --verbose flag` → verbose-flag */
+  nameFrom?: string
   /** dollars it may spend; null: none, whatever the default */
   budgetUsd?: number | null
 }
@@ -154,6 +150,8 @@ export interface AgentsOptions {
   logDir: string
   /** where harnesses keep files of their own (one folder each) */
   dataDir: string
+  /** where agents' worktrees are made: <data>/worktrees */
+  worktreesDir: string
   streams: StreamStore
   /** config.json's `harnesses` section: each harness gets its own part */
   config?: Record<string, unknown>
@@ -205,12 +203,17 @@ export class Agents implements FleetMember {
         })
   }
 
-  /** Stops the processes a killed daemon left behind, then runs the agents this node holds (as `node`). */
+  /**
+   * Stops the processes a killed daemon left behind, removes the worktrees whose agent is gone,
+   * then runs the agents this node holds (as `node`).
+   */
   async start(node: { url: string; roots: string[]; version: string; startedAt: string }): Promise<void> {
     for (const { pid, harness } of await this.db.processes()) {
       if (await this.harness(harness).stopOrphan(pid).catch(() => false)) console.log(`stopped the ${harness} process ${pid} left by a previous daemon`)
       await this.db.removeProcess(pid)
     }
+    const kept = new Set((await this.db.list()).flatMap((a) => (a.worktree ? [a.worktree.path] : [])))
+    for (const path of await pruneOrphanWorktrees(this.options.worktreesDir, kept)) console.log(`removed the worktree ${path}: its agent is gone`)
     await this.fleet.start(this, { id: this.fleet.nodeId, ...node })
     this.unwatch = this.streams.watchAgents((id, change) => this.indexer.changed(id, change))
     this.indexer.start()
@@ -285,9 +288,9 @@ export class Agents implements FleetMember {
   }
 
   async create(input: NewAgent): Promise<Agent> {
-    const name = input.harness ?? DEFAULT_HARNESS
-    const harness = this.harnesses.get(name)
-    if (!harness) throw new AgentError("invalid_agent", `unknown harness ${name}; available: ${[...this.harnesses.keys()].join(", ")}`)
+    const harnessName = input.harness ?? DEFAULT_HARNESS
+    const harness = this.harnesses.get(harnessName)
+    if (!harness) throw new AgentError("invalid_agent", `unknown harness ${harnessName}; available: ${[...this.harnesses.keys()].join(", ")}`)
     const directory = input.directory
     if (!isAbsolute(directory)) throw new AgentError("invalid_agent", `the working directory must be an absolute path, not ${directory}`)
     const node = await this.fleet.target(input.node, directory).catch((error) => {
@@ -298,6 +301,9 @@ export class Agents implements FleetMember {
     if (problem) throw new AgentError("invalid_agent", problem)
     this.checkModel(harness, input.model)
     const permissions = this.checkPolicy(input.permissions ?? "ask")
+    if (!input.worktree && (input.branch !== undefined || input.base !== undefined))
+      throw new AgentError("invalid_agent", "a branch and a base go with a worktree (--worktree)")
+    if (input.worktree && !here) throw new AgentError("invalid_agent", `a worktree agent runs on the node that makes its worktree: ask node ${node} itself (--server)`)
     const budgetUsd = input.budgetUsd === undefined ? this.options.budgetUsd : (checkBudget(input.budgetUsd) ?? undefined)
     const taken = new Set((await this.db.list()).flatMap((a) => [a.id, a.name]))
     if (input.name !== undefined) {
@@ -306,15 +312,20 @@ export class Agents implements FleetMember {
       if (taken.has(input.name)) throw nameTaken(input.name, await this.db.find(input.name))
     }
     if (here && this.options.configProblem) throw new AgentError("harness_unavailable", this.options.configProblem)
+    const isTaken = (name: string) => taken.has(name)
+    const name = input.name ?? (input.nameFrom?.trim() ? nameFromText(input.nameFrom, isTaken) : defaultAgentName(directory, isTaken))
+    const made = input.worktree
+      ? await makeWorktree({ directory, name, branch: input.branch, base: input.base, under: this.options.worktreesDir })
+      : undefined
 
     let id: string
     do id = newAgentId()
     while (taken.has(id) || !(await this.streams.create(agentStream(id))))
     const record: AgentRecord = {
       id,
-      name: input.name ?? defaultAgentName(directory, (name) => taken.has(name)),
-      harness: name,
-      directory,
+      name,
+      harness: harnessName,
+      directory: made?.directory ?? directory,
       model: input.model,
       stream: agentStream(id),
       status: "idle",
@@ -327,23 +338,37 @@ export class Agents implements FleetMember {
       node,
       leaseExpired: false,
       asking: false,
+      worktree: made?.worktree,
       spentUsd: 0,
       budgetUsd,
       archivedAt: undefined,
+    }
+    // Nothing of an agent that could not be made stays behind.
+    const undo = async () => {
+      await this.streams.remove(record.stream)
+      if (made) await discardWorktree(made.worktree).catch((error) => console.error(`could not remove the worktree ${made.worktree.path}: ${(error as Error).message}`))
     }
     const adapter = here ? this.adapterFor(record, this.fleet.created(record)) : undefined
     try {
       adapter?.open()
     } catch (error) {
-      await this.streams.remove(record.stream)
+      await undo()
       throw error instanceof HarnessUnavailableError ? new AgentError("harness_unavailable", error.message) : error
     }
     let agent: AgentRecord
     try {
       agent = await this.db.insert(record)
     } catch (error) {
-      await this.streams.remove(record.stream)
+      await undo()
       throw error instanceof NameTakenError ? nameTaken(record.name) : error
+    }
+    if (made) {
+      const { root, path, branch, base, baseCommit } = made.worktree
+      await this.streams.append(record.stream, [{ type: AGENT_EVENT.worktreeCreated, payload: { root, path, branch, base, baseCommit } satisfies WorktreeCreatedPayload }])
+    } else if (here) {
+      await snapshotTo(directory, startRef(id), `iterate: agent ${id} when it was made`).catch((error) =>
+        console.error(`agent ${id}: no snapshot of its files at its start: ${(error as Error).message}`),
+      )
     }
     if (budgetUsd !== undefined) {
       await this.db.usage.setBudget(id, budgetUsd)
@@ -380,26 +405,41 @@ export class Agents implements FleetMember {
 
   /**
    * `agents rm`: stops the agent wherever it runs, then archives it (its stream stays: readable,
-   * searchable, restorable), or with `purge` deletes it and its stream for good.
+   * searchable, restorable), or with `purge` deletes it and its stream for good. A worktree agent's
+   * worktree and branch go either way (src/agents/work/remove.ts), its last state kept under
+   * refs/iterate/<agent>/final: archiving loses nothing (restore makes the worktree again from
+   * there), purging is refused while the branch holds work not merged into its base, unless `force`.
    */
-  async remove(ref: string, options: { purge?: boolean } = {}): Promise<void> {
+  async remove(ref: string, options: { purge?: boolean; force?: boolean } = {}): Promise<void> {
     const agent = await this.find(ref)
     if (!options.purge && agent.archivedAt) throw new AgentError("archived", `agent ${agent.name} is archived already; delete it for good with: iterate agents rm --purge ${agent.name}`)
-    const here = await this.halt(agent)
+    let here = false
+    const stop = async () => void (here = await this.halt(agent))
+    if (agent.worktree && !agent.archivedAt) await this.retire(agent, agent.worktree, { force: !options.purge || options.force, stop })
+    else await stop()
     await (options.purge ? this.purge(agent) : this.archive(agent))
     // The node running it finds its lease gone (or fenced off) and stops its harness.
     if (!here && agent.node) this.fleet.poke(agent.node)
   }
 
-  /** Brings an archived agent back: it runs on this node again, and its next prompt resumes its harness session. */
+  /**
+   * Brings an archived agent back: it runs on this node again (a worktree agent in its worktree,
+   * made again from where `agents rm` kept its last state), and its next prompt resumes its harness session.
+   */
   async restore(ref: string): Promise<Agent> {
     const agent = await this.find(ref)
     if (!agent.archivedAt) throw new AgentError("not_archived", `agent ${agent.name} is not archived`)
-    const problem = this.refusal(agent)
-    if (problem) {
-      const why = existsSync(agent.directory) ? problem : `its directory ${agent.directory} is gone (a removed worktree?)`
-      throw new AgentError("cannot_restore", `agent ${agent.name} cannot run here: ${why}; it stays archived, and iterate events ${agent.name} and iterate export ${agent.name} still read it`)
+    const cannot = (why: string) =>
+      new AgentError("cannot_restore", `agent ${agent.name} cannot run here: ${why}; it stays archived, and iterate events ${agent.name} and iterate export ${agent.name} still read it`)
+    if (agent.worktree) {
+      const problem = await reviveWorktree({ ...agent, worktree: agent.worktree })
+      if (problem) throw cannot(problem)
+      // What the setup command made (ignored files) was not kept: it runs again before the next turn.
+      const worktree: AgentWorktree = { ...agent.worktree, setup: worktreeScripts(agent.worktree.root).setup ? "pending" : "done" }
+      await this.db.setWorktree(agent.id, worktree)
     }
+    const problem = this.refusal(agent)
+    if (problem) throw cannot(existsSync(agent.directory) ? problem : `its directory ${agent.directory} is gone`)
     await this.db.unarchive(agent.id)
     await this.streams.append(agent.stream, [{ type: AGENT_EVENT.archive, payload: { archived: false } satisfies ArchivePayload }])
     await this.fleet.restored((await this.db.find(agent.id))!)
@@ -423,6 +463,14 @@ export class Agents implements FleetMember {
     if (adapter.busy) await adapter.open().abort().catch(() => {})
     await adapter.stop().catch(() => {})
     return true
+  }
+
+  /** The end of the agent's worktree (src/agents/work/remove.ts); its archive command's output goes on the stream in order. */
+  private async retire(agent: AgentRecord, worktree: AgentWorktree, options: { force?: boolean; stop: () => Promise<void> }): Promise<void> {
+    let appended = Promise.resolve()
+    const emit = (event: EventInput) => void (appended = appended.then(() => this.streams.append(agent.stream, [event])).then(() => {}, () => {}))
+    await retireWorktree({ ...agent, worktree }, { ...options, emit, env: this.options.env })
+    await appended
   }
 
   /** Deletes the agent, its stream and its part of the search index. */
@@ -473,6 +521,37 @@ export class Agents implements FleetMember {
       })
     }
     return hits
+  }
+
+  /** The agent's change (see src/agents/work/changes.ts): since its base or start, or (`last`) since its last turn started. */
+  async diff(ref: string, options: { last?: boolean; stat?: boolean } = {}): Promise<AgentChanges & { agent: string }> {
+    const agent = this.local(await this.find(ref))
+    return { agent: agent.id, ...(await agentChanges(agent, options)) }
+  }
+
+  /** Puts the agent's files back as they were when turn `turn` (default: the last) started; refused while it is busy. */
+  async revert(ref: string, options: { turn?: number } = {}): Promise<RevertedPayload> {
+    const agent = this.idle(this.local(await this.find(ref)), "revert")
+    const reverted = await revertTurn(agent, options.turn)
+    await this.append(agent, { type: AGENT_EVENT.reverted, payload: reverted })
+    return reverted
+  }
+
+  /** Merges the worktree agent's branch into its base in the checkout it was made from (src/agents/work/merge.ts). */
+  async merge(ref: string, options: { squash?: boolean; message?: string } = {}): Promise<MergedPayload> {
+    const agent = this.withWorktree(this.idle(this.local(await this.find(ref)), "merge"))
+    const merged = await mergeWork(agent, { squash: options.squash, message: options.message ?? (await this.firstPrompt(agent)) })
+    if (merged.files > 0) await this.append(agent, { type: AGENT_EVENT.merged, payload: merged })
+    return merged
+  }
+
+  /** Pushes the worktree agent's branch (after committing its uncommitted work); with `pr`, opens a pull request. */
+  async push(ref: string, options: { remote?: string; pr?: boolean; message?: string } = {}): Promise<PushedPayload> {
+    const agent = this.withWorktree(this.idle(this.local(await this.find(ref)), "push"))
+    const env = this.options.env ?? process.env
+    const pushed = await pushWork(agent, { remote: options.remote, pr: options.pr, message: options.message ?? (await this.firstPrompt(agent)) }, env)
+    await this.append(agent, { type: AGENT_EVENT.pushed, payload: pushed })
+    return pushed
   }
 
   /** Appends a prompt action; the adapter carries it out, on whichever node runs the agent. */
@@ -559,6 +638,7 @@ export class Agents implements FleetMember {
       permissions: a.permissions,
       allowedTools: a.allowedTools,
       node: a.node ?? this.fleet.nodeId,
+      ...(a.worktree && { worktree: a.worktree }),
       spentUsd: a.spentUsd,
       ...(a.budgetUsd !== undefined && { budgetUsd: a.budgetUsd }),
       ...(a.archivedAt !== undefined && { archivedAt: a.archivedAt }),
@@ -578,6 +658,37 @@ export class Agents implements FleetMember {
       request: p.request,
       createdAt: p.createdAt,
       waiting,
+    }
+  }
+
+  /** The agent, when its files are on this machine (git runs where they are). */
+  private local(agent: AgentRecord): AgentRecord {
+    if (!existsSync(agent.worktree?.path ?? agent.directory))
+      throw new AgentError("elsewhere", `the files of agent ${agent.name} are not on this machine: ask the node that runs it (${agent.node ?? "see: iterate nodes"})`)
+    return agent
+  }
+
+  /** The agent, when no turn of it runs: its files do not change under `what`. */
+  private idle(agent: AgentRecord, what: string): AgentRecord {
+    if (agent.status === "busy" || this.adapters.get(agent.id)?.busy)
+      throw new AgentError("agent_busy", `agent ${agent.name} is busy: ${what} once its turn is over (or stop it: iterate abort ${agent.name})`)
+    return agent
+  }
+
+  private withWorktree(agent: AgentRecord): AgentRecord & { worktree: AgentWorktree } {
+    if (!agent.worktree) throw new AgentError("no_worktree", `agent ${agent.name} has no worktree of its own: it works in ${agent.directory} (make one with --worktree)`)
+    return agent as AgentRecord & { worktree: AgentWorktree }
+  }
+
+  /** The text of the agent's first prompt: the message its work is committed with by default. */
+  private async firstPrompt(agent: AgentRecord): Promise<string> {
+    let offset: string | undefined
+    for (;;) {
+      const events = await this.streams.read(agent.stream, offset)
+      if (!events || events.length === 0) return `Work of the iterate agent ${agent.name}`
+      const prompt = events.find((e) => e.type === AGENT_EVENT.prompt && typeof (e.payload as PromptPayload | undefined)?.text === "string")
+      if (prompt) return (prompt.payload as PromptPayload).text
+      offset = events.at(-1)!.offset
     }
   }
 
@@ -626,7 +737,7 @@ export class Agents implements FleetMember {
 
   private adapterFor(agent: AgentRecord, fence: AppendFence | undefined): AgentAdapter {
     const lost = (reason: string) => this.lost(agent.id, reason)
-    return new AgentAdapter(agent, { store: this.db, streams: this.streams, harness: this.harness(agent.harness), fence, lost })
+    return new AgentAdapter(agent, { store: this.db, streams: this.streams, harness: this.harness(agent.harness), fence, lost, env: this.options.env })
   }
 }
 

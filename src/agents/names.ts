@@ -22,7 +22,23 @@ export function agentNameProblem(name: string): string | undefined {
 
 /** The directory's name made into an agent name, numbered when `taken` already has it. */
 export function defaultAgentName(directory: string, taken: (name: string) => boolean): string {
-  const base = basename(directory).replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 56) || "agent"
+  return numbered(basename(directory).replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 56) || "agent", taken)
+}
+
+// Words that say little about a task: dropped from a name made from its text.
+const FILLER = new Set(
+  "a an the to of for in on at by with from into and or but is are be it its this that these those please can could would should you i we my our me us some all add make fix create implement write update change use let so then also new".split(" "),
+)
+
+/** A name made from a task's text: its first words that say something (`add a --verbose flag` → `verbose-flag`), numbered when taken. */
+export function nameFromText(text: string, taken: (name: string) => boolean): string {
+  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? []
+  const telling = words.filter((word) => !FILLER.has(word))
+  const name = (telling.length > 0 ? telling : words).slice(0, 3).join("-").slice(0, 48).replace(/-+$/, "")
+  return numbered(name || "agent", taken)
+}
+
+function numbered(base: string, taken: (name: string) => boolean): string {
   if (!taken(base)) return base
   for (let n = 2; ; n++) if (!taken(`${base}-${n}`)) return `${base}-${n}`
 }

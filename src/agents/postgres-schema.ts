@@ -60,6 +60,8 @@ export const AGENT_MIGRATIONS: Migration[] = [
      heartbeat_at timestamptz NOT NULL,
      stopped_at   timestamptz
    );`,
+  // An agent's own git worktree (JSON AgentWorktree), for agents made with --worktree.
+  `ALTER TABLE agents ADD COLUMN worktree text;`,
   // `agents rm` archives; the search index of the transcripts.
   `ALTER TABLE agents ADD COLUMN archived_at text;
    ${ARCHIVE_TABLES}`,
@@ -73,6 +75,6 @@ export const FIRST_EPOCH = 1
 
 /** Every agents column, and what the database knows about the agent's lease, requests and spend (the ledger's tables, ./usage/postgres.ts). */
 export const AGENT_SELECT = `SELECT a.id, a.name, a.harness, a.directory, a.model, a.stream, a.status, a.error, a.created_at, a.consumed,
-  a.resume, a.permissions, a.allowed_tools, a.node, a.lease_expires_at < now() AS lease_expired, a.archived_at,
+  a.resume, a.permissions, a.allowed_tools, a.worktree, a.node, a.lease_expires_at < now() AS lease_expired, a.archived_at,
   EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking, ${SPEND_COLUMNS}
   FROM agents a ${SPEND_JOIN}`

@@ -8,6 +8,7 @@ import { PostgresUsageLedger } from "./usage/postgres.ts"
 import {
   type AgentRecord,
   type AgentRow,
+  type AgentWorktree,
   type AgentStore,
   NameTakenError,
   type NewAgentRecord,
@@ -58,13 +59,14 @@ export class PostgresAgentStore implements AgentStore {
 
   /** Records the agent with its lease: taken (epoch 1) when it is for this node, else left for its node to take. */
   async insert(agent: NewAgentRecord): Promise<AgentRecord> {
-    const { id, name, harness, directory, model, stream, createdAt, permissions } = agent
+    const { id, name, harness, directory, model, stream, createdAt, permissions, worktree } = agent
     const node = agent.node ?? this.node
     try {
       await this.#pg.guard(() =>
         this.#sql.begin(async (tx) => {
-          await tx`INSERT INTO agents (id, name, harness, directory, model, stream, created_at, permissions, node, lease_expires_at)
-                   VALUES (${id}, ${name}, ${harness}, ${directory}, ${model ?? null}, ${stream}, ${createdAt}, ${permissions}, ${node},
+          await tx`INSERT INTO agents (id, name, harness, directory, model, stream, created_at, permissions, worktree, node, lease_expires_at)
+                   VALUES (${id}, ${name}, ${harness}, ${directory}, ${model ?? null}, ${stream}, ${createdAt}, ${permissions},
+                           ${worktree ? JSON.stringify(worktree) : null}, ${node},
                            now() + ${this.leaseTtlMs}::int * interval '1 millisecond')`
           await tx`INSERT INTO leases (name, epoch) VALUES (${stream}, ${node === this.node ? FIRST_EPOCH : 0})
                    ON CONFLICT (name) DO UPDATE SET epoch = excluded.epoch`
@@ -125,6 +127,10 @@ export class PostgresAgentStore implements AgentStore {
 
   async setAllowedTools(id: string, tools: string[]): Promise<void> {
     await this.#write(() => this.#sql`UPDATE agents SET allowed_tools = ${JSON.stringify(tools)} WHERE id = ${id} AND node = ${this.node}`)
+  }
+
+  async setWorktree(id: string, worktree: AgentWorktree): Promise<void> {
+    await this.#write(() => this.#sql`UPDATE agents SET worktree = ${JSON.stringify(worktree)} WHERE id = ${id} AND node = ${this.node}`)
   }
 
   processes(): Promise<Array<{ pid: number; harness: string }>> {

@@ -10,6 +10,7 @@ import { SqliteUsageLedger } from "./usage/sqlite.ts"
 import {
   type AgentRecord,
   type AgentRow,
+  type AgentWorktree,
   type AgentStore,
   NameTakenError,
   type NewAgentRecord,
@@ -62,6 +63,7 @@ const AGENT_COLUMNS: [name: string, definition: string][] = [
   ["permissions", "TEXT NOT NULL DEFAULT 'ask'"],
   ["allowed_tools", "TEXT NOT NULL DEFAULT '[]'"],
   ["archived_at", "TEXT"],
+  ["worktree", "TEXT"], // JSON AgentWorktree
 ]
 
 function migrate(db: Database): void {
@@ -84,7 +86,7 @@ export class SqliteAgentStore implements AgentStore {
     all: Statement<AgentRow, []>
     byId: Statement<AgentRow, [string]>
     byName: Statement<AgentRow, [string]>
-    insert: Statement<unknown, [string, string, string, string, string | null, string, string, string]>
+    insert: Statement<unknown, [string, string, string, string, string | null, string, string, string, string | null]>
     remove: Statement<unknown, [string]>
     archived: Statement<unknown, [string, string | null]>
     progress: Statement<unknown, [string, TurnStatus, string | null, string | null]>
@@ -92,6 +94,7 @@ export class SqliteAgentStore implements AgentStore {
     resume: Statement<unknown, [string, string]>
     policy: Statement<unknown, [string, string]>
     allowed: Statement<unknown, [string, string]>
+    worktree: Statement<unknown, [string, string]>
     addProcess: Statement<unknown, [number, string]>
     removeProcess: Statement<unknown, [number]>
     processes: Statement<{ pid: number; harness: string }, []>
@@ -116,7 +119,7 @@ export class SqliteAgentStore implements AgentStore {
       byId: this.#db.query(`${AGENTS} WHERE a.id = ?`),
       byName: this.#db.query(`${AGENTS} WHERE a.name = ?`),
       insert: this.#db.query(
-        "INSERT INTO agents (id, name, harness, directory, model, stream, created_at, permissions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO agents (id, name, harness, directory, model, stream, created_at, permissions, worktree) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       remove: this.#db.query("DELETE FROM agents WHERE id = ?"),
       archived: this.#db.query("UPDATE agents SET archived_at = ?2 WHERE id = ?1"),
@@ -125,6 +128,7 @@ export class SqliteAgentStore implements AgentStore {
       resume: this.#db.query("UPDATE agents SET resume = ?2 WHERE id = ?1"),
       policy: this.#db.query("UPDATE agents SET permissions = ?2 WHERE id = ?1"),
       allowed: this.#db.query("UPDATE agents SET allowed_tools = ?2 WHERE id = ?1"),
+      worktree: this.#db.query("UPDATE agents SET worktree = ?2 WHERE id = ?1"),
       addProcess: this.#db.query("INSERT OR REPLACE INTO harness_processes (pid, harness) VALUES (?, ?)"),
       removeProcess: this.#db.query("DELETE FROM harness_processes WHERE pid = ?"),
       processes: this.#db.query("SELECT pid, harness FROM harness_processes"),
@@ -148,9 +152,9 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async insert(agent: NewAgentRecord): Promise<AgentRecord> {
-    const { id, name, harness, directory, model, stream, createdAt, permissions } = agent
+    const { id, name, harness, directory, model, stream, createdAt, permissions, worktree } = agent
     try {
-      this.#q.insert.run(id, name, harness, directory, model ?? null, stream, createdAt, permissions)
+      this.#q.insert.run(id, name, harness, directory, model ?? null, stream, createdAt, permissions, worktree ? JSON.stringify(worktree) : null)
     } catch (error) {
       if (error instanceof SQLiteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") throw new NameTakenError(`an agent named ${name} exists already`)
       throw error
@@ -188,6 +192,10 @@ export class SqliteAgentStore implements AgentStore {
 
   async setAllowedTools(id: string, tools: string[]): Promise<void> {
     this.#q.allowed.run(id, JSON.stringify(tools))
+  }
+
+  async setWorktree(id: string, worktree: AgentWorktree): Promise<void> {
+    this.#q.worktree.run(id, JSON.stringify(worktree))
   }
 
   async processes(): Promise<Array<{ pid: number; harness: string }>> {

@@ -8,6 +8,25 @@ import type { ArchiveIndex } from "./archive/store.ts"
 import type { PermissionDecision, PermissionKind, PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
 import type { UsageLedger } from "./usage/ledger.ts"
 
+/** An agent that works in a git worktree of its own, on its own branch (`--worktree`). */
+export interface AgentWorktree {
+  /** the checkout it was made from (its top-level folder): where a merge lands */
+  root: string
+  /** the worktree's folder, under iterate's data folder */
+  path: string
+  branch: string
+  /** the branch the checkout was on, or the --base REF */
+  base: string
+  /** the commit the branch started at */
+  baseCommit: string
+  /**
+   * the repository's worktree.setup command (iterate.json): pending until it ran (or while it
+   * runs), failed when it exited with an error (the next prompt runs it again), done once it
+   * succeeded, or when there is none
+   */
+  setup: "pending" | "failed" | "done"
+}
+
 export interface AgentRecord {
   id: string
   name: string
@@ -36,6 +55,8 @@ export interface AgentRecord {
   asking: boolean
   /** when `agents rm` archived it: it runs nowhere, and its transcript stays readable and searchable */
   archivedAt: string | undefined
+  /** its own worktree and branch, when it was made with one */
+  worktree: AgentWorktree | undefined
   /** dollars its turns cost so far: the sum of its ledger */
   spentUsd: number
   /** its next prompt is refused once spentUsd reaches this */
@@ -65,6 +86,7 @@ export interface PermissionRecord {
 }
 
 export type NewAgentRecord = Pick<AgentRecord, "id" | "name" | "harness" | "directory" | "model" | "stream" | "createdAt" | "permissions"> & {
+  worktree?: AgentWorktree
   /** the node it is placed on (a shared store only) */
   node?: string
 }
@@ -111,6 +133,8 @@ export interface AgentStore {
   setResume(id: string, resume: HarnessResume): Promise<void>
   setPolicy(id: string, policy: PermissionPolicy): Promise<void>
   setAllowedTools(id: string, tools: string[]): Promise<void>
+  /** The agent's worktree as it is now (its setup done or failed). */
+  setWorktree(id: string, worktree: AgentWorktree): Promise<void>
   /** Harness processes this node started and has not seen exit. */
   processes(): Promise<Array<{ pid: number; harness: string }>>
   addProcess(pid: number, harness: string): Promise<void>
@@ -155,6 +179,8 @@ export interface AgentRow {
   lease_expired?: boolean | number | null
   asking: boolean | number
   archived_at: string | null
+  /** JSON AgentWorktree */
+  worktree: string | null
   spent_usd: number | null
   budget_usd: number | null
 }
@@ -191,6 +217,7 @@ export const toRecord = (row: AgentRow): AgentRecord => ({
   leaseExpired: Boolean(row.lease_expired),
   asking: Boolean(row.asking),
   archivedAt: row.archived_at ?? undefined,
+  worktree: row.worktree === null ? undefined : (JSON.parse(row.worktree) as AgentWorktree),
   spentUsd: Number(row.spent_usd ?? 0),
   budgetUsd: row.budget_usd === null ? undefined : Number(row.budget_usd),
 })

@@ -20,7 +20,7 @@ export function registerAcp(program: Command, io: Output): void {
   program
     .command("acp")
     .description("an Agent Client Protocol server on stdio, so an editor (Zed, …) drives iterate agents of any harness")
-    .option("--harness <name>", "the harness of the agents new sessions make: opencode (default), claude, pi, gemini, qwen or a configured ACP agent")
+    .option("--harness <name>", "the harness of the agents new sessions make: opencode (default), claude, pi, codex, gemini, qwen or a configured ACP agent")
     .option("--model <provider/model>", "the model of the agents new sessions make (default: the harness's own)")
     .option("--permissions <policy>", "their permission policy: ask (default: the editor is asked), allow-edits, allow-all or deny", policy)
     .addHelpText(

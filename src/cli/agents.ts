@@ -6,7 +6,7 @@ import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { askKey } from "./ask.ts"
 import { formatUsd } from "../protocol/usage.ts"
-import { budgetUsd, policy } from "./options.ts"
+import { budgetUsd, checkWorktreeOptions, policy, worktreeOptions } from "./options.ts"
 import type { Output } from "../client/output.ts"
 
 async function list(io: Output, options: { json?: boolean; all?: boolean }, command: Command): Promise<void> {
@@ -23,19 +23,32 @@ export const spend = (agent: Pick<Agent, "spentUsd" | "budgetUsd">): string =>
 export function printAgents(io: Output, agents: Agent[], options: { json?: boolean }): void {
   if (options.json) return io.printJson(agents)
   if (agents.length === 0) return io.note("no agents yet (create one with: iterate agents new, or just: iterate run MESSAGE)")
-  // The node matters once there is more than one, or none runs an agent.
+  // The node matters once there is more than one, or none runs an agent; the branch once an agent has a worktree.
   const nodes = new Set(agents.map((a) => a.node)).size > 1 || agents.some((a) => a.status === "orphaned")
   // Harnesses on free or local models report no cost: a column of $0.00 would say nothing.
   const spent = agents.some((a) => a.spentUsd > 0 || a.budgetUsd !== undefined)
+  // The branch once an agent has a worktree of its own.
+  const branches = agents.some((a) => a.worktree)
   io.printTable(
-    ["ID", "NAME", "HARNESS", "STATUS", ...(spent ? ["SPENT"] : []), "MODEL", "DIRECTORY", ...(nodes ? ["NODE"] : [])],
-    agents.map((a) => [a.id, a.name, a.harness, a.status, ...(spent ? [spend(a)] : []), a.model ?? "-", a.directory, ...(nodes ? [a.node] : [])]),
+    ["ID", "NAME", "HARNESS", "STATUS", ...(spent ? ["SPENT"] : []), "MODEL", ...(branches ? ["BRANCH"] : []), "DIRECTORY", ...(nodes ? ["NODE"] : [])],
+    agents.map((a) => [
+      a.id,
+      a.name,
+      a.harness,
+      a.status,
+      ...(spent ? [spend(a)] : []),
+      a.model ?? "-",
+      ...(branches ? [a.worktree ? `${a.worktree.branch} (from ${a.worktree.base})` : "-"] : []),
+      a.directory,
+      ...(nodes ? [a.node] : []),
+    ]),
   )
 }
 
 async function create(io: Output, options: NewAgentOptions, command: Command): Promise<void> {
+  checkWorktreeOptions(options)
   const agent = await newAgent(await connectFor(io, command), options)
-  io.note(`created agent ${agent.name} (${agent.harness} in ${agent.directory})`)
+  io.note(`created agent ${agent.name} (${agent.harness} in ${agent.directory}${agent.worktree ? `, on branch ${agent.worktree.branch} from ${agent.worktree.base}` : ""})`)
   io.out(agent.id)
 }
 
@@ -56,14 +69,14 @@ async function set(io: Output, ref: string, options: { budgetUsd?: number | null
   io.note(`${agent.name}: ${budget}, spent ${formatUsd(agent.spentUsd)}; permissions ${agent.permissions}`)
 }
 
-async function remove(io: Output, ref: string, options: { purge?: boolean; yes?: boolean }, command: Command): Promise<void> {
+async function remove(io: Output, ref: string, options: { purge?: boolean; yes?: boolean; force?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(io, command)
   // The name is checked before asking: no question about an agent that is not there.
   if (options.purge) {
     await agentFor(connection, ref)
     if (!(await purgeAgreed(io, ref, options.yes))) throw new CliError(`kept agent ${ref}`)
   }
-  const query = { purge: options.purge ? ("true" as const) : undefined }
+  const query = { purge: options.purge ? ("true" as const) : undefined, force: options.force ? ("true" as const) : undefined }
   unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref }, query }), { notFound: noAgent(ref) })
   io.note(options.purge ? `deleted agent ${ref} for good` : `archived agent ${ref} (iterate agents --all lists it; bring it back with: iterate agents restore ${ref})`)
 }
@@ -77,7 +90,7 @@ async function restore(io: Output, ref: string, command: Command): Promise<void>
 export function registerAgents(program: Command, io: Output): void {
   const agents = program
     .command("agents")
-    .description("coding agents: each a harness (opencode, claude, pi, an ACP agent) working in a directory, with its own event stream")
+    .description("coding agents: each a harness (opencode, claude, pi, codex, an ACP agent) working in a directory, with its own event stream")
     .addHelpText(
       "after",
       `
@@ -97,8 +110,7 @@ Examples:
     .option("--all", "archived agents too (agents rm archives)")
     .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents --all\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
     .action((options, command) => list(io, options, command))
-  agents
-    .command("new")
+  worktreeOptions(agents.command("new"))
     .description("create an agent; prints its id")
     .option("--harness <name>", "the harness that runs it", "opencode")
     .option("--dir <path>", "its working directory", ".")
@@ -114,9 +126,16 @@ ask asks a person for every request; allow-edits allows file edits and asks for 
 allow-all allows everything; deny refuses everything. An "always" answer allows that tool
 for the agent from then on, whatever the policy.
 
+With --worktree the agent gets a git worktree of its own under iterate's data folder, on a new
+branch (iterate/<name>) from the checkout's HEAD: its changes stay out of the checkout until you
+merge them (see: iterate diff, iterate merge). The repository's iterate.json may name a setup
+command that runs in the new worktree before the first prompt (see docs/worktrees.md).
+
 Examples:
   iterate agents new
   iterate agents new --dir ~/src/app --name app --model anthropic/claude-sonnet-4-5 --permissions allow-edits
+  iterate agents new --dir ~/src/app --name flag --worktree
+  iterate agents new --dir ~/src/app --worktree --branch fix/login --base origin/main
   iterate agents new --dir ~/src/app --budget-usd 5
   iterate agents new --dir /srv/src/app --node build-2-k3x9`,
     )
@@ -146,22 +165,27 @@ Examples:
     .description("stop the agent and archive it: gone from the list, its transcript kept (events, export, search); --purge deletes it for good")
     .option("--purge", "delete the agent, its event stream and its transcript for good (asks on a terminal)")
     .option("--yes", "with --purge: do not ask")
+    .option("--force", "with --purge: delete a worktree agent even though its branch holds work not merged into its base")
     .addHelpText(
       "after",
       `
 An archived agent keeps its name: bring it back with iterate agents restore, or free the name
-with iterate agents rm --purge.
+with iterate agents rm --purge. A worktree agent's worktree and branch go either way: the
+repository's archive command (iterate.json) runs, the worktree's last state is kept under
+refs/iterate/<id>/final (restore makes the worktree again from there), and the worktree and its
+branch are removed. --purge is refused while the branch holds work not merged into its base (it
+says how many files would be lost), unless --force.
 
 Examples:
   iterate agents rm app
   iterate agents rm --purge app
-  iterate agents rm --purge --yes app`,
+  iterate agents rm --purge --yes --force verbose-flag`,
     )
     .action((ref, options, command) => remove(io, ref, options, command))
   agents
     .command("restore")
     .argument("<agent>", "an archived agent's id or name")
-    .description("bring an archived agent back: it runs again, and its next prompt resumes its harness session")
+    .description("bring an archived agent back: it runs again (in its worktree, made again), and its next prompt resumes its harness session")
     .addHelpText("after", "\nExamples:\n  iterate agents restore app")
     .action((ref, _, command) => restore(io, ref, command))
 }

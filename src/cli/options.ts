@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from "commander"
+import { type Command, InvalidArgumentError } from "commander"
+import { CliError, EXIT } from "../errors.ts"
 import { PERMISSION_POLICIES, type PermissionPolicy } from "../protocol/agent-events.ts"
 
 /** Commander parser for a whole number in [min, max]; bad values are usage errors (exit 2). */
@@ -60,4 +61,23 @@ export function budgetUsd(value: string): number | null {
 export function onPermission(value: string): "deny" | "fail" {
   if (value !== "deny" && value !== "fail") throw new InvalidArgumentError("--on-permission must be deny or fail")
   return value
+}
+
+export interface WorktreeOptions {
+  worktree?: boolean
+  branch?: string
+  base?: string
+}
+
+/** --worktree, --branch and --base, for the commands that make an agent. */
+export function worktreeOptions(command: Command): Command {
+  return command
+    .option("--worktree", "work in a new git worktree of the directory's repository, on a new branch; the checkout stays as it is")
+    .option("--branch <name>", "with --worktree: the new branch (default: iterate/<agent name>)")
+    .option("--base <ref>", "with --worktree: the commit to start from (default: the checkout's HEAD, whose branch a merge goes into)")
+}
+
+/** --branch and --base mean nothing without --worktree. */
+export function checkWorktreeOptions(options: WorktreeOptions): void {
+  if (!options.worktree && (options.branch !== undefined || options.base !== undefined)) throw new CliError("--branch and --base go with --worktree", EXIT.usage)
 }

@@ -6,6 +6,7 @@ import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
 import { registerCompletion } from "./completion.ts"
 import { registerConfig } from "./config.ts"
+import { registerDiff } from "./diff.ts"
 import { registerDoctor } from "./doctor.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { registerEvents } from "./events.ts"
@@ -24,6 +25,7 @@ import { registerStreams } from "./streams.ts"
 import { registerUpgrade } from "./upgrade.ts"
 import { registerUsage } from "./usage.ts"
 import { registerWeb } from "./web.ts"
+import { registerWork } from "./work.ts"
 
 const serverOption = () =>
   new Option("--server <url|name>", "talk to this iterate server (a URL, or a name from: iterate remote) instead of the local daemon").env(
@@ -51,6 +53,7 @@ Examples:
   iterate run "why does the build fail?"
   iterate agents new --dir ~/src/app --name app && iterate prompt app "add a --verbose flag"
   iterate events app --follow
+  iterate run --worktree "add a --verbose flag" && iterate diff verbose-flag && iterate merge verbose-flag
   iterate streams read agents/k3x9qa --format json
   iterate server status`,
     )
@@ -60,6 +63,8 @@ Examples:
   registerEvents(program, io)
   registerSearch(program, io)
   registerExport(program, io)
+  registerDiff(program, io)
+  registerWork(program, io)
   registerAttach(program, io)
   registerHarnesses(program, io)
   registerPermissions(program, io)

@@ -2,7 +2,7 @@
 // streams, and one line for each thing that is over (a tool call with its outcome, a permission
 // with its answer). `run` and `prompt` print the reply; `iterate events` prints the whole
 // transcript (prompts, reasoning, diffs, errors too).
-import type { FileEditPart, Message, Part, PermissionPart, ToolPart, Transcript } from "../transcript/types.ts"
+import type { ActivityPart, FileEditPart, Message, Part, PermissionPart, ToolPart, Transcript } from "../transcript/types.ts"
 import type { Output } from "../client/output.ts"
 import { editOf } from "../transcript/describe.ts"
 
@@ -76,7 +76,27 @@ export class TranscriptPrinter {
       case "error":
         if (this.full && this.once(part.id)) this.line(`! ${part.message}`)
         return
+      case "activity":
+        return this.activity(part)
     }
+  }
+
+  /** What iterate did: a line when it starts, a command's output line by line, a line when it ends. */
+  private activity(part: ActivityPart): void {
+    const command = part.activity === "setup" || part.activity === "archive"
+    if (command && this.once(`${part.id}:started`)) this.line(`⚙ ${part.title}`)
+    const output = part.output ?? ""
+    const done = this.printed.get(part.id) ?? 0
+    // Whole lines as they come; the rest once the command is over.
+    const upTo = part.state === "running" ? output.lastIndexOf("\n") + 1 : output.length
+    if (upTo > done) {
+      for (const line of output.slice(done, upTo).replace(/\n$/, "").split("\n")) this.line(this.style.dim(`  ${line}`))
+      this.printed.set(part.id, upTo)
+    }
+    if (part.state === "running" || !this.once(part.id)) return
+    const mark = part.state === "failed" ? "✗" : "✓"
+    this.line(command ? `${mark} ${part.activity}: ${part.detail ?? part.state}` : `${mark} ${part.title}`)
+    if (!command && part.detail) for (const line of part.detail.split("\n")) this.line(this.style.dim(`  ${line}`))
   }
 
   private permission(part: PermissionPart): void {

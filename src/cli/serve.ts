@@ -16,8 +16,9 @@ Examples:
     .action(async (options) => {
       // The server, SQLite and Hono load only here, never on the client path.
       const { serve } = await import("../server/serve.ts")
+      const serveOptions = toServeOptions(options)
       try {
-        await serve(toServeOptions(options))
+        await serve(serveOptions)
       } catch (error) {
         // A daemon that could not start (its port taken, its store out of reach) may already hold
         // the data folder's record timer, databases and its watchdog: exiting releases them all.

@@ -43,6 +43,8 @@ export interface FollowOptions {
   format: "text" | "json"
   /** what to answer permission requests the agent's policy leaves to a person; ask (or point out) when absent */
   onPermission?: OnPermission
+  /** text mode: show the stream from this offset on (what came before the prompt too), not from the prompt */
+  since?: string
 }
 
 /** On a terminal, "waiting for opencode in ~/src/app…" until the reply starts: the harness may be starting. */
@@ -71,7 +73,7 @@ export async function followTurn(io: Output, command: Command, options: FollowOp
   const release = abortOnInterrupt(io, options.connection, options.agent)
   try {
     await readStreamFrom(io, command, prompt.streamId, {
-      offset: prompt.offset,
+      offset: format === "text" && options.since !== undefined ? options.since : prompt.offset,
       follow: true,
       until: () => watch.end !== undefined,
       onMessages: async (messages) => {

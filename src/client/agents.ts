@@ -19,12 +19,22 @@ export interface NewAgentOptions {
   model?: string
   permissions?: string
   node?: string
+  /** in a worktree of its own, on a new branch */
+  worktree?: boolean
+  branch?: string
+  base?: string
+  /** when there is no name: text to name it after (the task's prompt) */
+  nameFrom?: string
   /** null: no budget, whatever the daemon's default */
   budgetUsd?: number | null
 }
 
+// A --worktree given where it cannot work (no repository, a branch that exists …) is a usage error.
+const WORKTREE_USAGE = ["not_a_repository", "bare_repository", "detached_head", "branch_exists", "invalid_branch", "unknown_ref"]
+
 export async function newAgent(connection: Connection, options: NewAgentOptions): Promise<Agent> {
   const permissions = options.permissions as Agent["permissions"] | undefined
-  const body = { harness: options.harness, directory: resolve(options.dir), name: options.name, model: options.model, permissions, node: options.node, budgetUsd: options.budgetUsd }
-  return unwrap(connection, await createAgent({ client: connection.client, body }))
+  const { harness, name, model, node, worktree, branch, base, nameFrom, budgetUsd } = options
+  const body = { harness, directory: resolve(options.dir), name, model, permissions, node, worktree, branch, base, nameFrom, budgetUsd }
+  return unwrap(connection, await createAgent({ client: connection.client, body }), { usage: WORKTREE_USAGE })
 }

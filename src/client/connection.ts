@@ -71,10 +71,11 @@ function unauthorized(connection: Connection): string {
 }
 
 /**
- * Turns an SDK result into its data, or one readable line: the server's own message for a 4xx,
- * a hint for credentials, the network error when nothing answered.
+ * Turns an SDK result into its data, or one readable line: the server's own message for a 4xx
+ * (exit 2 for the error codes in `usage`), a hint for credentials, the network error when nothing
+ * answered.
  */
-export function unwrap<T>(connection: Connection, result: SdkResult<T>, hints: { notFound?: string } = {}): T {
+export function unwrap<T>(connection: Connection, result: SdkResult<T>, hints: { notFound?: string; usage?: readonly string[] } = {}): T {
   const { error, response } = result
   if (error === undefined && response?.ok) return result.data as T
   if (!response) {
@@ -83,6 +84,8 @@ export function unwrap<T>(connection: Connection, result: SdkResult<T>, hints: {
   }
   if (response.status === 401) throw new CliError(unauthorized(connection))
   if (response.status === 404 && hints.notFound) throw new CliError(hints.notFound)
-  const message = (error as { error?: { message?: string } } | undefined)?.error?.message
-  throw new CliError(message ?? `the daemon answered ${response.status} ${response.statusText}`)
+  const body = (error as { error?: { code?: string; message?: string } } | undefined)?.error
+  // Refusals that mean the command was given the wrong thing are usage errors (exit 2).
+  const code = body?.code !== undefined && hints.usage?.includes(body.code) ? EXIT.usage : EXIT.failure
+  throw new CliError(body?.message ?? `the daemon answered ${response.status} ${response.statusText}`, code)
 }

@@ -70,6 +70,10 @@ const NATIVE_HARNESSES = {
       .describe('what runs pi\'s CLI script: "bun", "node" or a path; default: iterate\'s own Bun')
       .optional(),
   }),
+  codex: harness("codex", "npm i -g @openai/codex@0.169.0", {
+    idleTimeoutMs: idleTimeoutMs("the codex app-server stays up with no agent using it; the next prompt starts it again and resumes the agent's thread", 600_000),
+    startTimeoutMs: z.number().int().min(1).describe("milliseconds the codex app-server may take to answer initialize (default 30000)").optional(),
+  }),
 }
 
 export const ConfigSchema = z
@@ -102,7 +106,7 @@ export const ConfigSchema = z
       .looseObject({
         harness: z
           .string()
-          .regex(HARNESS_NAME, "must be a harness name such as opencode, claude, pi, gemini or a configured ACP agent's")
+          .regex(HARNESS_NAME, "must be a harness name such as opencode, claude, pi, codex, gemini or a configured ACP agent's")
           .describe("the harness of the agents its new sessions make (default opencode)")
           .optional(),
         model: z.string().min(1).describe("their model, provider/model (default: the harness's own)").optional(),

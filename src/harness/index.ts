@@ -7,6 +7,7 @@ import { dict } from "../protocol/json.ts"
 import type { Harness, HarnessFactory } from "./harness.ts"
 import { ACP_HARNESSES, configuredAgents } from "./acp/index.ts"
 import { createClaudeHarness } from "./claude/index.ts"
+import { createCodexHarness } from "./codex/index.ts"
 import { opencodeHarness } from "./opencode/index.ts"
 import { createPiHarness } from "./pi/index.ts"
 
@@ -14,6 +15,7 @@ export const HARNESSES: Record<string, HarnessFactory> = {
   opencode: opencodeHarness,
   claude: createClaudeHarness,
   pi: createPiHarness,
+  codex: createCodexHarness,
   ...ACP_HARNESSES,
 }
 

@@ -5,6 +5,7 @@
 // the ACP reducer, which ignores whatever is no ACP update.
 import { foldAcp } from "./acp/transcript.ts"
 import { foldClaude } from "./claude/transcript.ts"
+import { foldCodex } from "./codex/transcript.ts"
 import { foldOpencode } from "./opencode/transcript.ts"
 import { foldPi } from "./pi/transcript.ts"
 import { type HarnessReducer, TranscriptBuilder } from "../transcript/build.ts"
@@ -13,6 +14,7 @@ export const REDUCERS: Record<string, HarnessReducer> = {
   opencode: foldOpencode,
   claude: foldClaude,
   pi: foldPi,
+  codex: foldCodex,
 }
 
 /** The reducer of the harness `name`. */

@@ -25,6 +25,18 @@
 //   iterate:agent:usage:recorded            {prompt, model?, inputTokens, outputTokens, cacheReadTokens,
 //       cacheWriteTokens, reasoningTokens, costUsd}   the ledger: what a turn's harness reported it
 //       spent on one model, appended with the turn's end (one per model the turn used)
+//
+// An agent's files (src/agents/work), the same for every harness:
+//   iterate:agent:worktree:created          {root, path, branch, base, baseCommit}  made with --worktree
+//   iterate:agent:worktree:script:started   {script, command}   iterate.json's setup or archive command runs
+//   iterate:agent:worktree:script:output    {script, text}      what it printed (stdout and stderr, in order)
+//   iterate:agent:worktree:script:ended     {script, exitCode, durationMs}
+//   iterate:agent:worktree:merged           {branch, base, commit, squash, fastForward, files}
+//   iterate:agent:worktree:pushed           {branch, remote, pr?}
+//   iterate:agent:worktree:removed          {path, branch, final?}  before the worktree and its branch go
+//   iterate:agent:files:reverted            {turn, prompt, files, backup}
+//       the agent's files were put back as they were when turn `turn` (its prompt at offset
+//       `prompt`) started; `backup` is the ref that keeps what they were before
 
 export const AGENT_EVENT = {
   prompt: "iterate:agent:action:prompt:called",
@@ -35,6 +47,14 @@ export const AGENT_EVENT = {
   permissionWithdrawn: "iterate:agent:permission:withdrawn",
   error: "iterate:agent:error:occurred",
   archive: "iterate:agent:archive:changed",
+  worktreeCreated: "iterate:agent:worktree:created",
+  scriptStarted: "iterate:agent:worktree:script:started",
+  scriptOutput: "iterate:agent:worktree:script:output",
+  scriptEnded: "iterate:agent:worktree:script:ended",
+  merged: "iterate:agent:worktree:merged",
+  pushed: "iterate:agent:worktree:pushed",
+  worktreeRemoved: "iterate:agent:worktree:removed",
+  reverted: "iterate:agent:files:reverted",
   usage: "iterate:agent:usage:recorded",
 } as const
 
@@ -138,3 +158,70 @@ export interface PermissionReplyPayload {
  */
 export const PERMISSION_POLICIES = ["ask", "allow-edits", "allow-all", "deny"] as const
 export type PermissionPolicy = (typeof PERMISSION_POLICIES)[number]
+
+export interface WorktreeCreatedPayload {
+  /** the checkout it was made from */
+  root: string
+  path: string
+  branch: string
+  /** the branch the checkout was on, or the --base REF */
+  base: string
+  baseCommit: string
+}
+
+/** iterate.json's worktree commands: setup before the first turn, archive before the worktree is removed. */
+export type WorktreeScript = "setup" | "archive"
+
+export interface ScriptStartedPayload {
+  script: WorktreeScript
+  command: string
+}
+
+export interface ScriptOutputPayload {
+  script: WorktreeScript
+  text: string
+}
+
+export interface ScriptEndedPayload {
+  script: WorktreeScript
+  /** null when it could not be started */
+  exitCode: number | null
+  durationMs: number
+}
+
+export interface MergedPayload {
+  branch: string
+  base: string
+  /** the commit the base branch is at now */
+  commit: string
+  squash: boolean
+  /** the base branch moved forward to the agent's branch (no merge commit) */
+  fastForward: boolean
+  /** how many files the merge changed in the checkout */
+  files: number
+}
+
+export interface PushedPayload {
+  branch: string
+  remote: string
+  /** the pull request opened for it */
+  pr?: string
+}
+
+export interface WorktreeRemovedPayload {
+  path: string
+  branch: string
+  /** the ref that keeps the worktree's last state */
+  final?: string
+}
+
+export interface RevertedPayload {
+  /** 1 for the agent's first turn */
+  turn: number
+  /** offset of the prompt that started that turn */
+  prompt: string
+  /** what changed on disk */
+  files: Array<{ path: string; status: "added" | "deleted" | "modified" }>
+  /** the ref that keeps the files as they were before the revert */
+  backup: string
+}

@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, ExportAgentData, ExportAgentErrors, ExportAgentResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ListAgentPermissionsData, ListAgentPermissionsErrors, ListAgentPermissionsResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListNodesData, ListNodesErrors, ListNodesResponses, ListPermissionsData, ListPermissionsErrors, ListPermissionsResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ReplyPermissionData, ReplyPermissionErrors, ReplyPermissionResponses, RestoreAgentData, RestoreAgentErrors, RestoreAgentResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, SearchTranscriptsData, SearchTranscriptsErrors, SearchTranscriptsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
+import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, DiffAgentData, DiffAgentErrors, DiffAgentResponses, ExportAgentData, ExportAgentErrors, ExportAgentResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ListAgentPermissionsData, ListAgentPermissionsErrors, ListAgentPermissionsResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListNodesData, ListNodesErrors, ListNodesResponses, ListPermissionsData, ListPermissionsErrors, ListPermissionsResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, MergeAgentData, MergeAgentErrors, MergeAgentResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PushAgentData, PushAgentErrors, PushAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ReplyPermissionData, ReplyPermissionErrors, ReplyPermissionResponses, RestoreAgentData, RestoreAgentErrors, RestoreAgentResponses, RevertAgentData, RevertAgentErrors, RevertAgentResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, SearchTranscriptsData, SearchTranscriptsErrors, SearchTranscriptsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -210,7 +210,7 @@ export const createAgent = <ThrowOnError extends boolean = false>(options: Optio
 export const listHarnesses = <ThrowOnError extends boolean = false>(options?: Options<ListHarnessesData, ThrowOnError>): RequestResult<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError> => (options?.client ?? client).get<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError>({ url: '/v1/harnesses', ...options });
 
 /**
- * Stop the agent wherever it runs and archive it (its stream stays readable and searchable); purge=true deletes it and its stream for good
+ * Stop the agent wherever it runs and archive it (its stream stays readable and searchable; a worktree agent's worktree and branch go, its last state kept); purge=true deletes it and its stream for good (refused while a worktree agent's branch holds unmerged work, unless force)
  */
 export const deleteAgent = <ThrowOnError extends boolean = false>(options: Options<DeleteAgentData, ThrowOnError>): RequestResult<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError> => (options.client ?? client).delete<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}', ...options });
 
@@ -232,7 +232,7 @@ export const updateAgent = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Bring an archived agent back: it runs on this node again, and its next prompt resumes its harness session
+ * Bring an archived agent back: it runs on this node again (a worktree agent in its worktree, made again), and its next prompt resumes its harness session
  */
 export const restoreAgent = <ThrowOnError extends boolean = false>(options: Options<RestoreAgentData, ThrowOnError>): RequestResult<RestoreAgentResponses, RestoreAgentErrors, ThrowOnError> => (options.client ?? client).post<RestoreAgentResponses, RestoreAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/restore', ...options });
 
@@ -269,6 +269,47 @@ export const searchTranscripts = <ThrowOnError extends boolean = false>(options:
  * The agent's transcript as a document: Markdown (md, the default), one self-contained HTML file, or its raw events as JSON lines
  */
 export const exportAgent = <ThrowOnError extends boolean = false>(options: Options<ExportAgentData, ThrowOnError>): RequestResult<ExportAgentResponses, ExportAgentErrors, ThrowOnError> => (options.client ?? client).get<ExportAgentResponses, ExportAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/export', ...options });
+
+/**
+ * The agent's change: a worktree agent's against the merge-base with its base (commits, uncommitted edits, new files; ignored files left out), another agent's since it was made
+ */
+export const diffAgent = <ThrowOnError extends boolean = false>(options: Options<DiffAgentData, ThrowOnError>): RequestResult<DiffAgentResponses, DiffAgentErrors, ThrowOnError> => (options.client ?? client).get<DiffAgentResponses, DiffAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/diff', ...options });
+
+/**
+ * Put the agent's files back as they were when a turn started (the last by default); refused while the agent is busy
+ */
+export const revertAgent = <ThrowOnError extends boolean = false>(options: Options<RevertAgentData, ThrowOnError>): RequestResult<RevertAgentResponses, RevertAgentErrors, ThrowOnError> => (options.client ?? client).post<RevertAgentResponses, RevertAgentErrors, ThrowOnError>({
+    url: '/v1/agents/{agent}/revert',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Commit the worktree's uncommitted work, then merge the agent's branch into its base in the checkout it was made from; a refusal or a conflict changes nothing
+ */
+export const mergeAgent = <ThrowOnError extends boolean = false>(options: Options<MergeAgentData, ThrowOnError>): RequestResult<MergeAgentResponses, MergeAgentErrors, ThrowOnError> => (options.client ?? client).post<MergeAgentResponses, MergeAgentErrors, ThrowOnError>({
+    url: '/v1/agents/{agent}/merge',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Commit the worktree's uncommitted work and push the agent's branch; with pr, open a pull request with gh
+ */
+export const pushAgent = <ThrowOnError extends boolean = false>(options: Options<PushAgentData, ThrowOnError>): RequestResult<PushAgentResponses, PushAgentErrors, ThrowOnError> => (options.client ?? client).post<PushAgentResponses, PushAgentErrors, ThrowOnError>({
+    url: '/v1/agents/{agent}/push',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * Whether this browser is logged in, and whether the login page takes a password; needs no credentials

@@ -197,6 +197,7 @@ export type Agent = {
      * the node that runs it (or ran it, while orphaned): see GET /v1/nodes
      */
     node: string;
+    worktree?: Worktree;
     /**
      * when DELETE archived it, while it is archived
      */
@@ -209,6 +210,33 @@ export type Agent = {
      * its prompts are refused (402) once spentUsd reaches this; no budget when absent
      */
     budgetUsd?: number;
+};
+
+/**
+ * its own git worktree and branch, when it was made with worktree: true
+ */
+export type Worktree = {
+    /**
+     * the checkout it was made from: where a merge lands
+     */
+    root: string;
+    /**
+     * the worktree's folder, under iterate's data folder
+     */
+    path: string;
+    branch: string;
+    /**
+     * the branch the checkout was on when it was made, or the base REF it was given
+     */
+    base: string;
+    /**
+     * the commit the branch started at
+     */
+    baseCommit: string;
+    /**
+     * iterate.json's worktree.setup: pending until it has run, failed when it exited with an error (the next prompt runs it again), done (also when there is none)
+     */
+    setup: 'pending' | 'failed' | 'done';
 };
 
 export type Harness = {
@@ -256,6 +284,22 @@ export type AgentInput = {
      * the node (id or URL) to run it on: alive, with the directory under its roots; this one when absent
      */
     node?: string;
+    /**
+     * work in a new git worktree of the directory's repository, on a new branch, under iterate's data folder; the checkout stays as it is
+     */
+    worktree?: boolean;
+    /**
+     * with worktree: the new branch's name (iterate/<name> when absent)
+     */
+    branch?: string;
+    /**
+     * with worktree: the commit to start from (a branch, tag or commit); the checkout's HEAD when absent
+     */
+    base?: string;
+    /**
+     * when name is absent: text to name the agent after (a task's prompt)
+     */
+    nameFrom?: string;
     /**
      * dollars it may spend before its prompts are refused; config.json's agents.budgetUsd when absent, none when null
      */
@@ -312,7 +356,7 @@ export type SearchHit = {
     /**
      * the part of the message that matches
      */
-    kind: 'prompt' | 'reply' | 'thought' | 'tool' | 'file' | 'permission' | 'error';
+    kind: 'prompt' | 'reply' | 'thought' | 'tool' | 'file' | 'permission' | 'error' | 'activity';
     /**
      * read the agent's stream (iterate events --offset) from here: the message that matches comes first
      */
@@ -329,6 +373,108 @@ export type SearchHit = {
         number,
         number
     ]>;
+};
+
+export type AgentDiff = {
+    /**
+     * the agent's id
+     */
+    agent: string;
+    /**
+     * the commit the change is counted from
+     */
+    from: string;
+    /**
+     * what that commit is
+     */
+    since: string;
+    files: Array<DiffFile>;
+    additions: number;
+    deletions: number;
+    /**
+     * the unified diff, in git's format; absent with stat=true
+     */
+    patch?: string;
+};
+
+export type DiffFile = {
+    /**
+     * relative to the repository's top folder; for a deleted file, the path it had
+     */
+    path: string;
+    /**
+     * the path before a rename or copy
+     */
+    oldPath?: string;
+    status: 'added' | 'modified' | 'deleted' | 'renamed' | 'copied';
+    additions: number;
+    deletions: number;
+    binary: boolean;
+    /**
+     * absent with stat=true
+     */
+    hunks?: Array<DiffHunk>;
+};
+
+export type DiffHunk = {
+    header: string;
+    oldStart: number;
+    oldLines: number;
+    newStart: number;
+    newLines: number;
+    /**
+     * each with its prefix: ' ' context, '+' added, '-' removed, '\\' a note such as no newline at the end
+     */
+    lines: Array<string>;
+};
+
+export type Reverted = {
+    /**
+     * the turn whose start the files were put back to (1: the first)
+     */
+    turn: number;
+    /**
+     * offset of the prompt that started that turn
+     */
+    prompt: string;
+    /**
+     * what changed on disk, as a change from before the revert: added (a deleted file restored), deleted (a file made since removed), modified
+     */
+    files: Array<{
+        path: string;
+        status: 'added' | 'deleted' | 'modified';
+    }>;
+    /**
+     * the ref that keeps the files as they were before the revert
+     */
+    backup: string;
+};
+
+export type Merged = {
+    branch: string;
+    base: string;
+    /**
+     * the commit the base branch is at now
+     */
+    commit: string;
+    squash: boolean;
+    /**
+     * the base moved forward to the agent's branch: no merge commit
+     */
+    fastForward: boolean;
+    /**
+     * how many files the merge changed in the checkout; 0: the base had all of it already
+     */
+    files: number;
+};
+
+export type Pushed = {
+    branch: string;
+    remote: string;
+    /**
+     * the URL of the pull request opened for it
+     */
+    pr?: string;
 };
 
 export type WebSession = {
@@ -1531,6 +1677,10 @@ export type DeleteAgentData = {
          * true: delete the agent, its stream and its search index for good
          */
         purge?: 'true' | 'false';
+        /**
+         * with purge: delete a worktree agent whose branch holds work not merged into its base
+         */
+        force?: 'true' | 'false';
     };
     url: '/v1/agents/{agent}';
 };
@@ -1549,7 +1699,7 @@ export type DeleteAgentErrors = {
      */
     404: Error;
     /**
-     * Archived already (purge deletes it)
+     * Archived already, or (purge) the agent's branch holds work not merged into its base
      */
     409: Error;
 };
@@ -1923,6 +2073,214 @@ export type ExportAgentResponses = {
 };
 
 export type ExportAgentResponse = ExportAgentResponses[keyof ExportAgentResponses];
+
+export type DiffAgentData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: {
+        /**
+         * true: only what the last turn changed
+         */
+        last?: 'true' | 'false';
+        /**
+         * true: only each file's path, status and counts (no patch, no hunks)
+         */
+        stat?: 'true' | 'false';
+    };
+    url: '/v1/agents/{agent}/diff';
+};
+
+export type DiffAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * No snapshot to count from, or the files are on another machine
+     */
+    409: Error;
+};
+
+export type DiffAgentError = DiffAgentErrors[keyof DiffAgentErrors];
+
+export type DiffAgentResponses = {
+    /**
+     * The change
+     */
+    200: AgentDiff;
+};
+
+export type DiffAgentResponse = DiffAgentResponses[keyof DiffAgentResponses];
+
+export type RevertAgentData = {
+    body?: {
+        /**
+         * 1 for the first turn
+         */
+        turn?: number;
+    };
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/revert';
+};
+
+export type RevertAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * The agent is busy, or has no such turn
+     */
+    409: Error;
+};
+
+export type RevertAgentError = RevertAgentErrors[keyof RevertAgentErrors];
+
+export type RevertAgentResponses = {
+    /**
+     * Reverted
+     */
+    200: Reverted;
+};
+
+export type RevertAgentResponse = RevertAgentResponses[keyof RevertAgentResponses];
+
+export type MergeAgentData = {
+    body?: {
+        /**
+         * one commit with the whole change instead of a merge
+         */
+        squash?: boolean;
+        /**
+         * the commit message; the agent's first prompt when absent
+         */
+        message?: string;
+    };
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/merge';
+};
+
+export type MergeAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * The agent is busy, the checkout is not on the base branch or has uncommitted changes to the same files, or the merge conflicts (the message names the files)
+     */
+    409: Error;
+};
+
+export type MergeAgentError = MergeAgentErrors[keyof MergeAgentErrors];
+
+export type MergeAgentResponses = {
+    /**
+     * Merged (or nothing to merge: files is 0)
+     */
+    200: Merged;
+};
+
+export type MergeAgentResponse = MergeAgentResponses[keyof MergeAgentResponses];
+
+export type PushAgentData = {
+    body?: {
+        /**
+         * the remote; the base branch's upstream's, else origin, when absent
+         */
+        remote?: string;
+        /**
+         * open a pull request with GitHub's gh
+         */
+        pr?: boolean;
+        /**
+         * the commit message; the agent's first prompt when absent
+         */
+        message?: string;
+    };
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/push';
+};
+
+export type PushAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * The agent is busy, there is no such remote, or gh is not installed
+     */
+    409: Error;
+    /**
+     * git push (or gh) failed
+     */
+    502: Error;
+};
+
+export type PushAgentError = PushAgentErrors[keyof PushAgentErrors];
+
+export type PushAgentResponses = {
+    /**
+     * Pushed
+     */
+    200: Pushed;
+};
+
+export type PushAgentResponse = PushAgentResponses[keyof PushAgentResponses];
 
 export type GetWebSessionData = {
     body?: never;

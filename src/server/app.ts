@@ -16,6 +16,7 @@ import { permissionRoutes } from "./routes/permissions.ts"
 import { streamRoutes } from "./routes/streams.ts"
 import { usageRoutes } from "./routes/usage.ts"
 import { webRoutes } from "./routes/web.ts"
+import { workRoutes } from "./routes/work.ts"
 import { security, type SecurityOptions } from "./security.ts"
 import { webPages } from "./web/pages.ts"
 
@@ -40,6 +41,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   streamRoutes(api, ctx)
   agentRoutes(api, ctx)
   archiveRoutes(api, ctx)
+  workRoutes(api, ctx)
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)

@@ -118,6 +118,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     fleet: stores.fleet,
     logDir: paths.logDir,
     dataDir: join(paths.data, "harnesses"),
+    worktreesDir: join(paths.data, "worktrees"),
     streams: store,
     config: config.harnesses,
     configProblem,

@@ -9,6 +9,14 @@ import {
   HARNESS_EVENT,
   type CrashPayload,
   type ErrorPayload,
+  type MergedPayload,
+  type PushedPayload,
+  type RevertedPayload,
+  type ScriptEndedPayload,
+  type ScriptOutputPayload,
+  type ScriptStartedPayload,
+  type WorktreeCreatedPayload,
+  type WorktreeRemovedPayload,
   type PermissionReplyPayload,
   type PermissionRequestedPayload,
   type PermissionWithdrawnPayload,
@@ -16,7 +24,7 @@ import {
   type StatusPayload,
   type TurnStatus,
 } from "../protocol/agent-events.ts"
-import type { AgentStreamEvent, Message, Part, PermissionPart, Transcript, Usage } from "./types.ts"
+import type { ActivityPart, AgentStreamEvent, Message, Part, PermissionPart, Transcript, Usage } from "./types.ts"
 
 /** A harness's reducer: folds one of its native events (the payload, unchanged) into the transcript. */
 export type HarnessReducer = (draft: Draft, native: unknown, event: AgentStreamEvent) => void
@@ -169,6 +177,42 @@ export class Draft {
     t.revision++
   }
 
+  // ---- what iterate did with the agent's files: a message of its own each
+
+  /** A new activity message, or (with `key`) the one of a command that runs: setup and archive report in pieces. */
+  activity(part: Omit<ActivityPart, "kind" | "id">, key?: string): void {
+    const id = `iterate:${this.event.offset}`
+    if (key) this.#commands.set(key, id)
+    this.#put({ id, role: "iterate", parts: [{ kind: "activity", id: `${id}:activity`, ...part }], offset: this.event.offset, createdAt: this.event.createdAt })
+  }
+
+  scriptStarted(payload: ScriptStartedPayload): void {
+    // One that never ended was cut short (the daemon stopped); it runs again now.
+    if (this.#commands.has(payload.script)) this.#patchCommand(payload.script, () => ({ state: "failed", detail: "interrupted" }))
+    this.activity({ activity: payload.script, title: `${payload.script}: ${payload.command}`, state: "running" }, payload.script)
+  }
+
+  scriptOutput(payload: ScriptOutputPayload): void {
+    this.#patchCommand(payload.script, (part) => ({ output: (part.output ?? "") + payload.text }))
+  }
+
+  scriptEnded(payload: ScriptEndedPayload): void {
+    const took = `${(payload.durationMs / 1000).toFixed(1)} s`
+    const detail = payload.exitCode === null ? `could not start (${took})` : `exit ${payload.exitCode} after ${took}`
+    this.#patchCommand(payload.script, () => ({ state: payload.exitCode === 0 ? "done" : "failed", detail }))
+    this.#commands.delete(payload.script)
+  }
+
+  /** A command's part, made when its start is not in what was read (a reader that began mid-command). */
+  #patchCommand(script: ScriptStartedPayload["script"], patch: (part: ActivityPart) => Partial<ActivityPart>): void {
+    if (!this.#commands.has(script)) this.activity({ activity: script, title: script, state: "running" }, script)
+    const id = this.#commands.get(script)!
+    const part = this.part<"activity">(id, `${id}:activity`)!
+    this.putPart(id, { ...part, ...patch(part) })
+  }
+
+  readonly #commands = new Map<string, string>()
+
   #turnStatus: TurnStatus = "idle"
   /** offset of the status that started the running turn */
   #turnStart = ""
@@ -201,6 +245,33 @@ export class Draft {
       const value = usage[key]
       if (value !== undefined) total[key] = (total[key] ?? 0) + sign * value
     }
+  }
+}
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`
+
+/** iterate's own events about the agent's files. */
+function foldWork(draft: Draft, type: string, payload: never): void {
+  if (type === AGENT_EVENT.scriptStarted) draft.scriptStarted(payload as ScriptStartedPayload)
+  else if (type === AGENT_EVENT.scriptOutput) draft.scriptOutput(payload as ScriptOutputPayload)
+  else if (type === AGENT_EVENT.scriptEnded) draft.scriptEnded(payload as ScriptEndedPayload)
+  else if (type === AGENT_EVENT.worktreeCreated) {
+    const p = payload as WorktreeCreatedPayload
+    draft.activity({ activity: "worktree", title: `worktree on branch ${p.branch} from ${p.base}`, state: "done", detail: p.path })
+  } else if (type === AGENT_EVENT.merged) {
+    const p = payload as MergedPayload
+    const how = p.squash ? ", squashed" : p.fastForward ? ", fast-forward" : ""
+    draft.activity({ activity: "merge", title: `merged ${p.branch} into ${p.base} (${plural(p.files, "file")}${how})`, state: "done", detail: `${p.base} is at ${p.commit.slice(0, 12)}` })
+  } else if (type === AGENT_EVENT.pushed) {
+    const p = payload as PushedPayload
+    draft.activity({ activity: "push", title: `pushed ${p.branch} to ${p.remote}${p.pr ? `: ${p.pr}` : ""}`, state: "done" })
+  } else if (type === AGENT_EVENT.reverted) {
+    const p = payload as RevertedPayload
+    const files = p.files.map((f) => `${f.status === "added" ? "restored" : f.status === "deleted" ? "removed" : "reverted"} ${f.path}`).join("\n")
+    draft.activity({ activity: "revert", title: `files put back as they were at the start of turn ${p.turn} (${plural(p.files.length, "file")})`, state: "done", ...(files && { detail: files }) })
+  } else if (type === AGENT_EVENT.worktreeRemoved) {
+    const p = payload as WorktreeRemovedPayload
+    draft.activity({ activity: "removed", title: `worktree and branch ${p.branch} removed`, state: "done", ...(p.final && { detail: `its last state is kept as ${p.final}` }) })
   }
 }
 
@@ -240,6 +311,7 @@ export class TranscriptBuilder {
     else if (type === AGENT_EVENT.permissionReply) draft.permissionReply(payload as PermissionReplyPayload)
     else if (type === AGENT_EVENT.permissionWithdrawn) draft.permissionWithdrawn(payload as PermissionWithdrawnPayload)
     else if (type === AGENT_EVENT.error) draft.error((payload as ErrorPayload).message)
+    else if (type.startsWith("iterate:agent:worktree:") || type === AGENT_EVENT.reverted) foldWork(draft, type, payload)
     else {
       const harness = HARNESS_EVENT.exec(type)?.[1]
       if (harness !== undefined) this.reducerOf(harness)?.(draft, event.payload, event)

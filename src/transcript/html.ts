@@ -54,6 +54,10 @@ function part(message: Message, p: Part): string {
       return `<div class="card permission">Permission (${escapeHtml(p.tool)}): ${escapeHtml(p.summary)} — ${escapeHtml(permissionOutcome(p))}</div>`
     case "error":
       return `<div class="card error">${escapeHtml(p.message)}</div>`
+    case "activity": {
+      const detail = p.detail ? `: ${p.detail}` : ""
+      return `<details class="card activity"${p.state === "done" ? "" : " open"}><summary>${escapeHtml(`⚙ ${p.title} — ${p.state}${detail}`)}</summary>${p.output ? pre(shorten(p.output)) : ""}</details>`
+    }
   }
 }
 

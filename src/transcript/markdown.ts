@@ -11,6 +11,9 @@ export function fenced(text: string, lang = ""): string {
   return `${fence}${lang}\n${text.replace(/\n$/, "")}\n${fence}`
 }
 
+/** Bold text that stays bold whatever it holds (a `*` or `_` of its own is escaped). */
+const strong = (text: string) => `**${text.replace(/[*_]/g, "\\$&")}**`
+
 /** Every line quoted. */
 const quoted = (text: string) =>
   text
@@ -32,7 +35,7 @@ function part(message: Message, p: Part): string | undefined {
     case "reasoning":
       return quoted(`*Thinking:* ${p.text.trim()}`)
     case "tool": {
-      const blocks = [`**${toolHeading(p).replace(/[*_]/g, "\\$&")}**`]
+      const blocks = [strong(toolHeading(p))]
       // A file tool's change shows as its diff; its input would say the same again.
       const input = editOf(message, p) ? undefined : toolInput(p.input)
       if (input) blocks.push(fenced(shorten(input), typeof p.input === "string" ? "" : "json"))
@@ -46,6 +49,11 @@ function part(message: Message, p: Part): string | undefined {
       return quoted(`**Permission** (${p.tool}): ${p.summary} — ${permissionOutcome(p)}`)
     case "error":
       return quoted(`**Error:** ${p.message}`)
+    case "activity": {
+      const blocks = [`${strong(`⚙ ${p.title}`)} — ${p.state}${p.detail ? `: ${p.detail}` : ""}`]
+      if (p.output) blocks.push(fenced(shorten(p.output)))
+      return blocks.join("\n\n")
+    }
   }
 }
 

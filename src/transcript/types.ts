@@ -24,7 +24,8 @@ export interface Transcript {
 
 export interface Message {
   id: string
-  role: "user" | "assistant"
+  /** iterate: what iterate itself did with the agent's files (its worktree, setup, a merge …), one activity part each */
+  role: "user" | "assistant" | "iterate"
   /** replaced (never mutated) when one of them changes, like the message itself */
   parts: Part[]
   /** offset of the stream event that started it */
@@ -36,7 +37,7 @@ export interface Message {
   aborted?: boolean
 }
 
-export type Part = TextPart | ReasoningPart | ToolPart | FileEditPart | PermissionPart | ErrorPart
+export type Part = TextPart | ReasoningPart | ToolPart | FileEditPart | PermissionPart | ErrorPart | ActivityPart
 
 export interface TextPart {
   kind: "text"
@@ -93,6 +94,21 @@ export interface PermissionPart {
   withdrawn?: string
   /** offset of the request on the stream */
   offset: string
+}
+
+/** Something iterate did with the agent's files: its worktree made, a setup or archive command run, a merge, a push, a revert. */
+export interface ActivityPart {
+  kind: "activity"
+  id: string
+  activity: "worktree" | "setup" | "archive" | "merge" | "push" | "revert" | "removed"
+  /** one line: "setup: bun install", "merged iterate/x into main (3 files)" */
+  title: string
+  /** running while a command runs; done; failed when it exited with an error */
+  state: "running" | "done" | "failed"
+  /** what a command printed so far (stdout and stderr as they came) */
+  output?: string
+  /** how it ended, or more to know: "exit 0 after 1.2 s", the files a revert changed */
+  detail?: string
 }
 
 export interface ErrorPart {

@@ -1,5 +1,6 @@
 // One agent: its transcript (live), status, permission policy, Abort, pending permission
-// requests, a composer, and the raw events. `/` focuses the composer; Esc aborts the running turn.
+// requests, a composer, and the raw events; or (the Changes tab) what it changed, with Merge for a
+// worktree agent. `/` focuses the composer; Esc aborts the running turn.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks"
 import type { PermissionPolicy } from "../protocol/agent-events.ts"
 import { abortAgent, getAgent, promptAgent, replyPermission, updateAgent } from "../sdk/sdk.gen.ts"
@@ -7,9 +8,10 @@ import type { Agent } from "../sdk/types.gen.ts"
 import { call } from "./api.ts"
 import { AgentView } from "./agent-view.ts"
 import { ArchiveActions } from "./archive-actions.tsx"
-import { navigate, query } from "./router.ts"
+import { Changes } from "./changes.tsx"
+import { type AgentTab, navigate, query } from "./router.ts"
 import { type Answer, Messages, Permission } from "./transcript.tsx"
-import { Link, PolicySelect, Spend, Status, when } from "./ui.tsx"
+import { Branch, Link, PolicySelect, Spend, Status, when } from "./ui.tsx"
 
 const SHOWN = 150
 const RAW_SHOWN = 500
@@ -164,7 +166,7 @@ function Budget({ agent, onChange }: { agent: Agent; onChange: (agent: Agent) =>
   )
 }
 
-function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; onAgent: (agent: Agent) => void }) {
+function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Agent; tab: AgentTab; onAgent: (agent: Agent) => void }) {
   void view.revision.value
   const [shown, setShown] = useState(SHOWN)
   const [raw, setRaw] = useState(false)
@@ -220,20 +222,30 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
         <div class="agent-title">
           <h1>{agent.name}</h1>
           <div class="muted small">
-            {agent.harness} · <span class="directory">{agent.directory}</span>
+            {agent.harness} · {agent.worktree && <Branch worktree={agent.worktree} />} <span class="directory">{agent.directory}</span>
           </div>
           <Policy agent={agent} onChange={onAgent} />
           <Budget agent={agent} onChange={onAgent} />
         </div>
         <Status status={agent.archivedAt ? "archived" : transcript.status} />
         {view.connection.value === "reconnecting" && <span class="badge warn">reconnecting…</span>}
+        <nav class="tabs small">
+          <Link href={`/agents/${agent.id}`} class={tab === "transcript" ? "active" : undefined}>
+            Transcript
+          </Link>
+          <Link href={`/agents/${agent.id}/changes`} class={tab === "changes" ? "active" : undefined}>
+            Changes
+          </Link>
+        </nav>
         <span class="small export">
           export <a href={`/v1/agents/${agent.id}/export?format=md`} download={`${agent.name}.md`}>Markdown</a> ·{" "}
           <a href={`/v1/agents/${agent.id}/export?format=html`} download={`${agent.name}.html`}>HTML</a>
         </span>
-        <label class="toggle small">
-          <input type="checkbox" checked={raw} onChange={(e) => setRaw(e.currentTarget.checked)} /> raw events
-        </label>
+        {tab === "transcript" && (
+          <label class="toggle small">
+            <input type="checkbox" checked={raw} onChange={(e) => setRaw(e.currentTarget.checked)} /> raw events
+          </label>
+        )}
       </div>
       <main
         class="transcript"
@@ -244,7 +256,9 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
         }}
       >
         {view.connection.value === "missing" && <div class="card error">This agent's stream is gone.</div>}
-        {raw ? (
+        {tab === "changes" ? (
+          <Changes agent={agent} status={transcript.status} />
+        ) : raw ? (
           <RawEvents view={view} />
         ) : (
           <>
@@ -280,7 +294,7 @@ function Transcript({ view, agent, onAgent }: { view: AgentView; agent: Agent; o
   )
 }
 
-export function AgentPage({ id }: { id: string }) {
+export function AgentPage({ id, tab }: { id: string; tab: AgentTab }) {
   const [agent, setAgent] = useState<Agent>()
   const [problem, setProblem] = useState<string>()
   const [view, setView] = useState<AgentView>()
@@ -316,7 +330,7 @@ export function AgentPage({ id }: { id: string }) {
   if (!agent || !view) return <main class="page muted">loading…</main>
   return (
     <div class="agent-page">
-      <Transcript view={view} agent={agent} onAgent={setAgent} />
+      <Transcript view={view} agent={agent} tab={tab} onAgent={setAgent} />
     </div>
   )
 }

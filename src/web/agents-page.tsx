@@ -10,7 +10,7 @@ import { ArchiveActions } from "./archive-actions.tsx"
 import { feed } from "./live.ts"
 import { notifyStatus } from "./notify.ts"
 import { navigate } from "./router.ts"
-import { Link, PolicySelect, Spend, Status, when } from "./ui.tsx"
+import { Branch, Link, PolicySelect, Spend, Status, when } from "./ui.tsx"
 
 interface AgentEntry extends Agent {
   nextOffset: string
@@ -54,6 +54,7 @@ function Row({ agent }: { agent: AgentEntry }) {
         </div>
         <div class="muted small row-meta">
           <span>{agent.harness}</span>
+          {agent.worktree && <Branch worktree={agent.worktree} />}
           <span class="directory">{agent.directory}</span>
           <Spend agent={agent} />
           {agent.lastActivity && <span>{when(agent.lastActivity)}</span>}

@@ -49,7 +49,7 @@ function App({ passwordLogin }: { passwordLogin: boolean }) {
     <div class="app">
       <Header />
       {at.view === "agent" ? (
-        <AgentPage key={at.id} id={at.id} />
+        <AgentPage key={at.id} id={at.id} tab={at.tab} />
       ) : at.view === "streams" ? (
         <StreamsPage />
       ) : at.view === "stream" ? (

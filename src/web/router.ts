@@ -20,9 +20,12 @@ addEventListener("popstate", () => {
 /** Stream names may hold `/`; each segment is encoded, the slashes stay. */
 export const streamHref = (name: string) => `/streams/${name.split("/").map(encodeURIComponent).join("/")}`
 
+/** An agent's page shows its transcript, or (at /agents/<id>/changes) what it changed. */
+export type AgentTab = "transcript" | "changes"
+
 export type Route =
   | { view: "agents" }
-  | { view: "agent"; id: string }
+  | { view: "agent"; id: string; tab: AgentTab }
   | { view: "streams" }
   | { view: "stream"; name: string }
   | { view: "search" }
@@ -30,8 +33,8 @@ export type Route =
 
 export function route(at: string): Route {
   if (at === "/login") return { view: "login" }
-  const agent = /^\/agents\/([^/]+)$/.exec(at)
-  if (agent) return { view: "agent", id: decodeURIComponent(agent[1]!) }
+  const agent = /^\/agents\/([^/]+)(\/changes)?$/.exec(at)
+  if (agent) return { view: "agent", id: decodeURIComponent(agent[1]!), tab: agent[2] ? "changes" : "transcript" }
   if (at === "/streams") return { view: "streams" }
   if (at === "/search") return { view: "search" }
   if (at.startsWith("/streams/")) return { view: "stream", name: decodeURIComponent(at.slice("/streams/".length)) }

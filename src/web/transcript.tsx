@@ -4,7 +4,7 @@
 import { Component, type ComponentChildren } from "preact"
 import { useState } from "preact/hooks"
 import type { PermissionDecision } from "../protocol/agent-events.ts"
-import type { FileEditPart, Message, Part, PermissionPart, ToolPart } from "../transcript/types.ts"
+import type { ActivityPart, FileEditPart, Message, Part, PermissionPart, ToolPart } from "../transcript/types.ts"
 import { permissionOutcome } from "../transcript/describe.ts"
 import { ApiError } from "./api.ts"
 
@@ -48,21 +48,46 @@ function Tool({ part }: { part: ToolPart }) {
   )
 }
 
+/** Lines of a unified diff, each coloured by what it is: added, removed, a hunk header. */
+export function DiffLines({ lines }: { lines: string[] }) {
+  return (
+    <pre>
+      {lines.map((line) => (
+        <div class={line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : line.startsWith("@@") ? "hunk" : undefined}>
+          {line || " "}
+        </div>
+      ))}
+    </pre>
+  )
+}
+
 function Diff({ part }: { part: FileEditPart }) {
-  const lines = part.diff.replace(/\n$/, "").split("\n")
   return (
     <details class="card diff" open>
       <summary>
         {part.path} <span class="add">+{part.additions}</span> <span class="del">−{part.deletions}</span>
       </summary>
-      <pre>
-        {lines.map((line) => (
-          <div class={line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : line.startsWith("@@") ? "hunk" : undefined}>
-            {line || " "}
-          </div>
-        ))}
-      </pre>
+      <DiffLines lines={part.diff.replace(/\n$/, "").split("\n")} />
     </details>
+  )
+}
+
+/** What iterate did with the agent's files: a worktree made, a setup command and its output, a merge, a revert. */
+function Activity({ part }: { part: ActivityPart }) {
+  return (
+    <div class="card activity" data-activity={part.activity} data-state={part.state}>
+      <div class="card-head">
+        <span class="activity-title">{part.title}</span>
+        <span class="badge">{part.state === "running" ? "running…" : part.state}</span>
+      </div>
+      {part.output !== undefined && (
+        <details open={part.state !== "done"}>
+          <summary>Output</summary>
+          <pre>{part.output}</pre>
+        </details>
+      )}
+      {part.detail && <pre class="muted activity-detail">{part.detail}</pre>}
+    </div>
   )
 }
 
@@ -152,6 +177,8 @@ function PartView({ part }: { part: Part }) {
       return <Permission part={part} />
     case "error":
       return <div class="card error">{part.message}</div>
+    case "activity":
+      return <Activity part={part} />
   }
 }
 

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact"
 import { PERMISSION_POLICIES, type PermissionPolicy } from "../protocol/agent-events.ts"
 import { formatUsd } from "../protocol/usage.ts"
-import type { Agent } from "../sdk/types.gen.ts"
+import type { Agent, Worktree } from "../sdk/types.gen.ts"
 import { navigate } from "./router.ts"
 
 export function Link({ href, children, class: className }: { href: string; children: ComponentChildren; class?: string }) {
@@ -18,6 +18,15 @@ export function Link({ href, children, class: className }: { href: string; child
     >
       {children}
     </a>
+  )
+}
+
+/** A worktree agent's mark: its branch, and the branch it came from. */
+export function Branch({ worktree }: { worktree: Worktree }) {
+  return (
+    <span class="badge branch" title={`worktree ${worktree.path}, from ${worktree.base} of ${worktree.root}`}>
+      {worktree.branch} ← {worktree.base}
+    </span>
   )
 }
 

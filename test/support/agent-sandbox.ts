@@ -1,12 +1,15 @@
 // A sandbox whose daemon runs agents on a real harness with a scripted model server: the
-// Anthropic stub for claude, the LLM stub for opencode and pi. Each harness is wired the way a
-// user would set it up, in the environment and config.json of the CLI (the daemon the CLI starts
-// inherits that environment, so the harness gets the sandbox's HOME and XDG folders too):
+// Anthropic stub for claude, the LLM stub for opencode and pi, the Responses stub for codex. Each
+// harness is wired the way a user would set it up, in the environment and config.json of the CLI
+// (the daemon the CLI starts inherits that environment, so the harness gets the sandbox's HOME and
+// XDG folders too):
 //   opencode  a project folder whose opencode.json names the stub; harnesses.opencode.binary
 //   claude    ANTHROPIC_BASE_URL (the stub) and a dummy key, a throwaway CLAUDE_CONFIG_DIR;
 //             harnesses.claude.binary
 //   pi        PI_CODING_AGENT_DIR with a models.json whose only provider is the stub;
 //             harnesses.pi.binary (Pi's CLI script, run by iterate's own Bun)
+//   codex     CODEX_HOME with a config.toml whose only model provider is the stub (the
+//             Responses stub); harnesses.codex.binary (the platform package's native codex)
 //   claude-acp  Zed's claude-agent-acp configured as an ACP agent (harnesses.claude-acp.acp), with
 //             claude's environment and IS_SANDBOX=1 (the tests run as root)
 //   gemini    Gemini CLI as the built-in ACP agent `gemini` (harnesses.gemini.acp: the devDependency's
@@ -17,13 +20,14 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, expect } from "vitest"
 import { testClaudeAcp, testClaudeBinary } from "./claude-project.ts"
+import { testCodexBinary, writeCodexConfig } from "./codex-project.ts"
 import { GEMINI_SETTINGS, testGeminiCli } from "./gemini-stub.ts"
 import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "./opencode-project.ts"
 import { testPiCli, writeModels } from "./pi-project.ts"
 import { type Result, Sandbox } from "./sandbox.ts"
 import { isAlive } from "./wait.ts"
 
-export type HarnessName = "opencode" | "claude" | "pi" | "claude-acp" | "gemini"
+export type HarnessName = "opencode" | "claude" | "pi" | "codex" | "claude-acp" | "gemini"
 
 interface Wiring {
   /** added to the sandbox's environment; `dir` is the sandbox's folder */
@@ -63,6 +67,11 @@ const WIRINGS: Record<HarnessName, Wiring> = {
     env: (dir) => ({ PI_CODING_AGENT_DIR: join(dir, "pi-agent"), PI_OFFLINE: "1", PI_TELEMETRY: "0" }),
     config: () => ({ binary: testPiCli() }),
     setup: (dir, stubUrl) => writeModels(join(dir, "pi-agent"), stubUrl),
+  },
+  codex: {
+    env: (dir) => ({ CODEX_HOME: join(dir, "codex-home") }),
+    config: () => ({ binary: testCodexBinary() }),
+    setup: (dir, stubUrl) => writeCodexConfig(join(dir, "codex-home"), stubUrl),
   },
 }
 
@@ -150,11 +159,12 @@ export function writeConfig(sandbox: Sandbox, text: string): void {
   writeFileSync(join(sandbox.env.XDG_CONFIG_HOME!, "iterate", "config.json"), text)
 }
 
-/** How each harness's processes are told apart from others (a claude or pi by the marker iterate starts it with). */
+/** How each harness's processes are told apart from others (a claude, pi or codex by the marker iterate starts it with). */
 const HARNESS_PROCESS: Record<HarnessName, (argv: string[], environ: string) => boolean> = {
   opencode: (argv) => argv[1] === "serve" && argv[0]!.includes("opencode"),
   claude: (_, environ) => environ.includes("\0ITERATE_CLAUDE_AGENT="),
   pi: (_, environ) => environ.includes("\0ITERATE_PI_EXTENSION="),
+  codex: (argv, environ) => argv[1] === "app-server" && environ.includes("\0ITERATE_CODEX_SERVER="),
   "claude-acp": (_, environ) => environ.includes("\0ITERATE_ACP_AGENT=claude-acp\0"),
   gemini: (_, environ) => environ.includes("\0ITERATE_ACP_AGENT=gemini\0"),
 }

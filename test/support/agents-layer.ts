@@ -22,7 +22,7 @@ export class AgentsLayer {
     this.streams = new SqliteStreamStore(join(dir, "streams.db"))
     const data = join(dir, "data")
     const harnesses = { [harness.name]: () => harness }
-    this.agents = new Agents({ store: this.store, fleet: new LocalFleet("node-1", this.store), logDir: join(data, "log"), dataDir: data, streams: this.streams, env: {}, harnesses, ...options })
+    this.agents = new Agents({ store: this.store, fleet: new LocalFleet("node-1", this.store), logDir: join(data, "log"), dataDir: data, worktreesDir: join(data, "worktrees"), streams: this.streams, env: {}, harnesses, ...options })
   }
 
   start(): Promise<void> {

@@ -1,22 +1,27 @@
-// What differs between the harnesses that run one process per agent (claude, pi) when a test
-// drives them through the compiled binary against a scripted model server: the stub each talks
-// to, and how a reply, a file write and a command are scripted for it. The CLI suite
+// What differs between the harnesses claude, pi and codex when a test drives them through the
+// compiled binary against a scripted model server: the stub each talks to, how a reply, a file
+// write and a command are scripted for it, and where a request holds the conversation. The CLI suite
 // (test/e2e/agents/harness-suite.ts) and the ACP suite (test/e2e/acp/harness-suite.ts) run on these.
 import { join } from "node:path"
 import * as anthropic from "./anthropic-stub.ts"
 import * as openai from "./llm-stub.ts"
 import { PI_STUB_MODEL } from "./pi-project.ts"
+import * as responses from "./responses-stub.ts"
 
 interface ModelServer<Reply> {
   url: string
   reply(...replies: Reply[]): void
   reset(): void
-  /** the model requests of the conversation, in order */
-  readonly turns: ReadonlyArray<{ cancelled: boolean; body: { messages: unknown } }>
+  /** the model requests of the conversation, in order: chat and Messages APIs send `messages`, the Responses API `input` */
+  readonly turns: ReadonlyArray<{ cancelled: boolean; body: { messages: unknown } | { input: unknown } }>
 }
 
+/** Everything the model was sent in a request's conversation, as JSON. */
+export const conversationOf = (request: { body: { messages: unknown } | { input: unknown } }) =>
+  JSON.stringify("messages" in request.body ? request.body.messages : request.body.input)
+
 export interface HarnessScript<Reply> {
-  harness: "claude" | "pi" | "claude-acp"
+  harness: "claude" | "pi" | "codex" | "claude-acp"
   stub: ModelServer<Reply>
   /** a streamed text reply; slow with a delay between its chunks */
   text(body: string, options?: { chunkSize?: number; delayMs?: number }): Reply
@@ -58,4 +63,14 @@ export const piScript = (): HarnessScript<openai.StubReply> => ({
   write: (_, name, content) => openai.toolCall("write", { path: name, content }),
   command: (line) => openai.toolCall("bash", { command: line }),
   model: PI_STUB_MODEL,
+})
+
+/** The real codex from npm (its platform package's binary) with the Responses stub as its only model provider; the stub lives for the file. */
+export const codexScript = (): HarnessScript<responses.StubReply> => ({
+  harness: "codex",
+  stub: responses.useResponsesStub(),
+  text: responses.text,
+  // apply_patch takes paths relative to the thread's directory
+  write: (_, name, content) => responses.applyPatch(responses.addFilePatch(name, content)),
+  command: (line) => responses.exec(line),
 })

@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ["harness"],
   ["streams"],
   ["storage"],
-  ["protocol", "paths", "config", "sdk", "discovery", "os", "sse", "transcript", "errors.ts", "version.ts", "store-url.ts"],
+  ["protocol", "paths", "config", "sdk", "discovery", "os", "sse", "transcript", "git", "errors.ts", "version.ts", "store-url.ts"],
 ]
 const LEAVES = LAYERS.length - 1
 

@@ -1,12 +1,13 @@
 // The searchable text of a transcript: one document per part of each message (a prompt, a reply,
 // a thought, a tool call with its input and output, a file edit with its path and diff, a
-// permission request, an error). Taken from the transcript model that every harness's reducer
+// permission request, an error, what iterate did with the agent's files: a worktree's setup and
+// its output, a merge, a revert). Taken from the transcript model that every harness's reducer
 // builds (src/transcript), so a harness with a reducer is searchable without anything here
 // knowing it.
 import { formatOffset, parseOffset } from "../../streams/offsets.ts"
 import type { Message, Part } from "../../transcript/types.ts"
 
-export type DocumentKind = "prompt" | "reply" | "thought" | "tool" | "file" | "permission" | "error"
+export type DocumentKind = "prompt" | "reply" | "thought" | "tool" | "file" | "permission" | "error" | "activity"
 
 export interface ArchiveDocument {
   /** the message's id and the part's: what a later version of the same part replaces */
@@ -46,6 +47,8 @@ function textOf(part: Part, role: Message["role"]): { kind: DocumentKind; text: 
       return { kind: "permission", text: [part.tool, part.summary, part.message, part.withdrawn].filter((line) => line).join("\n") }
     case "error":
       return { kind: "error", text: part.message }
+    case "activity":
+      return { kind: "activity", text: [part.title, part.output, part.detail].filter((line) => line).join("\n") }
   }
 }
 
@@ -63,6 +66,7 @@ export function settledPart(part: Part, role: Message["role"]): boolean {
   if (role === "user" || part.kind === "file-edit" || part.kind === "error") return true
   if (part.kind === "tool") return part.status === "completed" || part.status === "error"
   if (part.kind === "permission") return part.decision !== undefined || part.withdrawn !== undefined
+  if (part.kind === "activity") return part.state !== "running"
   return false
 }
 

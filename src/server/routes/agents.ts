@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
 import type { Context } from "hono"
 import type { ContentfulStatusCode } from "hono/utils/http-status"
-import { AgentError, type AgentErrorCode } from "../../agents/agents.ts"
+import { AgentError, type AgentErrorCode } from "../../agents/errors.ts"
 import { PERMISSION_POLICIES } from "../../protocol/agent-events.ts"
 import type { DaemonContext } from "../context.ts"
 import { errorBody } from "../../protocol/errors.ts"
@@ -21,6 +21,19 @@ const Policy = z.enum(PERMISSION_POLICIES).openapi({
   description: "how permission requests are answered before anyone is asked: ask (everything), allow-edits (file edits), allow-all, deny (everything)",
 })
 
+const Worktree = z
+  .object({
+    root: z.string().openapi({ description: "the checkout it was made from: where a merge lands" }),
+    path: z.string().openapi({ description: "the worktree's folder, under iterate's data folder" }),
+    branch: z.string().openapi({ example: "iterate/verbose-flag" }),
+    base: z.string().openapi({ description: "the branch the checkout was on when it was made, or the base REF it was given", example: "main" }),
+    baseCommit: z.string().openapi({ description: "the commit the branch started at" }),
+    setup: z.enum(["pending", "failed", "done"]).openapi({
+      description: "iterate.json's worktree.setup: pending until it has run, failed when it exited with an error (the next prompt runs it again), done (also when there is none)",
+    }),
+  })
+  .openapi("Worktree")
+
 const Agent = z
   .object({
     id: z.string().openapi({ example: "k3x9qa" }),
@@ -36,6 +49,7 @@ const Agent = z
     permissions: Policy,
     allowedTools: z.array(z.string()).openapi({ description: "tools an `always` answer allowed, whatever the policy" }),
     node: z.string().openapi({ description: "the node that runs it (or ran it, while orphaned): see GET /v1/nodes" }),
+    worktree: Worktree.optional().openapi({ description: "its own git worktree and branch, when it was made with worktree: true" }),
     archivedAt: z.string().optional().openapi({ format: "date-time", description: "when DELETE archived it, while it is archived" }),
     spentUsd: z.number().openapi({ description: "dollars its turns cost so far, as its harness reported them (see GET /v1/usage)" }),
     budgetUsd: z.number().optional().openapi({ description: "its prompts are refused (402) once spentUsd reaches this; no budget when absent" }),
@@ -52,6 +66,12 @@ const AgentInput = z
     model: z.string().optional().openapi({ description: "provider/model" }),
     permissions: Policy.optional().openapi({ description: "ask when absent" }),
     node: z.string().min(1).optional().openapi({ description: "the node (id or URL) to run it on: alive, with the directory under its roots; this one when absent" }),
+    worktree: z.boolean().optional().openapi({
+      description: "work in a new git worktree of the directory's repository, on a new branch, under iterate's data folder; the checkout stays as it is",
+    }),
+    branch: z.string().min(1).optional().openapi({ description: "with worktree: the new branch's name (iterate/<name> when absent)" }),
+    base: z.string().min(1).optional().openapi({ description: "with worktree: the commit to start from (a branch, tag or commit); the checkout's HEAD when absent" }),
+    nameFrom: z.string().optional().openapi({ description: "when name is absent: text to name the agent after (a task's prompt)", example: "add a --verbose flag" }),
     budgetUsd: Budget.optional().openapi({ description: "dollars it may spend before its prompts are refused; config.json's agents.budgetUsd when absent, none when null" }),
   })
   .openapi("AgentInput")
@@ -137,19 +157,28 @@ const remove = createRoute({
   method: "delete",
   path: "/v1/agents/{agent}",
   operationId: "deleteAgent",
-  summary: "Stop the agent wherever it runs and archive it (its stream stays readable and searchable); purge=true deletes it and its stream for good",
+  summary:
+    "Stop the agent wherever it runs and archive it (its stream stays readable and searchable; a worktree agent's worktree and branch go, its last state kept); purge=true deletes it and its stream for good (refused while a worktree agent's branch holds unmerged work, unless force)",
   request: {
     params: AgentParam,
-    query: z.object({ purge: z.enum(["true", "false"]).optional().openapi({ description: "true: delete the agent, its stream and its search index for good" }) }),
+    query: z.object({
+      purge: z.enum(["true", "false"]).optional().openapi({ description: "true: delete the agent, its stream and its search index for good" }),
+      force: z.enum(["true", "false"]).optional().openapi({ description: "with purge: delete a worktree agent whose branch holds work not merged into its base" }),
+    }),
   },
-  responses: { 204: { description: "Archived (or purged)" }, ...errorResponses, ...notFoundResponse, 409: json(ErrorSchema, "Archived already (purge deletes it)") },
+  responses: {
+    204: { description: "Archived (or purged)" },
+    ...errorResponses,
+    ...notFoundResponse,
+    409: json(ErrorSchema, "Archived already, or (purge) the agent's branch holds work not merged into its base"),
+  },
 })
 
 const restore = createRoute({
   method: "post",
   path: "/v1/agents/{agent}/restore",
   operationId: "restoreAgent",
-  summary: "Bring an archived agent back: it runs on this node again, and its next prompt resumes its harness session",
+  summary: "Bring an archived agent back: it runs on this node again (a worktree agent in its worktree, made again), and its next prompt resumes its harness session",
   request: { params: AgentParam },
   responses: { 200: json(Agent, "The agent as it is now"), ...errorResponses, ...notFoundResponse, 409: json(ErrorSchema, "Not archived, or it cannot run here") },
 })
@@ -219,6 +248,22 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   not_archived: 409,
   cannot_restore: 409,
   invalid_search: 400,
+  not_a_repository: 400,
+  bare_repository: 400,
+  detached_head: 400,
+  branch_exists: 400,
+  invalid_branch: 400,
+  unknown_ref: 400,
+  no_worktree: 400,
+  no_snapshot: 409,
+  agent_busy: 409,
+  checkout_not_on_base: 409,
+  checkout_dirty: 409,
+  merge_conflict: 409,
+  unmerged_work: 409,
+  no_remote: 409,
+  gh_missing: 409,
+  push_failed: 502,
   budget_exceeded: 402,
 }
 
@@ -246,7 +291,8 @@ export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   app.openapi(update, (c) => answer(c, async () => c.json(await agents.update(c.req.valid("param").agent, c.req.valid("json")), 200)))
   app.openapi(remove, (c) =>
     answer(c, async () => {
-      await agents.remove(c.req.valid("param").agent, { purge: c.req.valid("query").purge === "true" })
+      const query = c.req.valid("query")
+      await agents.remove(c.req.valid("param").agent, { purge: query.purge === "true", force: query.force === "true" })
       return c.body(null, 204)
     }),
   )

@@ -17,7 +17,7 @@ const SearchHit = z
     agentName: z.string(),
     harness: z.string(),
     archived: z.boolean().openapi({ description: "the agent is archived (agents rm): restore brings it back" }),
-    kind: z.enum(["prompt", "reply", "thought", "tool", "file", "permission", "error"]).openapi({ description: "the part of the message that matches" }),
+    kind: z.enum(["prompt", "reply", "thought", "tool", "file", "permission", "error", "activity"]).openapi({ description: "the part of the message that matches" }),
     offset: z.string().openapi({ description: "read the agent's stream (iterate events --offset) from here: the message that matches comes first" }),
     createdAt: z.string().openapi({ format: "date-time" }),
     snippet: z.string().openapi({ description: "the text around the matches, on one line" }),

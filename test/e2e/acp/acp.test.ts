@@ -232,9 +232,9 @@ describe("iterate acp", { timeout: 120_000 }, () => {
     } finally {
       expect(await configured.close()).toBe(0)
     }
-    configWith({ harness: "vim" })
+    configWith({ harness: "Vim!" })
     const refused = await agents.iterate(["acp"], { code: 1 })
-    expect(refused.stderr).toMatch(/^iterate: .*config\.json: acp\.harness must be opencode, claude or pi \(fix it with: iterate config edit\)\n$/)
+    expect(refused.stderr).toMatch(/^iterate: .*config\.json: acp\.harness must be a harness name such as opencode, claude, pi, codex, gemini or a configured ACP agent's \(fix it with: iterate config edit\)\n$/)
     expect(refused.stdout).toBe("")
     configWith()
   })

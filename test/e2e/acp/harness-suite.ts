@@ -1,18 +1,18 @@
-// `iterate acp` driving agents of a harness that runs one process per agent (claude, pi) through
-// the compiled binary, with the published ACP library as the editor, the real harness from npm
-// and a scripted model server: session/new with the harness (from --harness, then from
-// config.json's acp section), a reply streamed as chunks, a file written by a tool call the editor
-// allows, one it rejects, session/cancel of a slow reply and of a turn waiting for the editor's
-// answer, and session/load's replay. One sandbox, one daemon and one `iterate acp` per file, tests
-// in order on one session; claude.test.ts and pi.test.ts run it with what differs between the
-// harnesses (test/support/harness-scripts.ts). acp.test.ts covers the rest of ACP with opencode.
+// `iterate acp` driving agents of claude, pi or codex through the compiled binary, with the
+// published ACP library as the editor, the real harness from npm and a scripted model server:
+// session/new with the harness (from --harness, then from config.json's acp section), a reply
+// streamed as chunks, a file written by a tool call the editor allows, one it rejects,
+// session/cancel of a slow reply and of a turn waiting for the editor's answer, and session/load's
+// replay. One sandbox, one daemon and one `iterate acp` per file, tests in order on one session;
+// claude.test.ts, pi.test.ts and codex.test.ts run it with what differs between the harnesses
+// (test/support/harness-scripts.ts). acp.test.ts covers the rest of ACP with opencode.
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { PROTOCOL_VERSION } from "@agentclientprotocol/sdk"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { type AcpClient, callsSince, chunkText, startAcp, updatesOf } from "../../support/acp-client.ts"
 import { payloadsOf, useAgentSandbox } from "../../support/agent-sandbox.ts"
-import { type HarnessScript, modelArgs } from "../../support/harness-scripts.ts"
+import { conversationOf, type HarnessScript, modelArgs } from "../../support/harness-scripts.ts"
 import { waitFor } from "../../support/wait.ts"
 import type { Agent } from "../../../src/sdk/types.gen.ts"
 
@@ -37,7 +37,7 @@ export function acpHarnessSuite<Reply>(script: HarnessScript<Reply>): void {
   const prompt = (words: string) => acp.connection.agent.request("session/prompt", { sessionId, prompt: [{ type: "text", text: words }] })
   const agentJson = async (id = sessionId) => (JSON.parse((await agents.iterate(["agents", "--json"])).stdout) as Agent[]).find((a) => a.id === id)
   const file = (name: string) => join(agents.project, name)
-  const lastAsked = () => JSON.stringify(stub.turns.at(-1)!.body.messages)
+  const lastAsked = () => conversationOf(stub.turns.at(-1)!)
 
   describe(`iterate acp with ${harness}`, { timeout: 120_000 }, () => {
     test(`session/new with --harness ${harness} makes a ${harness} agent in the directory`, async () => {

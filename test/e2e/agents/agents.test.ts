@@ -214,7 +214,7 @@ describe.each(STORES)("agents through the CLI, on %s", { timeout: 90_000 }, (sto
       'iterate: model "gpt" is not in the form provider/model\n',
     )
     expect((await agents.iterate(["agents", "new", "--harness", "nope"], { code: 1 })).stderr).toBe(
-      "iterate: unknown harness nope; available: opencode, claude, pi\n",
+      "iterate: unknown harness nope; available: opencode, claude, pi, codex, gemini, qwen\n",
     )
     expect((await agents.iterate(["run"], { code: 2, stdin: "" })).stderr).toBe("iterate: stdin held no message\n")
     expect((await agents.iterate(["agents", "new", "--permissions", "maybe"], { code: 2 })).stderr).toContain(

@@ -1,14 +1,14 @@
-// What every harness that runs one process per agent (claude, pi) must do through the compiled
-// binary, with the real harness from npm and a scripted model server: a reply, a file written by
-// a tool call, a second prompt in the same session, abort, a killed harness process, a restarted
-// daemon, permission requests answered from another command (also across a crash), the idle
-// timeout, and no process left behind. One sandbox and one daemon per file, tests in order;
-// claude.test.ts and pi.test.ts run it with what differs between the harnesses (harness-scripts.ts).
+// What claude, pi and codex must do through the compiled binary, with the real harness from npm
+// and a scripted model server: a reply, a file written by a tool call, a second prompt in the same
+// session, abort, a killed harness process, a restarted daemon, permission requests answered from
+// another command (also across a crash), the idle timeout, and no process left behind. One sandbox
+// and one daemon per file, tests in order; claude.test.ts, pi.test.ts and codex.test.ts run it with
+// what differs between the harnesses (harness-scripts.ts).
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
 import { type AgentEvent, expectKeptAnswerApplied, harnessProcesses, payloadsOf as of, useAgentSandbox, watch } from "../../support/agent-sandbox.ts"
-import { type HarnessScript, modelArgs } from "../../support/harness-scripts.ts"
+import { conversationOf, type HarnessScript, modelArgs } from "../../support/harness-scripts.ts"
 import { descendants } from "../../../src/harness/process/tree.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
 
@@ -29,7 +29,7 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
     return (await agents.iterate(["prompt", "project", prompt])).stdout
   }
   /** everything the model was sent in its latest request */
-  const lastAsked = () => JSON.stringify(stub.turns.at(-1)!.body.messages)
+  const lastAsked = () => conversationOf(stub.turns.at(-1)!)
   const agentJson = async () => JSON.parse((await agents.iterate(["agents", "--json"])).stdout)[0]
   const processes = () => harnessProcesses(agents.sandbox, harness)
   const onlyProcess = async () => (await waitFor(`one ${harness} process`, () => (processes().length === 1 ? processes() : undefined)))[0]!
@@ -175,7 +175,8 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
       expect(await ask("The word was tangerine.", "what was the word?")).toBe("The word was tangerine.\n")
       expect(lastAsked()).toContain("remember the word tangerine")
       expect(lastAsked()).toContain("Before the restart.")
-      expect(await agentJson()).toEqual({ ...before, status: "idle" })
+      // The same agent, but for what the turn in between spent (a harness that reports cost).
+      expect(await agentJson()).toEqual({ ...before, status: "idle", spentUsd: expect.any(Number) })
     })
 
     test("killing the daemon while a tool runs takes the harness and its command along, and the agent answers on the next daemon", async () => {

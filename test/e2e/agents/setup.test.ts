@@ -28,16 +28,17 @@ test("without opencode, run, agents new and harnesses say how to install it", as
   })
   // Every harness has a row (none is installed on this PATH); opencode's problem comes with its fix.
   const table = (await sandbox.run(["harnesses"])).stdout
-  expect(table).toMatch(/^NAME {6}VERSION {2}STATUS\nopencode {2}- {8}unavailable\nclaude {4}- {8}unavailable\npi {8}- {8}unavailable\n/)
+  expect(table).toMatch(/^NAME {6}VERSION {2}STATUS\nopencode {2}- {8}unavailable\nclaude {4}- {8}unavailable\npi {8}- {8}unavailable\ncodex {5}- {8}unavailable\n/)
   expect(table).toContain("\nopencode: opencode is not installed (not found on PATH)\n  fix: npm i -g opencode-ai\n")
   expect(JSON.parse((await sandbox.run(["agents", "--json"])).stdout)).toEqual([])
 })
 
-test("without claude or pi, agents of theirs are refused with one line, and harnesses gives the problem and the command apart", async () => {
+test("without claude, pi or codex, agents of theirs are refused with one line, and harnesses gives the problem and the command apart", async () => {
   sandbox = new Sandbox({ PATH })
   const missing = {
     claude: ["Claude Code is not installed (no claude on PATH)", "npm i -g @anthropic-ai/claude-code", " (or see https://code.claude.com/docs/en/setup)"],
     pi: ["pi is not installed (not found on PATH)", "npm install -g @mariozechner/pi-coding-agent", ""],
+    codex: ["Codex is not installed (no codex on PATH)", "npm i -g @openai/codex@0.169.0", ""],
   }
   const listed = JSON.parse((await sandbox.run(["harnesses", "--json"])).stdout)
   const table = (await sandbox.run(["harnesses"])).stdout
@@ -47,6 +48,23 @@ test("without claude or pi, agents of theirs are refused with one line, and harn
     expect(listed.find((h: { name: string }) => h.name === harness)).toEqual({ name: harness, available: false, problems: [{ problem, fix }] })
     expect(table).toContain(`\n${harness}: ${problem}\n  fix: ${fix}\n`)
   }
+})
+
+test("a codex that never answers initialize: the run fails in one line saying so, the agent's stream says it too, and the daemon carries on", async () => {
+  sandbox = new Sandbox({ PATH })
+  const silent = join(sandbox.dir, "silent-codex")
+  writeFileSync(silent, '#!/bin/sh\n[ "$1" = --version ] && echo "codex-cli 9.9.9" && exit 0\nexec sleep 300\n', { mode: 0o755 })
+  writeConfig(sandbox, `{ "harnesses": { "codex": { "binary": "${silent}", "startTimeoutMs": 1000 } } }`)
+  const log = join(sandbox.env.XDG_STATE_HOME!, "iterate", "log", "codex-app-server.log")
+  const message = `codex app-server did not answer initialize within 1 s (see ${log})`
+  const run = await sandbox.run(["run", "--harness", "codex", "--dir", sandbox.dir, "hello"])
+  expect([run.code, run.stderr]).toEqual([1, `iterate: ${message}\n`])
+  const [agent] = JSON.parse((await sandbox.run(["agents", "--json"])).stdout)
+  expect(agent).toMatchObject({ harness: "codex", status: "error", error: message })
+  const events = (await sandbox.run(["events", agent.id, "--format", "json"])).stdout.trim().split("\n").map((line) => JSON.parse(line))
+  expect(events.filter((e: { type: string }) => e.type === "iterate:agent:error:occurred").map((e: { payload: { message: string } }) => e.payload.message)).toEqual([message])
+  expect((await sandbox.run(["server", "status"])).code).toBe(0)
+  expect(JSON.parse((await sandbox.run(["harnesses", "--json"])).stdout).find((h: { name: string }) => h.name === "codex")).toMatchObject({ available: true, version: "9.9.9" })
 })
 
 test("the config file names the opencode binary; one that is not executable is reported as the config's", async () => {

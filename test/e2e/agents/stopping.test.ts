@@ -11,6 +11,7 @@ import * as anthropic from "../../support/anthropic-stub.ts"
 import { type HarnessName, payloadsOf, sandboxProcesses, useAgentSandbox } from "../../support/agent-sandbox.ts"
 import * as openai from "../../support/llm-stub.ts"
 import { PI_STUB_MODEL } from "../../support/pi-project.ts"
+import * as responses from "../../support/responses-stub.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
 
 // SIG_IGN survives exec: the shell and its sleep both ignore SIGTERM, so only SIGKILL ends them.
@@ -23,15 +24,22 @@ interface Script<Reply> {
   command(line: string): Reply
   text(body: string): Reply
   args: string[]
+  /** a command that leaves a sleep running in the background once it is done */
+  background?: string
 }
+
+const BACKGROUND = "nohup sleep 301 > /dev/null 2>&1 &"
 
 const openaiStub = openai.useLlmStub()
 const anthropicStub = anthropic.useAnthropicStub()
+const responsesStub = responses.useResponsesStub()
 const SCRIPTS: Script<any>[] = [
   { harness: "opencode", stub: openaiStub, command: (line) => openai.toolCall("bash", { command: line, description: "Wait" }), text: openai.text, args: [] },
   { harness: "claude", stub: anthropicStub, command: (line) => anthropic.toolUse("Bash", { command: line, description: "Wait" }), text: anthropic.text, args: [] },
   { harness: "pi", stub: openaiStub, command: (line) => openai.toolCall("bash", { command: line }), text: openai.text, args: ["--model", PI_STUB_MODEL] },
   { harness: "claude-acp", stub: anthropicStub, command: (line) => anthropic.toolUse("Bash", { command: line, description: "Wait" }), text: anthropic.text, args: [] },
+  // codex ends the process group of a command with the command: what outlives it leaves the group.
+  { harness: "codex", stub: responsesStub, command: (line) => responses.exec(line), text: responses.text, args: [], background: `setsid ${BACKGROUND}` },
 ]
 
 const isSleep = (pid: number, seconds = 300) => {
@@ -42,7 +50,7 @@ const isSleep = (pid: number, seconds = 300) => {
   }
 }
 
-describe.each(SCRIPTS)("stopping with $harness", { timeout: 120_000 }, ({ harness, stub, command, text, args }) => {
+describe.each(SCRIPTS)("stopping with $harness", { timeout: 120_000 }, ({ harness, stub, command, text, args, background = BACKGROUND }) => {
   const agents = useAgentSandbox(stub, harness)
   const started = () => join(agents.project, "started")
 
@@ -84,7 +92,7 @@ describe.each(SCRIPTS)("stopping with $harness", { timeout: 120_000 }, ({ harnes
   })
 
   test("server stop also ends a command that a finished turn left running in the background", async () => {
-    stub.reply(command("nohup sleep 301 > /dev/null 2>&1 &"), text("Started it."))
+    stub.reply(command(background), text("Started it."))
     expect((await agents.iterate(["prompt", "worker", "start it in the background"])).stdout).toBe("Started it.\n")
     const sleeper = await waitFor("the background sleep", () => sandboxProcesses(agents.sandbox).find((pid) => isSleep(pid, 301)))
 

@@ -62,7 +62,7 @@ test(`hostile input never gets a 5xx, a non-JSON error or past authentication (s
 
   const harnesses = (await (await api("/v1/harnesses")).json()) as { harnesses: { name: string; available: boolean }[] }
   // No harness can run here, so no agent the fuzzer makes starts one.
-  expect(harnesses.harnesses.map((h) => [h.name, h.available])).toEqual([["opencode", false], ["claude", false], ["pi", false]])
+  expect(harnesses.harnesses.map((h) => [h.name, h.available])).toEqual([["opencode", false], ["claude", false], ["pi", false], ["codex", false], ["gemini", false], ["qwen", false]])
 
   // Authenticated shutdown is the one request left out: it would end the run. It gets the refusals only.
   const builder = new CaseBuilder(doc, SEED, templateFixtures())

@@ -34,7 +34,7 @@ test("an ACP agent's section: a command line or its words, an environment, timeo
     "harnesses.claude.acp cannot be set: claude is a built-in harness that does not speak ACP; give the ACP agent a name of its own (e.g. harnesses.claude-acp.acp)",
   ])
   expect(messages({ acp: { harness: "my-agent" } })).toEqual([])
-  expect(messages({ acp: { harness: "Not A Name" } })).toEqual(["acp.harness must be a harness name such as opencode, claude, pi, gemini or a configured ACP agent's"])
+  expect(messages({ acp: { harness: "Not A Name" } })).toEqual(["acp.harness must be a harness name such as opencode, claude, pi, codex, gemini or a configured ACP agent's"])
 })
 
 test("iterate config knows harnesses.<name>.acp for any name: a command line stays a string, words are read as JSON", () => {

@@ -16,7 +16,7 @@ const harnesses = (config: Record<string, unknown>) => createHarnesses({ logDir:
 
 test("gemini and qwen are always there; any section with an acp command is a harness of that name, others are not", () => {
   const names = [...harnesses({ "my-agent": { acp: "my-agent --acp" }, notes: { mine: true }, claude: { idleTimeoutMs: 5 } }).keys()]
-  expect(names).toEqual(["opencode", "claude", "pi", "gemini", "qwen", "my-agent"])
+  expect(names).toEqual(["opencode", "claude", "pi", "codex", "gemini", "qwen", "my-agent"])
 })
 
 test("a built-in agent that is not installed: its check says how to install it, and open refuses with the same", async () => {
