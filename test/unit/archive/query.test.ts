@@ -1,7 +1,7 @@
 // How a search query and the indexed text are cut into words, and the forms each store is asked in.
+// (--since, which search shares with usage, is tested with usage: test/unit/usage/report.test.ts.)
 import { describe, expect, test } from "vitest"
 import { ftsMatch, parseQuery, tsQuery, tsVector, wordsOf } from "../../../src/agents/archive/query.ts"
-import { parseSince } from "../../../src/protocol/since.ts"
 
 describe("words", () => {
   test("runs of letters and digits, lower case, accents dropped, with where each is", () => {
@@ -39,25 +39,5 @@ describe("words", () => {
     expect(tsVector("retry the retry; src/app.ts")).toBe(`'retry':1,3 'the':2 'src':4 'app':5 'ts':6`)
     expect(tsVector(`${"a".repeat(300)} b`)).toBe(`'b':2`)
     expect(tsVector("")).toBe("")
-  })
-})
-
-describe("--since", () => {
-  const now = new Date("2026-12-10T12:00:00Z")
-
-  test("a span back from now, in minutes, hours, days or weeks", () => {
-    expect(parseSince("30m", now)?.toISOString()).toBe("2026-12-10T11:30:00.000Z")
-    expect(parseSince("24h", now)?.toISOString()).toBe("2026-12-09T12:00:00.000Z")
-    expect(parseSince("7d", now)?.toISOString()).toBe("2026-12-03T12:00:00.000Z")
-    expect(parseSince("2w", now)?.toISOString()).toBe("2026-11-26T12:00:00.000Z")
-  })
-
-  test("an ISO date, or a date and time", () => {
-    expect(parseSince("2026-05-01", now)?.toISOString()).toBe("2026-05-01T00:00:00.000Z")
-    expect(parseSince("2026-05-01T09:30:00Z", now)?.toISOString()).toBe("2026-05-01T09:30:00.000Z")
-  })
-
-  test("anything else is refused", () => {
-    for (const bad of ["", "yesterday", "7", "7y", "May 1", "2026-13-45", "-3d"]) expect(parseSince(bad, now)).toBeUndefined()
   })
 })
