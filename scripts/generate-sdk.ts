@@ -7,6 +7,8 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Agents } from "../src/agents/agents.ts"
 import { SqliteAgentStore } from "../src/agents/sqlite-store.ts"
+import { Batches } from "../src/agents/batch/batches.ts"
+import { SqliteBatchStore } from "../src/agents/batch/sqlite-store.ts"
 import { LocalFleet } from "../src/agents/fleet/fleet.ts"
 import { OPENAPI_INFO, createApi } from "../src/server/app.ts"
 import { WebSessions } from "../src/server/web/sessions.ts"
@@ -19,11 +21,14 @@ export async function renderOpenApiDocument() {
   const subscriptions = await Subscriptions.open(store, new SqliteSubscriptionTable(":memory:"), () => "")
   const agentStore = new SqliteAgentStore(":memory:")
   const agents = new Agents({ store: agentStore, fleet: new LocalFleet("sdk", agentStore), logDir: tmpdir(), dataDir: tmpdir(), worktreesDir: tmpdir(), streams: store })
+  const batchStore = new SqliteBatchStore(":memory:")
+  const batches = new Batches({ store: batchStore, agents, streams: store, node: "sdk" })
   const sessions = new WebSessions(":memory:")
   const api = createApi({
     store,
     subscriptions,
     agents,
+    batches,
     web: { sessions, roots: [], home: "" },
     version: "0.0.0",
     instanceId: "",
@@ -40,6 +45,7 @@ export async function renderOpenApiDocument() {
   subscriptions.close()
   sessions.close()
   await agents.stop()
+  await batchStore.close()
   await agentStore.close()
   await store.close()
   return document

@@ -92,7 +92,7 @@ async function timed(runs: number, work: (n: number) => Promise<unknown>): Promi
 
 async function measure(store: AgentStore, ids: string[]): Promise<Array<[string, string]>> {
   const turn = (n: number) => [{ prompt: `x${String(n).padStart(15, "0")}`, model: "m", inputTokens: 100, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.01 }]
-  const record = await timed(200, (n) => store.usage.record(ids[n % ids.length]!, new Date().toISOString(), turn(n)))
+  const record = await timed(200, (n) => store.usage.record([{ agentId: ids[n % ids.length]!, at: new Date().toISOString(), entries: turn(n) }]))
   const list = await timed(50, () => store.list())
   const all = await timed(20, () => store.usage.report({}, "agent"))
   const week = await timed(20, () => store.usage.report({ since: new Date(now - 7 * DAY).toISOString() }, "day"))

@@ -7,7 +7,8 @@
 import { isAbsolute, resolve } from "node:path"
 import type { PlanEntry, SessionUpdate, ToolCallContent, ToolCallLocation, ToolCallStatus, ToolKind } from "@agentclientprotocol/sdk"
 import type { PermissionKind } from "../protocol/agent-events.ts"
-import type { FileEditPart, Message, PermissionPart, ToolPart, ToolStatus, Transcript } from "../transcript/types.ts"
+import { isTodoTool } from "../transcript/todos.ts"
+import type { FileEditPart, Message, PermissionPart, Todo, TodoStatus, ToolPart, ToolStatus, Transcript } from "../transcript/types.ts"
 import { dict, str } from "../protocol/json.ts"
 
 
@@ -48,23 +49,16 @@ const PERMISSION_KINDS: Record<PermissionKind, ToolKind> = { edit: "edit", comma
 
 export const permissionToolKind = (kind: PermissionKind): ToolKind => PERMISSION_KINDS[kind]
 
-/** opencode's `todowrite`, Claude Code's `TodoWrite` and Codex's plan (`update_plan`) keep the agent's plan. */
-const isPlanTool = (tool: ToolPart) => ["todowrite", "update_plan"].includes(tool.tool.toLowerCase())
-
-const PLAN_STATUS: Record<string, PlanEntry["status"]> = { pending: "pending", in_progress: "in_progress", completed: "completed" }
+const PLAN_STATUS: Record<TodoStatus, PlanEntry["status"] | undefined> = { pending: "pending", in_progress: "in_progress", completed: "completed", cancelled: undefined }
 const PRIORITIES = new Set(["high", "medium", "low"])
 
-/** The plan a todo tool's input holds; undefined while it holds none. Cancelled items are left out. */
-export function planOf(input: unknown): PlanEntry[] | undefined {
-  const todos = dict(input)?.todos
-  if (!Array.isArray(todos)) return undefined
+/** The agent's todo list (src/transcript/todos.ts) as an ACP plan. Cancelled items are left out. */
+export function planOf(todos: Todo[]): PlanEntry[] {
   return todos.flatMap((todo) => {
-    const item = dict(todo)
-    const content = str(item?.content)
-    const status = PLAN_STATUS[String(item?.status)]
-    if (!content || !status) return []
-    const priority = PRIORITIES.has(String(item?.priority)) ? (item!.priority as PlanEntry["priority"]) : "medium"
-    return [{ content, status, priority }]
+    const status = PLAN_STATUS[todo.status]
+    if (!status) return []
+    const priority = PRIORITIES.has(todo.priority ?? "") ? (todo.priority as PlanEntry["priority"]) : "medium"
+    return [{ content: todo.content, status, priority }]
   })
 }
 
@@ -116,7 +110,8 @@ export class SessionUpdates {
   private readonly done = new Set<string>()
   /** tool parts → each field as last sent, as JSON */
   private readonly tools = new Map<string, Record<string, string>>()
-  private plan: string | undefined
+  /** the plan as last sent, as JSON: none until the agent keeps a todo list */
+  private plan = "[]"
 
   /** `directory`: the agent's, which relative paths in the transcript are relative to. */
   constructor(private readonly directory: string) {}
@@ -127,7 +122,6 @@ export class SessionUpdates {
    */
   next(transcript: Transcript, skipUser: (message: Message) => boolean = () => false): SessionUpdate[] {
     const updates: SessionUpdate[] = []
-    let plan: PlanEntry[] | undefined
     for (const message of transcript.messages) {
       if (message.role === "user") {
         if (this.done.has(message.id)) continue
@@ -143,8 +137,7 @@ export class SessionUpdates {
           this.sent.set(part.id, part.text.length)
           const content = { type: "text" as const, text: part.text.slice(sent) }
           updates.push(part.kind === "text" ? { sessionUpdate: "agent_message_chunk", content } : { sessionUpdate: "agent_thought_chunk", content })
-        } else if (part.kind === "tool" && isPlanTool(part)) plan = planOf(part.input) ?? plan
-        else if (part.kind === "tool") {
+        } else if (part.kind === "tool" && !isTodoTool(part)) {
           const update = this.toolUpdate(part, edits(message, part))
           if (update) updates.push(update)
         } else if (part.kind === "error" && !this.done.has(part.id)) {
@@ -153,9 +146,10 @@ export class SessionUpdates {
         }
       }
     }
-    // The plan is the latest todo list; the client replaces the whole plan with each one.
+    // The plan is the todo list; the client replaces the whole plan with each one.
+    const plan = planOf(transcript.todos)
     const json = JSON.stringify(plan)
-    if (plan && json !== this.plan) {
+    if (json !== this.plan) {
       this.plan = json
       updates.push({ sessionUpdate: "plan", entries: plan })
     }
@@ -173,7 +167,7 @@ export class SessionUpdates {
       if (at < 0) continue
       const tool = message.parts
         .slice(0, at)
-        .findLast((p): p is ToolPart => p.kind === "tool" && !isPlanTool(p) && (p.status === "pending" || p.status === "running"))
+        .findLast((p): p is ToolPart => p.kind === "tool" && !isTodoTool(p) && (p.status === "pending" || p.status === "running"))
       return tool && this.tools.has(tool.id) ? tool.id : undefined
     }
     return undefined

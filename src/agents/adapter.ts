@@ -30,7 +30,7 @@ import {
   type StatusPayload,
 } from "../protocol/agent-events.ts"
 import { within } from "../os/process.ts"
-import type { EventInput, StreamEvent } from "../streams/events.ts"
+import type { EventInput, LinkedInput, StreamEvent } from "../streams/events.ts"
 import { type AppendFence, FencedError } from "../streams/store.ts"
 import { matchKey, newPermissionId, policyDecision } from "./policy.ts"
 import type { AgentRecord, AgentStore, AgentWorktree } from "./store.ts"
@@ -125,7 +125,7 @@ export class AgentAdapter implements HarnessEvents {
   }
 
   /** Appends actions after everything the adapter has to append already, so a reply follows its request. */
-  append(events: EventInput[]): Promise<StreamEvent[] | undefined> {
+  append(events: LinkedInput[]): Promise<StreamEvent[] | undefined> {
     this.flush()
     return this.ctx.streams.append(this.agent.stream, events)
   }
@@ -284,6 +284,8 @@ export class AgentAdapter implements HarnessEvents {
       for (const event of events) {
         if (this.stopped) return
         cursor = event.offset
+        // History a person ran outside iterate (`iterate import`): it happened already.
+        if (event.metadata?.imported) continue
         if (event.type === AGENT_EVENT.prompt) await this.prompt(event)
         else if (event.type === AGENT_EVENT.abort) await this.abort(event)
         else if (event.type === AGENT_EVENT.permissionReply) await this.reply(event)
@@ -435,7 +437,7 @@ export class AgentAdapter implements HarnessEvents {
     const entries = usage.entries(prompt, this.agent.model)
     if (this.stopped || entries.length === 0) return
     try {
-      await this.ctx.store.usage.record(this.agent.id, new Date().toISOString(), entries)
+      await this.ctx.store.usage.record([{ agentId: this.agent.id, at: new Date().toISOString(), entries }])
     } catch (error) {
       console.error(`agent ${this.agent.id}: could not record the turn's usage: ${message(error)}`)
       return

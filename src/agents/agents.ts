@@ -6,7 +6,7 @@
 // Harness interface.
 import { existsSync, statSync } from "node:fs"
 import { isAbsolute } from "node:path"
-import { type AttachCommand, type Harness, type HarnessCheck, type HarnessFactory, HarnessUnavailableError } from "../harness/harness.ts"
+import { type AttachCommand, type Harness, type HarnessCheck, type HarnessFactory, HarnessUnavailableError, ImportPathError } from "../harness/harness.ts"
 import { createHarnesses } from "../harness/index.ts"
 import {
   AGENT_EVENT,
@@ -34,6 +34,7 @@ import { type IndexLocation, IndexerThread } from "./archive/thread.ts"
 import { parseQuery } from "./archive/query.ts"
 import { snippet } from "./archive/snippet.ts"
 import { AgentError } from "./errors.ts"
+import { type ImportReport, SessionImporter } from "./import.ts"
 import { agentNameProblem, defaultAgentName, nameFromText, newAgentId } from "./names.ts"
 import { type AgentRecord, type AgentStore, type AgentWorktree, NameTakenError, type PermissionRecord } from "./store.ts"
 import { AgentStreams, agentStream } from "./stream.ts"
@@ -70,6 +71,8 @@ export interface Agent {
   allowedTools: string[]
   /** the node that runs it (or ran it, while orphaned) */
   node: string
+  /** when a session run outside iterate was last imported into it (`iterate import`) */
+  importedAt?: string
   /** its own worktree and branch, when it was made with one */
   worktree?: AgentWorktree
   /** dollars its turns cost so far, as its harness reported them */
@@ -186,6 +189,8 @@ export class Agents implements FleetMember {
   private readonly adapters = new Map<string, AgentAdapter>()
   private readonly indexer: Indexing
   private unwatch: () => void = () => {}
+  /** the import running now: one at a time, so two never make an agent of the same session */
+  private importing: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly options: AgentsOptions) {
     this.db = options.store
@@ -287,6 +292,13 @@ export class Agents implements FleetMember {
     )
   }
 
+  /** Why no agent of `harness` (with `model`) can be made here, asked before anything is made (a batch's tasks); undefined when one can. */
+  harnessProblem(harness: string, model?: string): string | undefined {
+    const found = this.harnesses.get(harness)
+    if (!found) return `unknown harness ${harness}; available: ${[...this.harnesses.keys()].join(", ")}`
+    return model === undefined ? undefined : found.modelProblem(model)
+  }
+
   async create(input: NewAgent): Promise<Agent> {
     const harnessName = input.harness ?? DEFAULT_HARNESS
     const harness = this.harnesses.get(harnessName)
@@ -338,6 +350,7 @@ export class Agents implements FleetMember {
       node,
       leaseExpired: false,
       asking: false,
+      importedAt: undefined,
       worktree: made?.worktree,
       spentUsd: 0,
       budgetUsd,
@@ -586,6 +599,33 @@ export class Agents implements FleetMember {
     }
   }
 
+  /**
+   * Makes agents of the sessions a person ran in `harness` directly, read from `path` (a file or
+   * folder on this machine; where the harness keeps them by default), and adds to agents imported
+   * before what their sessions gained since.
+   */
+  async import(harness: string, path?: string): Promise<ImportReport> {
+    const found = this.harnesses.get(harness)
+    const importable = [...this.harnesses.values()].filter((h) => h.importer).map((h) => h.name)
+    if (!found?.importer) throw new AgentError("invalid_import", `iterate imports the sessions of ${importable.join(", ")}, not ${harness}`)
+    if (path !== undefined && !isAbsolute(path)) throw new AgentError("invalid_import", `the path to import from must be absolute, not ${path}`)
+    const run = this.importing.then(() =>
+      new SessionImporter(found, {
+        store: this.db,
+        streams: this.streams,
+        node: this.fleet.nodeId,
+        run: (agent) => this.run(agent, this.fleet.created(agent)),
+        append: (agent, events) => this.adapters.get(agent.id)?.append(events) ?? this.streams.append(agent.stream, events),
+      }).run(path),
+    )
+    this.importing = run.catch(() => {})
+    try {
+      return await run
+    } catch (error) {
+      throw error instanceof ImportPathError ? new AgentError("no_sessions", error.message) : error
+    }
+  }
+
   /** Requests nobody has answered, of one agent or of all, oldest first. */
   async permissions(ref?: string): Promise<PendingPermission[]> {
     const agents = new Map((await this.db.list()).filter((a) => !a.archivedAt).map((a) => [a.id, a]))
@@ -638,6 +678,7 @@ export class Agents implements FleetMember {
       permissions: a.permissions,
       allowedTools: a.allowedTools,
       node: a.node ?? this.fleet.nodeId,
+      ...(a.importedAt !== undefined && { importedAt: a.importedAt }),
       ...(a.worktree && { worktree: a.worktree }),
       spentUsd: a.spentUsd,
       ...(a.budgetUsd !== undefined && { budgetUsd: a.budgetUsd }),

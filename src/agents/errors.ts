@@ -33,6 +33,12 @@ export type AgentErrorCode =
   | "no_remote"
   | "gh_missing"
   | "push_failed"
+  // sessions run outside iterate (src/agents/import.ts)
+  | "invalid_import"
+  | "no_sessions"
+  // batches (src/agents/batch)
+  | "invalid_batch"
+  | "batch_not_found"
 
 /** A refusal to show the client: `code` picks the HTTP status. */
 export class AgentError extends Error {

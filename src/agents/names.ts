@@ -38,7 +38,8 @@ export function nameFromText(text: string, taken: (name: string) => boolean): st
   return numbered(name || "agent", taken)
 }
 
-function numbered(base: string, taken: (name: string) => boolean): string {
+/** `base`, or `base-2`, `base-3` … the first that `taken` does not have. */
+export function numbered(base: string, taken: (name: string) => boolean): string {
   if (!taken(base)) return base
   for (let n = 2; ; n++) if (!taken(`${base}-${n}`)) return `${base}-${n}`
 }

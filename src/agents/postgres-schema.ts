@@ -62,6 +62,18 @@ export const AGENT_MIGRATIONS: Migration[] = [
    );`,
   // An agent's own git worktree (JSON AgentWorktree), for agents made with --worktree.
   `ALTER TABLE agents ADD COLUMN worktree text;`,
+  // Sessions run outside iterate, imported as agents (`iterate import`).
+  `CREATE TABLE imports (
+     harness       text NOT NULL,
+     session_id    text NOT NULL,
+     agent_id      text NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+     location      text NOT NULL,
+     cursor        text NOT NULL,
+     stream_offset text NOT NULL,
+     imported_at   text NOT NULL,
+     PRIMARY KEY (harness, session_id)
+   );
+   CREATE INDEX imports_agent ON imports (agent_id);`,
   // `agents rm` archives; the search index of the transcripts.
   `ALTER TABLE agents ADD COLUMN archived_at text;
    ${ARCHIVE_TABLES}`,
@@ -76,5 +88,6 @@ export const FIRST_EPOCH = 1
 /** Every agents column, and what the database knows about the agent's lease, requests and spend (the ledger's tables, ./usage/postgres.ts). */
 export const AGENT_SELECT = `SELECT a.id, a.name, a.harness, a.directory, a.model, a.stream, a.status, a.error, a.created_at, a.consumed,
   a.resume, a.permissions, a.allowed_tools, a.worktree, a.node, a.lease_expires_at < now() AS lease_expired, a.archived_at,
-  EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking, ${SPEND_COLUMNS}
+  EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking, ${SPEND_COLUMNS},
+  (SELECT max(i.imported_at) FROM imports i WHERE i.agent_id = a.id) AS imported_at
   FROM agents a ${SPEND_JOIN}`

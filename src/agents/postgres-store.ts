@@ -13,11 +13,15 @@ import {
   NameTakenError,
   type NewAgentRecord,
   type NewPermission,
+  type ImportedAgentRecord,
+  type ImportRecord,
+  type ImportRow,
   type PermissionAnswerRecord,
   type PermissionRecord,
   type PermissionRow,
   type PermissionState,
   type SettledReply,
+  toImport,
   toPermission,
   toRecord,
 } from "./store.ts"
@@ -184,6 +188,71 @@ export class PostgresAgentStore implements AgentStore {
 
   async lapseHeld(agentId: string): Promise<void> {
     await this.#write(() => this.#sql`UPDATE permissions SET state = 'answered' WHERE agent_id = ${agentId} AND state = 'held'`)
+  }
+
+  imports(harness: string): Promise<ImportRecord[]> {
+    return this.#pg.guard(async () => (await this.#sql`SELECT * FROM imports WHERE harness = ${harness}`).map((row: ImportRow) => toImport(row)))
+  }
+
+  /**
+   * Each agent with its lease, taken by this node, as insert() records one. In a few statements
+   * for all of them (a batch is many agents): one whose name, id or session is taken meanwhile is
+   * left out (and its agent row removed again).
+   */
+  recordImports(agents: ImportedAgentRecord[], moved: ImportRecord[]): Promise<boolean[]> {
+    return this.#pg.guard(() =>
+      this.#sql.begin(async (tx) => {
+        const kept = new Set<string>()
+        if (agents.length > 0) {
+          const rows = agents.map(({ agent: a, ...imported }) => ({
+            id: a.id,
+            name: a.name,
+            harness: a.harness,
+            directory: a.directory,
+            model: a.model ?? null,
+            stream: a.stream,
+            created_at: a.createdAt,
+            permissions: a.permissions,
+            status: imported.status,
+            error: imported.error ?? null,
+            consumed: imported.consumed,
+            resume: JSON.stringify(imported.resume),
+            node: this.node,
+          }))
+          const inserted = await tx`INSERT INTO agents ${tx(rows)} ON CONFLICT DO NOTHING RETURNING id`
+          const ids = new Set<string>(inserted.map((row: { id: string }) => row.id))
+          const imports = agents
+            .filter((a) => ids.has(a.agent.id))
+            .map(({ import: r }) => ({
+              harness: r.harness,
+              session_id: r.sessionId,
+              agent_id: r.agentId,
+              location: r.location,
+              cursor: r.cursor,
+              stream_offset: r.offset,
+              imported_at: r.importedAt,
+            }))
+          if (imports.length > 0)
+            for (const row of await tx`INSERT INTO imports ${tx(imports)} ON CONFLICT DO NOTHING RETURNING agent_id`) kept.add((row as { agent_id: string }).agent_id)
+          const orphans = [...ids].filter((id) => !kept.has(id))
+          if (orphans.length > 0) await tx`DELETE FROM agents WHERE id = ANY(${orphans}::text[])`
+          const leases = agents.filter((a) => kept.has(a.agent.id)).map((a) => ({ name: a.agent.stream, epoch: FIRST_EPOCH }))
+          if (leases.length > 0) {
+            await tx`INSERT INTO leases ${tx(leases)} ON CONFLICT (name) DO UPDATE SET epoch = excluded.epoch`
+            await tx`UPDATE agents SET lease_expires_at = now() + ${this.leaseTtlMs}::int * interval '1 millisecond' WHERE id = ANY(${[...kept]}::text[])`
+          }
+        }
+        if (moved.length > 0) {
+          const column = (pick: (r: ImportRecord) => string) => moved.map(pick)
+          await tx`UPDATE imports i SET location = v.location, cursor = v.cursor, stream_offset = v.stream_offset, imported_at = v.imported_at
+                   FROM unnest(${column((r) => r.harness)}::text[], ${column((r) => r.sessionId)}::text[], ${column((r) => r.location)}::text[],
+                               ${column((r) => r.cursor)}::text[], ${column((r) => r.offset)}::text[], ${column((r) => r.importedAt)}::text[])
+                        AS v(harness, session_id, location, cursor, stream_offset, imported_at)
+                   WHERE i.harness = v.harness AND i.session_id = v.session_id`
+        }
+        return agents.map((a) => kept.has(a.agent.id))
+      }),
+    )
   }
 
   /** The connection is the bundle's (src/server/stores.ts) to close. */

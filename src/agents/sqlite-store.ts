@@ -15,11 +15,15 @@ import {
   NameTakenError,
   type NewAgentRecord,
   type NewPermission,
+  type ImportedAgentRecord,
+  type ImportRecord,
+  type ImportRow,
   type PermissionAnswerRecord,
   type PermissionRecord,
   type PermissionRow,
   type PermissionState,
   type SettledReply,
+  toImport,
   toPermission,
   toRecord,
 } from "./store.ts"
@@ -55,6 +59,17 @@ CREATE TABLE IF NOT EXISTS permissions (
   created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS permissions_open ON permissions (agent_id, state);
+CREATE TABLE IF NOT EXISTS imports (
+  harness       TEXT NOT NULL,
+  session_id    TEXT NOT NULL,
+  agent_id      TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+  location      TEXT NOT NULL,
+  cursor        TEXT NOT NULL,
+  stream_offset TEXT NOT NULL,
+  imported_at   TEXT NOT NULL,
+  PRIMARY KEY (harness, session_id)
+);
+CREATE INDEX IF NOT EXISTS imports_agent ON imports (agent_id);
 `
 
 // Columns added after the first release; databases from then get them on open.
@@ -77,7 +92,8 @@ function migrate(db: Database): void {
   }
 }
 
-const AGENTS = `SELECT a.*, ${SPEND_COLUMNS}, EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking
+const AGENTS = `SELECT a.*, ${SPEND_COLUMNS}, EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking,
+  (SELECT max(i.imported_at) FROM imports i WHERE i.agent_id = a.id) AS imported_at
   FROM agents a ${SPEND_JOIN}`
 
 export class SqliteAgentStore implements AgentStore {
@@ -104,6 +120,10 @@ export class SqliteAgentStore implements AgentStore {
     allPending: Statement<PermissionRow, []>
     settle: Statement<unknown, [string, PermissionState, string | null, string | null]>
     lapse: Statement<unknown, [string]>
+    imports: Statement<ImportRow, [string]>
+    insertImported: Statement<unknown, [string, string, string, string, string | null, string, string, string, string, string | null, string, string]>
+    insertImport: Statement<unknown, [string, string, string, string, string, string, string]>
+    moveImport: Statement<unknown, [string, string, string, string, string, string]>
   }
 
   readonly index: SqliteArchive
@@ -140,6 +160,17 @@ export class SqliteAgentStore implements AgentStore {
       allPending: this.#db.query("SELECT * FROM permissions WHERE state = 'pending' ORDER BY rowid"),
       settle: this.#db.query("UPDATE permissions SET state = ?2, decision = coalesce(?3, decision), message = coalesce(?4, message) WHERE id = ?1"),
       lapse: this.#db.query("UPDATE permissions SET state = 'answered' WHERE agent_id = ? AND state = 'held'"),
+      imports: this.#db.query("SELECT * FROM imports WHERE harness = ?"),
+      insertImported: this.#db.query(
+        `INSERT INTO agents (id, name, harness, directory, model, stream, created_at, permissions, status, error, consumed, resume)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertImport: this.#db.query(
+        "INSERT INTO imports (harness, session_id, agent_id, location, cursor, stream_offset, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ),
+      moveImport: this.#db.query(
+        "UPDATE imports SET location = ?3, cursor = ?4, stream_offset = ?5, imported_at = ?6 WHERE harness = ?1 AND session_id = ?2",
+      ),
     }
   }
 
@@ -243,9 +274,49 @@ export class SqliteAgentStore implements AgentStore {
     this.#q.lapse.run(agentId)
   }
 
+  async imports(harness: string): Promise<ImportRecord[]> {
+    return this.#q.imports.all(harness).map(toImport)
+  }
+
+  async recordImports(agents: ImportedAgentRecord[], moved: ImportRecord[]): Promise<boolean[]> {
+    return this.#db.transaction(() => {
+      const recorded = agents.map((imported) => {
+        const { agent, import: record } = imported
+        try {
+          // A savepoint each: one whose name was taken meanwhile fails alone.
+          this.#db.transaction(() => {
+            this.#q.insertImported.run(
+              agent.id,
+              agent.name,
+              agent.harness,
+              agent.directory,
+              agent.model ?? null,
+              agent.stream,
+              agent.createdAt,
+              agent.permissions,
+              imported.status,
+              imported.error ?? null,
+              imported.consumed,
+              JSON.stringify(imported.resume),
+            )
+            this.#q.insertImport.run(record.harness, record.sessionId, record.agentId, record.location, record.cursor, record.offset, record.importedAt)
+          })()
+          return true
+        } catch (error) {
+          // A name, id or session taken meanwhile.
+          if (error instanceof SQLiteError && (error.code === "SQLITE_CONSTRAINT_UNIQUE" || error.code === "SQLITE_CONSTRAINT_PRIMARYKEY")) return false
+          throw error
+        }
+      })
+      for (const r of moved) this.#q.moveImport.run(r.harness, r.sessionId, r.location, r.cursor, r.offset, r.importedAt)
+      return recorded
+    })()
+  }
+
   async close(): Promise<void> {
     this.#db.close()
   }
+
 
   #find(ref: string): AgentRecord | undefined {
     const row = this.#q.byId.get(ref) ?? this.#q.byName.get(ref)

@@ -1,6 +1,7 @@
 // Where agents are kept: what an agent is, where its adapter got to in its stream, what its harness
-// session resumes from, its permission policy and the requests it was asked, and which harness
-// processes this node started (to clean up after a daemon that died). One SQLite file next to the
+// session resumes from, its permission policy and the requests it was asked, which harness
+// processes this node started (to clean up after a daemon that died), and the sessions run outside
+// iterate that were imported as agents (keyed on the harness's session id, with how far each was read). One SQLite file next to the
 // streams (agents.db, SqliteAgentStore) or the PostgreSQL database the fleet shares
 // (PostgresAgentStore), where each agent also records the node that holds it.
 import type { HarnessResume } from "../harness/harness.ts"
@@ -61,6 +62,8 @@ export interface AgentRecord {
   spentUsd: number
   /** its next prompt is refused once spentUsd reaches this */
   budgetUsd: number | undefined
+  /** when a session run outside iterate was last imported into it (`iterate import`); undefined for an agent iterate made */
+  importedAt: string | undefined
 }
 
 /**
@@ -89,6 +92,34 @@ export type NewAgentRecord = Pick<AgentRecord, "id" | "name" | "harness" | "dire
   worktree?: AgentWorktree
   /** the node it is placed on (a shared store only) */
   node?: string
+}
+
+/** A session run outside iterate, imported as an agent: its key, and how far it was read. */
+export interface ImportRecord {
+  harness: string
+  /** the harness's session id */
+  sessionId: string
+  agentId: string
+  /** where it was read from: its file, or its database */
+  location: string
+  /** how far it was read, the harness importer's own (HarnessImporter) */
+  cursor: string
+  /** the agent's stream offset after the last event imported */
+  offset: string
+  importedAt: string
+}
+
+/** An agent made from an imported session, recorded with everything its stream already holds. */
+export interface ImportedAgentRecord {
+  agent: NewAgentRecord
+  /** what the harness resumes the session from */
+  resume: HarnessResume
+  /** how its last turn ended */
+  status: TurnStatus
+  error?: string
+  /** the offset of its last event: the adapter carries out nothing before it */
+  consumed: string
+  import: ImportRecord
 }
 
 export type NewPermission = Pick<PermissionRecord, "id" | "agentId" | "tool" | "kind" | "summary" | "request" | "key" | "createdAt">
@@ -154,6 +185,14 @@ export interface AgentStore {
   readonly index: ArchiveIndex
   /** the token ledger, running totals and budgets, in the same database */
   readonly usage: UsageLedger
+  /** The sessions imported from `harness`. */
+  imports(harness: string): Promise<ImportRecord[]>
+  /**
+   * Records agents made from imported sessions, and how far sessions imported before were read
+   * now, in one commit. Per agent, false when its name, id or session was taken meanwhile: nothing
+   * of that one is recorded.
+   */
+  recordImports(agents: ImportedAgentRecord[], moved: ImportRecord[]): Promise<boolean[]>
   close(): Promise<void>
 }
 
@@ -183,6 +222,7 @@ export interface AgentRow {
   worktree: string | null
   spent_usd: number | null
   budget_usd: number | null
+  imported_at: string | null
 }
 
 export interface PermissionRow {
@@ -220,6 +260,27 @@ export const toRecord = (row: AgentRow): AgentRecord => ({
   worktree: row.worktree === null ? undefined : (JSON.parse(row.worktree) as AgentWorktree),
   spentUsd: Number(row.spent_usd ?? 0),
   budgetUsd: row.budget_usd === null ? undefined : Number(row.budget_usd),
+  importedAt: row.imported_at ?? undefined,
+})
+
+export interface ImportRow {
+  harness: string
+  session_id: string
+  agent_id: string
+  location: string
+  cursor: string
+  stream_offset: string
+  imported_at: string
+}
+
+export const toImport = (row: ImportRow): ImportRecord => ({
+  harness: row.harness,
+  sessionId: row.session_id,
+  agentId: row.agent_id,
+  location: row.location,
+  cursor: row.cursor,
+  offset: row.stream_offset,
+  importedAt: row.imported_at,
 })
 
 export const toPermission = (row: PermissionRow): PermissionRecord => ({

@@ -1,6 +1,6 @@
 // The agents layer's only door to the stream store: create and delete an agent's stream, append
 // events to it, read the events after an offset and hear about appends.
-import { appendEvents, type EventInput, type StreamEvent } from "../streams/events.ts"
+import { appendEvents, createWithEvents, type LinkedInput, type StreamEvent } from "../streams/events.ts"
 import { parseOffset } from "../streams/offsets.ts"
 import type { AppendFence, StreamStore } from "../streams/store.ts"
 
@@ -18,13 +18,23 @@ export class AgentStreams {
     return (await this.store.create(name, { contentType: "application/json" })).created
   }
 
+  /** Creates the JSON stream holding `events`, in one commit; undefined (nothing written) when a stream of that name exists already. */
+  createWith(name: string, events: LinkedInput[]): Promise<StreamEvent[] | undefined> {
+    return createWithEvents(this.store, name, events)
+  }
+
   async remove(name: string): Promise<void> {
     await this.store.delete(name)
   }
 
   /** Appends the events in one commit, settling once they are durable; undefined when the stream is gone. FencedError when `fence` fails. */
-  append(name: string, events: EventInput[], fence?: AppendFence): Promise<StreamEvent[] | undefined> {
+  append(name: string, events: LinkedInput[], fence?: AppendFence): Promise<StreamEvent[] | undefined> {
     return appendEvents(this.store, name, events, fence)
+  }
+
+  /** Closes the stream: readers following it end once they read to its end. */
+  async close(name: string): Promise<void> {
+    await this.store.append(name, { messages: [], close: true })
   }
 
   /** Up to `limit` events after `offset` (from the start when undefined); undefined when the stream is gone. */

@@ -4,6 +4,7 @@ import { VERSION } from "../version.ts"
 import { registerAcp } from "./acp.ts"
 import { registerAgents } from "./agents.ts"
 import { registerAttach } from "./attach.ts"
+import { registerBatch } from "./batch.ts"
 import { registerCompletion } from "./completion.ts"
 import { registerConfig } from "./config.ts"
 import { registerDiff } from "./diff.ts"
@@ -12,6 +13,7 @@ import { CliError, EXIT } from "../errors.ts"
 import { registerEvents } from "./events.ts"
 import { registerExport } from "./export.ts"
 import { registerHarnesses } from "./harnesses.ts"
+import { registerImport } from "./import.ts"
 import { registerNodes } from "./nodes.ts"
 import { registerPermissions } from "./permissions.ts"
 import { registerPrompt } from "./prompt.ts"
@@ -22,6 +24,7 @@ import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
 import { registerStreams } from "./streams.ts"
+import { registerTodos } from "./todos.ts"
 import { registerUpgrade } from "./upgrade.ts"
 import { registerUsage } from "./usage.ts"
 import { registerWeb } from "./web.ts"
@@ -65,8 +68,11 @@ Examples:
   registerExport(program, io)
   registerDiff(program, io)
   registerWork(program, io)
+  registerBatch(program, io)
+  registerTodos(program, io)
   registerAttach(program, io)
   registerHarnesses(program, io)
+  registerImport(program, io)
   registerPermissions(program, io)
   registerNodes(program, io)
   registerUsage(program, io)

@@ -50,15 +50,21 @@ export class Output {
 
   /** Left-aligned columns separated by two spaces; the header row is bold on a terminal. */
   readonly printTable = (header: string[], rows: string[][]): void => {
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
-    const line = (cells: string[]) =>
-      cells
-        .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-        .join("  ")
-        .trimEnd()
-    this.out(this.bold(line(header)))
-    for (const row of rows) this.out(line(row))
+    const [head, ...lines] = tableLines(header, rows)
+    this.out(this.bold(head!))
+    for (const line of lines) this.out(line)
   }
+}
+
+/** The header and rows as lines of left-aligned columns separated by two spaces. */
+export function tableLines(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd()
+  return [line(header), ...rows.map(line)]
 }
 
 let system: Output | undefined

@@ -9,7 +9,8 @@
 // session.ts is one agent's HarnessSession; transcript.ts the pure reducer (registered in
 // ../transcripts.ts); binary.ts finds the executable and its version; permissions.ts maps the
 // harness's requests to PermissionAsks and answers back; orphans.ts stops what a killed daemon
-// left. What only one harness has is named for what it is (opencode's server.ts, pi's launch.ts).
+// left; import.ts reads the sessions the harness keeps itself (HarnessImporter, below). What only
+// one harness has is named for what it is (opencode's server.ts, pi's launch.ts).
 //
 // The agents layer owns everything durable: it reads actions from the agent's stream in order,
 // appends what the session reports, keeps the turn's status, decides permission requests by the
@@ -153,6 +154,8 @@ export class HarnessUnavailableError extends Error {}
 
 export interface Harness {
   readonly name: string
+  /** Reads the sessions a person ran in this harness directly (`iterate import`); absent for a harness that keeps none. */
+  readonly importer?: HarnessImporter
   /** binary, version, provider configuration: what is missing and the command that fixes it */
   check(): Promise<HarnessCheck>
   /** why `model` cannot be used with this harness, or undefined when it can */
@@ -177,3 +180,65 @@ export interface HarnessContext {
 }
 
 export type HarnessFactory = (context: HarnessContext) => Harness
+
+// ---- Importing sessions run outside iterate (`iterate import <harness> [PATH]`)
+//
+// An importer reads where the harness keeps its sessions (files, or its database) and gives each
+// session as the turns a live agent's stream would hold: per turn the prompt, the harness's native
+// events in the very shapes its session reports them (so the same transcript reducer folds them),
+// and how the turn ended. Reading is pure: it starts no process and writes nothing. A cursor says
+// how far a session was read; the next read gives only what the session gained since.
+
+/** One session where the harness keeps them. */
+export interface SessionSource {
+  /** the harness's id of the session: what it resumes from, and what an import is keyed on */
+  sessionId: string
+  /** where it is kept: its file, or the database it is in */
+  location: string
+}
+
+export interface ImportedTurn {
+  /** when it started: the time of its prompt (ISO 8601) */
+  at: string
+  /** what the person asked; absent for the rest of a turn an earlier read ended inside of */
+  prompt?: string
+  /** the harness's native events, as its live session reports them */
+  events: unknown[]
+  end: TurnEnd
+}
+
+/** A session read from its cursor on. */
+export interface ImportedSession {
+  /** the agent's resume state: what the harness's session reports through `resumable` */
+  resume: HarnessResume
+  /** the working directory it ran in; undefined when what was read does not say */
+  directory?: string
+  /** when it started (ISO 8601); undefined when what was read does not say */
+  startedAt?: string
+  /** the turns after the cursor, oldest first */
+  turns: ImportedTurn[]
+  /** where the next read goes on from, opaque to the caller */
+  cursor: string
+}
+
+/** The sessions under one path, open for reading. */
+export interface ImportSource {
+  readonly sessions: SessionSource[]
+  /** The session from `cursor` on (the start when undefined). Throws ImportFormatError when it is not in the harness's format. */
+  read(session: SessionSource, cursor: string | undefined): Promise<ImportedSession>
+  /** Lets go of what open() holds (a database). */
+  close(): void
+}
+
+export interface HarnessImporter {
+  /** where the harness keeps its sessions, in the daemon's environment: what `iterate import <harness>` reads */
+  readonly defaultPath: string
+  /** The sessions under `path` (a file or a folder). Throws ImportPathError when there is none. */
+  open(path: string): Promise<ImportSource>
+}
+
+/** A path with no session of the harness in it (or no such path); the message names it. */
+export class ImportPathError extends Error {}
+
+/** A file that is not in the harness's format: nothing of it is imported; the message names it. */
+export class ImportFormatError extends Error {}

@@ -37,6 +37,10 @@
 //   iterate:agent:files:reverted            {turn, prompt, files, backup}
 //       the agent's files were put back as they were when turn `turn` (its prompt at offset
 //       `prompt`) started; `backup` is the ref that keeps what they were before
+//
+// Events `iterate import` wrote (a session a person ran in the harness directly) carry
+// metadata {imported: true, at}: `at` is when their turn started. They are history: the adapter
+// carries out none of their actions.
 
 export const AGENT_EVENT = {
   prompt: "iterate:agent:action:prompt:called",

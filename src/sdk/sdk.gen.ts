@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, DiffAgentData, DiffAgentErrors, DiffAgentResponses, ExportAgentData, ExportAgentErrors, ExportAgentResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ListAgentPermissionsData, ListAgentPermissionsErrors, ListAgentPermissionsResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListNodesData, ListNodesErrors, ListNodesResponses, ListPermissionsData, ListPermissionsErrors, ListPermissionsResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, MergeAgentData, MergeAgentErrors, MergeAgentResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PushAgentData, PushAgentErrors, PushAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ReplyPermissionData, ReplyPermissionErrors, ReplyPermissionResponses, RestoreAgentData, RestoreAgentErrors, RestoreAgentResponses, RevertAgentData, RevertAgentErrors, RevertAgentResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, SearchTranscriptsData, SearchTranscriptsErrors, SearchTranscriptsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
+import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AgentTodosData, AgentTodosErrors, AgentTodosResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateBatchData, CreateBatchErrors, CreateBatchResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, DiffAgentData, DiffAgentErrors, DiffAgentResponses, ExportAgentData, ExportAgentErrors, ExportAgentResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetBatchData, GetBatchErrors, GetBatchResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ImportSessionsData, ImportSessionsErrors, ImportSessionsResponses, ListAgentPermissionsData, ListAgentPermissionsErrors, ListAgentPermissionsResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListBatchesData, ListBatchesErrors, ListBatchesResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListNodesData, ListNodesErrors, ListNodesResponses, ListPermissionsData, ListPermissionsErrors, ListPermissionsResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, MergeAgentData, MergeAgentErrors, MergeAgentResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PushAgentData, PushAgentErrors, PushAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ReplyPermissionData, ReplyPermissionErrors, ReplyPermissionResponses, RestoreAgentData, RestoreAgentErrors, RestoreAgentResponses, RevertAgentData, RevertAgentErrors, RevertAgentResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, SearchTranscriptsData, SearchTranscriptsErrors, SearchTranscriptsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -312,6 +312,33 @@ export const pushAgent = <ThrowOnError extends boolean = false>(options: Options
 });
 
 /**
+ * The agent's todo list as its newest todo tool call left it (opencode's todowrite, Claude Code's TodoWrite or task tools, Codex's plan, an ACP agent's plan); empty when it keeps none
+ */
+export const agentTodos = <ThrowOnError extends boolean = false>(options: Options<AgentTodosData, ThrowOnError>): RequestResult<AgentTodosResponses, AgentTodosErrors, ThrowOnError> => (options.client ?? client).get<AgentTodosResponses, AgentTodosErrors, ThrowOnError>({ url: '/v1/agents/{agent}/todos', ...options });
+
+/**
+ * Every batch, newest first, with its tasks counted by state
+ */
+export const listBatches = <ThrowOnError extends boolean = false>(options?: Options<ListBatchesData, ThrowOnError>): RequestResult<ListBatchesResponses, ListBatchesErrors, ThrowOnError> => (options?.client ?? client).get<ListBatchesResponses, ListBatchesErrors, ThrowOnError>({ url: '/v1/batches', ...options });
+
+/**
+ * Make a batch: every task an agent of its own (in its own worktree), at most `parallel` at work at once. Tasks of a name that ran in an earlier batch of the directory, whose agent is still there, are skipped. Bad input starts nothing
+ */
+export const createBatch = <ThrowOnError extends boolean = false>(options: Options<CreateBatchData, ThrowOnError>): RequestResult<CreateBatchResponses, CreateBatchErrors, ThrowOnError> => (options.client ?? client).post<CreateBatchResponses, CreateBatchErrors, ThrowOnError>({
+    url: '/v1/batches',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * One batch with its tasks
+ */
+export const getBatch = <ThrowOnError extends boolean = false>(options: Options<GetBatchData, ThrowOnError>): RequestResult<GetBatchResponses, GetBatchErrors, ThrowOnError> => (options.client ?? client).get<GetBatchResponses, GetBatchErrors, ThrowOnError>({ url: '/v1/batches/{batch}', ...options });
+
+/**
  * Whether this browser is logged in, and whether the login page takes a password; needs no credentials
  */
 export const getWebSession = <ThrowOnError extends boolean = false>(options?: Options<GetWebSessionData, ThrowOnError>): RequestResult<GetWebSessionResponses, unknown, ThrowOnError> => (options?.client ?? client).get<GetWebSessionResponses, unknown, ThrowOnError>({ url: '/v1/web/session', ...options });
@@ -376,6 +403,18 @@ export const replyPermission = <ThrowOnError extends boolean = false>(options: O
  * The nodes sharing this node's store, with their heartbeats and the agents each holds (this node alone on SQLite)
  */
 export const listNodes = <ThrowOnError extends boolean = false>(options?: Options<ListNodesData, ThrowOnError>): RequestResult<ListNodesResponses, ListNodesErrors, ThrowOnError> => (options?.client ?? client).get<ListNodesResponses, ListNodesErrors, ThrowOnError>({ url: '/v1/nodes', ...options });
+
+/**
+ * Make agents of the sessions a harness ran without iterate, and add to those imported before what their sessions gained since
+ */
+export const importSessions = <ThrowOnError extends boolean = false>(options: Options<ImportSessionsData, ThrowOnError>): RequestResult<ImportSessionsResponses, ImportSessionsErrors, ThrowOnError> => (options.client ?? client).post<ImportSessionsResponses, ImportSessionsErrors, ThrowOnError>({
+    url: '/v1/imports',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * Tokens and cost of the agents' turns from the ledger, grouped by agent, harness, model or day, with a total

@@ -197,6 +197,10 @@ export type Agent = {
      * the node that runs it (or ran it, while orphaned): see GET /v1/nodes
      */
     node: string;
+    /**
+     * when a session run outside iterate was last imported into it (POST /v1/imports); absent for an agent iterate made
+     */
+    importedAt?: string;
     worktree?: Worktree;
     /**
      * when DELETE archived it, while it is archived
@@ -477,6 +481,176 @@ export type Pushed = {
     pr?: string;
 };
 
+export type Todo = {
+    content: string;
+    status: 'pending' | 'in_progress' | 'completed' | 'cancelled';
+    /**
+     * high, medium or low, where the harness ranks them
+     */
+    priority?: string;
+    /**
+     * the item as it is being done (Claude Code)
+     */
+    activeForm?: string;
+};
+
+export type Batch = {
+    id: string;
+    /**
+     * its progress events (iterate:batch:created, iterate:batch:task:changed, iterate:batch:ended)
+     */
+    stream: string;
+    /**
+     * where its agents work
+     */
+    directory: string;
+    /**
+     * the task file's name; - for stdin
+     */
+    source?: string;
+    parallel: number;
+    /**
+     * the harness of tasks that name none
+     */
+    harness: string;
+    model?: string;
+    /**
+     * each agent's permission policy
+     */
+    permissions: string;
+    /**
+     * each agent works in a worktree of its own
+     */
+    worktree: boolean;
+    createdAt: string;
+    /**
+     * when its last task ended
+     */
+    endedAt?: string;
+    counts: BatchCounts;
+    /**
+     * the node that runs it
+     */
+    node: string;
+    /**
+     * absent in listings
+     */
+    tasks?: Array<BatchTask>;
+};
+
+export type BatchCounts = {
+    total: number;
+    queued: number;
+    /**
+     * starting, running or waiting
+     */
+    running: number;
+    done: number;
+    failed: number;
+    skipped: number;
+};
+
+export type BatchTask = {
+    /**
+     * its place in the batch, from 0
+     */
+    index: number;
+    /**
+     * the line of the task file it came from
+     */
+    line?: number;
+    /**
+     * its own name, or one made from its prompt
+     */
+    name: string;
+    prompt: string;
+    harness: string;
+    model?: string;
+    /**
+     * queued: not started; starting: its agent and worktree being made (and set up), until its harness takes the prompt; running: its agent's turn runs; waiting: that turn waits for a permission answer; done; failed: ended in an error (or its agent could not be made); skipped: a task of that name ran in an earlier batch of the directory and its agent is still there
+     */
+    state: 'queued' | 'starting' | 'running' | 'waiting' | 'done' | 'failed' | 'skipped';
+    /**
+     * its agent once made (a skipped task's: the earlier one's)
+     */
+    agent?: {
+        id: string;
+        name: string;
+    };
+    /**
+     * how many times its prompt was sent: more than once when a daemon stop cut its turn short
+     */
+    attempts: number;
+    startedAt?: string;
+    endedAt?: string;
+    /**
+     * files its agent changed so far (its worktree against the base), when known
+     */
+    files?: number;
+    additions?: number;
+    deletions?: number;
+    /**
+     * why it failed
+     */
+    error?: string;
+    /**
+     * a skipped task: the batch it ran in, and how it ended there
+     */
+    earlier?: {
+        batch: string;
+        state: 'done' | 'failed' | 'running';
+    };
+};
+
+export type BatchInput = {
+    /**
+     * absolute path: where the agents work, in a git checkout unless worktree is false
+     */
+    directory: string;
+    /**
+     * the task file's name, for listings
+     */
+    source?: string;
+    /**
+     * how many tasks run at once; 4 when absent
+     */
+    parallel?: number;
+    /**
+     * for tasks that name none; opencode when absent
+     */
+    harness?: string;
+    /**
+     * for tasks that name none
+     */
+    model?: string;
+    /**
+     * each agent's permission policy; allow-edits when absent
+     */
+    permissions?: 'ask' | 'allow-edits' | 'allow-all' | 'deny';
+    /**
+     * each agent in a worktree of its own (true when absent)
+     */
+    worktree?: boolean;
+    tasks: Array<BatchTaskInput>;
+};
+
+export type BatchTaskInput = {
+    /**
+     * what the task's agent is asked
+     */
+    prompt: string;
+    /**
+     * the task's name (its agent's, when free); made from the prompt when absent
+     */
+    name?: string;
+    harness?: string;
+    model?: string;
+    /**
+     * the line of the task file it came from, for messages
+     */
+    line?: number;
+};
+
 export type WebSession = {
     authenticated: boolean;
     passwordLogin: boolean;
@@ -590,6 +764,59 @@ export type Node = {
      * the node that answered
      */
     self: boolean;
+};
+
+export type ImportReport = {
+    harness: string;
+    /**
+     * what was read
+     */
+    path: string;
+    sessions: Array<SessionImport>;
+    /**
+     * one line per file that is not in the harness's format: nothing of it was imported
+     */
+    warnings: Array<string>;
+};
+
+export type SessionImport = {
+    /**
+     * the harness's session id: what the agent resumes from
+     */
+    sessionId: string;
+    /**
+     * where it was read from: its file, or the database it is in
+     */
+    location: string;
+    /**
+     * new: an agent made of it; updated: what it gained since the last import added; skipped: nothing done (see reason)
+     */
+    outcome: 'new' | 'updated' | 'skipped';
+    /**
+     * why it was skipped
+     */
+    reason?: string;
+    /**
+     * the id of the agent that holds it
+     */
+    agent?: string;
+    name?: string;
+    directory?: string;
+    /**
+     * events appended to the agent's stream now
+     */
+    events: number;
+};
+
+export type ImportInput = {
+    /**
+     * whose sessions: claude, codex or opencode
+     */
+    harness: string;
+    /**
+     * an absolute path on the daemon's machine: a session's file or a folder of them (opencode: its data folder or opencode.db); where the daemon's harness keeps them when absent
+     */
+    path?: string;
 };
 
 export type UsageReport = {
@@ -2282,6 +2509,148 @@ export type PushAgentResponses = {
 
 export type PushAgentResponse = PushAgentResponses[keyof PushAgentResponses];
 
+export type AgentTodosData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/todos';
+};
+
+export type AgentTodosErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type AgentTodosError = AgentTodosErrors[keyof AgentTodosErrors];
+
+export type AgentTodosResponses = {
+    /**
+     * The list
+     */
+    200: {
+        /**
+         * the agent's id
+         */
+        agent: string;
+        todos: Array<Todo>;
+    };
+};
+
+export type AgentTodosResponse = AgentTodosResponses[keyof AgentTodosResponses];
+
+export type ListBatchesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/batches';
+};
+
+export type ListBatchesErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+};
+
+export type ListBatchesError = ListBatchesErrors[keyof ListBatchesErrors];
+
+export type ListBatchesResponses = {
+    /**
+     * Batches
+     */
+    200: {
+        batches: Array<Batch>;
+    };
+};
+
+export type ListBatchesResponse = ListBatchesResponses[keyof ListBatchesResponses];
+
+export type CreateBatchData = {
+    body: BatchInput;
+    path?: never;
+    query?: never;
+    url: '/v1/batches';
+};
+
+export type CreateBatchErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+};
+
+export type CreateBatchError = CreateBatchErrors[keyof CreateBatchErrors];
+
+export type CreateBatchResponses = {
+    /**
+     * Made; its tasks start
+     */
+    201: Batch;
+};
+
+export type CreateBatchResponse = CreateBatchResponses[keyof CreateBatchResponses];
+
+export type GetBatchData = {
+    body?: never;
+    path: {
+        /**
+         * batch id
+         */
+        batch: string;
+    };
+    query?: never;
+    url: '/v1/batches/{batch}';
+};
+
+export type GetBatchErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type GetBatchError = GetBatchErrors[keyof GetBatchErrors];
+
+export type GetBatchResponses = {
+    /**
+     * The batch
+     */
+    200: Batch;
+};
+
+export type GetBatchResponse = GetBatchResponses[keyof GetBatchResponses];
+
 export type GetWebSessionData = {
     body?: never;
     path?: never;
@@ -2619,6 +2988,39 @@ export type ListNodesResponses = {
 };
 
 export type ListNodesResponse = ListNodesResponses[keyof ListNodesResponses];
+
+export type ImportSessionsData = {
+    body: ImportInput;
+    path?: never;
+    query?: never;
+    url: '/v1/imports';
+};
+
+export type ImportSessionsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type ImportSessionsError = ImportSessionsErrors[keyof ImportSessionsErrors];
+
+export type ImportSessionsResponses = {
+    /**
+     * What became of each session
+     */
+    200: ImportReport;
+};
+
+export type ImportSessionsResponse = ImportSessionsResponses[keyof ImportSessionsResponses];
 
 export type GetUsageData = {
     body?: never;

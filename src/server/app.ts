@@ -9,11 +9,14 @@ import type { DaemonContext } from "./context.ts"
 import { errorBody } from "../protocol/errors.ts"
 import { agentRoutes } from "./routes/agents.ts"
 import { archiveRoutes } from "./routes/archive.ts"
+import { batchRoutes } from "./routes/batches.ts"
 import { daemonRoutes } from "./routes/daemon.ts"
 import { healthRoutes } from "./routes/health.ts"
+import { importRoutes } from "./routes/imports.ts"
 import { nodeRoutes } from "./routes/nodes.ts"
 import { permissionRoutes } from "./routes/permissions.ts"
 import { streamRoutes } from "./routes/streams.ts"
+import { todoRoutes } from "./routes/todos.ts"
 import { usageRoutes } from "./routes/usage.ts"
 import { webRoutes } from "./routes/web.ts"
 import { workRoutes } from "./routes/work.ts"
@@ -42,9 +45,12 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   agentRoutes(api, ctx)
   archiveRoutes(api, ctx)
   workRoutes(api, ctx)
+  todoRoutes(api, ctx)
+  batchRoutes(api, ctx)
   webRoutes(api, ctx)
   permissionRoutes(api, ctx)
   nodeRoutes(api, ctx)
+  importRoutes(api, ctx)
   usageRoutes(api, ctx)
   api.doc31("/doc", { openapi: "3.1.0", info: { ...OPENAPI_INFO, version: ctx.version } })
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" })

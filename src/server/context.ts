@@ -1,4 +1,5 @@
 import type { Agents } from "../agents/agents.ts"
+import type { Batches } from "../agents/batch/batches.ts"
 import type { StreamStore } from "../streams/store.ts"
 import type { Subscriptions } from "../streams/subscriptions/manager.ts"
 import type { WebState } from "./web/state.ts"
@@ -8,6 +9,8 @@ export interface DaemonContext {
   store: StreamStore
   subscriptions: Subscriptions
   agents: Agents
+  /** batches of tasks, each task an agent of its own */
+  batches: Batches
   /** the web UI's sessions and settings */
   web: WebState
   version: string

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs"
 import { homedir, networkInterfaces } from "node:os"
 import { dirname, join } from "node:path"
 import { Agents } from "../agents/agents.ts"
+import { Batches } from "../agents/batch/batches.ts"
 import { type Config, readConfig, storeOf } from "../config/index.ts"
 import { bindRefusal, isLoopback } from "../discovery/bind.ts"
 import { findTrustedDaemon } from "../discovery/health.ts"
@@ -125,6 +126,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     index: stores.index,
     budgetUsd: config.agents?.budgetUsd,
   })
+  const batches = new Batches({ store: stores.batches, agents, streams: store, node: stores.fleet.nodeId })
   const token = randomBytes(32).toString("base64url")
   let url = ""
   const closing = new AbortController()
@@ -138,6 +140,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     store,
     subscriptions,
     agents,
+    batches,
     web: { sessions: webSessions, password, publicUrl: options.publicUrl, roots: webRoots(config), home: env.HOME || homedir() },
     version: VERSION,
     instanceId,
@@ -180,6 +183,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const roots = options.roots.length > 0 ? options.roots : (config.node?.roots ?? [env.HOME || homedir()])
   try {
     await agents.start({ url: options.publicUrl ?? url, roots, version: VERSION, startedAt: startedAt.toISOString() })
+    await batches.start()
   } catch (error) {
     await server.stop(true)
     await agents.stop().catch(() => {})
@@ -202,6 +206,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       await server.stop(true)
       subscriptions.close()
       webSessions.close()
+      // Before the agents: their turns end as interrupted, which a batch still following would take as its own to retry.
+      await batches.stop()
       await agents.stop()
       watchdog.end()
       await stores.close()

@@ -3,6 +3,9 @@ import { PostgresAgentStore } from "../agents/postgres-store.ts"
 import { SqliteAgentStore } from "../agents/sqlite-store.ts"
 import type { AgentStore } from "../agents/store.ts"
 import type { IndexLocation } from "../agents/archive/thread.ts"
+import { PostgresBatchStore } from "../agents/batch/postgres-store.ts"
+import { SqliteBatchStore } from "../agents/batch/sqlite-store.ts"
+import type { BatchStore } from "../agents/batch/store.ts"
 import { type Fleet, LocalFleet } from "../agents/fleet/fleet.ts"
 import { nodeId } from "../agents/fleet/node.ts"
 import { PostgresFleet } from "../agents/fleet/postgres.ts"
@@ -18,6 +21,8 @@ export interface Stores {
   streams: StreamStore
   subscriptions: SubscriptionTable
   agents: AgentStore
+  /** batches of tasks and where each task got to, beside the agents */
+  batches: BatchStore
   /** which node runs which agent: this one alone on SQLite */
   fleet: Fleet
   /** for the log: where the store is, without credentials */
@@ -44,14 +49,17 @@ export async function openStores(dataDir: string, url: string | undefined, optio
   if (url === undefined) {
     const streams = new SqliteStreamStore(join(dataDir, "streams.db"))
     const agents = new SqliteAgentStore(join(dataDir, "agents.db"))
+    const batches = new SqliteBatchStore(join(dataDir, "agents.db"))
     return {
       streams,
       subscriptions: new SqliteSubscriptionTable(join(dataDir, "subscriptions.db")),
       agents,
+      batches,
       fleet: new LocalFleet(node, agents),
       where: `SQLite in ${dataDir}`,
       index: { kind: "sqlite", streams: join(dataDir, "streams.db"), agents: join(dataDir, "agents.db") },
       close: async () => {
+        await batches.close()
         await agents.close()
         await streams.close()
       },
@@ -65,10 +73,12 @@ export async function openStores(dataDir: string, url: string | undefined, optio
     const streams = await PostgresStreamStore.open(pg)
     const subscriptions = await PostgresSubscriptionTable.open(pg)
     const agents = await PostgresAgentStore.open(pg, node, leaseTtlMs)
+    const batches = await PostgresBatchStore.open(pg)
     return {
       streams,
       subscriptions,
       agents,
+      batches,
       fleet: new PostgresFleet(pg, node, leaseTtlMs),
       where,
       index: { kind: "postgres", url, node, leaseTtlMs },

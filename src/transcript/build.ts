@@ -24,7 +24,8 @@ import {
   type StatusPayload,
   type TurnStatus,
 } from "../protocol/agent-events.ts"
-import type { ActivityPart, AgentStreamEvent, Message, Part, PermissionPart, Transcript, Usage } from "./types.ts"
+import { foldTodos, isTodoTool } from "./todos.ts"
+import type { ActivityPart, AgentStreamEvent, Message, Part, PermissionPart, ToolPart, Transcript, Usage } from "./types.ts"
 
 /** A harness's reducer: folds one of its native events (the payload, unchanged) into the transcript. */
 export type HarnessReducer = (draft: Draft, native: unknown, event: AgentStreamEvent) => void
@@ -87,7 +88,18 @@ export class Draft {
     const at = message.parts.findIndex((p) => p.id === part.id)
     const parts = at < 0 ? [...message.parts, part] : message.parts.map((p, i) => (i === at ? part : p))
     this.#replace({ ...message, parts })
+    if (part.kind === "tool") this.#todos(messageId, part)
   }
+
+  /** The todo list, folded again from the todo calls whenever one of them changes. */
+  #todos(messageId: string, part: ToolPart): void {
+    if (!isTodoTool(part)) return
+    this.#todoCalls.set(`${messageId}\n${part.id}`, part)
+    this.transcript.todos = foldTodos(this.#todoCalls.values())
+  }
+
+  /** the calls that keep the todo list, in the order they were first seen */
+  readonly #todoCalls = new Map<string, ToolPart>()
 
   /** Merges fields into an existing part; nothing when there is no such part. */
   patchPart(messageId: string, partId: string, patch: Partial<Part>): void {
@@ -276,7 +288,7 @@ function foldWork(draft: Draft, type: string, payload: never): void {
 }
 
 export function emptyTranscript(harness: string): Transcript {
-  return { harness, messages: [], status: "idle", pending: [], usage: {}, revision: 0 }
+  return { harness, messages: [], status: "idle", pending: [], usage: {}, todos: [], revision: 0 }
 }
 
 /**
@@ -302,7 +314,9 @@ export class TranscriptBuilder {
     const t = this.transcript
     if (t.offset !== undefined && event.offset <= t.offset) return
     const draft = this.draft
-    draft.event = event
+    // An imported event happened when its turn did (`at`), not when it was imported.
+    const at = event.metadata?.imported ? event.metadata.at : undefined
+    draft.event = typeof at === "string" ? { ...event, createdAt: at } : event
     const type = event.type
     const payload = event.payload as never
     if (type === AGENT_EVENT.prompt) draft.prompt(payload as PromptPayload)

@@ -16,6 +16,8 @@ export interface Transcript {
   pending: PermissionPart[]
   /** totals over all messages */
   usage: Usage
+  /** the agent's todo list as its newest todo tool call (or plan update) left it; empty when it keeps none */
+  todos: Todo[]
   /** offset of the last event folded: a renderer that reconnects reads on from here */
   offset?: string
   /** bumped by every change, for renderers that redraw on change */
@@ -111,6 +113,18 @@ export interface ActivityPart {
   detail?: string
 }
 
+export type TodoStatus = "pending" | "in_progress" | "completed" | "cancelled"
+
+/** One item of an agent's todo list (src/transcript/todos.ts). */
+export interface Todo {
+  content: string
+  status: TodoStatus
+  /** high, medium or low, where the harness ranks them (opencode, ACP) */
+  priority?: string
+  /** the item as it is being done, "Running the tests" (Claude Code) */
+  activeForm?: string
+}
+
 export interface ErrorPart {
   kind: "error"
   id: string
@@ -133,4 +147,6 @@ export interface AgentStreamEvent {
   type: string
   createdAt?: string
   payload?: unknown
+  /** `{ imported: true, at }` on the events of a session imported from where its harness kept it */
+  metadata?: Record<string, unknown>
 }

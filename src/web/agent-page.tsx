@@ -10,6 +10,7 @@ import { AgentView } from "./agent-view.ts"
 import { ArchiveActions } from "./archive-actions.tsx"
 import { Changes } from "./changes.tsx"
 import { type AgentTab, navigate, query } from "./router.ts"
+import { Todos } from "./todos.tsx"
 import { type Answer, Messages, Permission } from "./transcript.tsx"
 import { Branch, Link, PolicySelect, Spend, Status, when } from "./ui.tsx"
 
@@ -274,6 +275,7 @@ function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Age
         )}
         <div ref={end} />
       </main>
+      {tab === "transcript" && <Todos todos={transcript.todos} />}
       {transcript.pending.length > 0 && (
         <div class="pending">
           {transcript.pending.map((part) => (

@@ -54,6 +54,11 @@ function Row({ agent }: { agent: AgentEntry }) {
         </div>
         <div class="muted small row-meta">
           <span>{agent.harness}</span>
+          {agent.importedAt && (
+            <span class="imported" title={`a session run in ${agent.harness} directly, imported ${when(agent.importedAt)}`}>
+              imported
+            </span>
+          )}
           {agent.worktree && <Branch worktree={agent.worktree} />}
           <span class="directory">{agent.directory}</span>
           <Spend agent={agent} />

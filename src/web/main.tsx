@@ -3,6 +3,7 @@ import { render } from "preact"
 import { getWebSession, logoutWebSession } from "../sdk/sdk.gen.ts"
 import { AgentPage } from "./agent-page.tsx"
 import { AgentsPage } from "./agents-page.tsx"
+import { BatchPage, BatchesPage } from "./batches-page.tsx"
 import { call, loggedOut } from "./api.ts"
 import { LoginPage } from "./login-page.tsx"
 import { askForNotifications, permission } from "./notify.ts"
@@ -25,6 +26,7 @@ function Header() {
       </Link>
       <nav>
         <Link href="/">Agents</Link>
+        <Link href="/batches">Batches</Link>
         <Link href="/streams">Streams</Link>
       </nav>
       <SearchBox />
@@ -50,6 +52,10 @@ function App({ passwordLogin }: { passwordLogin: boolean }) {
       <Header />
       {at.view === "agent" ? (
         <AgentPage key={at.id} id={at.id} tab={at.tab} />
+      ) : at.view === "batches" ? (
+        <BatchesPage />
+      ) : at.view === "batch" ? (
+        <BatchPage key={at.id} id={at.id} />
       ) : at.view === "streams" ? (
         <StreamsPage />
       ) : at.view === "stream" ? (

@@ -26,6 +26,8 @@ export type AgentTab = "transcript" | "changes"
 export type Route =
   | { view: "agents" }
   | { view: "agent"; id: string; tab: AgentTab }
+  | { view: "batches" }
+  | { view: "batch"; id: string }
   | { view: "streams" }
   | { view: "stream"; name: string }
   | { view: "search" }
@@ -35,6 +37,9 @@ export function route(at: string): Route {
   if (at === "/login") return { view: "login" }
   const agent = /^\/agents\/([^/]+)(\/changes)?$/.exec(at)
   if (agent) return { view: "agent", id: decodeURIComponent(agent[1]!), tab: agent[2] ? "changes" : "transcript" }
+  if (at === "/batches") return { view: "batches" }
+  const batch = /^\/batches\/([^/]+)$/.exec(at)
+  if (batch) return { view: "batch", id: decodeURIComponent(batch[1]!) }
   if (at === "/streams") return { view: "streams" }
   if (at === "/search") return { view: "search" }
   if (at.startsWith("/streams/")) return { view: "stream", name: decodeURIComponent(at.slice("/streams/".length)) }

@@ -211,7 +211,7 @@ export function harnessProcesses(sandbox: Sandbox, harness: HarnessName = "openc
   })
 }
 
-/** Runs `argv` in a pseudo-terminal; screen() is what it printed so far without escape codes. */
+/** Runs `argv` in a pseudo-terminal; screen() is what it printed so far without escape codes, raw() with them. */
 export function inTerminal(argv: string[], env: Record<string, string>) {
   let output = ""
   const decoder = new TextDecoder()
@@ -220,7 +220,7 @@ export function inTerminal(argv: string[], env: Record<string, string>) {
     terminal: { cols: 120, rows: 30, data: (_, bytes) => (output += decoder.decode(bytes, { stream: true })) },
   })
   void child.exited.then(() => child.terminal?.close())
-  return { process: child, screen: () => output.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, "") }
+  return { process: child, screen: () => output.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, ""), raw: () => output }
 }
 
 /** What a long-running process has printed so far, and its exit. */

@@ -63,7 +63,7 @@ export interface RecordedRequest {
   cancelled: boolean
 }
 
-interface ChatRequest {
+export interface ChatRequest {
   model: string
   stream?: boolean
   messages: Array<{ role: string; content?: unknown }>
@@ -71,9 +71,42 @@ interface ChatRequest {
 
 export const STUB_TITLE = "Stub session"
 
+/** Answers a request by what it asks (several agents at once take replies in no set order); undefined: the script's next. */
+export type Responder = (request: ChatRequest) => StubReply | undefined
+
 export class LlmStub extends ScriptedServer<StubReply, RecordedRequest> {
+  private responder: Responder | undefined
+  private held: { until?: number; release: () => void; released: Promise<void> } | undefined
+  /** scripted requests being answered now (title requests left out), and the most there were at once */
+  inFlight = 0
+  maxInFlight = 0
+
   constructor() {
     super("LLM stub")
+  }
+
+  /** Answers each request with what `responder` makes of it, before the script. */
+  respond(responder: Responder): void {
+    this.responder = responder
+  }
+
+  /** Holds every scripted request unanswered until `release()`, or until `count` are in flight at once. */
+  hold(count?: number): void {
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    this.held = { until: count, release, released }
+  }
+
+  release(): void {
+    this.held?.release()
+    this.held = undefined
+  }
+
+  override reset(): void {
+    super.reset()
+    this.responder = undefined
+    this.release()
+    this.maxInFlight = 0
   }
 
   /** Base URL for an OpenAI-compatible client, ending in `/v1`. */
@@ -96,16 +129,22 @@ export class LlmStub extends ScriptedServer<StubReply, RecordedRequest> {
     const body = (await req.json()) as ChatRequest
     const record: RecordedRequest = { body, cancelled: false }
     this.requests.push(record)
+    if (isTitleRequest(body)) return answer(body, text(STUB_TITLE), record)
 
-    const reply =
-      (isTitleRequest(body) ? text(STUB_TITLE) : this.script.shift()) ??
-      failure("the LLM stub has no scripted reply left for this request")
-    if (reply.kind === "failure")
-      return Response.json({ error: { message: reply.message, type: "stub_error" } }, { status: reply.status })
-    if (!body.stream) return Response.json(completion(body.model, reply))
-    return new Response(sse(body.model, reply, record), {
-      headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
-    })
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight)
+    let answered = false
+    const over = () => {
+      if (!answered) this.inFlight--
+      answered = true
+    }
+    req.signal.addEventListener("abort", over)
+    const held = this.held
+    if (held?.until !== undefined && this.inFlight >= held.until) this.release()
+    else if (held) await held.released
+    // The client went away while it was held (its process was killed): nobody takes an answer.
+    if (req.signal.aborted) return new Response(null, { status: 499 })
+    const reply = this.responder?.(body) ?? this.script.shift() ?? failure("the LLM stub has no scripted reply left for this request")
+    return answer(body, reply, record, over)
   }
 }
 
@@ -121,6 +160,31 @@ function isTitleRequest(body: ChatRequest): boolean {
   const system = body.messages.find((m) => m.role === "system")
   return typeof system?.content === "string" && system.content.includes("title generator")
 }
+
+function answer(body: ChatRequest, reply: StubReply, record: RecordedRequest, over = () => {}): Response {
+  if (reply.kind === "failure") {
+    over()
+    return Response.json({ error: { message: reply.message, type: "stub_error" } }, { status: reply.status })
+  }
+  if (!body.stream) {
+    over()
+    return Response.json(completion(body.model, reply))
+  }
+  return new Response(sse(body.model, reply, record, over), {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  })
+}
+
+/** The text of the request's last user message: the prompt that asked for this turn. */
+export function lastUserText(request: ChatRequest): string {
+  const user = request.messages.findLast((m) => m.role === "user")
+  const content = user?.content
+  if (typeof content === "string") return content
+  return Array.isArray(content) ? content.map((part) => (typeof part?.text === "string" ? part.text : "")).join("") : ""
+}
+
+/** Whether the request follows a tool's result (the model asked for a tool and got its output). */
+export const afterTool = (request: ChatRequest): boolean => request.messages.at(-1)?.role === "tool"
 
 type Answer = Exclude<StubReply, { kind: "failure" }>
 
@@ -145,7 +209,7 @@ function completion(model: string, reply: Answer) {
   }
 }
 
-function sse(model: string, reply: Answer, record: RecordedRequest): ReadableStream {
+function sse(model: string, reply: Answer, record: RecordedRequest, over: () => void): ReadableStream {
   const encoder = new TextEncoder()
   return new ReadableStream({
     async start(controller) {
@@ -174,12 +238,14 @@ function sse(model: string, reply: Answer, record: RecordedRequest): ReadableStr
       }
       chunk({}, reply.kind === "text" ? "stop" : "tool_calls")
       send({ id: "chatcmpl-stub", object: "chat.completion.chunk", model, choices: [], usage: usageOf(reply) })
+      over()
       if (record.cancelled) return
       controller.enqueue(encoder.encode("data: [DONE]\n\n"))
       controller.close()
     },
     cancel() {
       record.cancelled = true
+      over()
     },
   })
 }

@@ -89,7 +89,8 @@ export function writeProjectConfig(directory: string, stubUrl: string): void {
   )
 }
 
-function createProject(root: string, stubUrl: string): OpencodeProject {
+/** A project folder in `root` wired to the stub, with a HOME and XDG folders of its own there. */
+export function createProject(root: string, stubUrl: string): OpencodeProject {
   const home = join(root, "home")
   const directory = join(root, "project")
   mkdirSync(home)

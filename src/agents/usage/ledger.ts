@@ -8,12 +8,20 @@ import type { UsageRecordedPayload } from "../../protocol/agent-events.ts"
 import type { UsageGroupBy } from "../../protocol/usage.ts"
 import type { LedgerFilter, UsageReport } from "./report.ts"
 
+/** What one turn of an agent spent, at its end. */
+export interface LedgerTurn {
+  agentId: string
+  at: string
+  entries: UsageRecordedPayload[]
+}
+
 export interface UsageLedger {
   /**
-   * Adds a turn's entries to the agent's ledger and its running total, in one commit. On a shared
-   * store only while this node holds the agent, like the adapter's other progress.
+   * Adds turns' entries to their agents' ledgers and running totals, in one commit (the adapter
+   * records a turn as it ends, an import many). On a shared store only while this node holds the
+   * agent, like the adapter's other progress.
    */
-  record(agentId: string, at: string, entries: UsageRecordedPayload[]): Promise<void>
+  record(turns: LedgerTurn[]): Promise<void>
   /** The entries `filter` keeps, summed `by` (see report.ts). */
   report(filter: LedgerFilter, by: UsageGroupBy): Promise<UsageReport>
   /** The agent's budget in dollars; null removes it. From any node. */

@@ -2,7 +2,7 @@
 import type { Database, Statement } from "bun:sqlite"
 import type { UsageRecordedPayload } from "../../protocol/agent-events.ts"
 import type { UsageGroupBy } from "../../protocol/usage.ts"
-import { LEDGER_TABLES, type UsageLedger } from "./ledger.ts"
+import { LEDGER_TABLES, type LedgerTurn, type UsageLedger } from "./ledger.ts"
 import { type LedgerFilter, type ReportRow, reportStatements, toReport, type UsageReport } from "./report.ts"
 
 /** An entry's columns, in the order the INSERT names them after agent_id. */
@@ -34,11 +34,13 @@ export class SqliteUsageLedger implements UsageLedger {
     }
   }
 
-  async record(agentId: string, at: string, entries: UsageRecordedPayload[]): Promise<void> {
+  async record(turns: LedgerTurn[]): Promise<void> {
     this.#db.transaction(() => {
-      let added = 0
-      for (const entry of entries) if (this.#q.insert.run(agentId, ...entryValues(entry, at)).changes > 0) added += entry.costUsd
-      if (added !== 0) this.#q.spend.run(agentId, added)
+      for (const { agentId, at, entries } of turns) {
+        let added = 0
+        for (const entry of entries) if (this.#q.insert.run(agentId, ...entryValues(entry, at)).changes > 0) added += entry.costUsd
+        if (added !== 0) this.#q.spend.run(agentId, added)
+      }
     })()
   }
 

@@ -31,7 +31,7 @@ const OPTION_VALUES: Record<string, Source | "files" | "dirs" | string[]> = {
   logFile: "files",
   format: ["text", "json"],
 }
-const ARGUMENT_VALUES: Record<string, Source> = { agent: "agents", stream: "streams", key: "config-keys", remote: "remotes" }
+const ARGUMENT_VALUES: Record<string, Source | "files"> = { agent: "agents", stream: "streams", key: "config-keys", remote: "remotes", file: "files" }
 
 const visible = (command: Command) => command.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)
 const defaultSub = (command: Command) =>
@@ -50,7 +50,7 @@ async function valuesOf(spec: Source | "files" | "dirs" | readonly string[] | un
   return { candidates: matching(prefix, await context.names(spec as Source, server)) }
 }
 
-function argumentSpec(command: Command, argument: Argument | undefined): Source | readonly string[] | undefined {
+function argumentSpec(command: Command, argument: Argument | undefined): Source | "files" | readonly string[] | undefined {
   if (!argument) return undefined
   const choices = (argument as unknown as { argChoices?: string[] }).argChoices
   if (choices) return choices

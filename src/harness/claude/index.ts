@@ -11,6 +11,7 @@
 //   await session.answer(nativeId, { decision: "allow" })   // a can_use_tool request
 //   await session.close()                  // kills the process tree; open() with agent.resume carries on
 //   await claude.stopOrphan(pid)           // a claude a killed daemon left behind
+//   await claude.importer.open(path)       // sessions run with claude directly (import.ts)
 //
 // What the session reports (HarnessEvents): every stdout line, parsed, as event(); resumable
 // ({ sessionId }) once at the first spawn; processStarted/processExited per process; permission /
@@ -23,9 +24,10 @@
 //   idleTimeoutMs  how long an idle claude process stays up (default 10 minutes)
 import { homedir } from "node:os"
 import { join } from "node:path"
-import { type Harness, type HarnessAgent, type HarnessCheck, type HarnessContext, type HarnessEvents, type HarnessProblem, HarnessUnavailableError } from "../harness.ts"
+import { type Harness, type HarnessAgent, type HarnessCheck, type HarnessContext, type HarnessEvents, type HarnessImporter, type HarnessProblem, HarnessUnavailableError } from "../harness.ts"
 import { shellWord } from "../problem.ts"
 import { ClaudeNotFoundError, claudeVersion, findClaudeBinary, INSTALL_COMMAND } from "./binary.ts"
+import { claudeImporter } from "./import.ts"
 import { modelProblem } from "./model.ts"
 import { stopOrphanedClaude } from "./orphans.ts"
 import { AGENT_ENV, ClaudeSession } from "./session.ts"
@@ -69,6 +71,11 @@ class ClaudeHarness implements Harness {
   /** Claude Code's config folder: where its logins, settings and conversations are. */
   private get configDir(): string {
     return this.env.CLAUDE_CONFIG_DIR || join(this.env.HOME || homedir(), ".claude")
+  }
+
+  /** Sessions run with claude directly, from the config folder the daemon's claude uses: those it can resume. */
+  get importer(): HarnessImporter {
+    return claudeImporter(this.configDir)
   }
 
   /** Throws ClaudeNotFoundError. */
@@ -131,7 +138,8 @@ class ClaudeHarness implements Harness {
       binary,
       agent,
       events,
-      env: { ...this.processEnv(), [AGENT_ENV]: agent.id },
+      // A headless claude keeps no todo list unless told to (its task tools): `iterate todos` shows it.
+      env: { CLAUDE_CODE_ENABLE_TODO_TOOLS: "1", ...this.processEnv(), [AGENT_ENV]: agent.id },
       configDir: this.configDir,
       logFile: join(this.context.logDir, `claude-${agent.id.replace(/[^\w.-]+/g, "_")}.log`),
       idleTimeoutMs,

@@ -27,12 +27,14 @@ import {
   type HarnessContext,
   type HarnessEvents,
   type HarnessFactory,
+  type HarnessImporter,
   type HarnessProblem,
   type HarnessSession,
   HarnessUnavailableError,
 } from "../harness.ts"
 import { shellWord } from "../problem.ts"
 import { CodexNotFoundError, codexVersion, findCodexBinary, INSTALL_COMMAND } from "./binary.ts"
+import { codexImporter } from "./import.ts"
 import { stopOrphanedCodex } from "./orphans.ts"
 import { CodexServer } from "./server.ts"
 import { CodexSession } from "./session.ts"
@@ -68,6 +70,11 @@ class CodexHarness implements Harness {
   get #codexHome(): string {
     const env = this.context.env
     return env.CODEX_HOME || join(env.HOME || homedir(), ".codex")
+  }
+
+  /** Threads run with codex directly, from the home folder the daemon's codex uses: those it can resume. */
+  get importer(): HarnessImporter {
+    return codexImporter(this.#codexHome)
   }
 
   async check(): Promise<HarnessCheck> {

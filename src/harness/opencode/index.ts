@@ -10,11 +10,13 @@
 //   supervisor.ts, serve-process.ts, orphans.ts   the process and its restarts (../process: trees, exits)
 //   client.ts       the slice of opencode's HTTP API used; binary.ts finds the executable
 //   events.ts       what opencode's native events mean for a turn; transcript.ts folds them
+//   import.ts       sessions run with opencode directly, read from its database
 //
 // Config `harnesses.opencode`:
 //   binary       the executable; `opencode` on PATH otherwise
 //   idleTimeoutMs  milliseconds after which a directory nobody used has its project unloaded
 //                  (default 300000; 0 keeps every project loaded)
+import { homedir } from "node:os"
 import { join } from "node:path"
 import {
   type Harness,
@@ -23,10 +25,12 @@ import {
   type HarnessContext,
   type HarnessEvents,
   type HarnessFactory,
+  type HarnessImporter,
   type HarnessSession,
   HarnessUnavailableError,
 } from "../harness.ts"
 import { findOpencodeBinary, OpencodeNotFoundError, opencodeVersion } from "./binary.ts"
+import { opencodeImporter } from "./import.ts"
 import { stopOrphanedServer } from "./orphans.ts"
 import { providerProblem } from "./providers.ts"
 import { OpencodeServer } from "./server.ts"
@@ -69,6 +73,12 @@ class OpencodeHarness implements Harness {
       this.versions.delete(binary)
       return { name: this.name, available: false, binary, problems: [{ problem: (error as Error).message, fix: "reinstall it: npm i -g opencode-ai" }] }
     }
+  }
+
+  /** Sessions run with opencode directly, from the data folder the daemon's opencode uses: those it can resume. */
+  get importer(): HarnessImporter {
+    const env = this.context.env
+    return opencodeImporter(join(env.XDG_DATA_HOME || join(env.HOME || homedir(), ".local", "share"), "opencode"))
   }
 
   modelProblem(model: string): string | undefined {

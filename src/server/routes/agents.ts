@@ -49,6 +49,10 @@ const Agent = z
     permissions: Policy,
     allowedTools: z.array(z.string()).openapi({ description: "tools an `always` answer allowed, whatever the policy" }),
     node: z.string().openapi({ description: "the node that runs it (or ran it, while orphaned): see GET /v1/nodes" }),
+    importedAt: z
+      .string()
+      .optional()
+      .openapi({ format: "date-time", description: "when a session run outside iterate was last imported into it (POST /v1/imports); absent for an agent iterate made" }),
     worktree: Worktree.optional().openapi({ description: "its own git worktree and branch, when it was made with worktree: true" }),
     archivedAt: z.string().optional().openapi({ format: "date-time", description: "when DELETE archived it, while it is archived" }),
     spentUsd: z.number().openapi({ description: "dollars its turns cost so far, as its harness reported them (see GET /v1/usage)" }),
@@ -248,6 +252,8 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   not_archived: 409,
   cannot_restore: 409,
   invalid_search: 400,
+  invalid_import: 400,
+  no_sessions: 404,
   not_a_repository: 400,
   bare_repository: 400,
   detached_head: 400,
@@ -264,6 +270,8 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   no_remote: 409,
   gh_missing: 409,
   push_failed: 502,
+  invalid_batch: 400,
+  batch_not_found: 404,
   budget_exceeded: 402,
 }
 

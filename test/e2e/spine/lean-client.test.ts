@@ -33,12 +33,15 @@ test.each([
   ["agents", "list", "--json"],
   ["search", "anything", "--json"],
   ["export", "--help"],
+  ["batch", "--help"],
+  ["todos", "--help"],
   ["permissions", "--json"],
   ["usage", "--json"],
   ["service", "install", "--dry-run"],
   ["remote", "list", "--json"],
   ["config", "path"],
   ["completion", "bash"],
+  ["import", "--help"],
   // The ACP library (and zod, which checks its messages) loads only when `iterate acp` runs.
   ["acp", "--help"],
   // With no daemon it also looks for one by the data folder's owner.json, still without SQLite.

@@ -155,8 +155,8 @@ describe("the ledger in the store", () => {
     const made = await withAgent("claude", "text")
     const { id } = await made.agents.get("app")
     const entry: UsageRecordedPayload = { prompt: "0000000000000001", model: "m", inputTokens: 1, outputTokens: 2, cacheReadTokens: 3, cacheWriteTokens: 4, reasoningTokens: 5, costUsd: 0.5 }
-    await made.store.usage.record(id, "2026-12-01T10:00:00.000Z", [entry])
-    await made.store.usage.record(id, "2026-12-01T10:00:01.000Z", [entry])
+    await made.store.usage.record([{ agentId: id, at: "2026-12-01T10:00:00.000Z", entries: [entry] }])
+    await made.store.usage.record([{ agentId: id, at: "2026-12-01T10:00:01.000Z", entries: [entry] }])
     const { prompt: _, model: __, ...totals } = entry
     expect(await made.store.usage.report({ agentId: id }, "day")).toEqual({ by: "day", groups: [{ key: "2026-12-01", day: "2026-12-01", turns: 1, ...totals }], total: { turns: 1, ...totals } })
     expect((await made.agents.get("app")).spentUsd).toBe(0.5)

@@ -31,6 +31,10 @@ test("option values: a --dir wants directories, --format its two words; the valu
   expect(await values(["server", "logs", "-n", "5", "--"])).toEqual(["--follow", "--lines", "--help"])
 })
 
+test("an argument named file wants files: the task file of iterate batch", async () => {
+  expect(await complete(buildProgram(), ["batch", ""], { names })).toEqual({ candidates: [], paths: "files" })
+})
+
 test("a group's default subcommand lends its options (iterate agents --json)", async () => {
   expect(await values(["agents", "--j"])).toEqual(["--json"])
 })

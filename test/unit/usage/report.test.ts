@@ -28,10 +28,10 @@ beforeAll(async () => {
   await store.insert({ id: "a1", name: "app", harness: "claude", stream: "agents/a1", ...agent })
   await store.insert({ id: "b2", name: "api", harness: "opencode", stream: "agents/b2", ...agent })
   // A turn on two models, another turn a day later, and an opencode turn on no model it named.
-  await store.usage.record("a1", "2026-12-01T10:00:00.000Z", [entry("0000000000000001"), entry("0000000000000001", { model: "haiku", costUsd: 0.01 })])
-  await store.usage.record("a1", "2026-12-02T23:59:59.000Z", [entry("0000000000000009", { costUsd: 0.2 })])
+  await store.usage.record([{ agentId: "a1", at: "2026-12-01T10:00:00.000Z", entries: [entry("0000000000000001"), entry("0000000000000001", { model: "haiku", costUsd: 0.01 })] }])
+  await store.usage.record([{ agentId: "a1", at: "2026-12-02T23:59:59.000Z", entries: [entry("0000000000000009", { costUsd: 0.2 })] }])
   const { model: _, ...noModel } = entry("0000000000000001", { inputTokens: 100, costUsd: 0.4 })
-  await store.usage.record("b2", "2026-11-30T08:00:00.000Z", [noModel])
+  await store.usage.record([{ agentId: "b2", at: "2026-11-30T08:00:00.000Z", entries: [noModel] }])
   return () => store.close()
 })
 

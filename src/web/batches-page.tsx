@@ -1,0 +1,223 @@
+// Batches (`iterate batch`): the list, and one batch's tasks with their progress, kept live by
+// following the batch's stream (src/protocol/batch-events.ts); each task links to its agent's page
+// and to what it changed.
+import { useEffect, useState } from "preact/hooks"
+import { type Batch, type BatchTask, elapsed, foldBatch } from "../protocol/batch-events.ts"
+import { listBatches } from "../sdk/sdk.gen.ts"
+import { call } from "./api.ts"
+import { follow } from "./live.ts"
+import { Link, when } from "./ui.tsx"
+
+// How often the list is read again while a batch in it runs.
+const LIST_EVERY_MS = 2000
+
+/** Re-renders every second while `running`, for elapsed times. */
+function useNow(running: boolean): number {
+  const [now, setNow] = useState(Date.now())
+  useEffect(() => {
+    if (!running) return
+    const timer = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(timer)
+  }, [running])
+  return now
+}
+
+function Counts({ batch }: { batch: Batch }) {
+  const { counts } = batch
+  const parts = [
+    counts.done && `${counts.done} done`,
+    counts.failed && `${counts.failed} failed`,
+    counts.running && `${counts.running} running`,
+    counts.queued && `${counts.queued} queued`,
+    counts.skipped && `${counts.skipped} skipped`,
+  ].filter(Boolean)
+  return (
+    <span class="batch-counts" data-done={counts.done} data-failed={counts.failed}>
+      {counts.total} tasks: {parts.join(", ")}
+    </span>
+  )
+}
+
+export function BatchesPage() {
+  const [batches, setBatches] = useState<Batch[]>()
+  const [problem, setProblem] = useState<string>()
+  const running = batches?.some((b) => !b.endedAt) ?? true
+
+  useEffect(() => {
+    let gone = false
+    const read = () =>
+      call(listBatches()).then(
+        (found) => gone || (setBatches(found.batches as Batch[]), setProblem(undefined)),
+        (error) => gone || setProblem((error as Error).message),
+      )
+    void read()
+    const timer = running ? setInterval(read, LIST_EVERY_MS) : undefined
+    return () => {
+      gone = true
+      clearInterval(timer)
+    }
+  }, [running])
+
+  return (
+    <main class="page">
+      <div class="page-head">
+        <h1>Batches</h1>
+      </div>
+      {problem && <div class="card error">{problem}</div>}
+      {batches?.length === 0 && (
+        <p class="muted">
+          No batches yet. Run one with <code>iterate batch tasks.jsonl</code>: one agent per task, each in its own worktree.
+        </p>
+      )}
+      <ul class="batches">
+        {batches?.map((batch) => (
+          <li key={batch.id} class="batch-row" data-batch={batch.id} data-ended={batch.endedAt ? "true" : "false"}>
+            <Link href={`/batches/${batch.id}`}>
+              <div class="row-main">
+                <span class="agent-name">
+                  {batch.id}
+                  {batch.source && <span class="muted"> · {batch.source}</span>}
+                </span>
+                <span class="status" data-status={batch.endedAt ? (batch.counts.failed ? "error" : "idle") : "busy"}>
+                  {batch.endedAt ? "ended" : "running"}
+                </span>
+              </div>
+              <div class="muted small row-meta">
+                <Counts batch={batch} />
+                <span class="directory">{batch.directory}</span>
+                <span>{when(batch.createdAt)}</span>
+              </div>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </main>
+  )
+}
+
+const STATE_STATUS: Record<BatchTask["state"], string> = {
+  queued: "queued",
+  starting: "busy",
+  running: "busy",
+  waiting: "waiting",
+  done: "idle",
+  failed: "error",
+  skipped: "skipped",
+}
+
+function TaskRow({ task, now }: { task: BatchTask; now: number }) {
+  const agent = task.agent
+  const counted = task.files !== undefined
+  return (
+    <tr class="batch-task" data-task={task.name} data-state={task.state}>
+      <td>
+        <div class="task-name">{task.name}</div>
+        <div class="muted small task-prompt" title={task.prompt}>
+          {task.prompt}
+        </div>
+        {task.error && <div class="error small">{task.error}</div>}
+        {task.earlier && (
+          <div class="muted small">
+            ran in batch <Link href={`/batches/${task.earlier.batch}`}>{task.earlier.batch}</Link> ({task.earlier.state})
+          </div>
+        )}
+      </td>
+      <td>{task.harness}</td>
+      <td>
+        <span class="status" data-status={STATE_STATUS[task.state]}>
+          {task.state === "waiting" ? "waiting for permission" : task.state}
+        </span>
+      </td>
+      <td class="num">{task.startedAt ? elapsed(task.startedAt, task.endedAt, now) : ""}</td>
+      <td class="num">{counted ? task.files : ""}</td>
+      <td class="num changes-summary">
+        {counted && (
+          <>
+            <span class="add">+{task.additions}</span> <span class="del">−{task.deletions}</span>
+          </>
+        )}
+      </td>
+      <td class="task-links">
+        {agent && (
+          <>
+            <Link href={`/agents/${agent.id}`}>{agent.name}</Link> · <Link href={`/agents/${agent.id}/changes`}>changes</Link>
+          </>
+        )}
+      </td>
+    </tr>
+  )
+}
+
+export function BatchPage({ id }: { id: string }) {
+  const [batch, setBatch] = useState<Batch>()
+  const [problem, setProblem] = useState<string>()
+  const now = useNow(batch !== undefined && !batch.endedAt)
+
+  useEffect(() => {
+    const abort = new AbortController()
+    let folded: Batch | undefined
+    void follow(`batches/${id}`, {
+      offset: "-1",
+      signal: abort.signal,
+      onBatch: ({ data }) => {
+        for (const event of data ? (JSON.parse(data) as Array<{ type: string; payload?: unknown }>) : []) folded = foldBatch(folded, event)
+        if (folded) setBatch(folded)
+      },
+      onState: (state) => state === "missing" && setProblem(`no batch ${id}`),
+    })
+    document.title = `batch ${id} · iterate`
+    return () => {
+      abort.abort()
+      document.title = "iterate"
+    }
+  }, [id])
+
+  if (problem)
+    return (
+      <main class="page">
+        <Link href="/batches">← Batches</Link>
+        <div class="card error">{problem}</div>
+      </main>
+    )
+  if (!batch) return <main class="page muted">loading…</main>
+  return (
+    <main class="page batch-page" data-batch={batch.id} data-ended={batch.endedAt ? "true" : "false"}>
+      <Link href="/batches" class="back">
+        ← Batches
+      </Link>
+      <div class="page-head">
+        <h1>
+          Batch {batch.id}
+          {batch.source && <span class="muted"> · {batch.source}</span>}
+        </h1>
+        <span class="status" data-status={batch.endedAt ? (batch.counts.failed ? "error" : "idle") : "busy"}>
+          {batch.endedAt ? `ended after ${elapsed(batch.createdAt, batch.endedAt, now)}` : `running for ${elapsed(batch.createdAt, undefined, now)}`}
+        </span>
+      </div>
+      <div class="muted small batch-meta">
+        <Counts batch={batch} /> · at most {batch.parallel} at once · {batch.worktree ? "a worktree each" : "no worktrees"} · permissions {batch.permissions} ·{" "}
+        <span class="directory">{batch.directory}</span>
+      </div>
+      <div class="table-wrap">
+        <table class="tasks">
+          <thead>
+            <tr>
+              <th>task</th>
+              <th>harness</th>
+              <th>state</th>
+              <th class="num">elapsed</th>
+              <th class="num">files</th>
+              <th class="num">+/−</th>
+              <th>agent</th>
+            </tr>
+          </thead>
+          <tbody>
+            {batch.tasks?.map((task) => (
+              <TaskRow key={task.index} task={task} now={now} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </main>
+  )
+}
