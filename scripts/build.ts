@@ -36,6 +36,8 @@ async function compile(outfile: string, version: string, target?: Target): Promi
     `--define=ITERATE_VERSION=${JSON.stringify(version)}`,
     `--define=ITERATE_TARGET=${JSON.stringify(target?.name ?? candidates()[0] ?? "")}`,
     "src/index.ts",
+    // The search indexer's thread (src/agents/archive/thread.ts loads it from the binary).
+    "src/agents/archive/worker.ts",
     "--outfile",
     outfile,
   ]

@@ -11,6 +11,7 @@ import { createHarnesses } from "../harness/index.ts"
 import {
   AGENT_EVENT,
   type AgentStatus,
+  type ArchivePayload,
   PERMISSION_POLICIES,
   type PermissionDecision,
   type PermissionKind,
@@ -27,16 +28,22 @@ import { type Fleet, type FleetMember, type NodeView, PlacementError } from "./f
 import type { EventInput, StreamEvent } from "../streams/events.ts"
 import type { AppendFence, StreamStore } from "../streams/store.ts"
 import { AgentAdapter, INTERRUPTED } from "./adapter.ts"
+import type { DocumentKind } from "./archive/documents.ts"
+import { ArchiveIndexer, type Indexing, indexedBy } from "./archive/indexer.ts"
+import { type IndexLocation, IndexerThread } from "./archive/thread.ts"
+import { parseQuery } from "./archive/query.ts"
+import { snippet } from "./archive/snippet.ts"
 import { AgentError } from "./errors.ts"
 import { type ImportReport, SessionImporter } from "./import.ts"
 import { agentNameProblem, defaultAgentName, nameFromText, newAgentId } from "./names.ts"
 import { type AgentRecord, type AgentStore, type AgentWorktree, NameTakenError, type PermissionRecord } from "./store.ts"
-import { AgentStreams } from "./stream.ts"
+import { AgentStreams, agentStream } from "./stream.ts"
 import { type AgentChanges, agentChanges, revertTurn } from "./work/changes.ts"
 import { mergeWork, pushWork } from "./work/merge.ts"
-import { discardWorktree, pruneOrphanWorktrees, retireWorktree } from "./work/remove.ts"
+import { discardWorktree, pruneOrphanWorktrees, retireWorktree, reviveWorktree } from "./work/remove.ts"
 import { snapshotTo, startRef } from "./work/snapshots.ts"
 import { makeWorktree } from "./work/worktree.ts"
+import { worktreeScripts } from "./work/config.ts"
 import { budgetProblem } from "./usage/budget.ts"
 import type { UsageReport } from "./usage/report.ts"
 import type { UsageGroupBy } from "../protocol/usage.ts"
@@ -51,9 +58,10 @@ export interface Agent {
   stream: string
   /**
    * the turn's status, `waiting` while a permission request of the running turn has no answer, and
-   * `orphaned` while no node holds the agent (the one it was on stopped, and none can take it over)
+   * `orphaned` while no node holds the agent (the one it was on stopped, and none can take it over),
+   * `archived` once `agents rm` archived it
    */
-  status: AgentStatus | "orphaned"
+  status: AgentStatus | "orphaned" | "archived"
   error?: string
   createdAt: string
   /** the harness's session, once the agent has one (when the harness resumes from a session id) */
@@ -71,6 +79,8 @@ export interface Agent {
   spentUsd: number
   /** its prompts are refused once spentUsd reaches this */
   budgetUsd?: number
+  /** when it was archived, while it is */
+  archivedAt?: string
 }
 
 export interface NewAgent {
@@ -91,6 +101,31 @@ export interface NewAgent {
   nameFrom?: string
   /** dollars it may spend; null: none, whatever the default */
   budgetUsd?: number | null
+}
+
+/** One place in a transcript that matches a search. */
+export interface SearchHit {
+  /** the agent's id and name */
+  agent: string
+  agentName: string
+  harness: string
+  archived: boolean
+  kind: DocumentKind
+  /** where `iterate events A --offset` opens the message that matches */
+  offset: string
+  createdAt: string
+  snippet: string
+  /** [start, end) of each match in `snippet` */
+  highlights: Array<[number, number]>
+}
+
+export interface SearchInput {
+  query: string
+  /** an agent's id or name */
+  agent?: string
+  harness?: string
+  since?: Date
+  limit?: number
 }
 
 /** A permission request nobody has answered. */
@@ -131,9 +166,12 @@ export interface AgentsOptions {
   harnesses?: Record<string, HarnessFactory>
   /** the budget of an agent made without one (config.json's agents.budgetUsd) */
   budgetUsd?: number
+  /** where the search indexer's own thread finds the store; without it, it runs on this thread */
+  index?: IndexLocation
 }
 
 const DEFAULT_HARNESS = "opencode"
+const HISTORY_PAGE = 1000
 
 /** The stand-in for a harness an agent was made with that this daemon does not have. */
 function missingHarness(name: string): Harness {
@@ -149,6 +187,8 @@ export class Agents implements FleetMember {
   private readonly streams: AgentStreams
   private readonly harnesses: Map<string, Harness>
   private readonly adapters = new Map<string, AgentAdapter>()
+  private readonly indexer: Indexing
+  private unwatch: () => void = () => {}
   /** the import running now: one at a time, so two never make an agent of the same session */
   private importing: Promise<unknown> = Promise.resolve()
 
@@ -157,6 +197,15 @@ export class Agents implements FleetMember {
     this.fleet = options.fleet
     this.streams = new AgentStreams(options.streams)
     this.harnesses = createHarnesses({ ...options, env: options.env ?? process.env }, options.harnesses)
+    this.indexer = options.index
+      ? new IndexerThread(options.index)
+      : new ArchiveIndexer({
+          index: this.db.index,
+          streams: this.streams,
+          agent: (id) => this.db.find(id),
+          agents: () => this.db.list(),
+          indexes: indexedBy(this.fleet.nodeId),
+        })
   }
 
   /**
@@ -171,10 +220,19 @@ export class Agents implements FleetMember {
     const kept = new Set((await this.db.list()).flatMap((a) => (a.worktree ? [a.worktree.path] : [])))
     for (const path of await pruneOrphanWorktrees(this.options.worktreesDir, kept)) console.log(`removed the worktree ${path}: its agent is gone`)
     await this.fleet.start(this, { id: this.fleet.nodeId, ...node })
+    this.unwatch = this.streams.watchAgents((id, change) => this.indexer.changed(id, change))
+    this.indexer.start()
+  }
+
+  /** Resolves once the search index holds every stream's events heard of so far. */
+  indexed(): Promise<void> {
+    return this.indexer.caughtUp()
   }
 
   /** Ends running turns (recorded as interrupted) and stops every harness process. */
   async stop(): Promise<void> {
+    this.unwatch()
+    await this.indexer.stop()
     await this.fleet.stop()
     await Promise.all([...this.adapters.values()].map((adapter) => adapter.interrupt(INTERRUPTED).catch(() => {})))
     await Promise.all([...this.adapters.values()].map((adapter) => adapter.stop().catch(() => {})))
@@ -183,8 +241,9 @@ export class Agents implements FleetMember {
     for (const { pid } of await this.db.processes().catch(() => [])) await this.db.removeProcess(pid).catch(() => {})
   }
 
-  async list(): Promise<Agent[]> {
-    return (await this.db.list()).map((a) => this.view(a))
+  /** The agents, without the archived ones unless `all`. */
+  async list(options: { all?: boolean } = {}): Promise<Agent[]> {
+    return (await this.db.list()).filter((a) => options.all || !a.archivedAt).map((a) => this.view(a))
   }
 
   async get(ref: string): Promise<Agent> {
@@ -262,7 +321,7 @@ export class Agents implements FleetMember {
     if (input.name !== undefined) {
       const problem = agentNameProblem(input.name)
       if (problem) throw new AgentError("invalid_agent", problem)
-      if (taken.has(input.name)) throw nameTaken(input.name)
+      if (taken.has(input.name)) throw nameTaken(input.name, await this.db.find(input.name))
     }
     if (here && this.options.configProblem) throw new AgentError("harness_unavailable", this.options.configProblem)
     const isTaken = (name: string) => taken.has(name)
@@ -273,14 +332,14 @@ export class Agents implements FleetMember {
 
     let id: string
     do id = newAgentId()
-    while (taken.has(id) || !(await this.streams.create(`agents/${id}`)))
+    while (taken.has(id) || !(await this.streams.create(agentStream(id))))
     const record: AgentRecord = {
       id,
       name,
       harness: harnessName,
       directory: made?.directory ?? directory,
       model: input.model,
-      stream: `agents/${id}`,
+      stream: agentStream(id),
       status: "idle",
       error: undefined,
       createdAt: new Date().toISOString(),
@@ -295,6 +354,7 @@ export class Agents implements FleetMember {
       worktree: made?.worktree,
       spentUsd: 0,
       budgetUsd,
+      archivedAt: undefined,
     }
     // Nothing of an agent that could not be made stays behind.
     const undo = async () => {
@@ -357,30 +417,123 @@ export class Agents implements FleetMember {
   }
 
   /**
-   * Stops the agent's turn if one runs, then deletes the agent and its stream. A worktree agent's
-   * worktree and branch go too (src/agents/work/remove.ts), refused while the branch holds work
-   * not merged into its base, unless `force`.
+   * `agents rm`: stops the agent wherever it runs, then archives it (its stream stays: readable,
+   * searchable, restorable), or with `purge` deletes it and its stream for good. A worktree agent's
+   * worktree and branch go either way (src/agents/work/remove.ts), its last state kept under
+   * refs/iterate/<agent>/final: archiving loses nothing (restore makes the worktree again from
+   * there), purging is refused while the branch holds work not merged into its base, unless `force`.
    */
-  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+  async remove(ref: string, options: { purge?: boolean; force?: boolean } = {}): Promise<void> {
     const agent = await this.find(ref)
-    const adapter = this.adapters.get(agent.id)
-    const stop = async () => {
-      this.adapters.delete(agent.id)
-      if (!adapter) return
-      if (adapter.busy) await adapter.open().abort().catch(() => {})
-      await adapter.stop().catch(() => {})
-    }
+    if (!options.purge && agent.archivedAt) throw new AgentError("archived", `agent ${agent.name} is archived already; delete it for good with: iterate agents rm --purge ${agent.name}`)
+    let here = false
+    const stop = async () => void (here = await this.halt(agent))
+    if (agent.worktree && !agent.archivedAt) await this.retire(agent, agent.worktree, { force: !options.purge || options.force, stop })
+    else await stop()
+    await (options.purge ? this.purge(agent) : this.archive(agent))
+    // The node running it finds its lease gone (or fenced off) and stops its harness.
+    if (!here && agent.node) this.fleet.poke(agent.node)
+  }
+
+  /**
+   * Brings an archived agent back: it runs on this node again (a worktree agent in its worktree,
+   * made again from where `agents rm` kept its last state), and its next prompt resumes its harness session.
+   */
+  async restore(ref: string): Promise<Agent> {
+    const agent = await this.find(ref)
+    if (!agent.archivedAt) throw new AgentError("not_archived", `agent ${agent.name} is not archived`)
+    const cannot = (why: string) =>
+      new AgentError("cannot_restore", `agent ${agent.name} cannot run here: ${why}; it stays archived, and iterate events ${agent.name} and iterate export ${agent.name} still read it`)
     if (agent.worktree) {
-      // The archive command's output goes on the stream in order, before the stream goes.
-      let appended = Promise.resolve()
-      const emit = (event: EventInput) => void (appended = appended.then(() => this.streams.append(agent.stream, [event])).then(() => {}, () => {}))
-      await retireWorktree({ ...agent, worktree: agent.worktree }, { force: options.force, stop, emit, env: this.options.env })
-      await appended
-    } else await stop()
+      const problem = await reviveWorktree({ ...agent, worktree: agent.worktree })
+      if (problem) throw cannot(problem)
+      // What the setup command made (ignored files) was not kept: it runs again before the next turn.
+      const worktree: AgentWorktree = { ...agent.worktree, setup: worktreeScripts(agent.worktree.root).setup ? "pending" : "done" }
+      await this.db.setWorktree(agent.id, worktree)
+    }
+    const problem = this.refusal(agent)
+    if (problem) throw cannot(existsSync(agent.directory) ? problem : `its directory ${agent.directory} is gone`)
+    await this.db.unarchive(agent.id)
+    await this.streams.append(agent.stream, [{ type: AGENT_EVENT.archive, payload: { archived: false } satisfies ArchivePayload }])
+    await this.fleet.restored((await this.db.find(agent.id))!)
+    return this.get(agent.id)
+  }
+
+  /**
+   * Keeps the stopped agent's record and stream, marked archived. The stream says so too: that
+   * tells whoever watches it (the web page's list, the search index) at once.
+   */
+  private async archive(agent: AgentRecord): Promise<void> {
+    await this.db.archive(agent.id, new Date().toISOString())
+    await this.streams.append(agent.stream, [{ type: AGENT_EVENT.archive, payload: { archived: true } satisfies ArchivePayload }])
+  }
+
+  /** Stops the agent's turn and adapter if it runs here; true if it did. */
+  private async halt(agent: AgentRecord): Promise<boolean> {
+    const adapter = this.adapters.get(agent.id)
+    if (!adapter) return false
+    this.adapters.delete(agent.id)
+    if (adapter.busy) await adapter.open().abort().catch(() => {})
+    await adapter.stop().catch(() => {})
+    return true
+  }
+
+  /** The end of the agent's worktree (src/agents/work/remove.ts); its archive command's output goes on the stream in order. */
+  private async retire(agent: AgentRecord, worktree: AgentWorktree, options: { force?: boolean; stop: () => Promise<void> }): Promise<void> {
+    let appended = Promise.resolve()
+    const emit = (event: EventInput) => void (appended = appended.then(() => this.streams.append(agent.stream, [event])).then(() => {}, () => {}))
+    await retireWorktree({ ...agent, worktree }, { ...options, emit, env: this.options.env })
+    await appended
+  }
+
+  /** Deletes the agent, its stream and its part of the search index. */
+  private async purge(agent: AgentRecord): Promise<void> {
     await this.streams.remove(agent.stream)
     await this.db.remove(agent.id)
-    // The node running it finds its lease gone and stops its harness.
-    if (!adapter && agent.node) this.fleet.poke(agent.node)
+  }
+
+  /** The agent's events from the start, a page at a time (an archived agent's too). */
+  async *history(ref: string): AsyncGenerator<StreamEvent[]> {
+    const agent = await this.find(ref)
+    let offset: string | undefined
+    for (;;) {
+      const page = await this.streams.read(agent.stream, offset, HISTORY_PAGE)
+      if (!page) throw new AgentError("stream_missing", `the stream of agent ${agent.name} (${agent.stream}) was deleted`)
+      if (page.length > 0) yield page
+      if (page.length < HISTORY_PAGE) return
+      offset = page.at(-1)!.offset
+    }
+  }
+
+  /** The best matches first, newest first among equals; one hit per message. */
+  async search(input: SearchInput): Promise<SearchHit[]> {
+    const terms = parseQuery(input.query)
+    if (terms.length === 0) throw new AgentError("invalid_search", "the query has no word to search for")
+    if (input.harness !== undefined && !this.harnesses.has(input.harness))
+      throw new AgentError("invalid_search", `unknown harness ${input.harness}; available: ${[...this.harnesses.keys()].join(", ")}`)
+    const agent = input.agent === undefined ? undefined : (await this.find(input.agent)).id
+    const limit = input.limit ?? 20
+    // Several parts of one message may match (a write's input and its diff): the best stands for it.
+    const rows = await this.db.index.search({ terms, agent, harness: input.harness, since: input.since?.toISOString(), limit: Math.min(limit * 3, 300) })
+    const seen = new Set<string>()
+    const hits: SearchHit[] = []
+    for (const row of rows) {
+      if (seen.has(`${row.agentId} ${row.offset}`) || hits.length === limit) continue
+      seen.add(`${row.agentId} ${row.offset}`)
+      const { text, highlights } = snippet(row.text, terms)
+      hits.push({
+        agent: row.agentId,
+        agentName: row.agentName,
+        harness: row.harness,
+        archived: row.archivedAt !== null,
+        kind: row.kind,
+        offset: row.offset,
+        createdAt: row.createdAt,
+        snippet: text,
+        highlights,
+      })
+    }
+    return hits
   }
 
   /** The agent's change (see src/agents/work/changes.ts): since its base or start, or (`last`) since its last turn started. */
@@ -416,7 +569,7 @@ export class Agents implements FleetMember {
 
   /** Appends a prompt action; the adapter carries it out, on whichever node runs the agent. */
   async prompt(ref: string, prompt: PromptPayload): Promise<StreamEvent> {
-    const agent = await this.find(ref)
+    const agent = await this.live(ref)
     const overBudget = budgetProblem(agent)
     if (overBudget) throw new AgentError("budget_exceeded", overBudget)
     this.checkModel(this.harness(agent.harness), prompt.model)
@@ -425,14 +578,14 @@ export class Agents implements FleetMember {
 
   /** Appends an abort action; returns it with the status the agent had when it was appended. */
   async abort(ref: string): Promise<{ event: StreamEvent; status: TurnStatus }> {
-    const agent = await this.find(ref)
+    const agent = await this.live(ref)
     const status = agent.status
     return { event: await this.append(agent, { type: AGENT_EVENT.abort, payload: {} }), status }
   }
 
   /** The command that opens the harness's own TUI on the agent's session (made now if it has none). */
   async attach(ref: string): Promise<AttachCommand> {
-    const agent = await this.find(ref)
+    const agent = await this.live(ref)
     const adapter = this.adapters.get(agent.id)
     if (!adapter) {
       const node = (await this.fleet.nodes()).find((n) => n.id === agent.node)
@@ -475,7 +628,7 @@ export class Agents implements FleetMember {
 
   /** Requests nobody has answered, of one agent or of all, oldest first. */
   async permissions(ref?: string): Promise<PendingPermission[]> {
-    const agents = new Map((await this.db.list()).map((a) => [a.id, a]))
+    const agents = new Map((await this.db.list()).filter((a) => !a.archivedAt).map((a) => [a.id, a]))
     const only = ref === undefined ? undefined : (await this.find(ref)).id
     return (await this.db.pendingPermissions())
       .filter((p) => (only === undefined || p.agentId === only) && agents.has(p.agentId))
@@ -484,7 +637,7 @@ export class Agents implements FleetMember {
 
   /** Appends the answer to a pending request; refused when there is no such request or it was answered. */
   async reply(ref: string, id: string, answer: { decision: PermissionDecision; message?: string }): Promise<StreamEvent> {
-    const agent = await this.find(ref)
+    const agent = await this.live(ref)
     const request = await this.db.permission(id)
     if (!request || request.agentId !== agent.id) throw new AgentError("permission_not_found", `agent ${agent.name} has no permission request ${id} (see: iterate permissions ${agent.name})`)
     if (request.state !== "pending") {
@@ -518,7 +671,7 @@ export class Agents implements FleetMember {
       directory: a.directory,
       ...(a.model !== undefined && { model: a.model }),
       stream: a.stream,
-      status: orphaned ? "orphaned" : waiting ? "waiting" : a.status,
+      status: a.archivedAt ? "archived" : orphaned ? "orphaned" : waiting ? "waiting" : a.status,
       ...(a.error !== undefined && { error: a.error }),
       createdAt: a.createdAt,
       ...(a.resume?.sessionId !== undefined && { sessionId: a.resume.sessionId }),
@@ -529,6 +682,7 @@ export class Agents implements FleetMember {
       ...(a.worktree && { worktree: a.worktree }),
       spentUsd: a.spentUsd,
       ...(a.budgetUsd !== undefined && { budgetUsd: a.budgetUsd }),
+      ...(a.archivedAt !== undefined && { archivedAt: a.archivedAt }),
     }
   }
 
@@ -585,6 +739,14 @@ export class Agents implements FleetMember {
     return agent
   }
 
+  /** The agent, refused when it is archived: nothing runs it. */
+  private async live(ref: string): Promise<AgentRecord> {
+    const agent = await this.find(ref)
+    if (agent.archivedAt)
+      throw new AgentError("archived", `agent ${agent.name} is archived; bring it back with: iterate agents restore ${agent.name}`)
+    return agent
+  }
+
   private harness(name: string): Harness {
     return this.harnesses.get(name) ?? missingHarness(name)
   }
@@ -620,7 +782,13 @@ export class Agents implements FleetMember {
   }
 }
 
-const nameTaken = (name: string) => new AgentError("name_taken", `an agent named ${name} exists already`)
+const nameTaken = (name: string, holder?: AgentRecord) =>
+  new AgentError(
+    "name_taken",
+    holder?.archivedAt
+      ? `an archived agent is named ${name}; bring it back with: iterate agents restore ${name}, or free the name with: iterate agents rm --purge ${name}`
+      : `an agent named ${name} exists already`,
+  )
 
 /** A budget as given (null: none); refused unless it is a number of dollars ≥ 0. */
 function checkBudget(budget: number | null): number | null {

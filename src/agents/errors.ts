@@ -11,6 +11,11 @@ export type AgentErrorCode =
   | "permission_answered"
   | "elsewhere"
   | "budget_exceeded"
+  // the archive (src/agents/archive): agents rm, restore, search
+  | "archived"
+  | "not_archived"
+  | "cannot_restore"
+  | "invalid_search"
   // an agent's worktree and its work (src/agents/work)
   | "not_a_repository"
   | "bare_repository"

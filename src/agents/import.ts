@@ -318,6 +318,7 @@ function recordOf(created: ImportedAgentRecord, spent: LedgerTurn[]): AgentRecor
     error,
     consumed,
     resume,
+    archivedAt: undefined,
     allowedTools: [],
     node: agent.node,
     leaseExpired: false,

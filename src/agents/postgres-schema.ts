@@ -1,4 +1,5 @@
 import type { Migration } from "../storage/postgres.ts"
+import { ARCHIVE_TABLES } from "./archive/postgres.ts"
 import { SPEND_COLUMNS, SPEND_JOIN } from "./usage/ledger.ts"
 
 // The agents' tables in the PostgreSQL database the fleet shares: the same columns as agents.db
@@ -73,6 +74,9 @@ export const AGENT_MIGRATIONS: Migration[] = [
      PRIMARY KEY (harness, session_id)
    );
    CREATE INDEX imports_agent ON imports (agent_id);`,
+  // `agents rm` archives; the search index of the transcripts.
+  `ALTER TABLE agents ADD COLUMN archived_at text;
+   ${ARCHIVE_TABLES}`,
 ]
 
 /**
@@ -83,7 +87,7 @@ export const FIRST_EPOCH = 1
 
 /** Every agents column, and what the database knows about the agent's lease, requests and spend (the ledger's tables, ./usage/postgres.ts). */
 export const AGENT_SELECT = `SELECT a.id, a.name, a.harness, a.directory, a.model, a.stream, a.status, a.error, a.created_at, a.consumed,
-  a.resume, a.permissions, a.allowed_tools, a.worktree, a.node, a.lease_expires_at < now() AS lease_expired,
+  a.resume, a.permissions, a.allowed_tools, a.worktree, a.node, a.lease_expires_at < now() AS lease_expired, a.archived_at,
   EXISTS (SELECT 1 FROM permissions p WHERE p.agent_id = a.id AND p.state = 'pending') AS asking, ${SPEND_COLUMNS},
   (SELECT max(i.imported_at) FROM imports i WHERE i.agent_id = a.id) AS imported_at
   FROM agents a ${SPEND_JOIN}`

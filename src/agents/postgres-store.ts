@@ -2,6 +2,7 @@ import { SQL } from "bun"
 import type { HarnessResume } from "../harness/harness.ts"
 import type { PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
 import { migratePostgres, type Postgres } from "../storage/postgres.ts"
+import { PostgresArchive } from "./archive/postgres.ts"
 import { AGENT_MIGRATIONS, AGENT_SELECT, FIRST_EPOCH } from "./postgres-schema.ts"
 import { PostgresUsageLedger } from "./usage/postgres.ts"
 import {
@@ -32,6 +33,7 @@ import {
 export class PostgresAgentStore implements AgentStore {
   readonly #pg: Postgres
   readonly #sql: SQL
+  readonly index: PostgresArchive
 
   private constructor(
     pg: Postgres,
@@ -41,6 +43,7 @@ export class PostgresAgentStore implements AgentStore {
   ) {
     this.#pg = pg
     this.#sql = pg.sql
+    this.index = new PostgresArchive(pg)
   }
 
   /** Migrates the schema (after the stream store's, whose `leases` table it uses). */
@@ -88,6 +91,21 @@ export class PostgresAgentStore implements AgentStore {
         if (row) await tx`DELETE FROM leases WHERE name = ${row.stream}`
       }),
     )
+  }
+
+  /** The next epoch fences off the node that held it, which finds the agent gone from its renewals and stops it. */
+  async archive(id: string, at: string): Promise<void> {
+    await this.#pg.guard(() =>
+      this.#sql.begin(async (tx) => {
+        const [row] = await tx`UPDATE agents SET archived_at = ${at} WHERE id = ${id} RETURNING stream`
+        if (row) await tx`UPDATE leases SET epoch = epoch + 1 WHERE name = ${row.stream}`
+      }),
+    )
+  }
+
+  /** Its lease lapsed while it was archived; the node that restores it takes it like an orphan's (Fleet.restored). */
+  async unarchive(id: string): Promise<void> {
+    await this.#write(() => this.#sql`UPDATE agents SET archived_at = NULL, refused = NULL, lease_expires_at = now() - interval '1 millisecond' WHERE id = ${id}`)
   }
 
   async setProgress(id: string, progress: { status: TurnStatus; error?: string; consumed?: string }): Promise<void> {

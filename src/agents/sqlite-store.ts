@@ -4,6 +4,7 @@ import { type Database, SQLiteError, type Statement } from "bun:sqlite"
 import type { HarnessResume } from "../harness/harness.ts"
 import type { PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
 import { openDatabase } from "../storage/sqlite.ts"
+import { SqliteArchive } from "./archive/sqlite.ts"
 import { SPEND_COLUMNS, SPEND_JOIN } from "./usage/ledger.ts"
 import { SqliteUsageLedger } from "./usage/sqlite.ts"
 import {
@@ -76,6 +77,7 @@ const AGENT_COLUMNS: [name: string, definition: string][] = [
   ["resume", "TEXT"], // JSON HarnessResume
   ["permissions", "TEXT NOT NULL DEFAULT 'ask'"],
   ["allowed_tools", "TEXT NOT NULL DEFAULT '[]'"],
+  ["archived_at", "TEXT"],
   ["worktree", "TEXT"], // JSON AgentWorktree
 ]
 
@@ -102,6 +104,7 @@ export class SqliteAgentStore implements AgentStore {
     byName: Statement<AgentRow, [string]>
     insert: Statement<unknown, [string, string, string, string, string | null, string, string, string, string | null]>
     remove: Statement<unknown, [string]>
+    archived: Statement<unknown, [string, string | null]>
     progress: Statement<unknown, [string, TurnStatus, string | null, string | null]>
     consumed: Statement<unknown, [string, string]>
     resume: Statement<unknown, [string, string]>
@@ -123,11 +126,13 @@ export class SqliteAgentStore implements AgentStore {
     moveImport: Statement<unknown, [string, string, string, string, string, string]>
   }
 
+  readonly index: SqliteArchive
   readonly usage: SqliteUsageLedger
 
   constructor(file: string) {
     this.#db = openDatabase(file)
     migrate(this.#db)
+    this.index = new SqliteArchive(this.#db)
     this.usage = new SqliteUsageLedger(this.#db)
     this.#q = {
       all: this.#db.query(`${AGENTS} ORDER BY a.created_at, a.id`),
@@ -137,6 +142,7 @@ export class SqliteAgentStore implements AgentStore {
         "INSERT INTO agents (id, name, harness, directory, model, stream, created_at, permissions, worktree) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       remove: this.#db.query("DELETE FROM agents WHERE id = ?"),
+      archived: this.#db.query("UPDATE agents SET archived_at = ?2 WHERE id = ?1"),
       progress: this.#db.query("UPDATE agents SET status = ?2, error = ?3, consumed = coalesce(?4, consumed) WHERE id = ?1"),
       consumed: this.#db.query("UPDATE agents SET consumed = ?2 WHERE id = ?1"),
       resume: this.#db.query("UPDATE agents SET resume = ?2 WHERE id = ?1"),
@@ -189,6 +195,14 @@ export class SqliteAgentStore implements AgentStore {
 
   async remove(id: string): Promise<void> {
     this.#q.remove.run(id)
+  }
+
+  async archive(id: string, at: string): Promise<void> {
+    this.#q.archived.run(id, at)
+  }
+
+  async unarchive(id: string): Promise<void> {
+    this.#q.archived.run(id, null)
   }
 
   async setProgress(id: string, progress: { status: TurnStatus; error?: string; consumed?: string }): Promise<void> {

@@ -5,6 +5,7 @@
 // streams (agents.db, SqliteAgentStore) or the PostgreSQL database the fleet shares
 // (PostgresAgentStore), where each agent also records the node that holds it.
 import type { HarnessResume } from "../harness/harness.ts"
+import type { ArchiveIndex } from "./archive/store.ts"
 import type { PermissionDecision, PermissionKind, PermissionPolicy, TurnStatus } from "../protocol/agent-events.ts"
 import type { UsageLedger } from "./usage/ledger.ts"
 
@@ -53,6 +54,8 @@ export interface AgentRecord {
   leaseExpired: boolean
   /** a permission request of the agent has no answer yet */
   asking: boolean
+  /** when `agents rm` archived it: it runs nowhere, and its transcript stays readable and searchable */
+  archivedAt: string | undefined
   /** its own worktree and branch, when it was made with one */
   worktree: AgentWorktree | undefined
   /** dollars its turns cost so far: the sum of its ledger */
@@ -149,7 +152,12 @@ export interface AgentStore {
   find(ref: string): Promise<AgentRecord | undefined>
   /** Rejects with NameTakenError when the id or name is in use. */
   insert(agent: NewAgentRecord): Promise<AgentRecord>
+  /** Deletes the agent's record, its permission requests and its part of the search index. */
   remove(id: string): Promise<void>
+  /** Marks the agent archived; on a shared store its holder is fenced off and lets it go. */
+  archive(id: string, at: string): Promise<void>
+  /** Brings an archived agent back; on a shared store it waits for a node to take it (Fleet.restored). */
+  unarchive(id: string): Promise<void>
   /** The agent's status, and with `consumed` the action it was set by, in one commit. */
   setProgress(id: string, progress: { status: TurnStatus; error?: string; consumed?: string }): Promise<void>
   setConsumed(id: string, offset: string): Promise<void>
@@ -173,6 +181,8 @@ export interface AgentStore {
   settleReply(agentId: string, reply: SettledReply): Promise<void>
   /** Answers held for a harness that did not ask again lapse with the turn. */
   lapseHeld(agentId: string): Promise<void>
+  /** the search index of the agents' transcripts, in the same database */
+  readonly index: ArchiveIndex
   /** the token ledger, running totals and budgets, in the same database */
   readonly usage: UsageLedger
   /** The sessions imported from `harness`. */
@@ -207,6 +217,7 @@ export interface AgentRow {
   node?: string | null
   lease_expired?: boolean | number | null
   asking: boolean | number
+  archived_at: string | null
   /** JSON AgentWorktree */
   worktree: string | null
   spent_usd: number | null
@@ -245,6 +256,7 @@ export const toRecord = (row: AgentRow): AgentRecord => ({
   node: row.node ?? undefined,
   leaseExpired: Boolean(row.lease_expired),
   asking: Boolean(row.asking),
+  archivedAt: row.archived_at ?? undefined,
   worktree: row.worktree === null ? undefined : (JSON.parse(row.worktree) as AgentWorktree),
   spentUsd: Number(row.spent_usd ?? 0),
   budgetUsd: row.budget_usd === null ? undefined : Number(row.budget_usd),

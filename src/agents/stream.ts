@@ -6,6 +6,10 @@ import type { AppendFence, StreamStore } from "../streams/store.ts"
 
 const decoder = new TextDecoder()
 
+/** An agent's stream is `agents/<id>`. */
+export const AGENT_STREAM_PREFIX = "agents/"
+export const agentStream = (id: string) => `${AGENT_STREAM_PREFIX}${id}`
+
 export class AgentStreams {
   constructor(private readonly store: StreamStore) {}
 
@@ -40,6 +44,13 @@ export class AgentStreams {
     const after = offset === undefined ? 0 : parseOffset(offset)
     if (after === undefined) throw new Error(`stream ${name}: ${offset} is not an offset`)
     return (await this.store.read(meta, after, limit)).map((m) => JSON.parse(decoder.decode(m.data)) as StreamEvent)
+  }
+
+  /** Calls `listener` with the agent's id after each committed change to an agent's stream heard on this node. */
+  watchAgents(listener: (agentId: string, change: "changed" | "deleted") => void): () => void {
+    return this.store.watch((name, change) => {
+      if (name.startsWith(AGENT_STREAM_PREFIX)) listener(name.slice(AGENT_STREAM_PREFIX.length), change)
+    })
   }
 
   /**

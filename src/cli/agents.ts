@@ -1,16 +1,17 @@
 import type { Command } from "commander"
-import { deleteAgent, listAgents, updateAgent } from "../sdk/sdk.gen.ts"
+import { deleteAgent, listAgents, restoreAgent, updateAgent } from "../sdk/sdk.gen.ts"
 import type { Agent } from "../sdk/types.gen.ts"
-import { newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
+import { agentFor, newAgent, type NewAgentOptions, noAgent } from "../client/agents.ts"
 import { connectFor, unwrap } from "../client/connection.ts"
 import { CliError, EXIT } from "../errors.ts"
+import { askKey } from "./ask.ts"
 import { formatUsd } from "../protocol/usage.ts"
 import { budgetUsd, checkWorktreeOptions, policy, worktreeOptions } from "./options.ts"
 import type { Output } from "../client/output.ts"
 
-async function list(io: Output, options: { json?: boolean }, command: Command): Promise<void> {
+async function list(io: Output, options: { json?: boolean; all?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(io, command)
-  const { agents } = unwrap(connection, await listAgents({ client: connection.client }))
+  const { agents } = unwrap(connection, await listAgents({ client: connection.client, query: { all: options.all ? "true" : undefined } }))
   printAgents(io, agents, options)
 }
 
@@ -51,6 +52,13 @@ async function create(io: Output, options: NewAgentOptions, command: Command): P
   io.out(agent.id)
 }
 
+/** Whether the person at the terminal agrees to delete the agent for good; without a terminal, --yes must say so. */
+async function purgeAgreed(io: Output, ref: string, yes: boolean | undefined): Promise<boolean> {
+  if (yes) return true
+  if (!process.stdin.isTTY) throw new CliError(`agents rm --purge deletes ${ref}'s transcript for good: pass --yes to do it without a terminal`, EXIT.usage)
+  return (await askKey(io, `delete agent ${ref}, its stream and its transcript for good? [y/N] `, ["y", "n", "\r"]).answer) === "y"
+}
+
 async function set(io: Output, ref: string, options: { budgetUsd?: number | null; permissions?: Agent["permissions"]; json?: boolean }, command: Command): Promise<void> {
   if (options.budgetUsd === undefined && options.permissions === undefined) throw new CliError("nothing to change: give --budget-usd or --permissions", EXIT.usage)
   const connection = await connectFor(io, command)
@@ -61,11 +69,22 @@ async function set(io: Output, ref: string, options: { budgetUsd?: number | null
   io.note(`${agent.name}: ${budget}, spent ${formatUsd(agent.spentUsd)}; permissions ${agent.permissions}`)
 }
 
-async function remove(io: Output, ref: string, options: { force?: boolean }, command: Command): Promise<void> {
+async function remove(io: Output, ref: string, options: { purge?: boolean; yes?: boolean; force?: boolean }, command: Command): Promise<void> {
   const connection = await connectFor(io, command)
-  const query = options.force ? { force: "true" as const } : {}
+  // The name is checked before asking: no question about an agent that is not there.
+  if (options.purge) {
+    await agentFor(connection, ref)
+    if (!(await purgeAgreed(io, ref, options.yes))) throw new CliError(`kept agent ${ref}`)
+  }
+  const query = { purge: options.purge ? ("true" as const) : undefined, force: options.force ? ("true" as const) : undefined }
   unwrap(connection, await deleteAgent({ client: connection.client, path: { agent: ref }, query }), { notFound: noAgent(ref) })
-  io.note(`removed agent ${ref}`)
+  io.note(options.purge ? `deleted agent ${ref} for good` : `archived agent ${ref} (iterate agents --all lists it; bring it back with: iterate agents restore ${ref})`)
+}
+
+async function restore(io: Output, ref: string, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
+  const agent = unwrap(connection, await restoreAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
+  io.note(`restored agent ${agent.name} (${agent.harness} in ${agent.directory})`)
 }
 
 export function registerAgents(program: Command, io: Output): void {
@@ -79,14 +98,17 @@ Examples:
   iterate agents
   iterate agents new --dir ~/src/app --name app
   iterate prompt app "add a --verbose flag"
-  iterate agents rm app`,
+  iterate agents rm app
+  iterate agents --all
+  iterate agents restore app`,
     )
 
   agents
     .command("list", { isDefault: true })
-    .description("list agents with their status (idle, busy, waiting for a permission, error)")
+    .description("list agents with their status (idle, busy, waiting for a permission, error; archived with --all)")
     .option("--json", "print JSON")
-    .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
+    .option("--all", "archived agents too (agents rm archives)")
+    .addHelpText("after", "\nExamples:\n  iterate agents\n  iterate agents --all\n  iterate agents list --json | jq -r '.[] | select(.status == \"busy\") | .name'")
     .action((options, command) => list(io, options, command))
   worktreeOptions(agents.command("new"))
     .description("create an agent; prints its id")
@@ -140,19 +162,30 @@ Examples:
   agents
     .command("rm")
     .argument("<agent>", "agent id or name")
-    .description("stop the agent's turn if one runs, then delete it and its event stream; a worktree agent's worktree and branch go too")
-    .option("--force", "remove a worktree agent even though its branch holds work not merged into its base")
+    .description("stop the agent and archive it: gone from the list, its transcript kept (events, export, search); --purge deletes it for good")
+    .option("--purge", "delete the agent, its event stream and its transcript for good (asks on a terminal)")
+    .option("--yes", "with --purge: do not ask")
+    .option("--force", "with --purge: delete a worktree agent even though its branch holds work not merged into its base")
     .addHelpText(
       "after",
       `
-A worktree agent's removal runs the repository's archive command (iterate.json), keeps the
-worktree's last state under refs/iterate/<id>/final, and removes the worktree and its branch.
-It is refused while the branch holds work not merged into its base (it says how many files
-would be lost), unless --force.
+An archived agent keeps its name: bring it back with iterate agents restore, or free the name
+with iterate agents rm --purge. A worktree agent's worktree and branch go either way: the
+repository's archive command (iterate.json) runs, the worktree's last state is kept under
+refs/iterate/<id>/final (restore makes the worktree again from there), and the worktree and its
+branch are removed. --purge is refused while the branch holds work not merged into its base (it
+says how many files would be lost), unless --force.
 
 Examples:
   iterate agents rm app
-  iterate agents rm verbose-flag --force`,
+  iterate agents rm --purge app
+  iterate agents rm --purge --yes --force verbose-flag`,
     )
     .action((ref, options, command) => remove(io, ref, options, command))
+  agents
+    .command("restore")
+    .argument("<agent>", "an archived agent's id or name")
+    .description("bring an archived agent back: it runs again (in its worktree, made again), and its next prompt resumes its harness session")
+    .addHelpText("after", "\nExamples:\n  iterate agents restore app")
+    .action((ref, _, command) => restore(io, ref, command))
 }

@@ -11,6 +11,7 @@ import { registerDiff } from "./diff.ts"
 import { registerDoctor } from "./doctor.ts"
 import { CliError, EXIT } from "../errors.ts"
 import { registerEvents } from "./events.ts"
+import { registerExport } from "./export.ts"
 import { registerHarnesses } from "./harnesses.ts"
 import { registerImport } from "./import.ts"
 import { registerNodes } from "./nodes.ts"
@@ -18,6 +19,7 @@ import { registerPermissions } from "./permissions.ts"
 import { registerPrompt } from "./prompt.ts"
 import { registerRemote } from "./remote.ts"
 import { registerRun } from "./run.ts"
+import { registerSearch } from "./search.ts"
 import { registerServe } from "./serve.ts"
 import { registerServer } from "./server.ts"
 import { registerService } from "./service.ts"
@@ -62,6 +64,8 @@ Examples:
   registerAgents(program, io)
   registerPrompt(program, io)
   registerEvents(program, io)
+  registerSearch(program, io)
+  registerExport(program, io)
   registerDiff(program, io)
   registerWork(program, io)
   registerBatch(program, io)

@@ -2,8 +2,9 @@
 // streams, and one line for each thing that is over (a tool call with its outcome, a permission
 // with its answer). `run` and `prompt` print the reply; `iterate events` prints the whole
 // transcript (prompts, reasoning, diffs, errors too).
-import type { ActivityPart, FileEditPart, Message, Part, PermissionPart, ToolPart, Transcript, Usage } from "../transcript/types.ts"
+import type { ActivityPart, FileEditPart, Message, Part, PermissionPart, ToolPart, Transcript } from "../transcript/types.ts"
 import type { Output } from "../client/output.ts"
+import { editOf } from "../transcript/describe.ts"
 
 /** How lines are styled: an Output, whose colour follows its stdout. */
 export type Style = Pick<Output, "dim" | "bold">
@@ -140,23 +141,10 @@ const textOf = (message: Message) =>
     .map((p) => p.text)
     .join("\n")
 
-const editOf = (message: Message, tool: ToolPart) => message.parts.find((p): p is FileEditPart => p.kind === "file-edit" && p.toolPartId === tool.id)
 
 /** `✓ write hello.txt (+1 −0)`, `✗ bash npm test: exit code 1` */
 function toolLine(style: Style, tool: ToolPart, edit: FileEditPart | undefined): string {
   const what = [tool.tool, tool.title].filter(Boolean).join(" ")
   if (tool.status === "error") return style.dim(`✗ ${what}: ${(tool.error ?? "failed").split("\n")[0]}`)
   return style.dim(`✓ ${what}${edit ? ` (+${edit.additions} −${edit.deletions})` : ""}`)
-}
-
-/** One line of token counts and cost, or undefined when the harness reported none. */
-export function usageLine(usage: Usage): string | undefined {
-  const parts = [
-    usage.inputTokens !== undefined && `${usage.inputTokens} in`,
-    usage.outputTokens !== undefined && `${usage.outputTokens} out`,
-    usage.reasoningTokens && `${usage.reasoningTokens} reasoning`,
-    usage.cacheReadTokens && `${usage.cacheReadTokens} cached`,
-  ].filter(Boolean)
-  if (parts.length === 0 && usage.costUsd === undefined) return undefined
-  return `tokens: ${parts.join(", ")}${usage.costUsd !== undefined ? `; cost $${usage.costUsd.toFixed(4)}` : ""}`
 }

@@ -20,6 +20,8 @@
 //   iterate:agent:harness:<name>:event-received   the harness's own event, unchanged, as payload
 //   iterate:agent:harness:<name>:crashed    {pid?, reason, restartInMs?, logFile}
 //   iterate:agent:error:occurred            {message, action?}  the adapter could not carry out an action
+//   iterate:agent:archive:changed           {archived}   `agents rm` archived the agent (it runs
+//       nowhere; its stream stays, searchable), or `agents restore` brought it back
 //   iterate:agent:usage:recorded            {prompt, model?, inputTokens, outputTokens, cacheReadTokens,
 //       cacheWriteTokens, reasoningTokens, costUsd}   the ledger: what a turn's harness reported it
 //       spent on one model, appended with the turn's end (one per model the turn used)
@@ -48,6 +50,7 @@ export const AGENT_EVENT = {
   permissionRequested: "iterate:agent:permission:requested",
   permissionWithdrawn: "iterate:agent:permission:withdrawn",
   error: "iterate:agent:error:occurred",
+  archive: "iterate:agent:archive:changed",
   worktreeCreated: "iterate:agent:worktree:created",
   scriptStarted: "iterate:agent:worktree:script:started",
   scriptOutput: "iterate:agent:worktree:script:output",
@@ -76,6 +79,10 @@ export interface PromptPayload {
   text: string
   /** provider/model for this turn; the agent's model otherwise */
   model?: string
+}
+
+export interface ArchivePayload {
+  archived: boolean
 }
 
 export interface StatusPayload {

@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AgentTodosData, AgentTodosErrors, AgentTodosResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateBatchData, CreateBatchErrors, CreateBatchResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, DiffAgentData, DiffAgentErrors, DiffAgentResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetBatchData, GetBatchErrors, GetBatchResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ImportSessionsData, ImportSessionsErrors, ImportSessionsResponses, ListAgentPermissionsData, ListAgentPermissionsErrors, ListAgentPermissionsResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListBatchesData, ListBatchesErrors, ListBatchesResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListNodesData, ListNodesErrors, ListNodesResponses, ListPermissionsData, ListPermissionsErrors, ListPermissionsResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, MergeAgentData, MergeAgentErrors, MergeAgentResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PushAgentData, PushAgentErrors, PushAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ReplyPermissionData, ReplyPermissionErrors, ReplyPermissionResponses, RevertAgentData, RevertAgentErrors, RevertAgentResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
+import type { AbortAgentData, AbortAgentErrors, AbortAgentResponses, AckWakeData, AckWakeErrors, AckWakeResponses, AddSubscriptionStreamsData, AddSubscriptionStreamsErrors, AddSubscriptionStreamsResponses, AgentTodosData, AgentTodosErrors, AgentTodosResponses, AppendEventsData, AppendEventsErrors, AppendEventsResponses, AppendStreamData, AppendStreamErrors, AppendStreamResponses, AttachAgentData, AttachAgentErrors, AttachAgentResponses, ClaimWakeData, ClaimWakeErrors, ClaimWakeResponses, CreateAgentData, CreateAgentErrors, CreateAgentResponses, CreateBatchData, CreateBatchErrors, CreateBatchResponses, CreateLoginCodeData, CreateLoginCodeErrors, CreateLoginCodeResponses, CreateStreamData, CreateStreamErrors, CreateStreamResponses, DeleteAgentData, DeleteAgentErrors, DeleteAgentResponses, DeleteStreamData, DeleteStreamErrors, DeleteStreamResponses, DeleteSubscriptionData, DeleteSubscriptionErrors, DeleteSubscriptionResponses, DiffAgentData, DiffAgentErrors, DiffAgentResponses, ExportAgentData, ExportAgentErrors, ExportAgentResponses, GetAgentData, GetAgentErrors, GetAgentResponses, GetBatchData, GetBatchErrors, GetBatchResponses, GetDaemonData, GetDaemonErrors, GetDaemonResponses, GetHealthData, GetHealthResponses, GetSubscriptionData, GetSubscriptionErrors, GetSubscriptionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetWebhookKeysData, GetWebhookKeysResponses, GetWebSessionData, GetWebSessionResponses, HeadStreamData, HeadStreamErrors, HeadStreamResponses, ImportSessionsData, ImportSessionsErrors, ImportSessionsResponses, ListAgentPermissionsData, ListAgentPermissionsErrors, ListAgentPermissionsResponses, ListAgentsData, ListAgentsErrors, ListAgentsResponses, ListBatchesData, ListBatchesErrors, ListBatchesResponses, ListDirectoriesData, ListDirectoriesErrors, ListDirectoriesResponses, ListHarnessesData, ListHarnessesErrors, ListHarnessesResponses, ListNodesData, ListNodesErrors, ListNodesResponses, ListPermissionsData, ListPermissionsErrors, ListPermissionsResponses, ListStreamsData, ListStreamsErrors, ListStreamsResponses, LogoutWebSessionData, LogoutWebSessionErrors, LogoutWebSessionResponses, MergeAgentData, MergeAgentErrors, MergeAgentResponses, PromptAgentData, PromptAgentErrors, PromptAgentResponses, PushAgentData, PushAgentErrors, PushAgentResponses, PutSubscriptionData, PutSubscriptionErrors, PutSubscriptionResponses, ReadStreamData, ReadStreamErrors, ReadStreamResponses, ReleaseWakeData, ReleaseWakeErrors, ReleaseWakeResponses, RemoveSubscriptionStreamData, RemoveSubscriptionStreamErrors, RemoveSubscriptionStreamResponses, ReplyPermissionData, ReplyPermissionErrors, ReplyPermissionResponses, RestoreAgentData, RestoreAgentErrors, RestoreAgentResponses, RevertAgentData, RevertAgentErrors, RevertAgentResponses, RevokeWebSessionsData, RevokeWebSessionsErrors, RevokeWebSessionsResponses, SearchTranscriptsData, SearchTranscriptsErrors, SearchTranscriptsResponses, ShutdownDaemonData, ShutdownDaemonErrors, ShutdownDaemonResponses, UpdateAgentData, UpdateAgentErrors, UpdateAgentResponses, WatchAgentsData, WatchAgentsErrors, WatchAgentsResponse, WatchAgentsResponses, WebhookCallbackData, WebhookCallbackErrors, WebhookCallbackResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -188,7 +188,7 @@ export const createStream = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * All agents
+ * The agents (the archived ones too with all=true)
  */
 export const listAgents = <ThrowOnError extends boolean = false>(options?: Options<ListAgentsData, ThrowOnError>): RequestResult<ListAgentsResponses, ListAgentsErrors, ThrowOnError> => (options?.client ?? client).get<ListAgentsResponses, ListAgentsErrors, ThrowOnError>({ url: '/v1/agents', ...options });
 
@@ -210,7 +210,7 @@ export const createAgent = <ThrowOnError extends boolean = false>(options: Optio
 export const listHarnesses = <ThrowOnError extends boolean = false>(options?: Options<ListHarnessesData, ThrowOnError>): RequestResult<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError> => (options?.client ?? client).get<ListHarnessesResponses, ListHarnessesErrors, ThrowOnError>({ url: '/v1/harnesses', ...options });
 
 /**
- * Stop the agent's turn if one runs, then delete the agent and its stream; a worktree agent's archive command runs and its worktree and branch go (refused while the branch holds unmerged work, unless force)
+ * Stop the agent wherever it runs and archive it (its stream stays readable and searchable; a worktree agent's worktree and branch go, its last state kept); purge=true deletes it and its stream for good (refused while a worktree agent's branch holds unmerged work, unless force)
  */
 export const deleteAgent = <ThrowOnError extends boolean = false>(options: Options<DeleteAgentData, ThrowOnError>): RequestResult<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError> => (options.client ?? client).delete<DeleteAgentResponses, DeleteAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}', ...options });
 
@@ -230,6 +230,11 @@ export const updateAgent = <ThrowOnError extends boolean = false>(options: Optio
         ...options.headers
     }
 });
+
+/**
+ * Bring an archived agent back: it runs on this node again (a worktree agent in its worktree, made again), and its next prompt resumes its harness session
+ */
+export const restoreAgent = <ThrowOnError extends boolean = false>(options: Options<RestoreAgentData, ThrowOnError>): RequestResult<RestoreAgentResponses, RestoreAgentErrors, ThrowOnError> => (options.client ?? client).post<RestoreAgentResponses, RestoreAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/restore', ...options });
 
 /**
  * Append a prompt action to the agent's stream; read the stream from its offset for the reply
@@ -252,6 +257,18 @@ export const abortAgent = <ThrowOnError extends boolean = false>(options: Option
  * The command that opens the harness's TUI on the agent's session (starting the harness if needed)
  */
 export const attachAgent = <ThrowOnError extends boolean = false>(options: Options<AttachAgentData, ThrowOnError>): RequestResult<AttachAgentResponses, AttachAgentErrors, ThrowOnError> => (options.client ?? client).post<AttachAgentResponses, AttachAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/attach', ...options });
+
+/**
+ * Full-text search over every agent's transcript: prompts, replies, thinking, tool calls and their output, file paths and diffs
+ *
+ * Words must all match (any order); "quoted words" must follow each other; a word ending in * matches every word it begins. The best matches come first, the newest first among equals; one hit per message.
+ */
+export const searchTranscripts = <ThrowOnError extends boolean = false>(options: Options<SearchTranscriptsData, ThrowOnError>): RequestResult<SearchTranscriptsResponses, SearchTranscriptsErrors, ThrowOnError> => (options.client ?? client).get<SearchTranscriptsResponses, SearchTranscriptsErrors, ThrowOnError>({ url: '/v1/search', ...options });
+
+/**
+ * The agent's transcript as a document: Markdown (md, the default), one self-contained HTML file, or its raw events as JSON lines
+ */
+export const exportAgent = <ThrowOnError extends boolean = false>(options: Options<ExportAgentData, ThrowOnError>): RequestResult<ExportAgentResponses, ExportAgentErrors, ThrowOnError> => (options.client ?? client).get<ExportAgentResponses, ExportAgentErrors, ThrowOnError>({ url: '/v1/agents/{agent}/export', ...options });
 
 /**
  * The agent's change: a worktree agent's against the merge-base with its base (commits, uncommitted edits, new files; ignored files left out), another agent's since it was made

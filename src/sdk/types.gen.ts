@@ -173,9 +173,9 @@ export type Agent = {
      */
     stream: string;
     /**
-     * busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed, orphaned while no node runs it (its node stopped and no live node reaches its directory)
+     * busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed, orphaned while no node runs it (its node stopped and no live node reaches its directory), archived once removed without purge (restore brings it back)
      */
-    status: 'idle' | 'busy' | 'waiting' | 'error' | 'orphaned';
+    status: 'idle' | 'busy' | 'waiting' | 'error' | 'orphaned' | 'archived';
     /**
      * why the last turn failed, while status is error
      */
@@ -202,6 +202,10 @@ export type Agent = {
      */
     importedAt?: string;
     worktree?: Worktree;
+    /**
+     * when DELETE archived it, while it is archived
+     */
+    archivedAt?: string;
     /**
      * dollars its turns cost so far, as its harness reported them (see GET /v1/usage)
      */
@@ -340,6 +344,39 @@ export type AttachCommand = {
      * the directory to run it in
      */
     cwd?: string;
+};
+
+export type SearchHit = {
+    /**
+     * the agent's id
+     */
+    agent: string;
+    agentName: string;
+    harness: string;
+    /**
+     * the agent is archived (agents rm): restore brings it back
+     */
+    archived: boolean;
+    /**
+     * the part of the message that matches
+     */
+    kind: 'prompt' | 'reply' | 'thought' | 'tool' | 'file' | 'permission' | 'error' | 'activity';
+    /**
+     * read the agent's stream (iterate events --offset) from here: the message that matches comes first
+     */
+    offset: string;
+    createdAt: string;
+    /**
+     * the text around the matches, on one line
+     */
+    snippet: string;
+    /**
+     * [start, end) of each match in snippet
+     */
+    highlights: Array<[
+        number,
+        number
+    ]>;
 };
 
 export type AgentDiff = {
@@ -1757,7 +1794,12 @@ export type CreateStreamResponses = {
 export type ListAgentsData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * true: archived agents too
+         */
+        all?: 'true' | 'false';
+    };
     url: '/v1/agents';
 };
 
@@ -1859,7 +1901,11 @@ export type DeleteAgentData = {
     };
     query?: {
         /**
-         * true: remove a worktree agent whose branch holds work not merged into its base
+         * true: delete the agent, its stream and its search index for good
+         */
+        purge?: 'true' | 'false';
+        /**
+         * with purge: delete a worktree agent whose branch holds work not merged into its base
          */
         force?: 'true' | 'false';
     };
@@ -1880,7 +1926,7 @@ export type DeleteAgentErrors = {
      */
     404: Error;
     /**
-     * The agent's branch holds work not merged into its base
+     * Archived already, or (purge) the agent's branch holds work not merged into its base
      */
     409: Error;
 };
@@ -1889,7 +1935,7 @@ export type DeleteAgentError = DeleteAgentErrors[keyof DeleteAgentErrors];
 
 export type DeleteAgentResponses = {
     /**
-     * Deleted
+     * Archived (or purged)
      */
     204: void;
 };
@@ -1971,6 +2017,48 @@ export type UpdateAgentResponses = {
 };
 
 export type UpdateAgentResponse = UpdateAgentResponses[keyof UpdateAgentResponses];
+
+export type RestoreAgentData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: never;
+    url: '/v1/agents/{agent}/restore';
+};
+
+export type RestoreAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * Not archived, or it cannot run here
+     */
+    409: Error;
+};
+
+export type RestoreAgentError = RestoreAgentErrors[keyof RestoreAgentErrors];
+
+export type RestoreAgentResponses = {
+    /**
+     * The agent as it is now
+     */
+    200: Agent;
+};
+
+export type RestoreAgentResponse = RestoreAgentResponses[keyof RestoreAgentResponses];
 
 export type PromptAgentData = {
     body: PromptInput;
@@ -2113,6 +2201,105 @@ export type AttachAgentResponses = {
 };
 
 export type AttachAgentResponse = AttachAgentResponses[keyof AttachAgentResponses];
+
+export type SearchTranscriptsData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * the words to find
+         */
+        q: string;
+        /**
+         * only this agent (id or name)
+         */
+        agent?: string;
+        /**
+         * only agents of this harness
+         */
+        harness?: string;
+        /**
+         * only messages from then on: a span like 30m, 24h, 7d or 2w, or an ISO date like 2026-05-01
+         */
+        since?: string;
+        /**
+         * at most this many hits (20 by default)
+         */
+        limit?: number;
+    };
+    url: '/v1/search';
+};
+
+export type SearchTranscriptsErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type SearchTranscriptsError = SearchTranscriptsErrors[keyof SearchTranscriptsErrors];
+
+export type SearchTranscriptsResponses = {
+    /**
+     * The hits, best first
+     */
+    200: {
+        hits: Array<SearchHit>;
+    };
+};
+
+export type SearchTranscriptsResponse = SearchTranscriptsResponses[keyof SearchTranscriptsResponses];
+
+export type ExportAgentData = {
+    body?: never;
+    path: {
+        /**
+         * agent id or name
+         */
+        agent: string;
+    };
+    query?: {
+        /**
+         * md when absent
+         */
+        format?: 'md' | 'html' | 'jsonl';
+    };
+    url: '/v1/agents/{agent}/export';
+};
+
+export type ExportAgentErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+};
+
+export type ExportAgentError = ExportAgentErrors[keyof ExportAgentErrors];
+
+export type ExportAgentResponses = {
+    /**
+     * The document
+     */
+    200: string;
+};
+
+export type ExportAgentResponse = ExportAgentResponses[keyof ExportAgentResponses];
 
 export type DiffAgentData = {
     body?: never;

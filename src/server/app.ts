@@ -8,6 +8,7 @@ import { accessLog } from "./access-log.ts"
 import type { DaemonContext } from "./context.ts"
 import { errorBody } from "../protocol/errors.ts"
 import { agentRoutes } from "./routes/agents.ts"
+import { archiveRoutes } from "./routes/archive.ts"
 import { batchRoutes } from "./routes/batches.ts"
 import { daemonRoutes } from "./routes/daemon.ts"
 import { healthRoutes } from "./routes/health.ts"
@@ -42,6 +43,7 @@ export function createApi(ctx: DaemonContext): OpenAPIHono {
   daemonRoutes(api, ctx)
   streamRoutes(api, ctx)
   agentRoutes(api, ctx)
+  archiveRoutes(api, ctx)
   workRoutes(api, ctx)
   todoRoutes(api, ctx)
   batchRoutes(api, ctx)

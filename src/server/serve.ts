@@ -123,6 +123,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     streams: store,
     config: config.harnesses,
     configProblem,
+    index: stores.index,
     budgetUsd: config.agents?.budgetUsd,
   })
   const batches = new Batches({ store: stores.batches, agents, streams: store, node: stores.fleet.nodeId })

@@ -2,6 +2,7 @@ import { join } from "node:path"
 import { PostgresAgentStore } from "../agents/postgres-store.ts"
 import { SqliteAgentStore } from "../agents/sqlite-store.ts"
 import type { AgentStore } from "../agents/store.ts"
+import type { IndexLocation } from "../agents/archive/thread.ts"
 import { PostgresBatchStore } from "../agents/batch/postgres-store.ts"
 import { SqliteBatchStore } from "../agents/batch/sqlite-store.ts"
 import type { BatchStore } from "../agents/batch/store.ts"
@@ -26,6 +27,8 @@ export interface Stores {
   fleet: Fleet
   /** for the log: where the store is, without credentials */
   where: string
+  /** where the search indexer's thread opens the store again */
+  index: IndexLocation
   close(): Promise<void>
 }
 
@@ -54,6 +57,7 @@ export async function openStores(dataDir: string, url: string | undefined, optio
       batches,
       fleet: new LocalFleet(node, agents),
       where: `SQLite in ${dataDir}`,
+      index: { kind: "sqlite", streams: join(dataDir, "streams.db"), agents: join(dataDir, "agents.db") },
       close: async () => {
         await batches.close()
         await agents.close()
@@ -77,6 +81,7 @@ export async function openStores(dataDir: string, url: string | undefined, optio
       batches,
       fleet: new PostgresFleet(pg, node, leaseTtlMs),
       where,
+      index: { kind: "postgres", url, node, leaseTtlMs },
       close: async () => {
         await streams.close()
         await pg!.close()

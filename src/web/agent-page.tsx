@@ -7,11 +7,12 @@ import { abortAgent, getAgent, promptAgent, replyPermission, updateAgent } from 
 import type { Agent } from "../sdk/types.gen.ts"
 import { call } from "./api.ts"
 import { AgentView } from "./agent-view.ts"
+import { ArchiveActions } from "./archive-actions.tsx"
 import { Changes } from "./changes.tsx"
-import type { AgentTab } from "./router.ts"
+import { type AgentTab, navigate, query } from "./router.ts"
 import { Todos } from "./todos.tsx"
 import { type Answer, Messages, Permission } from "./transcript.tsx"
-import { Branch, Link, PolicySelect, Spend, Status } from "./ui.tsx"
+import { Branch, Link, PolicySelect, Spend, Status, when } from "./ui.tsx"
 
 const SHOWN = 150
 const RAW_SHOWN = 500
@@ -176,12 +177,25 @@ function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Age
   const messages = transcript.messages
   const busy = transcript.status === "busy" || transcript.status === "waiting"
 
+  // A search hit's place (?at=offset): the first message after it, shown even when it is an early one.
+  const at = new URLSearchParams(query.value).get("at") ?? undefined
+  const found = at !== undefined && view.caughtUp.value ? messages.find((m) => m.offset > at) : undefined
+  const visible = found ? Math.max(shown, messages.length - messages.indexOf(found)) : shown
+
   // Follow the end while the reader is there already.
   const main = useRef<HTMLElement>(null)
   const atEnd = useRef(true)
   useEffect(() => {
     if (atEnd.current) end.current?.scrollIntoView({ block: "end" })
   })
+  useEffect(() => {
+    if (!found) return
+    atEnd.current = false
+    const element = main.current?.querySelector(`article.message[data-offset="${found.offset}"]`)
+    element?.classList.add("found")
+    element?.scrollIntoView({ block: "center" })
+    return () => element?.classList.remove("found")
+  }, [found?.id])
 
   const answer: Answer = (part, decision, message) =>
     call(replyPermission({ path: { agent: agent.id, id: part.id }, body: { decision, ...(message !== undefined && { message }) } }))
@@ -214,7 +228,7 @@ function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Age
           <Policy agent={agent} onChange={onAgent} />
           <Budget agent={agent} onChange={onAgent} />
         </div>
-        <Status status={transcript.status} />
+        <Status status={agent.archivedAt ? "archived" : transcript.status} />
         {view.connection.value === "reconnecting" && <span class="badge warn">reconnecting…</span>}
         <nav class="tabs small">
           <Link href={`/agents/${agent.id}`} class={tab === "transcript" ? "active" : undefined}>
@@ -224,6 +238,10 @@ function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Age
             Changes
           </Link>
         </nav>
+        <span class="small export">
+          export <a href={`/v1/agents/${agent.id}/export?format=md`} download={`${agent.name}.md`}>Markdown</a> ·{" "}
+          <a href={`/v1/agents/${agent.id}/export?format=html`} download={`${agent.name}.html`}>HTML</a>
+        </span>
         {tab === "transcript" && (
           <label class="toggle small">
             <input type="checkbox" checked={raw} onChange={(e) => setRaw(e.currentTarget.checked)} /> raw events
@@ -245,12 +263,12 @@ function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Age
           <RawEvents view={view} />
         ) : (
           <>
-            {messages.length > shown && (
-              <button type="button" class="link" onClick={() => setShown(shown + SHOWN)}>
-                Show {Math.min(SHOWN, messages.length - shown)} earlier messages
+            {messages.length > visible && (
+              <button type="button" class="link" onClick={() => setShown(visible + SHOWN)}>
+                Show {Math.min(SHOWN, messages.length - visible)} earlier messages
               </button>
             )}
-            <Messages messages={messages.length > shown ? messages.slice(-shown) : messages} />
+            <Messages messages={messages.length > visible ? messages.slice(-visible) : messages} />
             {!view.caughtUp.value && <div class="muted">loading…</div>}
             {transcript.status === "error" && transcript.error && <div class="card error">{transcript.error}</div>}
           </>
@@ -266,7 +284,14 @@ function Transcript({ view, agent, tab, onAgent }: { view: AgentView; agent: Age
         </div>
       )}
       {problem && <div class="error small pad">{problem}</div>}
-      <Composer agent={agent} busy={busy} onAbort={abort} />
+      {agent.archivedAt ? (
+        <div class="composer archived-bar">
+          <span class="muted">Archived {when(agent.archivedAt)}: it runs nowhere; its transcript stays searchable.</span>
+          <ArchiveActions agent={agent} onRestored={onAgent} onPurged={() => navigate("/")} />
+        </div>
+      ) : (
+        <Composer agent={agent} busy={busy} onAbort={abort} />
+      )}
     </>
   )
 }

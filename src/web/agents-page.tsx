@@ -1,11 +1,12 @@
 // The agents page: every agent, kept live over one connection (the agents feed), and "New agent".
 import { signal } from "@preact/signals"
 import { useEffect, useState } from "preact/hooks"
-import { createAgent, listDirectories, listHarnesses, promptAgent } from "../sdk/sdk.gen.ts"
+import { createAgent, listAgents, listDirectories, listHarnesses, promptAgent } from "../sdk/sdk.gen.ts"
 import type { PermissionPolicy } from "../protocol/agent-events.ts"
 import type { Agent, DirectoryListing, Harness } from "../sdk/types.gen.ts"
 import { call } from "./api.ts"
 import { seenKey } from "./agent-view.ts"
+import { ArchiveActions } from "./archive-actions.tsx"
 import { feed } from "./live.ts"
 import { notifyStatus } from "./notify.ts"
 import { navigate } from "./router.ts"
@@ -174,14 +175,51 @@ function NewAgent({ onDone }: { onDone: () => void }) {
   )
 }
 
+/** The archived agents (agents rm), each with Restore and Delete for good; read again when the live list changes. */
+function Archived() {
+  const [list, setList] = useState<Agent[]>()
+  const [problem, setProblem] = useState<string>()
+  const load = () =>
+    call(listAgents({ query: { all: "true" } })).then(
+      (result) => setList(result.agents.filter((a) => a.archivedAt)),
+      (error) => setProblem((error as Error).message),
+    )
+  const live = agents.value.map((a) => a.id).join(" ")
+  useEffect(() => void load(), [live])
+  return (
+    <section class="archived-list">
+      <h2 class="small muted">Archived</h2>
+      {problem && <div class="error">{problem}</div>}
+      {list?.length === 0 && <p class="muted small">No archived agents.</p>}
+      <ul class="agents">
+        {list?.map((agent) => (
+          <li class="agent-row" data-agent={agent.id} data-status="archived">
+            <Link href={`/agents/${agent.id}`}>
+              <span class="agent-name">{agent.name}</span>
+              <span class="muted small">
+                {agent.harness} · <span class="directory">{agent.directory}</span> · archived {when(agent.archivedAt!)}
+              </span>
+            </Link>
+            <ArchiveActions agent={agent} onRestored={() => void load()} onPurged={() => void load()} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
 export function AgentsPage() {
   useFeed()
   const [creating, setCreating] = useState(false)
+  const [archived, setArchived] = useState(false)
   return (
     <main class="page">
       <div class="page-head">
         <h1>Agents</h1>
         {!live.value && <span class="muted small">connecting…</span>}
+        <label class="toggle small">
+          <input type="checkbox" name="archived" checked={archived} onChange={(e) => setArchived(e.currentTarget.checked)} /> Show archived
+        </label>
         <button type="button" class="primary" onClick={() => setCreating(!creating)}>
           New agent
         </button>
@@ -193,6 +231,7 @@ export function AgentsPage() {
           <Row key={agent.id} agent={agent} />
         ))}
       </ul>
+      {archived && <Archived />}
     </main>
   )
 }

@@ -8,6 +8,7 @@ import { call, loggedOut } from "./api.ts"
 import { LoginPage } from "./login-page.tsx"
 import { askForNotifications, permission } from "./notify.ts"
 import { navigate, path, route } from "./router.ts"
+import { SearchBox, SearchPage } from "./search-page.tsx"
 import { StreamPage, StreamsPage } from "./streams-page.tsx"
 import { Link } from "./ui.tsx"
 
@@ -28,6 +29,7 @@ function Header() {
         <Link href="/batches">Batches</Link>
         <Link href="/streams">Streams</Link>
       </nav>
+      <SearchBox />
       <span class="spacer" />
       {permission.value === "default" && (
         <button type="button" class="small" onClick={askForNotifications}>
@@ -58,6 +60,8 @@ function App({ passwordLogin }: { passwordLogin: boolean }) {
         <StreamsPage />
       ) : at.view === "stream" ? (
         <StreamPage key={at.name} name={at.name} />
+      ) : at.view === "search" ? (
+        <SearchPage />
       ) : (
         <AgentsPage />
       )}

@@ -1,15 +1,21 @@
-// History-API routing: one signal with the current path; links and navigate() push onto it.
+// History-API routing: signals with the current path and query; links and navigate() push onto them.
 import { signal } from "@preact/signals"
 
 export const path = signal(location.pathname)
+/** `?q=…` of a search, `?at=…` of a search hit's place in a transcript */
+export const query = signal(location.search)
 
 export function navigate(to: string, replace = false): void {
   if (to === location.pathname + location.search) return
   history[replace ? "replaceState" : "pushState"](null, "", to)
   path.value = location.pathname
+  query.value = location.search
 }
 
-addEventListener("popstate", () => (path.value = location.pathname))
+addEventListener("popstate", () => {
+  path.value = location.pathname
+  query.value = location.search
+})
 
 /** Stream names may hold `/`; each segment is encoded, the slashes stay. */
 export const streamHref = (name: string) => `/streams/${name.split("/").map(encodeURIComponent).join("/")}`
@@ -24,6 +30,7 @@ export type Route =
   | { view: "batch"; id: string }
   | { view: "streams" }
   | { view: "stream"; name: string }
+  | { view: "search" }
   | { view: "login" }
 
 export function route(at: string): Route {
@@ -34,6 +41,7 @@ export function route(at: string): Route {
   const batch = /^\/batches\/([^/]+)$/.exec(at)
   if (batch) return { view: "batch", id: decodeURIComponent(batch[1]!) }
   if (at === "/streams") return { view: "streams" }
+  if (at === "/search") return { view: "search" }
   if (at.startsWith("/streams/")) return { view: "stream", name: decodeURIComponent(at.slice("/streams/".length)) }
   return { view: "agents" }
 }

@@ -5,6 +5,7 @@ import { Component, type ComponentChildren } from "preact"
 import { useState } from "preact/hooks"
 import type { PermissionDecision } from "../protocol/agent-events.ts"
 import type { ActivityPart, FileEditPart, Message, Part, PermissionPart, ToolPart } from "../transcript/types.ts"
+import { permissionOutcome } from "../transcript/describe.ts"
 import { ApiError } from "./api.ts"
 
 /** Sends a person's answer; an ApiError with status 409 means it was answered (or withdrawn) already. */
@@ -90,16 +91,6 @@ function Activity({ part }: { part: ActivityPart }) {
   )
 }
 
-const DECISION: Record<PermissionDecision, string> = { allow: "allowed once", always: "always allowed", deny: "denied" }
-const BY_POLICY: Record<PermissionDecision, string> = { allow: "allowed by the agent's policy", always: "allowed by the agent's policy", deny: "denied by the agent's policy" }
-
-/** What became of a request: its answer, its withdrawal, or that it still waits. */
-function outcome(part: PermissionPart): string {
-  if (part.decision) return (part.by === "policy" ? BY_POLICY : DECISION)[part.decision] + (part.message ? `: ${part.message}` : "")
-  if (part.withdrawn) return `withdrawn: ${part.withdrawn}`
-  return "waiting for an answer"
-}
-
 /** Allow once / Always / Deny, and a message for the model that goes with Deny. */
 function Choices({ part, answer }: { part: PermissionPart; answer: Answer }) {
   const [message, setMessage] = useState("")
@@ -161,7 +152,7 @@ export function Permission({ part, answer }: { part: PermissionPart; answer?: An
         <span class="tool-title">{part.summary}</span>
         <span class="badge">{part.tool}</span>
       </div>
-      {state === "pending" && answer ? <Choices part={part} answer={answer} /> : <div class="muted outcome">{outcome(part)}</div>}
+      {state === "pending" && answer ? <Choices part={part} answer={answer} /> : <div class="muted outcome">{permissionOutcome(part)}</div>}
     </div>
   )
 }

@@ -463,6 +463,8 @@ class BatchRun {
   private async recordedEnd(agent: Agent): Promise<TurnEnd | undefined> {
     const now = await this.ctx.agents.get(agent.id).catch(unlessGone)
     if (!now || now.status === "busy" || now.status === "waiting" || now.status === "orphaned") return undefined
+    // Archived (agents rm) while the task ran: its turn will not end by itself.
+    if (now.status === "archived") return { status: "error", error: `agent ${now.name} was archived` }
     return { status: now.status, ...(now.error !== undefined && { error: now.error }) }
   }
 

@@ -55,8 +55,10 @@ export interface Fleet {
   created(agent: Pick<AgentRecord, "id" | "stream">): AppendFence | undefined
   /** Waits until the other node an agent was recorded for runs it; PlacementError when it refuses or does not answer. */
   placed(agent: Pick<AgentRecord, "id" | "stream">, node: string): Promise<void>
-  /** Has the node check its leases now (an agent of its was removed elsewhere). */
+  /** Has the node check its leases now (an agent of its was removed or archived elsewhere). */
   poke(node: string): void
+  /** Runs an agent just brought back from the archive here; `member.refusal` said nothing against it. */
+  restored(agent: AgentRecord): Promise<void>
   nodes(): Promise<NodeView[]>
 }
 
@@ -73,7 +75,7 @@ export class LocalFleet implements Fleet {
   async start(member: FleetMember, info: NodeInfo): Promise<void> {
     this.#member = member
     this.#info = info
-    for (const agent of await this.store.list()) member.run(agent, undefined)
+    for (const agent of await this.store.list()) if (!agent.archivedAt) member.run(agent, undefined)
   }
 
   async stop(): Promise<void> {}
@@ -92,6 +94,10 @@ export class LocalFleet implements Fleet {
   }
 
   poke(): void {}
+
+  async restored(agent: AgentRecord): Promise<void> {
+    this.#member!.run(agent, undefined)
+  }
 
   async nodes(): Promise<NodeView[]> {
     const info = this.#info!

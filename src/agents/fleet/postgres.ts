@@ -96,11 +96,15 @@ export class PostgresFleet implements Fleet {
     this.#pg.guard(() => this.#sql`SELECT pg_notify(${CHANNEL}, ${node})`).catch(() => {})
   }
 
+  async restored(agent: AgentRecord): Promise<void> {
+    await this.#take(agent)
+  }
+
   nodes(): Promise<NodeView[]> {
     return this.#pg.guard(async () => {
       const rows = await this.#sql`
         SELECT n.*, n.stopped_at IS NULL AND n.heartbeat_at + n.lease_ttl_ms * interval '1 millisecond' > now() AS alive,
-               array(SELECT a.id FROM agents a WHERE a.node = n.id AND a.lease_expires_at >= now() ORDER BY a.created_at, a.id) AS agents
+               array(SELECT a.id FROM agents a WHERE a.node = n.id AND a.lease_expires_at >= now() AND a.archived_at IS NULL ORDER BY a.created_at, a.id) AS agents
         FROM nodes n ORDER BY n.started_at, n.id`
       return rows.map(
         (row: { id: string; url: string; roots: string; version: string; started_at: string; heartbeat_at: Date; alive: boolean; agents: string[] }) => ({
@@ -139,7 +143,7 @@ export class PostgresFleet implements Fleet {
     const member = this.#member!
     const running = member.running()
     const held = await this.#beat(running)
-    for (const id of running) if (!held.has(id)) member.lost(id, "another node holds it now, or it was removed")
+    for (const id of running) if (!held.has(id)) member.lost(id, "another node holds it now, or it was removed or archived")
     // Placed on this node and not taken yet, or left by a node that stopped renewing.
     for (const candidate of await this.#candidates(`(a.node = $1 AND coalesce(l.epoch, 0) = 0) OR a.lease_expires_at < now()`)) {
       if (this.#stopped) return
@@ -175,7 +179,7 @@ export class PostgresFleet implements Fleet {
                    lease_ttl_ms = excluded.lease_ttl_ms, started_at = excluded.started_at, heartbeat_at = now(), stopped_at = NULL`
         if (running.length === 0) return []
         return tx`UPDATE agents SET lease_expires_at = now() + ${this.leaseTtlMs}::int * interval '1 millisecond'
-                  WHERE node = ${this.nodeId} AND id = ANY(${running}::text[]) RETURNING id`
+                  WHERE node = ${this.nodeId} AND id = ANY(${running}::text[]) AND archived_at IS NULL RETURNING id`
       }),
     )
     clearTimeout(this.#expiry)
@@ -194,7 +198,7 @@ export class PostgresFleet implements Fleet {
     const rows = await this.#pg.guard(() =>
       this.#sql.unsafe(
         `${AGENT_SELECT.replace("FROM agents a", ", coalesce(l.epoch, 0) AS epoch FROM agents a LEFT JOIN leases l ON l.name = a.stream")}
-         WHERE a.refused IS NULL AND (${where}) ORDER BY a.created_at, a.id`,
+         WHERE a.refused IS NULL AND a.archived_at IS NULL AND (${where}) ORDER BY a.created_at, a.id`,
         [this.nodeId],
       ),
     )

@@ -1,13 +1,13 @@
 // The end of an agent's worktree: what removing it would lose, removing it (archive command, a
-// ref that keeps its last state, the worktree and its branch gone), and pruning worktrees whose
-// agent is gone when the daemon starts.
-import { existsSync, readdirSync, rmdirSync, rmSync } from "node:fs"
-import { join } from "node:path"
+// ref that keeps its last state, the worktree and its branch gone), making it again from that ref
+// when an archived agent is restored, and pruning worktrees whose agent is gone when the daemon starts.
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { changedPaths } from "../../git/diff.ts"
 import { mergeBase, mergeTrees } from "../../git/merge.ts"
 import { branchExists, resolveCommit } from "../../git/repo.ts"
 import { setRef, snapshotCommit } from "../../git/snapshot.ts"
-import { commonDirOfWorktree, deleteBranch, pruneWorktrees, removeWorktree } from "../../git/worktree.ts"
+import { addWorktree, commonDirOfWorktree, deleteBranch, pruneWorktrees, removeWorktree } from "../../git/worktree.ts"
 import { AGENT_EVENT, type WorktreeRemovedPayload } from "../../protocol/agent-events.ts"
 import type { EventInput } from "../../streams/events.ts"
 import { AgentError } from "../errors.ts"
@@ -81,6 +81,23 @@ export async function retireWorktree(agent: WorktreeAgent, options: RetireOption
   options.emit({ type: AGENT_EVENT.worktreeRemoved, payload: { path, branch, ...(final && { final }) } satisfies WorktreeRemovedPayload })
   await removeWorktree(root, path)
   if (await branchExists(root, branch)) await deleteBranch(root, branch)
+}
+
+/**
+ * Makes an archived agent's worktree again (`agents restore`): its branch at the state `agents rm`
+ * kept under refs/iterate/<agent>/final, checked out where it was. Undefined once it is there
+ * (or was never removed); otherwise why it cannot be.
+ */
+export async function reviveWorktree(agent: WorktreeAgent): Promise<string | undefined> {
+  const { root, path, branch } = agent.worktree
+  if (existsSync(path)) return undefined
+  if (!existsSync(root)) return `its worktree was removed, and its repository ${root} is gone`
+  const final = await resolveCommit(root, finalRef(agent.id))
+  if (!final) return `its worktree was removed, and ${finalRef(agent.id)} (its last state) is not in ${root}`
+  if (await branchExists(root, branch)) return `its worktree was removed, and branch ${branch} exists again in ${root}: delete it (git branch -D ${branch}) or rename it`
+  mkdirSync(dirname(path), { recursive: true })
+  await addWorktree(root, path, branch, final)
+  return undefined
 }
 
 /** Undoes makeWorktree for an agent that could not be made: the worktree and its branch go, nothing is kept. */

@@ -12,9 +12,9 @@ const Status = z.enum(["idle", "busy", "waiting", "error"]).openapi({
   description: "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed",
 })
 
-const ListedStatus = z.enum(["idle", "busy", "waiting", "error", "orphaned"]).openapi({
+const ListedStatus = z.enum(["idle", "busy", "waiting", "error", "orphaned", "archived"]).openapi({
   description:
-    "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed, orphaned while no node runs it (its node stopped and no live node reaches its directory)",
+    "busy while a turn runs, waiting while a permission request of that turn has no answer, error when the last one failed, orphaned while no node runs it (its node stopped and no live node reaches its directory), archived once removed without purge (restore brings it back)",
 })
 
 const Policy = z.enum(PERMISSION_POLICIES).openapi({
@@ -54,6 +54,7 @@ const Agent = z
       .optional()
       .openapi({ format: "date-time", description: "when a session run outside iterate was last imported into it (POST /v1/imports); absent for an agent iterate made" }),
     worktree: Worktree.optional().openapi({ description: "its own git worktree and branch, when it was made with worktree: true" }),
+    archivedAt: z.string().optional().openapi({ format: "date-time", description: "when DELETE archived it, while it is archived" }),
     spentUsd: z.number().openapi({ description: "dollars its turns cost so far, as its harness reported them (see GET /v1/usage)" }),
     budgetUsd: z.number().optional().openapi({ description: "its prompts are refused (402) once spentUsd reaches this; no budget when absent" }),
   })
@@ -124,7 +125,8 @@ const list = createRoute({
   method: "get",
   path: "/v1/agents",
   operationId: "listAgents",
-  summary: "All agents",
+  summary: "The agents (the archived ones too with all=true)",
+  request: { query: z.object({ all: z.enum(["true", "false"]).optional().openapi({ description: "true: archived agents too" }) }) },
   responses: { 200: json(z.object({ agents: z.array(Agent) }), "Agents"), ...errorResponses },
 })
 
@@ -160,12 +162,29 @@ const remove = createRoute({
   path: "/v1/agents/{agent}",
   operationId: "deleteAgent",
   summary:
-    "Stop the agent's turn if one runs, then delete the agent and its stream; a worktree agent's archive command runs and its worktree and branch go (refused while the branch holds unmerged work, unless force)",
+    "Stop the agent wherever it runs and archive it (its stream stays readable and searchable; a worktree agent's worktree and branch go, its last state kept); purge=true deletes it and its stream for good (refused while a worktree agent's branch holds unmerged work, unless force)",
   request: {
     params: AgentParam,
-    query: z.object({ force: z.enum(["true", "false"]).optional().openapi({ description: "true: remove a worktree agent whose branch holds work not merged into its base" }) }),
+    query: z.object({
+      purge: z.enum(["true", "false"]).optional().openapi({ description: "true: delete the agent, its stream and its search index for good" }),
+      force: z.enum(["true", "false"]).optional().openapi({ description: "with purge: delete a worktree agent whose branch holds work not merged into its base" }),
+    }),
   },
-  responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse, 409: json(ErrorSchema, "The agent's branch holds work not merged into its base") },
+  responses: {
+    204: { description: "Archived (or purged)" },
+    ...errorResponses,
+    ...notFoundResponse,
+    409: json(ErrorSchema, "Archived already, or (purge) the agent's branch holds work not merged into its base"),
+  },
+})
+
+const restore = createRoute({
+  method: "post",
+  path: "/v1/agents/{agent}/restore",
+  operationId: "restoreAgent",
+  summary: "Bring an archived agent back: it runs on this node again (a worktree agent in its worktree, made again), and its next prompt resumes its harness session",
+  request: { params: AgentParam },
+  responses: { 200: json(Agent, "The agent as it is now"), ...errorResponses, ...notFoundResponse, 409: json(ErrorSchema, "Not archived, or it cannot run here") },
 })
 
 const prompt = createRoute({
@@ -229,6 +248,10 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   permission_not_found: 404,
   permission_answered: 409,
   elsewhere: 409,
+  archived: 409,
+  not_archived: 409,
+  cannot_restore: 409,
+  invalid_search: 400,
   invalid_import: 400,
   no_sessions: 404,
   not_a_repository: 400,
@@ -269,17 +292,19 @@ export async function answer<T>(c: Context, work: () => T | Promise<T>, harness 
 
 export function agentRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { agents } = ctx
-  app.openapi(list, async (c) => c.json({ agents: await agents.list() }, 200))
+  app.openapi(list, async (c) => c.json({ agents: await agents.list({ all: c.req.valid("query").all === "true" }) }, 200))
   app.openapi(harnesses, async (c) => c.json({ harnesses: await agents.checks() }, 200))
   app.openapi(create, (c) => answer(c, async () => c.json(await agents.create(c.req.valid("json")), 201)))
   app.openapi(get, (c) => answer(c, async () => c.json(await agents.get(c.req.valid("param").agent), 200)))
   app.openapi(update, (c) => answer(c, async () => c.json(await agents.update(c.req.valid("param").agent, c.req.valid("json")), 200)))
   app.openapi(remove, (c) =>
     answer(c, async () => {
-      await agents.remove(c.req.valid("param").agent, { force: c.req.valid("query").force === "true" })
+      const query = c.req.valid("query")
+      await agents.remove(c.req.valid("param").agent, { purge: query.purge === "true", force: query.force === "true" })
       return c.body(null, 204)
     }),
   )
+  app.openapi(restore, (c) => answer(c, async () => c.json(await agents.restore(c.req.valid("param").agent), 200)))
   app.openapi(prompt, (c) => answer(c, async () => c.json({ event: await agents.prompt(c.req.valid("param").agent, c.req.valid("json")) }, 202)))
   app.openapi(abort, (c) => answer(c, async () => c.json(await agents.abort(c.req.valid("param").agent), 202)))
   app.openapi(attach, (c) => answer(c, async () => c.json(await agents.attach(c.req.valid("param").agent), 200), true))

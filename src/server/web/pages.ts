@@ -29,7 +29,7 @@ const CSP = [
 const PAGE_HEADERS = { "Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin" }
 
 /** URLs of the single-page app's views: each answers with the shell. */
-const PAGES = /^\/(?:agents(?:\/[^/]+(?:\/changes)?)?|batches(?:\/[^/]+)?|streams(?:\/.+)?|login)?$/
+const PAGES = /^\/(?:agents(?:\/[^/]+(?:\/changes)?)?|batches(?:\/[^/]+)?|streams(?:\/.+)?|search|login)?$/
 /** a file at the top level, as the bundler names them (chunk-r41pdjsg.js) */
 const ASSET = /^\/[\w.-]+\.[a-z0-9]+$/
 

@@ -166,7 +166,7 @@ describe.each(STORES)("agents through the CLI, on %s", { timeout: 90_000 }, (sto
     await agents.iterate(["agents", "rm", "tui-check"])
   })
 
-  test("agents new and rm; an unknown agent is one line naming it and pointing at iterate agents", async () => {
+  test("agents new and rm --purge; an unknown agent is one line naming it and pointing at iterate agents", async () => {
     const made = await agents.iterate(["agents", "new", "--dir", agents.project, "--name", "second", "--model", "stub/stub-model"])
     const id = made.stdout.trim()
     expect(id).toMatch(/^[a-z2-9]{6}$/)
@@ -177,7 +177,7 @@ describe.each(STORES)("agents through the CLI, on %s", { timeout: 90_000 }, (sto
       "iterate: an agent named second exists already\n",
     )
 
-    await agents.iterate(["agents", "rm", id])
+    await agents.iterate(["agents", "rm", "--purge", "--yes", id])
     expect((await agents.iterate(["streams", "--json"])).stdout).not.toContain(`agents/${id}`)
     for (const args of [["prompt", "second", "hi"], ["abort", "second"], ["events", "second"], ["agents", "rm", "second"], ["attach", "second"]]) {
       const result = await agents.iterate(args, { code: 1 })

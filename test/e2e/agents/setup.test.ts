@@ -97,7 +97,7 @@ test("a broken config file leaves the daemon running and is named by the harness
 
 test("every agent command has help with examples", async () => {
   sandbox = new Sandbox({ PATH })
-  const commands = [["agents"], ["agents", "list"], ["agents", "new"], ["agents", "rm"], ["prompt"], ["abort"], ["events"], ["run"], ["attach"], ["harnesses"], ["permissions"], ["permit"]]
+  const commands = [["agents"], ["agents", "list"], ["agents", "new"], ["agents", "rm"], ["agents", "restore"], ["search"], ["export"], ["prompt"], ["abort"], ["events"], ["run"], ["attach"], ["harnesses"], ["permissions"], ["permit"]]
   for (const command of commands) {
     const help = await sandbox.run([...command, "--help"])
     expect(help.code).toBe(0)

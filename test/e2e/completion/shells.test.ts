@@ -81,7 +81,7 @@ const shells = [
 
 describe.each(shells)("%s", (shell, absent) => {
   test.skipIf(absent)(`completes commands, options and choices from the command tree${absent ? ` (${absent})` : ""}`, async () => {
-    expect(await ask[shell]("iterate agents ")).toEqual(["list", "new", "rm", "set"])
+    expect(await ask[shell]("iterate agents ")).toEqual(["list", "new", "restore", "rm", "set"])
     expect(await ask[shell]("iterate agents new --h")).toEqual(["--harness", "--help"])
     expect(await ask[shell]("iterate upgrade --method ")).toEqual(["brew", "curl", "npm"])
     expect(await ask[shell]("iterate completion ")).toEqual(["bash", "fish", "powershell", "zsh"])

@@ -31,6 +31,8 @@ const serverOnly = (m: string) =>
 test.each([
   ["streams", "list", "--json"],
   ["agents", "list", "--json"],
+  ["search", "anything", "--json"],
+  ["export", "--help"],
   ["batch", "--help"],
   ["todos", "--help"],
   ["permissions", "--json"],

@@ -103,7 +103,7 @@ describe.each(STORES)("agents in worktrees, on %s", { timeout: 120_000 }, (store
     expect((await agents.iterate(["merge", "hello-file"])).stderr).toBe("nothing to merge: main has all of iterate/hello-file already\n")
   })
 
-  test("a conflicting merge changes nothing and keeps the agent's work; rm refuses it; merged after resolution", async () => {
+  test("a conflicting merge changes nothing and keeps the agent's work; rm --purge refuses it; merged after resolution", async () => {
     await agents.iterate(["agents", "new", "--dir", repo.root, "--worktree", "--name", "clash", "--permissions", "allow-edits"])
     const { worktree } = await listed(agents, "clash")
     stub.reply(...writes("README.md", "# app, by the agent\n"))
@@ -120,7 +120,7 @@ describe.each(STORES)("agents in worktrees, on %s", { timeout: 120_000 }, (store
     expect(readFileSync(join(worktree!.path, "README.md"), "utf8")).toBe("# app, by the agent\n")
     expect((await agents.iterate(["diff", "clash", "--name-only"])).stdout).toBe("README.md\n")
 
-    const rm = await agents.iterate(["agents", "rm", "clash"], { code: 1 })
+    const rm = await agents.iterate(["agents", "rm", "--purge", "--yes", "clash"], { code: 1 })
     expect(rm.stderr).toBe("iterate: agent clash's branch iterate/clash holds work not merged into main: 1 file would be lost. Merge it (iterate merge clash) or remove it anyway with --force\n")
     expect(existsSync(worktree!.path)).toBe(true)
 
@@ -172,14 +172,21 @@ describe.each(STORES)("agents in worktrees, on %s", { timeout: 120_000 }, (store
     expect(pr.stderr).toBe("iterate: gh (GitHub's CLI) is not installed where the daemon runs: install it (https://cli.github.com) to open a pull request, or push without --pr\n")
   })
 
-  test("rm refuses unmerged work, and with --force (or once merged) runs the archive command and leaves no worktree or branch", async () => {
+  test("rm archives with unmerged work (restore makes the worktree again); rm --purge refuses it, and with --force (or once merged) runs the archive command and leaves no worktree or branch", async () => {
     const undo = await listed(agents, "undo")
-    const rm = await agents.iterate(["agents", "rm", "undo"], { code: 1 })
+    await agents.iterate(["agents", "rm", "undo"])
+    expect(existsSync(undo.worktree!.path)).toBe(false)
+    expect(repo.git(["branch", "--list", "iterate/undo"])).toBe("")
+    expect(readFileSync(archived("undo"), "utf8")).toBe(`undo|${repo.root}|${undo.worktree!.path}\n`)
+    await agents.iterate(["agents", "restore", "undo"])
+    expect(readFileSync(join(undo.worktree!.path, "c.txt"), "utf8")).toBe("c\n")
+
+    const rm = await agents.iterate(["agents", "rm", "--purge", "--yes", "undo"], { code: 1 })
     expect(rm.stderr).toContain("holds work not merged into main: 2 files would be lost")
-    await agents.iterate(["agents", "rm", "undo", "--force"])
+    await agents.iterate(["agents", "rm", "--purge", "--yes", "--force", "undo"])
     const hello = await listed(agents, "hello-file")
-    await agents.iterate(["agents", "rm", "hello-file"])
-    await agents.iterate(["agents", "rm", "clash"])
+    await agents.iterate(["agents", "rm", "--purge", "--yes", "hello-file"])
+    await agents.iterate(["agents", "rm", "--purge", "--yes", "clash"])
 
     const worktrees = repo.git(["worktree", "list", "--porcelain"])
     for (const agent of [undo, hello]) {

@@ -151,7 +151,7 @@ describe("a turn's end", () => {
 })
 
 describe("the ledger in the store", () => {
-  test("an entry recorded twice (the same turn and model) counts once; removing the agent removes its entries", async () => {
+  test("an entry recorded twice (the same turn and model) counts once; purging the agent removes its entries, archiving keeps them", async () => {
     const made = await withAgent("claude", "text")
     const { id } = await made.agents.get("app")
     const entry: UsageRecordedPayload = { prompt: "0000000000000001", model: "m", inputTokens: 1, outputTokens: 2, cacheReadTokens: 3, cacheWriteTokens: 4, reasoningTokens: 5, costUsd: 0.5 }
@@ -162,6 +162,8 @@ describe("the ledger in the store", () => {
     expect((await made.agents.get("app")).spentUsd).toBe(0.5)
     expect((await made.store.usage.report({ since: "2026-12-01T10:00:00.001Z" }, "day")).groups).toEqual([])
     await made.agents.remove("app")
+    expect((await made.store.usage.report({}, "agent")).total.turns).toBe(1)
+    await made.agents.remove("app", { purge: true })
     expect((await made.store.usage.report({}, "agent")).total.turns).toBe(0)
   })
 })

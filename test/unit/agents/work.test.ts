@@ -102,7 +102,7 @@ describe("a worktree agent's turns", () => {
     expect(ended).toEqual([1, 0])
   })
 
-  test("revert is refused while a turn runs and undoes the last turn after; merge lands it; rm refuses unmerged work and then leaves nothing behind", async () => {
+  test("revert is refused while a turn runs and undoes the last turn after; merge lands it; rm --purge refuses unmerged work and then leaves nothing behind", async () => {
     const repo = testRepo({ "a.txt": "a\n" })
     let release: (() => void) | undefined
     const agents = await daemon((agent, text, events) => {
@@ -126,13 +126,13 @@ describe("a worktree agent's turns", () => {
     expect(existsSync(join(agent.directory, "two.txt"))).toBe(false)
     expect((await eventsOf(agents, agent.id)).at(-1)).toMatchObject({ type: "iterate:agent:files:reverted", payload: { turn: 2 } })
 
-    await expect(agents.remove(agent.id)).rejects.toMatchObject({ code: "unmerged_work", message: expect.stringContaining("1 file would be lost") })
+    await expect(agents.remove(agent.id, { purge: true })).rejects.toMatchObject({ code: "unmerged_work", message: expect.stringContaining("1 file would be lost") })
     expect((await agents.get(agent.id)).status).toBe("idle")
     // Merged with the first prompt as its message.
     expect(await agents.merge(agent.id)).toMatchObject({ branch: "iterate/w", base: "main", fastForward: true, files: 1 })
     expect(repo.git(["log", "-1", "--format=%s"]).trim()).toBe("one")
     expect(repo.read("one.txt")).toBe("one\n")
-    await agents.remove(agent.id)
+    await agents.remove(agent.id, { purge: true })
     expect(repo.git(["worktree", "list", "--porcelain"])).not.toContain(agent.worktree!.path)
     expect(repo.git(["branch", "--list", "iterate/w"])).toBe("")
     expect(existsSync(agent.worktree!.path)).toBe(false)
@@ -158,4 +158,39 @@ describe("an agent in a checkout", () => {
     const outside = await agents.create({ harness: "scripted", directory: plain, name: "outside" })
     await expect(agents.diff(outside.id)).rejects.toMatchObject({ code: "not_a_repository" })
   })
+
+  test("rm archives a worktree agent with unmerged work: its worktree and branch go, its work is kept, and restore makes the worktree again with it", async () => {
+    const repo = testRepo({ "iterate.json": JSON.stringify({ worktree: { setup: "touch .ready" } }), ".gitignore": ".ready\n" })
+    const agents = await daemon(writes("work.txt", "unmerged work\n"))
+    const agent = await agents.create({ harness: "scripted", directory: repo.root, worktree: true, name: "keeper" })
+    await turn(agents, agent.id, "work")
+    await agents.remove(agent.id)
+    const worktree = agent.worktree!
+    expect((await agents.get(agent.id)).status).toBe("archived")
+    expect(existsSync(worktree.path)).toBe(false)
+    expect(repo.git(["branch", "--list", worktree.branch])).toBe("")
+    expect(repo.git(["show", `refs/iterate/${agent.id}/final:work.txt`])).toBe("unmerged work\n")
+
+    const restored = await agents.restore(agent.id)
+    expect(restored).toMatchObject({ status: "idle", worktree: { branch: worktree.branch, setup: "pending" } })
+    expect(await Bun.file(join(worktree.path, "work.txt")).text()).toBe("unmerged work\n")
+    expect(repo.git(["branch", "--list", worktree.branch]).trim()).toBe(`+ ${worktree.branch}`)
+    // The setup runs again before the next turn: what it made was not kept.
+    await turn(agents, agent.id, "again")
+    expect(existsSync(join(worktree.path, ".ready"))).toBe(true)
+  })
+
+  test("restore says plainly when an archived agent's worktree cannot be made again", async () => {
+    const repo = testRepo({ "a.txt": "a\n" })
+    const agents = await daemon(writes("b.txt", "b\n"))
+    const agent = await agents.create({ harness: "scripted", directory: repo.root, worktree: true, name: "gone" })
+    await agents.remove(agent.id)
+    repo.git(["update-ref", "-d", `refs/iterate/${agent.id}/final`])
+    await expect(agents.restore(agent.id)).rejects.toMatchObject({
+      code: "cannot_restore",
+      message: `agent gone cannot run here: its worktree was removed, and refs/iterate/${agent.id}/final (its last state) is not in ${repo.root}; it stays archived, and iterate events gone and iterate export gone still read it`,
+    })
+    expect((await agents.get(agent.id)).status).toBe("archived")
+  })
+
 })

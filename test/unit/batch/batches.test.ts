@@ -166,7 +166,7 @@ describe("batches", () => {
     expect(await folded(d, batch.id)).toEqual(done)
   })
 
-  test("the same file again skips the tasks that ran, with their results, and runs the new one; a removed agent's task runs again", async () => {
+  test("the same file again skips the tasks that ran, with their results, and runs the new one; a purged agent's task runs again", async () => {
     const harness = new ScriptedHarness()
     const d = await daemon(harness)
     const repo = testRepo()
@@ -194,7 +194,7 @@ describe("batches", () => {
     await harness.end(gamma!)
     expect((await ended(d, again.id)).counts).toMatchObject({ done: 1, skipped: 2 })
 
-    await d.agents.remove("beta", { force: true })
+    await d.agents.remove("beta", { purge: true, force: true })
     const third = await d.batches.create({ directory: repo.root, harness: "scripted", tasks: tasks("alpha", "beta", "gamma") })
     expect(third.tasks!.map((t) => t.state)).toEqual(["skipped", "queued", "skipped"])
     const [retried] = await harness.waiting(1, taken)

@@ -2,7 +2,8 @@
 // in process: what `run`/`prompt` print of a reply, and the readable transcript of `iterate events`.
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
-import { TranscriptPrinter, usageLine } from "../../../src/cli/render.ts"
+import { TranscriptPrinter } from "../../../src/cli/render.ts"
+import { usageLine } from "../../../src/transcript/describe.ts"
 import { transcriptFor } from "../../../src/harness/transcripts.ts"
 import type { AgentStreamEvent } from "../../../src/transcript/types.ts"
 import { captureOutput } from "../../support/output.ts"

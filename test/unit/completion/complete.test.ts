@@ -21,7 +21,7 @@ test("a command added to the tree completes, with its options and choices, witho
 
 test("hidden commands are never offered, and a prefix narrows the rest", async () => {
   expect(await values(["__"])).toEqual([])
-  expect(await values(["s"])).toEqual(["streams", "serve", "server", "service"])
+  expect(await values(["s"])).toEqual(["search", "streams", "serve", "server", "service"])
 })
 
 test("option values: a --dir wants directories, --format its two words; the value is not taken for an argument", async () => {
