@@ -2,7 +2,7 @@
 // line here; src/agents knows harnesses only through this map and ./harness.ts. ACP agents are
 // harnesses too: the built-in ones (gemini, qwen) in this map, and any config.json names with a
 // `harnesses.<name>.acp` command, added by createHarnesses.
-import { join } from "node:path"
+import { basename, delimiter, join } from "node:path"
 import { dict } from "../protocol/json.ts"
 import type { Harness, HarnessFactory } from "./harness.ts"
 import { ACP_HARNESSES, configuredAgents } from "./acp/index.ts"
@@ -42,15 +42,34 @@ export function createHarnesses(setup: HarnessSetup, factories: Record<string, H
         logDir: setup.logDir,
         dataDir: join(setup.dataDir, name),
         config: dict(config) ?? {},
-        env: withoutDebugger(setup.env),
+        env: harnessEnvironment(setup.env),
       }),
     )
   }
   return harnesses
 }
 
+/** The environment harness processes start from: the daemon's, less what the Bun it runs on put there. */
+export function harnessEnvironment(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return withNodeForNode(withoutDebugger(env))
+}
+
 // A daemon run under Bun's debugger (BUN_INSPECT) must not pass its address on: every harness is a
 // Bun program too (opencode, claude, pi on iterate's Bun), and one that cannot listen there exits.
 function withoutDebugger(env: Record<string, string | undefined>): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("BUN_INSPECT")))
+}
+
+// A daemon started from under `bun --bun` (a package script, a test run) inherits the folder Bun
+// puts first on PATH to make `node` run Bun (bun-node-*). An agent that is a Node program (Gemini
+// CLI, Qwen Code, claude-agent-acp: `#!/usr/bin/env node`), and the commands it runs, would run on
+// Bun then, which not all of them survive: Gemini CLI runs each shell command in a pseudo-terminal
+// (node-pty), whose master Bun closes the first time a read finds no output waiting, and the
+// command, its terminal hung up, dies of SIGHUP, often before it did anything. A machine's own
+// Node is what `node` stays; Bun's stands in only where there is none.
+function withNodeForNode(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const folders = env.PATH?.split(delimiter) ?? []
+  const path = folders.filter((folder) => !/^bun-node(-|$)/.test(basename(folder))).join(delimiter)
+  if (path === env.PATH || !Bun.which("node", { PATH: path })) return env
+  return { ...env, PATH: path }
 }

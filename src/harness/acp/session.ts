@@ -3,7 +3,10 @@
 // that (a respawn after a crash or an idle close, a later daemon) from the session id reported
 // through `resumable` — by session/resume when the agent offers it, else by session/load (whose
 // replay of the conversation is not appended again: the stream has it), else not at all: then a
-// new session, and the stream says plainly that the agent lost its context.
+// new session, and the stream says plainly that the agent lost its context. ACP has an agent
+// replay the conversation before it answers session/load, but not every agent does (Gemini CLI
+// 0.61.0 answers, then replays): what the agent sends between the load and the first prompt is
+// left out, and that prompt goes out once the agent has been quiet for REPLAY_QUIET_MS.
 //
 // A turn is every prompt since the last turn end. ACP runs one session/prompt at a time, so a
 // prompt sent while one runs waits here and goes out when the one before it has its result; the
@@ -36,6 +39,11 @@ export interface AcpSessionOptions {
 }
 
 const ABORT_TIMEOUT_MS = 10_000
+// Nothing tells a replay that goes on after the session/load answer from the next turn's updates
+// but time: the replay is over once the agent has said nothing for this long (its updates come
+// back to back), or, from an agent that never falls quiet, after REPLAY_MAX_MS.
+const REPLAY_QUIET_MS = 300
+const REPLAY_MAX_MS = 10_000
 // After its input closes an idle agent exits on its own; this is for one that does not.
 const EXIT_GRACE_MS = 5_000
 
@@ -84,6 +92,8 @@ export class AcpSession implements HarnessSession {
   readonly #toolCalls = new Map<string, ToolCallFields>()
   /** updates of a session/load replay are the conversation the stream holds already */
   #replaying = false
+  /** when the agent last sent something while it replayed */
+  #replayHeard = 0
   #foreign: string | undefined
   /** why the last restore failed, for the warning */
   #lost = ""
@@ -237,6 +247,7 @@ export class AcpSession implements HarnessSession {
       this.#replaying = method === "session/load"
       try {
         const restored = await client.request<{ configOptions?: SessionConfigOption[] | null; models?: Live["models"] } | null>(method, params)
+        if (this.#replaying) await this.#replayOver()
         return { client, sessionId, capabilities, configOptions: restored?.configOptions ?? [], ...(restored?.models && { models: restored.models }) }
       } catch (error) {
         // The process died: that is no answer about the session.
@@ -247,6 +258,17 @@ export class AcpSession implements HarnessSession {
       }
     }
     return undefined
+  }
+
+  /** Once the agent has been quiet since session/load's answer: the replay it sent after that is over. */
+  async #replayOver(): Promise<void> {
+    const started = Date.now()
+    this.#replayHeard = started
+    for (;;) {
+      const wait = Math.min(this.#replayHeard + REPLAY_QUIET_MS, started + REPLAY_MAX_MS) - Date.now()
+      if (wait <= 0 || !this.#peer) return
+      await Bun.sleep(wait)
+    }
   }
 
   /** Sets the model the next prompt runs with, when it is not the one set already. */
@@ -378,7 +400,10 @@ export class AcpSession implements HarnessSession {
   // ---- what the agent says and asks
 
   #native(native: Record<string, unknown>): void {
-    if (this.#replaying) return
+    if (this.#replaying) {
+      this.#replayHeard = Date.now()
+      return
+    }
     const update = native.update as Record<string, unknown> | undefined
     if (update && (update.sessionUpdate === "tool_call" || update.sessionUpdate === "tool_call_update") && typeof update.toolCallId === "string")
       this.#toolCalls.set(update.toolCallId, merge(this.#toolCalls.get(update.toolCallId), update as ToolCallFields))

@@ -15,6 +15,8 @@ import { waitFor } from "../../../support/wait.ts"
 
 interface Script {
   loadSession?: boolean
+  /** answers session/load first and replays the conversation after, a few updates apart (Gemini CLI 0.61.0 does) */
+  replayAfterLoad?: boolean
   resume?: boolean
   /** runs each prompt; returns its stop reason */
   prompt?: (context: { client: AgentContext; sessionId: string; text: string; signal: AbortSignal }) => Promise<"end_turn" | "cancelled">
@@ -57,7 +59,15 @@ function scriptedPeer(script: Script, seen: Seen, sessions: Set<string>): AgentP
       seen.methods.push("session/load")
       if (!sessions.has(params.sessionId)) throw new Error("no such session")
       // The replay of the conversation, which the stream has already.
-      await client.notify("session/update", { sessionId: params.sessionId, update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: "replayed" } } })
+      const replay = () => update(client, params.sessionId, say("replayed"))
+      if (!script.replayAfterLoad) await replay()
+      else
+        void (async () => {
+          for (const pause of [0, 0, 20, 5]) {
+            await Bun.sleep(pause)
+            await replay()
+          }
+        })()
       return {}
     })
     .onRequest("session/resume", async ({ params }) => {
@@ -268,6 +278,7 @@ describe("ACP session", () => {
   const restore: Array<[string, Script, string[]]> = [
     ["session/resume when the agent offers it", { resume: true, loadSession: true }, ["session/new", "session/resume"]],
     ["session/load when it offers only that, its replay left out", { loadSession: true }, ["session/new", "session/load"]],
+    ["session/load whose replay comes after its answer, left out all the same", { loadSession: true, replayAfterLoad: true }, ["session/new", "session/load"]],
   ]
   for (const [how, script, methods] of restore)
     test(`after a crash the next prompt restores the session by ${how}`, async () => {
@@ -284,6 +295,7 @@ describe("ACP session", () => {
       expect(events.resumes).toEqual([{ sessionId }])
       expect(events.warnings).toEqual([])
       expect(JSON.stringify(events.natives)).not.toContain("replayed")
+      expect(events.natives.map((n) => (n.update as { content?: { text: string } } | undefined)?.content?.text ?? n.stopReason)).toEqual(["hi", "end_turn", "hi", "end_turn"])
     })
 
   test("a later daemon's session restores from the stored session id; an agent that cannot restore one starts anew and says so", async () => {
