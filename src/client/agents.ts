@@ -3,7 +3,7 @@ import { resolve } from "node:path"
 import type { Connection } from "./connect.ts"
 import { unwrap } from "./connection.ts"
 import { createAgent, getAgent } from "../sdk/sdk.gen.ts"
-import type { Agent } from "../sdk/types.gen.ts"
+import type { Agent, AgentInput } from "../sdk/types.gen.ts"
 
 export const noAgent = (ref: string) => `no agent named ${ref} (see: iterate agents)`
 
@@ -12,29 +12,16 @@ export async function agentFor(connection: Connection, ref: string): Promise<Age
   return unwrap(connection, await getAgent({ client: connection.client, path: { agent: ref } }), { notFound: noAgent(ref) })
 }
 
-export interface NewAgentOptions {
-  harness: string
-  dir: string
-  name?: string
-  model?: string
-  permissions?: string
-  node?: string
-  /** in a worktree of its own, on a new branch */
-  worktree?: boolean
-  branch?: string
-  base?: string
-  /** when there is no name: text to name it after (the task's prompt) */
-  nameFrom?: string
-  /** null: no budget, whatever the daemon's default */
-  budgetUsd?: number | null
-}
+/** The create route's body, with a directory that may be relative and permissions as typed. */
+export type NewAgentOptions = Omit<AgentInput, "directory" | "harness" | "permissions"> & { harness: string; dir: string; permissions?: string }
 
 // A --worktree given where it cannot work (no repository, a branch that exists …) is a usage error.
 const WORKTREE_USAGE = ["not_a_repository", "bare_repository", "detached_head", "branch_exists", "invalid_branch", "unknown_ref"]
 
 export async function newAgent(connection: Connection, options: NewAgentOptions): Promise<Agent> {
-  const permissions = options.permissions as Agent["permissions"] | undefined
+  // Picked one by one: a command's parsed options hold more than the route takes.
   const { harness, name, model, node, worktree, branch, base, nameFrom, budgetUsd } = options
+  const permissions = options.permissions as AgentInput["permissions"]
   const body = { harness, directory: resolve(options.dir), name, model, permissions, node, worktree, branch, base, nameFrom, budgetUsd }
   return unwrap(connection, await createAgent({ client: connection.client, body }), { usage: WORKTREE_USAGE })
 }
