@@ -1,6 +1,7 @@
 // Which checkout a folder is in: its top-level folder, where its repository keeps its objects and
 // refs, and what HEAD is.
-import { existsSync } from "node:fs"
+import { existsSync, statSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
 import { git, NO_GIT, runGit } from "./git.ts"
 
 export interface Checkout {
@@ -27,7 +28,7 @@ const PATHS = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--abso
 
 /** The checkout `dir` is in, or why there is none (a folder that does not exist is in no repository). */
 export async function checkoutOf(dir: string): Promise<Checkout | CheckoutProblem> {
-  if (!existsSync(dir)) return "not-a-repository"
+  if (!existsSync(dir) || !mayBeInRepository(dir)) return "not-a-repository"
   // One git for the paths, HEAD's commit and its branch; a branch with no commit yet needs two more.
   const [paths, config] = await Promise.all([
     runGit([...PATHS, "HEAD", "--symbolic-full-name", "HEAD"], { cwd: dir }),
@@ -45,6 +46,23 @@ export async function checkoutOf(dir: string): Promise<Checkout | CheckoutProble
   const [root, gitDir, commonDir] = unborn.stdout.trim().split("\n") as [string, string, string]
   return { root, gitDir, commonDir, ...(branch.code === 0 && { branch: branch.stdout.trim() }), untracked }
 }
+
+/**
+ * Whether git could find a repository from `dir`, looking as it does: a `.git` (folder or file)
+ * in it or a folder above, or one of them a git folder itself (a bare repository). An agent's
+ * every turn asks which checkout it is in; outside any repository this answers without starting
+ * the two to four gits that would say so. (iterate clears GIT_DIR and the like: only the
+ * folders count.)
+ */
+function mayBeInRepository(dir: string): boolean {
+  for (let folder = resolve(dir); ; folder = dirname(folder)) {
+    if (existsSync(join(folder, ".git")) || isGitFolder(folder)) return true
+    if (dirname(folder) === folder) return false
+  }
+}
+
+const isGitFolder = (folder: string) =>
+  existsSync(join(folder, "HEAD")) && statSync(join(folder, "objects"), { throwIfNoEntry: false })?.isDirectory() === true && existsSync(join(folder, "refs"))
 
 /** The commit `ref` names in the repository of `cwd`, or undefined when it names none. */
 export async function resolveCommit(cwd: string, ref: string): Promise<string | undefined> {

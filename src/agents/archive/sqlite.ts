@@ -67,13 +67,16 @@ export class SqliteArchive implements ArchiveIndex {
   }
 
   async commit(agentId: string, from: string, to: string, documents: ArchiveDocument[]): Promise<boolean> {
+    // IMMEDIATE: it reads before it writes, and the daemon writes to the same file from another
+    // connection; a deferred transaction that another commit overtook fails at once with "database
+    // is locked" where this one waits its turn.
     return this.#db.transaction(() => {
       if (!this.#q.agent.get(agentId)) return false
       if ((this.#q.progress.get(agentId)?.indexed_to ?? START_OFFSET) !== from) return false
       for (const d of documents) this.#q.upsert.run(agentId, d.key, d.kind, d.offset, d.createdAt, d.text)
       this.#q.setProgress.run(agentId, to)
       return true
-    })()
+    }).immediate()
   }
 
   async search(filter: SearchFilter): Promise<IndexedHit[]> {
