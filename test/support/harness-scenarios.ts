@@ -1,11 +1,12 @@
 // What the harness tests of Claude Code and Codex have in common: the harnesses a test file makes
 // and the sessions it opens on them, and the scenarios both harnesses must pass the same way
-// (aborts, a process killed while it asks, the idle timeout, a new Harness resuming), written once
-// and run by each file against its own binary and stub.
+// (aborts, a process killed while it asks, the idle timeout, a new Harness resuming; a bad setting,
+// stopping orphans), written once and run by each file against its own binary and stub.
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, expect, test } from "vitest"
-import type { Harness, HarnessAgent, HarnessResume, HarnessSession } from "../../src/harness/harness.ts"
+import type { Subprocess } from "bun"
+import { type Harness, type HarnessAgent, type HarnessResume, type HarnessSession, HarnessUnavailableError } from "../../src/harness/harness.ts"
 import type { RecordedEvents } from "./recorded-events.ts"
 import { isAlive, waitFor } from "./wait.ts"
 
@@ -183,4 +184,29 @@ export function sessionScenarios<E extends RecordedEvents & { streamedText: stri
     s.checkResumed?.(second.events.started[0]!, resume)
     expect(s.sent(1)).toContain("Noted: the code is 4711.")
   })
+}
+
+/** check() names `setting` (a bad number of milliseconds) with the fix that unsets it, and open() refuses with the same message. */
+export async function expectBadSetting(harness: Harness, setting: string, directory: string, events: RecordedEvents): Promise<void> {
+  const problem = `${setting} in config.json must be a number of milliseconds`
+  expect((await harness.check()).problems).toEqual([{ problem, fix: `iterate config unset ${setting}` }])
+  expect(() => harness.open({ id: "a", name: "a", directory }, events)).toThrow(new HarnessUnavailableError(problem))
+}
+
+/**
+ * `harness` (of a daemon started after the one that left `orphan` behind) stops `orphan`, and leaves
+ * alone both a plain process and `stranger`, a look-alike that is not its own; both are killed after.
+ */
+export async function expectOnlyOrphanStopped(harness: Harness, orphan: number, stranger: Subprocess): Promise<void> {
+  const sleeper = Bun.spawn(["sleep", "60"])
+  try {
+    expect(await harness.stopOrphan(sleeper.pid)).toBe(false)
+    expect(await harness.stopOrphan(stranger.pid)).toBe(false)
+    expect(isAlive(sleeper.pid) && isAlive(stranger.pid)).toBe(true)
+    expect(await harness.stopOrphan(orphan)).toBe(true)
+    await waitFor("the orphan to be gone", () => !isAlive(orphan))
+  } finally {
+    sleeper.kill()
+    stranger.kill()
+  }
 }
