@@ -11,7 +11,7 @@ import { sessionIdOf, turnStatus } from "../../src/harness/opencode/events.ts"
 import { text } from "../../test/support/llm-stub.ts"
 import { STUB_MODEL, writeProjectConfig } from "../../test/support/opencode-project.ts"
 import { agentHome, folderIn } from "./_agents.ts"
-import { timedProcess } from "./_support.ts"
+import { BINARY, timedProcess } from "./_support.ts"
 
 const ROUNDS = 20
 const WARMUP = 3
@@ -19,7 +19,6 @@ const TARGET_MS = 50
 const TARGET_RATIO = 0.2
 // `opencode run` starts a whole opencode each time: a few rounds tell its median well enough.
 const ONE_SHOT_ROUNDS = 5
-const BINARY = new URL("../../dist/iterate", import.meta.url).pathname
 
 const home = agentHome("agents")
 const { root, env, stub, opencode, iterate } = home

@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { snapshotTo, turnRef } from "../../src/agents/work/snapshots.ts"
 import { agentHome } from "./_agents.ts"
-import { median, ms, table, timedProcess } from "./_support.ts"
+import { BINARY, median, ms, table, timedProcess } from "./_support.ts"
 
 const FILES = 10_000
 const ROUNDS = 9
@@ -18,7 +18,6 @@ const DIFF_RUNS = 15
 const CHANGED = 100
 const TARGET_RATIO = 1.3
 const TARGET_DIFF_MS = 150
-const BINARY = new URL("../../dist/iterate", import.meta.url).pathname
 
 const home = agentHome("worktrees")
 const { root, env } = home
