@@ -1,10 +1,13 @@
 // Shared by the benchmarks that run agents: a throwaway home whose daemon runs the harnesses of
-// the devDependencies, with a stub as the model; for OpenCode, kept off the network too.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+// the devDependencies, with a stub as the model; for OpenCode, kept off the network too. Timing
+// rounds of contenders, a turn of a harness's session on its own, and cleaning up after.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { Harness, HarnessSession, TurnEnd } from "../../src/harness/harness.ts"
 import { LlmStub } from "../../test/support/llm-stub.ts"
 import { OPENCODE_ENV, testOpencodeBinary } from "../../test/support/opencode-project.ts"
+import { RecordedEvents } from "../../test/support/recorded-events.ts"
 import { BINARY, median } from "./_support.ts"
 
 export interface IterateHome {
@@ -40,6 +43,51 @@ export function iterateHome(name: string, harnesses: Record<string, unknown>, en
     return stdout
   }
   return { root, env: homeEnv, iterate }
+}
+
+/** A folder `name` in the home (made now, with its parents), for an agent to work in. */
+export function folderIn(home: IterateHome, name: string): string {
+  const dir = join(home.root, name)
+  mkdirSync(dir, { recursive: true })
+  return dir
+}
+
+/** A user's setup for Claude Code (and what runs it) on the Anthropic stub at `stubUrl`: the stub as the provider, a config folder in the home. */
+export const anthropicStubEnv = (stubUrl: string) => (root: string) => ({
+  ANTHROPIC_BASE_URL: stubUrl,
+  ANTHROPIC_API_KEY: "sk-ant-stub",
+  CLAUDE_CONFIG_DIR: join(root, "claude-config"),
+})
+
+/** Stops the home's daemon, the harness and the stub; removes the harness's project and the home. */
+export async function cleanUp(home: IterateHome, harness: Harness, stub: { stop(): void }, project: { root: string }): Promise<void> {
+  await home.iterate(["server", "stop"]).catch(() => {})
+  await harness.stop()
+  stub.stop()
+  rmSync(project.root, { recursive: true, force: true })
+  rmSync(home.root, { recursive: true, force: true })
+}
+
+/** A session's calls, with the turn's end delivered as it comes rather than polled for. */
+export class TurnEndEvents extends RecordedEvents {
+  private ended: (() => void) | undefined
+  override turnEnded(end: TurnEnd): void {
+    super.turnEnded(end)
+    this.ended?.()
+  }
+  /** Resolves at the next turn's end. */
+  nextEnd(): Promise<void> {
+    return new Promise((resolve) => (this.ended = resolve))
+  }
+}
+
+/** A prompt "hi" to a harness's session until its turn is over, in ms: the figure is the session's alone. */
+export async function timedTurn(session: HarnessSession, events: TurnEndEvents): Promise<number> {
+  const ended = events.nextEnd()
+  const start = performance.now()
+  await session.prompt({ text: "hi" })
+  await ended
+  return performance.now() - start
 }
 
 export interface AgentHome extends IterateHome {

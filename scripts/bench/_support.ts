@@ -1,7 +1,8 @@
-// Shared by the benchmarks: timing whole processes, medians, throwaway XDG homes, tables.
+// Shared by the benchmarks: timing whole processes, medians, throwaway XDG homes, tables, memory.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { descendants } from "../../src/harness/process/tree.ts"
 
 export const ROOT = new URL("../..", import.meta.url).pathname
 export const BINARY = join(ROOT, "dist", "iterate")
@@ -51,6 +52,20 @@ export class Home {
   }
 }
 
+/**
+ * Wall time of one process, from spawn to exit, in ms, with stdin closed (an idle pipe there makes
+ * some CLIs wait for input); fails with its stderr when it does not succeed. Never spawnSync: a
+ * stub answering the process's model calls may live in this process's event loop.
+ */
+export async function timedProcess(argv: string[], options: { cwd: string; env: Record<string, string | undefined> }): Promise<number> {
+  const start = performance.now()
+  const child = Bun.spawn(argv, { ...options, stdin: "ignore", stdout: "ignore", stderr: "pipe" })
+  const code = await child.exited
+  const elapsed = performance.now() - start
+  if (code !== 0) throw new Error(`${argv.slice(0, 4).join(" ")} exited ${code}: ${await new Response(child.stderr).text()}`)
+  return elapsed
+}
+
 export function timeRuns(home: Home, cmd: string[], runs: number, warmup = 3): number[] {
   for (let i = 0; i < warmup; i++) home.time(cmd)
   return Array.from({ length: runs }, () => home.time(cmd))
@@ -62,3 +77,15 @@ export function table(header: string[], rows: Array<Array<string | number>>): st
 }
 
 export const ms = (value: number) => `${value.toFixed(1)} ms`
+
+/** Resident memory of a process in MiB (Linux), 0 once it has gone. */
+export function rssMiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024
+  } catch {
+    return 0
+  }
+}
+
+/** Resident memory of a process and everything below it, in MiB (Linux). */
+export const treeMiB = (pid: number) => [pid, ...descendants(pid).map((d) => d.pid)].reduce((sum, p) => sum + rssMiB(p), 0)

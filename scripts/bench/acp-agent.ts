@@ -6,15 +6,13 @@
 // stdio: one session/prompt, until its result). Each round runs the contenders once, in turn, so a
 // slow patch of the machine hits them alike. Prints a markdown table of medians; the goal is
 // iterate's daemon within 1.1× of the bare client.
-import { mkdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { client, ndJsonStream, PROTOCOL_VERSION } from "@agentclientprotocol/sdk"
 import { acpHarness } from "../../src/harness/acp/harness.ts"
-import type { TurnEnd } from "../../src/harness/harness.ts"
 import { readSse } from "../../src/sse/read.ts"
 import { AnthropicStub, text } from "../../test/support/anthropic-stub.ts"
-import { ClaudeEvents, createClaudeProject, testClaudeAcp } from "../../test/support/claude-project.ts"
-import { iterateHome, timedIterate } from "./_agents.ts"
+import { createClaudeProject, testClaudeAcp } from "../../test/support/claude-project.ts"
+import { anthropicStubEnv, cleanUp, folderIn, iterateHome, TurnEndEvents, timedIterate, timedTurn } from "./_agents.ts"
 import { median } from "./_support.ts"
 
 const ROUNDS = 20
@@ -28,35 +26,15 @@ const agentEnv = { ...project.env, IS_SANDBOX: "1" }
 
 // The harness on its own.
 const harness = acpHarness("claude-acp")({ ...project.context(), config: { acp: command }, env: agentEnv })
-/** The session's calls, with the turn's end delivered as it comes rather than polled for. */
-class Events extends ClaudeEvents {
-  ended: (() => void) | undefined
-  override turnEnded(end: TurnEnd): void {
-    super.turnEnded(end)
-    this.ended?.()
-  }
-}
-const events = new Events()
+const events = new TurnEndEvents()
 const session = harness.open({ id: "bench", name: "bench", directory: project.directory }, events)
 
 // A user's setup: the stub as Claude's provider where the daemon starts, the agent in config.json.
-const home = iterateHome("acp-agent", { "claude-acp": { acp: command } }, (root) => ({
-  ANTHROPIC_BASE_URL: stub.url,
-  ANTHROPIC_API_KEY: "sk-ant-stub",
-  CLAUDE_CONFIG_DIR: join(root, "claude-config"),
-  IS_SANDBOX: "1",
-}))
-const agentDirectory = join(home.root, "project")
-mkdirSync(agentDirectory)
+const home = iterateHome("acp-agent", { "claude-acp": { acp: command } }, (root) => ({ ...anthropicStubEnv(stub.url)(root), IS_SANDBOX: "1" }))
+const agentDirectory = folderIn(home, "project")
 const throughIterate = () => timedIterate(home, ["run", "--agent", "bench", "hi"])
 
-async function harnessTurn(): Promise<number> {
-  const start = performance.now()
-  const over = new Promise<void>((resolve) => (events.ended = resolve))
-  await session.prompt({ text: "hi" })
-  await over
-  return performance.now() - start
-}
+const harnessTurn = () => timedTurn(session, events)
 
 let record: { url: string; token: string } | undefined
 /** The daemon's API with its token, as any HTTP client would call it. */
@@ -147,9 +125,5 @@ the harness adds ${(alone - direct).toFixed(1)} ms to the bare client, the daemo
 } finally {
   connection.close()
   bare.kill()
-  await home.iterate(["server", "stop"]).catch(() => {})
-  await harness.stop()
-  stub.stop()
-  rmSync(project.root, { recursive: true, force: true })
-  rmSync(home.root, { recursive: true, force: true })
+  await cleanUp(home, harness, stub, project)
 }

@@ -4,13 +4,14 @@
 // a prompt sent straight to opencode and its idle awaited on its event stream, no CLI at all.
 // Each round runs them once, in turn, so a slow patch of the machine hits them alike.
 // Prints a markdown table of medians; the goal is iterate ≤ 0.2× the one-shot CLI.
-import { mkdirSync, readFileSync, rmSync } from "node:fs"
+import { readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { OpencodeClient } from "../../src/harness/opencode/client.ts"
 import { sessionIdOf, turnStatus } from "../../src/harness/opencode/events.ts"
 import { text } from "../../test/support/llm-stub.ts"
 import { STUB_MODEL, writeProjectConfig } from "../../test/support/opencode-project.ts"
-import { agentHome } from "./_agents.ts"
+import { agentHome, folderIn } from "./_agents.ts"
+import { BINARY, timedProcess } from "./_support.ts"
 
 const ROUNDS = 20
 const WARMUP = 3
@@ -18,22 +19,13 @@ const TARGET_MS = 50
 const TARGET_RATIO = 0.2
 // `opencode run` starts a whole opencode each time: a few rounds tell its median well enough.
 const ONE_SHOT_ROUNDS = 5
-const BINARY = new URL("../../dist/iterate", import.meta.url).pathname
 
-const { root, env, stub, opencode, iterate } = agentHome("agents")
-const project = join(root, "project")
-mkdirSync(project)
+const home = agentHome("agents")
+const { root, env, stub, opencode, iterate } = home
+const project = folderIn(home, "project")
 writeProjectConfig(project, stub.url)
 
-/** Wall time of one process, from spawn to exit; fails loudly when it does not succeed. */
-async function timed(argv: string[], extraEnv: Record<string, string> = {}): Promise<number> {
-  const start = performance.now()
-  const child = Bun.spawn(argv, { env: { ...env, ...extraEnv }, cwd: project, stdout: "ignore", stderr: "pipe" })
-  const code = await child.exited
-  const elapsed = performance.now() - start
-  if (code !== 0) throw new Error(`${argv.slice(0, 4).join(" ")} exited ${code}: ${await new Response(child.stderr).text()}`)
-  return elapsed
-}
+const timed = (argv: string[], extraEnv: Record<string, string> = {}) => timedProcess(argv, { cwd: project, env: { ...env, ...extraEnv } })
 
 /** One turn straight through opencode's API: prompt_async, then wait for the session's idle. */
 async function direct(client: OpencodeClient, sessionId: string): Promise<number> {

@@ -10,7 +10,7 @@ import { descendants } from "../../src/harness/process/tree.ts"
 import { afterTool, lastUserText, text, toolCall } from "../../test/support/llm-stub.ts"
 import { writeProjectConfig } from "../../test/support/opencode-project.ts"
 import { agentHome } from "./_agents.ts"
-import { BINARY, table } from "./_support.ts"
+import { BINARY, rssMiB, table } from "./_support.ts"
 
 const TASKS = 20
 const SAMPLE_MS = 100
@@ -19,14 +19,6 @@ const PARALLEL = (process.env.BATCH_PARALLEL ?? String(TASKS)).split(",").map(Nu
 if (process.platform !== "linux") {
   console.log("batch: reads /proc, so it runs on Linux only")
   process.exit(0)
-}
-
-const rssMiB = (pid: number): number => {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024
-  } catch {
-    return 0
-  }
 }
 
 const git = (cwd: string, ...args: string[]) => {

@@ -4,13 +4,11 @@
 // per turn, all on the same Anthropic stub; and the memory of one idle claude process. Each round
 // runs the contenders once, in turn, so a slow patch of the machine hits them alike. Prints a
 // markdown table of medians; the goal is iterate within 0.2× of `claude -p`.
-import { mkdirSync, readFileSync, rmSync } from "node:fs"
-import { join } from "node:path"
 import { createClaudeHarness, OFFLINE_ENV } from "../../src/harness/claude/index.ts"
-import { descendants } from "../../src/harness/process/tree.ts"
 import { AnthropicStub, text } from "../../test/support/anthropic-stub.ts"
 import { createClaudeProject, ClaudeEvents, testClaudeBinary } from "../../test/support/claude-project.ts"
-import { iterateHome, rounds, timedIterate } from "./_agents.ts"
+import { anthropicStubEnv, cleanUp, folderIn, iterateHome, rounds, timedIterate } from "./_agents.ts"
+import { timedProcess, treeMiB } from "./_support.ts"
 
 const ROUNDS = 20
 const WARMUP = 3
@@ -23,13 +21,8 @@ const harness = createClaudeHarness(project.context())
 const events = new ClaudeEvents()
 const session = harness.open({ id: "bench", name: "bench", directory: project.directory }, events)
 // A user's setup: the stub as provider where the daemon starts, claude in config.json.
-const home = iterateHome("claude", { claude: { binary } }, (root) => ({
-  ANTHROPIC_BASE_URL: stub.url,
-  ANTHROPIC_API_KEY: "sk-ant-stub",
-  CLAUDE_CONFIG_DIR: join(root, "claude-config"),
-}))
-const agentDirectory = join(home.root, "project")
-mkdirSync(agentDirectory)
+const home = iterateHome("claude", { claude: { binary } }, anthropicStubEnv(stub.url))
+const agentDirectory = folderIn(home, "project")
 const throughIterate = () => timedIterate(home, ["run", "--agent", "bench", "hi"])
 
 async function warmTurn(): Promise<number> {
@@ -40,21 +33,7 @@ async function warmTurn(): Promise<number> {
   return performance.now() - start
 }
 
-// stdin closed: with an idle pipe there, `claude -p` waits 3 s for input before it starts.
-async function oneShot(): Promise<number> {
-  const start = performance.now()
-  const child = Bun.spawn([binary, "-p", "hi"], { cwd: project.directory, env: { ...project.env, ...OFFLINE_ENV }, stdin: "ignore", stdout: "ignore", stderr: "pipe" })
-  const code = await child.exited
-  const elapsed = performance.now() - start
-  if (code !== 0) throw new Error(`claude -p exited ${code}: ${await new Response(child.stderr).text()}`)
-  return elapsed
-}
-
-/** Resident memory of a process and everything below it, in MB (Linux). */
-function rssMb(pid: number): number {
-  const kb = (p: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0)
-  return [pid, ...descendants(pid).map((e) => e.pid)].reduce((sum, p) => sum + kb(p), 0) / 1024
-}
+const oneShot = () => timedProcess([binary, "-p", "hi"], { cwd: project.directory, env: { ...project.env, ...OFFLINE_ENV } })
 
 try {
   await home.iterate(["agents", "new", "--harness", "claude", "--dir", agentDirectory, "--name", "bench"])
@@ -64,7 +43,7 @@ try {
   )
   // Idle for a moment after its last turn, as a session between prompts is.
   await Bun.sleep(2_000)
-  const rss = process.platform === "linux" ? rssMb((session as unknown as { pid: number }).pid) : Number.NaN
+  const rss = process.platform === "linux" ? treeMiB((session as unknown as { pid: number }).pid) : Number.NaN
 
   const ratio = through / cold
   console.log(`
@@ -80,9 +59,5 @@ iterate / one-shot: ${ratio.toFixed(3)} (target ≤ ${TARGET_RATIO}: ${ratio <= 
 one idle claude process: ${rss.toFixed(0)} MB resident.
 `)
 } finally {
-  await home.iterate(["server", "stop"]).catch(() => {})
-  await harness.stop()
-  stub.stop()
-  rmSync(project.root, { recursive: true, force: true })
-  rmSync(home.root, { recursive: true, force: true })
+  await cleanUp(home, harness, stub, project)
 }

@@ -5,14 +5,13 @@
 // runs) of one Codex agent and of ten in ten directories. Each round runs the contenders once, in
 // turn, so a slow patch of the machine hits them alike. Prints markdown tables of medians; the
 // goal is iterate within 0.3× of `codex exec`.
-import { mkdirSync, readFileSync, rmSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { createCodexHarness } from "../../src/harness/codex/index.ts"
-import type { TurnEnd } from "../../src/harness/harness.ts"
-import { descendants } from "../../src/harness/process/tree.ts"
-import { CodexEvents, createCodexProject, testCodexBinary, writeCodexConfig } from "../../test/support/codex-project.ts"
+import { createCodexProject, testCodexBinary, writeCodexConfig } from "../../test/support/codex-project.ts"
 import { ResponsesStub, text } from "../../test/support/responses-stub.ts"
-import { iterateHome, rounds, timedIterate } from "./_agents.ts"
+import { cleanUp, folderIn, iterateHome, rounds, TurnEndEvents, timedIterate, timedTurn } from "./_agents.ts"
+import { timedProcess, treeMiB } from "./_support.ts"
 
 const ROUNDS = 20
 const WARMUP = 3
@@ -25,49 +24,15 @@ const stub = new ResponsesStub().start()
 const project = createCodexProject(stub.url)
 const binary = testCodexBinary()
 const harness = createCodexHarness(project.context())
-// The turn's end as it is reported, not polled for: the figure is the session's alone.
-const events = new (class extends CodexEvents {
-  ended: (() => void) | undefined
-  override turnEnded(end: TurnEnd): void {
-    super.turnEnded(end)
-    this.ended?.()
-  }
-})()
+const events = new TurnEndEvents()
 const session = harness.open({ id: "bench", name: "bench", directory: project.directory }, events)
 // A user's setup: CODEX_HOME's config.toml names the stub as the provider, codex in config.json.
 const home = iterateHome("codex", { codex: { binary } }, (root) => ({ CODEX_HOME: join(root, "codex-home") }))
 writeCodexConfig(join(home.root, "codex-home"), stub.url)
-const directory = (name: string) => {
-  const dir = join(home.root, name)
-  mkdirSync(dir, { recursive: true })
-  return dir
-}
 const throughIterate = () => timedIterate(home, ["run", "--agent", "bench", "hi"])
 
-async function warmTurn(): Promise<number> {
-  const ended = new Promise<void>((resolve) => (events.ended = resolve))
-  const start = performance.now()
-  await session.prompt({ text: "hi" })
-  await ended
-  return performance.now() - start
-}
-
-async function oneShot(): Promise<number> {
-  const start = performance.now()
-  const child = Bun.spawn([binary, "exec", "--skip-git-repo-check", "hi"], { cwd: project.directory, env: project.env, stdin: "ignore", stdout: "ignore", stderr: "pipe" })
-  const code = await child.exited
-  const elapsed = performance.now() - start
-  if (code !== 0) throw new Error(`codex exec exited ${code}: ${await new Response(child.stderr).text()}`)
-  return elapsed
-}
-
-const rssMiB = (pid: number): number => {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024
-  } catch {
-    return 0
-  }
-}
+const warmTurn = () => timedTurn(session, events)
+const oneShot = () => timedProcess([binary, "exec", "--skip-git-repo-check", "hi"], { cwd: project.directory, env: project.env })
 
 /** Every process the benchmark daemon's codex runs (the app-servers and what they started), in MiB. */
 function daemonCodexMiB(): { processes: number; mib: number } {
@@ -79,12 +44,11 @@ function daemonCodexMiB(): { processes: number; mib: number } {
       return false
     }
   })
-  const pids = [...servers, ...servers.flatMap((pid) => descendants(pid).map((d) => d.pid))]
-  return { processes: servers.length, mib: pids.reduce((sum, pid) => sum + rssMiB(pid), 0) }
+  return { processes: servers.length, mib: servers.reduce((sum, pid) => sum + treeMiB(pid), 0) }
 }
 
 try {
-  await home.iterate(["agents", "new", "--harness", "codex", "--dir", directory("bench"), "--name", "bench"])
+  await home.iterate(["agents", "new", "--harness", "codex", "--dir", folderIn(home, "bench"), "--name", "bench"])
   const { iterate: through, warm, cold } = await rounds(
     { iterate: throughIterate, warm: warmTurn, cold: oneShot },
     { count: ROUNDS, warmup: WARMUP, before: () => stub.reply(text("ok"), text("ok"), text("ok")) },
@@ -98,7 +62,7 @@ try {
     const one = daemonCodexMiB()
     for (let i = 1; i < AGENTS; i++) {
       stub.reply(text("ok"))
-      await home.iterate(["run", "--harness", "codex", "--dir", directory(`project-${i}`), "hi"])
+      await home.iterate(["run", "--harness", "codex", "--dir", folderIn(home, `project-${i}`), "hi"])
     }
     await Bun.sleep(IDLE_MS)
     const ten = daemonCodexMiB()
@@ -123,9 +87,5 @@ try {
 iterate / one-shot: ${ratio.toFixed(3)} (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? "met" : "missed"}).
 ${memory}`)
 } finally {
-  await home.iterate(["server", "stop"]).catch(() => {})
-  await harness.stop()
-  stub.stop()
-  rmSync(project.root, { recursive: true, force: true })
-  rmSync(home.root, { recursive: true, force: true })
+  await cleanUp(home, harness, stub, project)
 }

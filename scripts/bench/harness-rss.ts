@@ -7,10 +7,10 @@
 // had its own. Goal: ≤ 800 MiB for the ten.
 import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { descendants } from "../../src/harness/process/tree.ts"
 import { text } from "../../test/support/llm-stub.ts"
 import { writeProjectConfig } from "../../test/support/opencode-project.ts"
 import { agentHome } from "./_agents.ts"
+import { treeMiB } from "./_support.ts"
 
 const AGENTS = 10
 const GOAL_MIB = 800
@@ -24,17 +24,6 @@ if (process.platform !== "linux") {
 }
 
 const { root, env, stub, opencode, iterate } = agentHome("rss", { idleTimeoutMs: IDLE_TIMEOUT_S * 1000 })
-
-const rssMiB = (pid: number): number => {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024
-  } catch {
-    return 0
-  }
-}
-
-/** The process and everything below it, in MiB. */
-const treeMiB = (pid: number) => [pid, ...descendants(pid).map((d) => d.pid)].reduce((sum, p) => sum + rssMiB(p), 0)
 
 /** The opencode processes whose HOME is this benchmark's. */
 function harnessProcesses(): number[] {

@@ -4,15 +4,14 @@
 // it, and under Bun — all on the same LLM stub; and the memory of one idle pi process. Each round
 // runs the contenders once, in turn, so a slow patch of the machine hits them alike. Prints a
 // markdown table of medians; the goal is iterate within 0.2× of `pi -p` under Node.
-import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import type { TurnEnd } from "../../src/harness/harness.ts"
 import { createPiHarness } from "../../src/harness/pi/index.ts"
 import { LlmStub, text } from "../../test/support/llm-stub.ts"
 import { PiSessionEvents } from "../../test/support/pi-harness.ts"
 import { createPiProject, PI_STUB_MODEL, testPiCli, writeModels } from "../../test/support/pi-project.ts"
-import { iterateHome, rounds, timedIterate } from "./_agents.ts"
-import { BINARY, ms, table } from "./_support.ts"
+import { cleanUp, folderIn, iterateHome, rounds, timedIterate } from "./_agents.ts"
+import { BINARY, ms, rssMiB, table } from "./_support.ts"
 
 const ROUNDS = 10
 const WARMUP = 3
@@ -27,8 +26,7 @@ const session = harness.open({ id: "bench", name: "bench", directory: project.di
 // A user's setup: Pi's own folder with the stub as its provider, pi in config.json.
 const home = iterateHome("pi", { pi: { binary: testPiCli() } }, (root) => ({ PI_CODING_AGENT_DIR: join(root, "pi-agent"), PI_OFFLINE: "1", PI_TELEMETRY: "0" }))
 writeModels(home.env.PI_CODING_AGENT_DIR!, stub.url)
-const agentDirectory = join(home.root, "project")
-mkdirSync(agentDirectory)
+const agentDirectory = folderIn(home, "project")
 
 function throughIterate(): Promise<number> {
   stub.reply(text("ok"))
@@ -57,11 +55,6 @@ async function printTurn(runtime: string): Promise<number> {
   return elapsed
 }
 
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]!
-  return Number(kb) / 1024
-}
-
 try {
   await home.iterate(["agents", "new", "--harness", "pi", "--dir", agentDirectory, "--name", "bench", "--model", PI_STUB_MODEL])
   const medians = await rounds(
@@ -69,7 +62,7 @@ try {
     { count: ROUNDS, warmup: WARMUP },
   )
   await Bun.sleep(1_000)
-  const idle = rssMb(events.started.at(-1)!)
+  const idle = rssMiB(events.started.at(-1)!)
 
   const node = medians.node
   const ratio = medians.iterate / node
@@ -90,9 +83,5 @@ iterate vs \`pi -p\` under Node: ${ratio.toFixed(3)}× (goal ≤ ${GOAL}×: ${ra
 One idle pi process (iterate binary as runtime): ${idle.toFixed(0)} MB RSS.
 `)
 } finally {
-  await home.iterate(["server", "stop"]).catch(() => {})
-  await harness.stop()
-  stub.stop()
-  rmSync(project.root, { recursive: true, force: true })
-  rmSync(home.root, { recursive: true, force: true })
+  await cleanUp(home, harness, stub, project)
 }

@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { snapshotTo, turnRef } from "../../src/agents/work/snapshots.ts"
 import { agentHome } from "./_agents.ts"
-import { median, ms, table } from "./_support.ts"
+import { BINARY, median, ms, table, timedProcess } from "./_support.ts"
 
 const FILES = 10_000
 const ROUNDS = 9
@@ -18,7 +18,6 @@ const DIFF_RUNS = 15
 const CHANGED = 100
 const TARGET_RATIO = 1.3
 const TARGET_DIFF_MS = 150
-const BINARY = new URL("../../dist/iterate", import.meta.url).pathname
 
 const home = agentHome("worktrees")
 const { root, env } = home
@@ -30,14 +29,7 @@ function git(args: string[], cwd = repo): string {
   return result.stdout.toString()
 }
 
-async function timed(argv: string[], cwd = root): Promise<number> {
-  const start = performance.now()
-  const child = Bun.spawn(argv, { env, cwd, stdout: "ignore", stderr: "pipe" })
-  const code = await child.exited
-  const elapsed = performance.now() - start
-  if (code !== 0) throw new Error(`${argv.join(" ")} exited ${code}: ${await new Response(child.stderr).text()}`)
-  return elapsed
-}
+const timed = (argv: string[], cwd = root) => timedProcess(argv, { cwd, env })
 
 /** 100 folders of 100 files, each a few lines of source. */
 function makeRepository(): void {

@@ -6,8 +6,9 @@
 // fixed path so that the fixtures do not change from run to run. `bun <recorder> [name…]` records
 // only the scenarios named.
 import { rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import type { Harness, HarnessContext, HarnessSession, PermissionAnswer, PermissionAsk } from "../../src/harness/harness.ts"
-import { AnthropicStub, type StubReply } from "./anthropic-stub.ts"
+import { AnthropicStub, type StubReply, text, toolUse } from "./anthropic-stub.ts"
 import { ClaudeEvents, createClaudeProject } from "./claude-project.ts"
 
 export interface Scenario {
@@ -20,6 +21,14 @@ export interface Scenario {
   env?: Record<string, string>
   /** prepares the project folder */
   before?: (directory: string) => void
+}
+
+/** The scenarios every recorder of a harness on the Anthropic stub records alike, so their transcripts tell the same story. */
+export const COMMON_SCENARIOS: Record<string, Scenario> = {
+  text: { replies: () => [text("Hello there, this is the stub speaking.", { thinking: "The user wants a greeting." })] },
+  tool: { replies: (d) => [toolUse("Write", { file_path: join(d, "hello.txt"), content: "hi from the stub\n" }, { say: "Writing it." }), text("I wrote hello.txt.")] },
+  bash: { replies: () => [toolUse("Bash", { command: "echo hello > out.txt && cat out.txt", description: "write and show out.txt" }), text("Ran it.")] },
+  denied: { decision: "deny", replies: (d) => [toolUse("Write", { file_path: join(d, "nope.txt"), content: "no\n" }), text("I did not write it.")] },
 }
 
 export interface Recorder {

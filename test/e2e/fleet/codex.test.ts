@@ -2,14 +2,14 @@
 // CODEX_HOME (a user's home that both nodes see), the real codex behind each, the Responses stub
 // as the model. The agent runs on the node it was made on, is prompted from the other, and when
 // its node is killed, the node that adopts it resumes its Codex thread: the conversation goes on.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { writeConfig } from "../../support/agent-sandbox.ts"
 import { testCodexBinary, writeCodexConfig } from "../../support/codex-project.ts"
+import { fleetNode, nodeId, on, stopNodes } from "../../support/fleet.ts"
 import { text, useResponsesStub } from "../../support/responses-stub.ts"
-import { type Result, Sandbox } from "../../support/sandbox.ts"
+import type { Sandbox } from "../../support/sandbox.ts"
 import { freshDatabase } from "../../support/stores.ts"
 import { isAlive, waitFor } from "../../support/wait.ts"
 
@@ -21,20 +21,8 @@ let project: string
 let a: Sandbox
 let b: Sandbox
 
-function node(url: string, codexHome: string): Sandbox {
-  const sandbox = new Sandbox({ ITERATE_STORE_URL: url, CODEX_HOME: codexHome })
-  const config = { harnesses: { codex: { binary: testCodexBinary() } }, node: { roots: [workspace], leaseTtlMs: LEASE_TTL_MS } }
-  writeConfig(sandbox, `// a node of the test fleet\n${JSON.stringify(config, null, 2)}\n`)
-  return sandbox
-}
-
-async function on(sandbox: Sandbox, args: string[]): Promise<Result> {
-  const result = await sandbox.run(args)
-  if (result.code !== 0) throw new Error(`iterate ${args.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}`)
-  return result
-}
-
-const nodeId = (sandbox: Sandbox) => JSON.parse(readFileSync(join(sandbox.env.XDG_DATA_HOME!, "iterate", "node.json"), "utf8")).id as string
+const node = (url: string, codexHome: string) =>
+  fleetNode(url, { CODEX_HOME: codexHome }, { harnesses: { codex: { binary: testCodexBinary() } }, node: { roots: [workspace], leaseTtlMs: LEASE_TTL_MS } })
 const agentVia = async (sandbox: Sandbox) => (await (await sandbox.api("/v1/agents/coder")).json()) as { node: string; status: string; harness: string }
 const lastAsked = () => JSON.stringify(stub.turns.at(-1)!.body.input)
 
@@ -50,10 +38,7 @@ beforeAll(async () => {
   await Promise.all([on(a, ["server", "start"]), on(b, ["server", "start"])])
 })
 afterAll(async () => {
-  for (const sandbox of [a, b]) {
-    await sandbox?.run(["server", "stop"])
-    sandbox?.close()
-  }
+  await stopNodes([a, b])
   rmSync(workspace, { recursive: true, force: true })
 })
 

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { harnessProcesses, writeConfig } from "../../support/agent-sandbox.ts"
+import { harnessProcesses } from "../../support/agent-sandbox.ts"
+import { fleetNode, nodeId, on as onNode, stopNodes } from "../../support/fleet.ts"
 import { text, useLlmStub } from "../../support/llm-stub.ts"
 import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "../../support/opencode-project.ts"
 import { type Result, Sandbox } from "../../support/sandbox.ts"
@@ -26,19 +27,13 @@ const outputs: string[] = []
 let waiting: ReturnType<Sandbox["spawn"]>
 let waitingStderr: Promise<string>
 
-function node(roots: string[]): Sandbox {
-  const env = Object.fromEntries(Object.entries(OPENCODE_ENV).filter((entry): entry is [string, string] => entry[1] !== undefined))
-  const sandbox = new Sandbox({ ...env, ITERATE_STORE_URL: url })
-  const config = { harnesses: { opencode: { binary: testOpencodeBinary() } }, node: { roots, leaseTtlMs: LEASE_TTL_MS } }
-  writeConfig(sandbox, `// a node of the test fleet\n${JSON.stringify(config, null, 2)}\n`)
-  return sandbox
-}
+const node = (roots: string[]) =>
+  fleetNode(url, OPENCODE_ENV, { harnesses: { opencode: { binary: testOpencodeBinary() } }, node: { roots, leaseTtlMs: LEASE_TTL_MS } })
 
-/** Runs iterate on a node; fails the test, with stderr, when the exit code is not `code`. */
+/** Runs iterate on a node, keeping what it printed; fails the test, with stderr, when the exit code is not `code`. */
 async function on(sandbox: Sandbox, args: string[], code = 0): Promise<Result> {
-  const result = await sandbox.run(args)
+  const result = await onNode(sandbox, args, code)
   outputs.push(result.stdout, result.stderr)
-  if (result.code !== code) throw new Error(`iterate ${args.join(" ")} exited ${result.code}, not ${code}:\n${result.stderr}${result.stdout}`)
   return result
 }
 
@@ -60,7 +55,6 @@ interface NodeJson {
 const agentsOn = async (sandbox: Sandbox): Promise<AgentJson[]> => JSON.parse((await on(sandbox, ["agents", "--json"])).stdout)
 const nodesOn = async (sandbox: Sandbox): Promise<NodeJson[]> => JSON.parse((await on(sandbox, ["nodes", "--json"])).stdout)
 const agentVia = async (sandbox: Sandbox, name: string): Promise<AgentJson> => (await (await sandbox.api(`/v1/agents/${name}`)).json()) as AgentJson
-const nodeId = (sandbox: Sandbox) => JSON.parse(readFileSync(join(sandbox.env.XDG_DATA_HOME!, "iterate", "node.json"), "utf8")).id as string
 /** How many model requests were for this prompt (its text the last message). */
 const asked = (prompt: string) => stub.turns.filter((turn) => JSON.stringify(turn.body.messages.at(-1)).includes(prompt)).length
 
@@ -78,10 +72,7 @@ beforeAll(async () => {
   await Promise.all([on(a, ["server", "start"]), on(b, ["server", "start"])])
 })
 afterAll(async () => {
-  for (const sandbox of [a, b]) {
-    await sandbox?.run(["server", "stop"])
-    sandbox?.close()
-  }
+  await stopNodes([a, b])
   rmSync(workspace, { recursive: true, force: true })
   rmSync(join(stranded, ".."), { recursive: true, force: true })
 })

@@ -2,34 +2,20 @@
 // claude-agent-acp (configured as harnesses.claude-acp.acp) behind it, the Anthropic stub as
 // Claude's API. The page folds the agent's ACP updates with the same reducer as the CLI.
 import { join } from "node:path"
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { text, toolUse, useAnthropicStub } from "../../support/anthropic-stub.ts"
 import { useAgentSandbox } from "../../support/agent-sandbox.ts"
-import { collectErrors, launchChromium } from "../../support/browser.ts"
 import { waitFor } from "../../support/wait.ts"
-import { logIn } from "../../support/web.ts"
+import { useBrowserPage } from "../../support/web.ts"
 
 const stub = useAnthropicStub()
 const agents = useAgentSandbox(stub, "claude-acp")
-let browser: Browser
-let page: Page
-let errors: string[]
-
-beforeAll(async () => {
-  browser = await launchChromium()
-  const context = await browser.newContext({ viewport: { width: 1000, height: 720 } })
-  errors = collectErrors(context)
-  page = await logIn(context, agents.sandbox)
-})
-afterAll(async () => {
-  await browser?.close()
-})
+const web = useBrowserPage(() => agents.sandbox)
 
 describe("an ACP agent in the browser", { timeout: 90_000 }, () => {
   test("the harness is offered for a new agent; a turn from the CLI shows as text, a tool card and the file's diff", async () => {
-    await page.click("text=New agent")
-    await page.waitForSelector("select[name=harness] option[value=claude-acp]", { state: "attached" })
+    await web.page.click("text=New agent")
+    await web.page.waitForSelector("select[name=harness] option[value=claude-acp]", { state: "attached" })
 
     stub.reply(text("Hello from the ACP agent."))
     await agents.iterate(["run", "--harness", "claude-acp", "--dir", agents.project, "say", "hello"])
@@ -37,22 +23,22 @@ describe("an ACP agent in the browser", { timeout: 90_000 }, () => {
     await agents.iterate(["run", "--agent", "project", "--permissions", "allow-edits", "write notes"])
 
     const agent = JSON.parse((await agents.iterate(["agents", "--json"])).stdout)[0] as { id: string }
-    await page.goto(new URL(`/agents/${agent.id}`, page.url()).href)
-    await page.getByText("Hello from the ACP agent.").waitFor()
-    const card = page.locator(".card.tool[data-status=completed]", { hasText: "Write notes.txt" })
+    await web.page.goto(new URL(`/agents/${agent.id}`, web.page.url()).href)
+    await web.page.getByText("Hello from the ACP agent.").waitFor()
+    const card = web.page.locator(".card.tool[data-status=completed]", { hasText: "Write notes.txt" })
     await card.waitFor()
-    const diff = page.locator(".card.diff", { hasText: "notes.txt" })
+    const diff = web.page.locator(".card.diff", { hasText: "notes.txt" })
     await diff.waitFor()
     expect(await diff.locator("summary").textContent()).toMatch(/\+2\s*−0/)
-    await page.getByText("I wrote notes.txt.").waitFor()
+    await web.page.getByText("I wrote notes.txt.").waitFor()
   })
 
   test("a prompt sent from the page's composer gets the agent's reply", async () => {
     stub.reply(text("Answered from the page."))
-    await page.fill(".composer textarea", "from the page")
-    await page.keyboard.press("Enter")
-    await page.getByText("Answered from the page.").waitFor()
-    await waitFor("the agent to be idle", async () => (await page.locator(".agent-head .status").getAttribute("data-status")) === "idle")
-    expect(errors).toEqual([])
+    await web.page.fill(".composer textarea", "from the page")
+    await web.page.keyboard.press("Enter")
+    await web.page.getByText("Answered from the page.").waitFor()
+    await waitFor("the agent to be idle", async () => (await web.page.locator(".agent-head .status").getAttribute("data-status")) === "idle")
+    expect(web.errors).toEqual([])
   })
 })

@@ -2,21 +2,16 @@
 // real opencode turns against the LLM stub. The search box lists hits and jumps to the hit in the
 // agent's transcript (even one far back); archived agents show under a toggle with Restore and
 // Delete for good (which asks first). The tests share one daemon and run in order.
-import type { Browser, BrowserContext, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { useAgentSandbox } from "../../support/agent-sandbox.ts"
-import { collectErrors, launchChromium } from "../../support/browser.ts"
 import { text, useLlmStub } from "../../support/llm-stub.ts"
 import { waitFor } from "../../support/wait.ts"
-import { logIn } from "../../support/web.ts"
+import { useBrowserPage } from "../../support/web.ts"
 
 const stub = useLlmStub()
 const agents = useAgentSandbox(stub)
+const web = useBrowserPage(() => agents.sandbox)
 
-let browser: Browser
-let context: BrowserContext
-let page: Page
-let errors: string[] = []
 let project = ""
 let notebook = ""
 
@@ -25,29 +20,19 @@ const searchable = (word: string) =>
 
 /** Searches from the header's box, as a person does. */
 async function search(word: string) {
-  await page.fill(".search-box input", word)
-  await page.press(".search-box input", "Enter")
-  await page.waitForURL(`**/search?q=${word}`)
-  await page.locator(".hit").or(page.getByText("No matches.")).first().waitFor()
+  await web.page.fill(".search-box input", word)
+  await web.page.press(".search-box input", "Enter")
+  await web.page.waitForURL(`**/search?q=${word}`)
+  await web.page.locator(".hit").or(web.page.getByText("No matches.")).first().waitFor()
 }
 
 /** Whether the element is within the visible part of the transcript. */
 const inView = (selector: string) =>
-  page.locator(selector).evaluate((element) => {
+  web.page.locator(selector).evaluate((element) => {
     const box = element.getBoundingClientRect()
     const pane = element.closest(".transcript")!.getBoundingClientRect()
     return box.bottom > pane.top && box.top < pane.bottom
   })
-
-beforeAll(async () => {
-  browser = await launchChromium()
-  context = await browser.newContext({ viewport: { width: 1000, height: 720 } })
-  errors = collectErrors(context)
-  page = await logIn(context, agents.sandbox)
-})
-afterAll(async () => {
-  await browser?.close()
-})
 
 describe("search and the archive in the browser", { timeout: 120_000 }, () => {
   test("the search box lists hits with the agent and the matches marked; a hit opens the transcript at its message", async () => {
@@ -63,15 +48,15 @@ describe("search and the archive in the browser", { timeout: 120_000 }, () => {
     await searchable("kingfishers")
 
     await search("kingfishers")
-    const hit = page.locator(".hit")
+    const hit = web.page.locator(".hit")
     expect(await hit.count()).toBe(1)
     expect(await hit.locator(".agent-name").textContent()).toBe("project")
     expect(await hit.locator("mark").textContent()).toBe("kingfishers")
     expect(await hit.locator(".snippet").textContent()).toBe("A reply about kingfishers and their nests.")
 
     await hit.click()
-    await page.waitForURL(new RegExp(`/agents/${project}\\?at=\\d{16}$`))
-    const found = page.locator(".message.found")
+    await web.page.waitForURL(new RegExp(`/agents/${project}\\?at=\\d{16}$`))
+    const found = web.page.locator(".message.found")
     await found.waitFor()
     expect(await found.textContent()).toContain("A reply about kingfishers and their nests.")
     await waitFor("the hit to be scrolled into view", () => inView(".message.found"))
@@ -89,41 +74,41 @@ describe("search and the archive in the browser", { timeout: 120_000 }, () => {
     await searchable("albatross")
 
     await search("albatross")
-    const hit = page.locator(".hit")
+    const hit = web.page.locator(".hit")
     expect(await hit.locator(".badge").allTextContents()).toEqual(["archived", "prompt"])
     await hit.click()
-    const found = page.locator(".message.found")
+    const found = web.page.locator(".message.found")
     await found.waitFor()
     expect(await found.textContent()).toBe("the albatross needle")
     await waitFor("the hit to be scrolled into view", () => inView(".message.found"))
-    expect(await page.locator(".agent-head .status").getAttribute("data-status")).toBe("archived")
-    expect(await page.locator(".archived-bar button", { hasText: "Restore" }).count()).toBe(1)
-    expect(await page.locator(".composer textarea").count()).toBe(0)
+    expect(await web.page.locator(".agent-head .status").getAttribute("data-status")).toBe("archived")
+    expect(await web.page.locator(".archived-bar button", { hasText: "Restore" }).count()).toBe(1)
+    expect(await web.page.locator(".composer textarea").count()).toBe(0)
   })
 
   test("an agent archived elsewhere leaves the live list; archived agents show under a toggle; Restore brings one back", async () => {
-    await page.click("header.top nav >> text=Agents")
-    await page.locator(`ul.agents li[data-agent="${project}"]`).waitFor()
+    await web.page.click("header.top nav >> text=Agents")
+    await web.page.locator(`ul.agents li[data-agent="${project}"]`).waitFor()
     await agents.iterate(["agents", "rm", "project"])
-    await waitFor("the archived agent to leave the list", async () => (await page.locator(`li[data-agent="${project}"]`).count()) === 0)
+    await waitFor("the archived agent to leave the list", async () => (await web.page.locator(`li[data-agent="${project}"]`).count()) === 0)
 
-    await page.check("input[name=archived]")
-    const row = page.locator(`.archived-list li[data-agent="${project}"]`)
+    await web.page.check("input[name=archived]")
+    const row = web.page.locator(`.archived-list li[data-agent="${project}"]`)
     await row.waitFor()
-    expect(await page.locator(`.archived-list li[data-agent="${notebook}"]`).count()).toBe(1)
+    expect(await web.page.locator(`.archived-list li[data-agent="${notebook}"]`).count()).toBe(1)
     await row.locator("button", { hasText: "Restore" }).click()
-    await page.locator(`ul.agents li[data-agent="${project}"][data-status="idle"]`).first().waitFor()
+    await web.page.locator(`ul.agents li[data-agent="${project}"][data-status="idle"]`).first().waitFor()
     await waitFor("the archived list to lose it", async () => (await row.count()) === 0)
     expect(JSON.parse((await agents.iterate(["agents", "--json"])).stdout)).toEqual([expect.objectContaining({ id: project, status: "idle" })])
   })
 
   test("Delete for good asks first, then the agent, its stream and its hits are gone", async () => {
-    const row = page.locator(`.archived-list li[data-agent="${notebook}"]`)
-    page.once("dialog", (dialog) => void dialog.dismiss())
+    const row = web.page.locator(`.archived-list li[data-agent="${notebook}"]`)
+    web.page.once("dialog", (dialog) => void dialog.dismiss())
     await row.locator("button", { hasText: "Delete for good" }).click()
     expect(await row.count()).toBe(1)
 
-    page.once("dialog", (dialog) => {
+    web.page.once("dialog", (dialog) => {
       expect(dialog.message()).toBe("Delete notebook, its stream and its transcript for good?")
       void dialog.accept()
     })
@@ -131,7 +116,7 @@ describe("search and the archive in the browser", { timeout: 120_000 }, () => {
     await waitFor("the row to go", async () => (await row.count()) === 0)
     expect(JSON.parse((await agents.iterate(["agents", "--all", "--json"])).stdout).map((a: { id: string }) => a.id)).toEqual([project])
     await search("albatross")
-    await page.locator("text=No matches.").waitFor()
-    expect(errors).toEqual([])
+    await web.page.locator("text=No matches.").waitFor()
+    expect(web.errors).toEqual([])
   })
 })

@@ -2,37 +2,24 @@
 // daemon, the real opencode in worktrees of its own answering the scripted model. The batches
 // list, a batch's tasks live as they run, wait for a permission and end, with links to each
 // agent's page and changes; an agent's todo list on its page.
-import type { Browser, BrowserContext, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { beforeAll, describe, expect, test } from "vitest"
 import { useAgentSandbox } from "../../support/agent-sandbox.ts"
-import { collectErrors, launchChromium } from "../../support/browser.ts"
 import { initRepo, type TestRepo } from "../../support/git-repo.ts"
 import { afterTool, lastUserText, text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
-import { logIn } from "../../support/web.ts"
+import { useBrowserPage } from "../../support/web.ts"
 
 const stub = useLlmStub()
 const agents = useAgentSandbox(stub)
+// The tasks' opencode starts in each new worktree: slow on a loaded machine.
+const web = useBrowserPage(() => agents.sandbox, { viewport: { width: 1100, height: 760 }, timeoutMs: 90_000 })
 
-let browser: Browser
-let context: BrowserContext
-let page: Page
-let errors: string[] = []
 let repo: TestRepo
 
-beforeAll(async () => {
+beforeAll(() => {
   repo = initRepo(agents.project, { "README.md": "# app\n" })
-  browser = await launchChromium()
-  context = await browser.newContext({ viewport: { width: 1100, height: 760 } })
-  // The tasks' opencode starts in each new worktree: slow on a loaded machine.
-  context.setDefaultTimeout(90_000)
-  errors = collectErrors(context)
-  page = await logIn(context, agents.sandbox)
-})
-afterAll(async () => {
-  await browser?.close()
 })
 
-const cell = (task: string, column: number) => page.locator(`tr.batch-task[data-task="${task}"] td:nth-child(${column})`)
+const cell = (task: string, column: number) => web.page.locator(`tr.batch-task[data-task="${task}"] td:nth-child(${column})`)
 
 describe("batches in the browser", { timeout: 180_000 }, () => {
   test("a batch's tasks, live: running, waiting for a permission, done with their files and +/−; links to each agent and its changes", async () => {
@@ -54,51 +41,51 @@ describe("batches in the browser", { timeout: 180_000 }, () => {
     expect(made.status).toBe(201)
     const batch = (await made.json()) as { id: string }
 
-    await page.click("header.top >> text=Batches")
-    const row = page.locator(`.batch-row[data-batch="${batch.id}"]`)
+    await web.page.click("header.top >> text=Batches")
+    const row = web.page.locator(`.batch-row[data-batch="${batch.id}"]`)
     await row.waitFor()
     expect(await row.locator(".muted").first().textContent()).toBe(" · web.jsonl")
     await row.locator("a").click()
-    expect(new URL(page.url()).pathname).toBe(`/batches/${batch.id}`)
-    await page.locator('tr.batch-task[data-task="alpha"]').waitFor()
-    expect(await page.locator("tr.batch-task").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-task")))).toEqual(["alpha", "list-files"])
+    expect(new URL(web.page.url()).pathname).toBe(`/batches/${batch.id}`)
+    await web.page.locator('tr.batch-task[data-task="alpha"]').waitFor()
+    expect(await web.page.locator("tr.batch-task").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-task")))).toEqual(["alpha", "list-files"])
 
-    await page.locator('tr.batch-task[data-task="list-files"][data-state="waiting"]').waitFor()
+    await web.page.locator('tr.batch-task[data-task="list-files"][data-state="waiting"]').waitFor()
     expect(await cell("list-files", 3).textContent()).toBe("waiting for permission")
-    await page.locator('tr.batch-task[data-task="alpha"][data-state="done"]').waitFor()
+    await web.page.locator('tr.batch-task[data-task="alpha"][data-state="done"]').waitFor()
     expect(await cell("alpha", 5).textContent()).toBe("1")
     expect((await cell("alpha", 6).textContent())!.replace(/\s+/g, " ")).toBe("+1 −0")
     expect(await cell("alpha", 4).textContent()).toMatch(/^\d+s$|^\d+m \d\ds$/)
 
     const [pending] = JSON.parse((await agents.iterate(["permissions", "--json"])).stdout)
     await agents.iterate(["permit", "list-files", pending.id])
-    await page.locator('.batch-page[data-ended="true"]').waitFor()
-    expect(await page.locator('tr.batch-task[data-task="list-files"]').getAttribute("data-state")).toBe("done")
-    expect((await page.locator(".batch-meta .batch-counts").textContent())!).toBe("2 tasks: 2 done")
+    await web.page.locator('.batch-page[data-ended="true"]').waitFor()
+    expect(await web.page.locator('tr.batch-task[data-task="list-files"]').getAttribute("data-state")).toBe("done")
+    expect((await web.page.locator(".batch-meta .batch-counts").textContent())!).toBe("2 tasks: 2 done")
 
     await cell("alpha", 7).locator("text=changes").click()
     const alpha = JSON.parse((await agents.iterate(["agents", "--json"])).stdout).find((a: { name: string }) => a.name === "alpha")
-    expect(new URL(page.url()).pathname).toBe(`/agents/${alpha.id}/changes`)
-    await page.locator('.diff.file[data-path="alpha.txt"]').waitFor()
-    await page.goBack()
+    expect(new URL(web.page.url()).pathname).toBe(`/agents/${alpha.id}/changes`)
+    await web.page.locator('.diff.file[data-path="alpha.txt"]').waitFor()
+    await web.page.goBack()
     await cell("alpha", 7).locator("text=alpha").click()
-    expect(new URL(page.url()).pathname).toBe(`/agents/${alpha.id}`)
-    await page.locator(".agent-head h1", { hasText: "alpha" }).waitFor()
-    expect(errors).toEqual([])
+    expect(new URL(web.page.url()).pathname).toBe(`/agents/${alpha.id}`)
+    await web.page.locator(".agent-head h1", { hasText: "alpha" }).waitFor()
+    expect(web.errors).toEqual([])
   })
 
   test("an agent's todo list shows on its page, as its newest todo call left it", async () => {
     const todos = (...statuses: string[]) => statuses.map((status, i) => ({ id: String(i + 1), content: ["read the code", "write the fix"][i], status, priority: "medium" }))
     stub.reply(toolCall("todowrite", { todos: todos("pending", "pending") }), toolCall("todowrite", { todos: todos("completed", "in_progress") }), text("Planned."))
     await agents.iterate(["run", "--dir", repo.root, "--agent", "alpha", "plan the fix"])
-    await page.goto(new URL("/", page.url()).href)
-    await page.click(`.agent-row >> text=alpha`)
-    const list = page.locator(".todos")
+    await web.page.goto(new URL("/", web.page.url()).href)
+    await web.page.click(`.agent-row >> text=alpha`)
+    const list = web.page.locator(".todos")
     await list.locator("summary", { hasText: "Todo list · 1 of 2 done" }).waitFor()
     expect(await list.locator("li").evaluateAll((items) => items.map((li) => [li.getAttribute("data-status"), li.textContent]))).toEqual([
       ["completed", "✓ read the code"],
       ["in_progress", "▸ write the fix"],
     ])
-    expect(errors).toEqual([])
+    expect(web.errors).toEqual([])
   })
 })

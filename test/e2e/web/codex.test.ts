@@ -4,45 +4,30 @@
 // its diff shows once allowed.
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { useAgentSandbox } from "../../support/agent-sandbox.ts"
-import { collectErrors, launchChromium } from "../../support/browser.ts"
 import { addFilePatch, applyPatch, exec, text, updatePlan, useResponsesStub } from "../../support/responses-stub.ts"
 import { waitFor } from "../../support/wait.ts"
-import { logIn } from "../../support/web.ts"
+import { useBrowserPage } from "../../support/web.ts"
 
 const stub = useResponsesStub()
 const agents = useAgentSandbox(stub, "codex")
+const web = useBrowserPage(() => agents.sandbox)
 
-let browser: Browser
-let page: Page
-let errors: string[] = []
-
-beforeAll(async () => {
-  browser = await launchChromium()
-  const context = await browser.newContext({ viewport: { width: 1000, height: 720 } })
-  errors = collectErrors(context)
-  page = await logIn(context, agents.sandbox)
-})
-afterAll(async () => {
-  await browser?.close()
-})
-
-const status = () => page.locator(".agent-head .status").getAttribute("data-status")
-const lastReply = () => page.locator(".message.assistant").last()
+const status = () => web.page.locator(".agent-head .status").getAttribute("data-status")
+const lastReply = () => web.page.locator(".message.assistant").last()
 
 describe("a Codex agent in the browser", { timeout: 90_000 }, () => {
   test("New agent offers codex with its version; its reply streams in", async () => {
     stub.reply(text("Hello from Codex, streamed into the page.", { chunkSize: 4, delayMs: 30 }))
-    await page.click("text=New agent")
-    await page.locator("select[name=harness] option[value=codex]").waitFor({ state: "attached" })
-    expect(await page.locator("select[name=harness] option[value=codex]").textContent()).toBe("codex 0.169.0")
-    await page.selectOption("select[name=harness]", "codex")
-    await page.fill("input[name=directory]", agents.project)
-    await page.fill("textarea[name=prompt]", "say hello")
-    await page.click("text=Create agent")
-    await page.waitForURL(/\/agents\/[a-z2-9]{6}$/)
+    await web.page.click("text=New agent")
+    await web.page.locator("select[name=harness] option[value=codex]").waitFor({ state: "attached" })
+    expect(await web.page.locator("select[name=harness] option[value=codex]").textContent()).toBe("codex 0.169.0")
+    await web.page.selectOption("select[name=harness]", "codex")
+    await web.page.fill("input[name=directory]", agents.project)
+    await web.page.fill("textarea[name=prompt]", "say hello")
+    await web.page.click("text=Create agent")
+    await web.page.waitForURL(/\/agents\/[a-z2-9]{6}$/)
     await waitFor("the reply", async () => ((await lastReply().textContent().catch(() => "")) ?? "").includes("Hello from Codex, streamed into the page."), { timeoutMs: 60_000 })
     await waitFor("the agent to be idle", async () => (await status()) === "idle")
     expect(JSON.parse((await agents.iterate(["agents", "--json"])).stdout)).toEqual([expect.objectContaining({ harness: "codex", directory: agents.project })])
@@ -52,28 +37,28 @@ describe("a Codex agent in the browser", { timeout: 90_000 }, () => {
     stub.reply(
       updatePlan([{ step: "Look around", status: "completed" }, { step: "Write the file", status: "in_progress" }]),
       exec("ls"),
-      applyPatch(addFilePatch("from-the-page.txt", "allowed in the browser\n")),
+      applyPatch(addFilePatch("from-the-web.page.txt", "allowed in the browser\n")),
       text("Wrote it."),
     )
-    await page.fill(".composer textarea", "plan, look and write")
-    await page.keyboard.press("Enter")
-    const pending = page.locator(".pending .permission[data-decision=pending]")
+    await web.page.fill(".composer textarea", "plan, look and write")
+    await web.page.keyboard.press("Enter")
+    const pending = web.page.locator(".pending .permission[data-decision=pending]")
     await pending.waitFor()
     expect(await pending.locator(".tool-title").textContent()).toBe("run `ls`")
     await pending.locator("text=Allow once").click()
-    await waitFor("the patch to ask", async () => (await pending.locator(".tool-title").textContent().catch(() => "")) === "write from-the-page.txt")
+    await waitFor("the patch to ask", async () => (await pending.locator(".tool-title").textContent().catch(() => "")) === "write from-the-web.page.txt")
     await pending.locator("text=Allow once").click()
     await waitFor("the turn to end", async () => (await status()) === "idle")
-    expect(readFileSync(join(agents.project, "from-the-page.txt"), "utf8")).toBe("allowed in the browser\n")
+    expect(readFileSync(join(agents.project, "from-the-web.page.txt"), "utf8")).toBe("allowed in the browser\n")
     const reply = lastReply()
     expect(await reply.locator(".tool", { hasText: "update_plan" }).locator(".tool-title").textContent()).toBe("1 of 2 steps done")
     expect(await reply.locator(".tool", { hasText: "shell" }).getAttribute("data-status")).toBe("completed")
-    expect(await reply.locator(".diff summary").textContent()).toBe("from-the-page.txt +1 −0")
+    expect(await reply.locator(".diff summary").textContent()).toBe("from-the-web.page.txt +1 −0")
     expect(await reply.locator(".diff .add").last().textContent()).toBe("+allowed in the browser")
     expect(await reply.locator(".text").last().textContent()).toBe("Wrote it.")
   })
 
   test("no page logged a console error", () => {
-    expect(errors).toEqual([])
+    expect(web.errors).toEqual([])
   })
 })

@@ -1,29 +1,15 @@
 // An imported session in the web UI: real headless Chromium on the compiled binary's daemon. A
 // Claude Code session run directly (claude -p against the Anthropic stub) and imported shows in
 // the agents list like any agent, marked imported, and opens on its conversation.
-import type { Browser, Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { useAgentSandbox } from "../../support/agent-sandbox.ts"
 import { text, useAnthropicStub } from "../../support/anthropic-stub.ts"
-import { collectErrors, launchChromium } from "../../support/browser.ts"
 import { claudeDirect } from "../../support/direct-runs.ts"
-import { logIn } from "../../support/web.ts"
+import { logIn, useBrowserPage } from "../../support/web.ts"
 
 const stub = useAnthropicStub()
 const agents = useAgentSandbox(stub, "claude")
-
-let browser: Browser
-let page: Page
-let errors: string[] = []
-
-beforeAll(async () => {
-  browser = await launchChromium()
-  const context = await browser.newContext({ viewport: { width: 1000, height: 720 } })
-  errors = collectErrors(context)
-})
-afterAll(async () => {
-  await browser?.close()
-})
+const web = useBrowserPage(() => agents.sandbox, { logIn: false })
 
 describe("an imported session in the browser", { timeout: 90_000 }, () => {
   test("it is listed like any agent, marked imported, and opens on its conversation", async () => {
@@ -31,7 +17,7 @@ describe("an imported session in the browser", { timeout: 90_000 }, () => {
     const run = await claudeDirect({ cwd: agents.project, env: agents.sandbox.env }, "say hello")
     expect(run.code, run.stderr).toBe(0)
     await agents.iterate(["import", "claude"])
-    page = await logIn(browser.contexts()[0]!, agents.sandbox)
+    const page = await logIn(web.context, agents.sandbox)
     const row = page.locator(".agent-row", { hasText: "project" })
     await row.waitFor()
     expect(await row.locator(".imported").textContent()).toBe("imported")
@@ -40,6 +26,6 @@ describe("an imported session in the browser", { timeout: 90_000 }, () => {
     await page.waitForURL(/\/agents\/[a-z2-9]{6}$/)
     await page.locator(".message.assistant", { hasText: "Hello from a session run without iterate." }).waitFor()
     expect(await page.locator(".message.user").first().textContent()).toContain("say hello")
-    expect(errors).toEqual([])
+    expect(web.errors).toEqual([])
   })
 })

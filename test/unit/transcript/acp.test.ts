@@ -1,31 +1,18 @@
 // The ACP reducer on streams recorded from a real ACP agent, Zed's claude-agent-acp 0.23.1
 // (test/fixtures/acp-agent, re-recorded by its record.ts), wrapped the way the adapter appends
 // them, behind a prompt action and a busy status, under a harness name the registry does not know.
-import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { reducerFor, transcriptFor } from "../../../src/harness/transcripts.ts"
 import { foldAcp } from "../../../src/harness/acp/transcript.ts"
+import type { EventInput } from "../../../src/streams/events.ts"
 import type { Part } from "../../../src/transcript/types.ts"
+import { recordedNatives, transcriptOfTurn } from "../../support/fixture-streams.ts"
 
 const PROJECT = "/tmp/acp-fixture/project"
 
-function natives(fixture: string): unknown[] {
-  const text = readFileSync(new URL(`../../fixtures/acp-agent/${fixture}.jsonl`, import.meta.url), "utf8")
-  return text.trim().split("\n").map((line) => JSON.parse(line))
-}
-
-function transcriptOf(lines: unknown[], after: Array<{ type: string; payload: unknown }> = [], harness = "my-agent") {
-  let n = 0
-  const offset = () => String(++n).padStart(16, "0")
-  const builder = transcriptFor(harness)
-  builder.push({ offset: offset(), type: "iterate:agent:action:prompt:called", payload: { text: "the prompt" } })
-  builder.push({ offset: offset(), type: "iterate:agent:status:changed", payload: { status: "busy", prompt: "0000000000000001" } })
-  for (const line of lines) builder.push({ offset: offset(), type: `iterate:agent:harness:${harness}:event-received`, payload: line })
-  for (const event of after) builder.push({ offset: offset(), ...event })
-  return builder.transcript
-}
-
-const fixture = (name: string, after: Array<{ type: string; payload: unknown }> = []) => transcriptOf(natives(name), after)
+const natives = (fixture: string): unknown[] => recordedNatives("acp-agent", fixture)
+const transcriptOf = (lines: unknown[], after: EventInput[] = []) => transcriptOfTurn("my-agent", lines, after)
+const fixture = (name: string, after: EventInput[] = []) => transcriptOf(natives(name), after)
 const idle = { type: "iterate:agent:status:changed", payload: { status: "idle" } }
 const kinds = (parts: Part[]) => parts.map((p) => p.kind)
 

@@ -1,30 +1,17 @@
 // The Claude Code reducer on streams recorded from claude 2.1.332 (test/fixtures/claude,
 // re-recorded by its record.ts), wrapped the way the adapter appends them, behind a prompt action
 // and a busy status.
-import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
-import { transcriptFor } from "../../../src/harness/transcripts.ts"
+import type { EventInput } from "../../../src/streams/events.ts"
 import type { FileEditPart, Part, ToolPart } from "../../../src/transcript/types.ts"
+import { recordedNatives, transcriptOfTurn } from "../../support/fixture-streams.ts"
 
 const PROJECT = "/tmp/claude-fixture/project"
 
-function natives(fixture: string): unknown[] {
-  const text = readFileSync(new URL(`../../fixtures/claude/${fixture}.jsonl`, import.meta.url), "utf8")
-  return text.trim().split("\n").map((line) => JSON.parse(line))
-}
+const natives = (fixture: string): unknown[] => recordedNatives("claude", fixture)
+const transcriptOf = (lines: unknown[], after: EventInput[] = []) => transcriptOfTurn("claude", lines, after)
 
-function transcriptOf(lines: unknown[], after: Array<{ type: string; payload: unknown }> = []) {
-  let n = 0
-  const offset = () => String(++n).padStart(16, "0")
-  const builder = transcriptFor("claude")
-  builder.push({ offset: offset(), type: "iterate:agent:action:prompt:called", payload: { text: "the prompt" } })
-  builder.push({ offset: offset(), type: "iterate:agent:status:changed", payload: { status: "busy", prompt: "0000000000000001" } })
-  for (const line of lines) builder.push({ offset: offset(), type: "iterate:agent:harness:claude:event-received", payload: line })
-  for (const event of after) builder.push({ offset: offset(), ...event })
-  return builder.transcript
-}
-
-const fixture = (name: string, after: Array<{ type: string; payload: unknown }> = []) => transcriptOf(natives(name), after)
+const fixture = (name: string, after: EventInput[] = []) => transcriptOf(natives(name), after)
 const idle = { type: "iterate:agent:status:changed", payload: { status: "idle" } }
 const kinds = (parts: Part[]) => parts.map((p) => p.kind)
 const allParts = (t: ReturnType<typeof fixture>) => t.messages.flatMap((m) => m.parts)

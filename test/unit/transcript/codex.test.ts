@@ -1,37 +1,23 @@
 // The Codex reducer on app-server messages recorded from codex 0.169.0 against the Responses
 // stub (test/fixtures/codex, re-recorded by its record.ts), wrapped the way the adapter appends
 // them, behind a prompt action and a busy status.
-import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { SessionUpdates } from "../../../src/acp/updates.ts"
 import { TurnUsage } from "../../../src/agents/usage/turn.ts"
 import { errorText, shellScript } from "../../../src/harness/codex/transcript.ts"
 import { transcriptFor } from "../../../src/harness/transcripts.ts"
+import type { EventInput } from "../../../src/streams/events.ts"
 import type { FileEditPart, Part, ToolPart } from "../../../src/transcript/types.ts"
+import { recordedNatives, transcriptOfTurn } from "../../support/fixture-streams.ts"
 
 const PROJECT = "/tmp/codex-fixture/project"
 const NATIVE = "iterate:agent:harness:codex:event-received"
 
-function natives(fixture: string): any[] {
-  const text = readFileSync(new URL(`../../fixtures/codex/${fixture}.jsonl`, import.meta.url), "utf8")
-  return text.trim().split("\n").map((line) => JSON.parse(line))
-}
+const natives = (fixture: string): any[] => recordedNatives("codex", fixture)
+const transcriptOf = (lines: unknown[], after: EventInput[] = []) => transcriptOfTurn("codex", lines, after)
 
-type Event = { type: string; payload: unknown }
-
-function transcriptOf(lines: unknown[], after: Event[] = []) {
-  let n = 0
-  const offset = () => String(++n).padStart(16, "0")
-  const builder = transcriptFor("codex")
-  builder.push({ offset: offset(), type: "iterate:agent:action:prompt:called", payload: { text: "the prompt" } })
-  builder.push({ offset: offset(), type: "iterate:agent:status:changed", payload: { status: "busy", prompt: "0000000000000001" } })
-  for (const line of lines) builder.push({ offset: offset(), type: NATIVE, payload: line })
-  for (const event of after) builder.push({ offset: offset(), ...event })
-  return builder.transcript
-}
-
-const fixture = (name: string, after: Event[] = []) => transcriptOf(natives(name), after)
-const idle: Event = { type: "iterate:agent:status:changed", payload: { status: "idle" } }
+const fixture = (name: string, after: EventInput[] = []) => transcriptOf(natives(name), after)
+const idle: EventInput = { type: "iterate:agent:status:changed", payload: { status: "idle" } }
 const kinds = (parts: Part[]) => parts.map((p) => p.kind)
 const allParts = (t: ReturnType<typeof fixture>) => t.messages.flatMap((m) => m.parts)
 const tools = (t: ReturnType<typeof fixture>) => allParts(t).filter((p): p is ToolPart => p.kind === "tool")

@@ -1,21 +1,12 @@
 // The opencode reducer on streams captured from opencode 1.18 (test/fixtures/opencode),
 // wrapped the way the adapter appends them, behind a prompt action and a busy status.
-import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { transcriptFor } from "../../../src/harness/transcripts.ts"
+import type { EventInput } from "../../../src/streams/events.ts"
 import type { Part } from "../../../src/transcript/types.ts"
+import { recordedNatives, transcriptOfTurn } from "../../support/fixture-streams.ts"
 
-function transcriptOf(fixture: string, after: Array<{ type: string; payload: unknown }> = []) {
-  const natives = readFileSync(new URL(`../../fixtures/opencode/${fixture}.jsonl`, import.meta.url), "utf8").trim().split("\n")
-  let n = 0
-  const offset = () => String(++n).padStart(16, "0")
-  const builder = transcriptFor("opencode")
-  builder.push({ offset: offset(), type: "iterate:agent:action:prompt:called", payload: { text: "say hello" } })
-  builder.push({ offset: offset(), type: "iterate:agent:status:changed", payload: { status: "busy", prompt: "0000000000000001" } })
-  for (const line of natives) builder.push({ offset: offset(), type: "iterate:agent:harness:opencode:event-received", payload: JSON.parse(line) })
-  for (const event of after) builder.push({ offset: offset(), ...event })
-  return builder.transcript
-}
+const transcriptOf = (fixture: string, after: EventInput[] = []) => transcriptOfTurn("opencode", recordedNatives("opencode", fixture), after, "say hello")
 
 const kinds = (parts: Part[]) => parts.map((p) => p.kind)
 

@@ -1,30 +1,18 @@
 // The Pi reducer on events recorded from Pi 0.73 through the Pi harness
 // (test/fixtures/pi, made by scripts/record-pi-fixtures.ts), wrapped the way the adapter
 // appends them, behind a prompt action and a busy status.
-import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { DENIED } from "../../../src/harness/pi/assets.ts"
 import { unifiedFromPi } from "../../../src/harness/pi/edit-diff.ts"
 import { transcriptFor } from "../../../src/harness/transcripts.ts"
+import type { EventInput } from "../../../src/streams/events.ts"
 import type { FileEditPart, Part, ToolPart } from "../../../src/transcript/types.ts"
+import { recordedNatives, transcriptOfTurn } from "../../support/fixture-streams.ts"
 
 const STATUS = "iterate:agent:status:changed"
 
-function fixture(name: string): unknown[] {
-  const lines = readFileSync(new URL(`../../fixtures/pi/${name}.jsonl`, import.meta.url), "utf8").trim().split("\n")
-  return lines.map((line) => JSON.parse(line))
-}
-
-function transcriptOf(name: string, after: Array<{ type: string; payload: unknown }> = []) {
-  let n = 0
-  const offset = () => String(++n).padStart(16, "0")
-  const builder = transcriptFor("pi")
-  builder.push({ offset: offset(), type: "iterate:agent:action:prompt:called", payload: { text: "do it" } })
-  builder.push({ offset: offset(), type: STATUS, payload: { status: "busy", prompt: "0000000000000001" } })
-  for (const native of fixture(name)) builder.push({ offset: offset(), type: "iterate:agent:harness:pi:event-received", payload: native })
-  for (const event of after) builder.push({ offset: offset(), ...event })
-  return builder.transcript
-}
+const fixture = (name: string): unknown[] => recordedNatives("pi", name)
+const transcriptOf = (name: string, after: EventInput[] = []) => transcriptOfTurn("pi", fixture(name), after, "do it")
 
 const kinds = (parts: Part[]) => parts.map((p) => p.kind)
 const idle = { type: STATUS, payload: { status: "idle" } }

@@ -4,14 +4,13 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, afterEach, describe, expect, test } from "vitest"
+import { afterAll, describe, expect, test } from "vitest"
 import { createClaudeHarness } from "../../../../src/harness/claude/index.ts"
 import { CLAUDE_FLAGS } from "../../../../src/harness/claude/session.ts"
-import { type Harness, HarnessUnavailableError } from "../../../../src/harness/harness.ts"
 import { text, useAnthropicStub } from "../../../support/anthropic-stub.ts"
 import { ClaudeEvents, testClaudeBinary, useClaudeProject } from "../../../support/claude-project.ts"
+import { expectBadSetting, expectOnlyOrphanStopped, useHarnessSessions } from "../../../support/harness-scenarios.ts"
 import { folderWith } from "../../../support/path-folder.ts"
-import { isAlive, waitFor } from "../../../support/wait.ts"
 
 const stub = useAnthropicStub()
 const project = useClaudeProject(stub)
@@ -44,42 +43,20 @@ describe("Claude Code check", { timeout: 30_000 }, () => {
   })
 
   test("a bad config section is a problem whose fix unsets the setting, and open() refuses with the same message", async () => {
-    const harness = createClaudeHarness(project.context({ idleTimeoutMs: "soon" }))
-    expect((await harness.check()).problems).toEqual([
-      { problem: "harnesses.claude.idleTimeoutMs in config.json must be a number of milliseconds", fix: "iterate config unset harnesses.claude.idleTimeoutMs" },
-    ])
-    expect(() => harness.open({ id: "a", name: "a", directory: project.directory }, new ClaudeEvents())).toThrow(
-      new HarnessUnavailableError("harnesses.claude.idleTimeoutMs in config.json must be a number of milliseconds"),
-    )
+    await expectBadSetting(createClaudeHarness(project.context({ idleTimeoutMs: "soon" })), "harnesses.claude.idleTimeoutMs", project.directory, new ClaudeEvents())
   })
 })
 
 describe("orphans", { timeout: 60_000 }, () => {
-  const harnesses: Harness[] = []
-  afterEach(async () => void (await Promise.all(harnesses.splice(0).map((h) => h.stop()))))
+  const { open } = useHarnessSessions((config) => createClaudeHarness(project.context(config)), () => new ClaudeEvents(), () => project.directory)
 
   test("a claude a previous daemon started is stopped; anything else is left alone", async () => {
     stub.reply(text("hi"))
-    const before = createClaudeHarness(project.context())
-    harnesses.push(before)
-    const events = new ClaudeEvents()
-    await before.open({ id: "orphan", name: "orphan", directory: project.directory }, events).prompt({ text: "hi" })
+    const { events, session } = open()
+    await session.prompt({ text: "hi" })
     await events.turn(1)
-    const pid = events.started[0]!
-
-    const sleeper = Bun.spawn(["sleep", "60"])
     // The same claude with the same flags, but not one of ours.
     const stranger = Bun.spawn([real, ...CLAUDE_FLAGS], { cwd: project.directory, env: project.env, stdin: "pipe", stdout: "ignore", stderr: "ignore" })
-    try {
-      const after = createClaudeHarness(project.context())
-      expect(await after.stopOrphan(sleeper.pid)).toBe(false)
-      expect(await after.stopOrphan(stranger.pid)).toBe(false)
-      expect(isAlive(sleeper.pid) && isAlive(stranger.pid)).toBe(true)
-      expect(await after.stopOrphan(pid)).toBe(true)
-      await waitFor("the orphan to be gone", () => !isAlive(pid))
-    } finally {
-      sleeper.kill()
-      stranger.kill()
-    }
+    await expectOnlyOrphanStopped(createClaudeHarness(project.context()), events.started[0]!, stranger)
   })
 })

@@ -2,40 +2,36 @@
 // per test, opened on a Harness with events that record every call.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { createClaudeHarness } from "../../../../src/harness/claude/index.ts"
-import type { Harness, HarnessAgent, HarnessSession } from "../../../../src/harness/harness.ts"
 import { descendants } from "../../../../src/harness/process/tree.ts"
 import { failure, text, toolUse, useAnthropicStub } from "../../../support/anthropic-stub.ts"
 import { ClaudeEvents, useClaudeProject, userTexts } from "../../../support/claude-project.ts"
+import { cmdline, sessionScenarios, useHarnessSessions } from "../../../support/harness-scenarios.ts"
 import { isAlive, waitFor } from "../../../support/wait.ts"
 
 const stub = useAnthropicStub()
 const project = useClaudeProject(stub)
 
-function cmdline(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
-  } catch {
-    return [] // exited while we looked
-  }
-}
-
 describe("Claude Code session", { timeout: 90_000 }, () => {
-  const harnesses: Harness[] = []
-  afterEach(async () => {
-    await Promise.all(harnesses.splice(0).map((h) => h.stop()))
-  })
+  const { open } = useHarnessSessions((config) => createClaudeHarness(project.context(config)), () => new ClaudeEvents(), () => project.directory)
 
-  let agents = 0
-  function open(options: { config?: Record<string, unknown>; agent?: Partial<HarnessAgent> } = {}) {
-    const harness = createClaudeHarness(project.context(options.config))
-    harnesses.push(harness)
-    const events = new ClaudeEvents()
-    const agent: HarnessAgent = { id: `agent-${++agents}`, name: "test", directory: project.directory, ...options.agent }
-    const session: HarnessSession & { pid?: number } = harness.open(agent, events)
-    return { harness, events, session, agent }
-  }
+  sessionScenarios({
+    process: "claude",
+    open,
+    stub,
+    text,
+    write: {
+      tool: "Write",
+      reply: (name, content) => toolUse("Write", { file_path: join(project.directory, name), content }),
+      input: (name, content) => ({ file_path: join(project.directory, name), content }),
+    },
+    directory: () => project.directory,
+    userTexts: (n) => userTexts(stub.turns[n]!.body),
+    sent: (n) => JSON.stringify(stub.turns[n]!.body.messages),
+    killed: { status: "error", error: expect.stringContaining("signal SIGKILL") },
+    checkResumed: (pid, resume) => expect(cmdline(pid)).toEqual(expect.arrayContaining(["--resume", resume.sessionId])),
+  })
 
   test("a prompt gets the reply, streamed, and the turn ends idle", async () => {
     stub.reply(text("Hello from the stub, streamed in pieces."))
@@ -104,19 +100,6 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
     expect(userTexts(stub.turns[1]!.body).at(-1)).toMatch(/Which colour\?.*Blue/)
   })
 
-  test("a second prompt continues the same conversation in the same process", async () => {
-    stub.reply(text("The first answer."), text("The second answer."))
-    const { events, session } = open()
-    await session.prompt({ text: "first question" })
-    await events.turn(1)
-    await session.prompt({ text: "second question" })
-    await events.turn(2)
-    expect(events.started).toHaveLength(1)
-    const second = stub.turns[1]!.body
-    expect(userTexts(second)).toEqual(expect.arrayContaining(["first question", "second question"]))
-    expect(JSON.stringify(second.messages)).toContain("The first answer.")
-  })
-
   test("a prompt sent while a turn runs joins that turn: one turn end once both are answered", async () => {
     stub.reply(text("y".repeat(60), { chunkSize: 4, delayMs: 40 }), text("And the follow-up."))
     const { events, session } = open()
@@ -127,64 +110,6 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
     expect(await events.turn(1)).toEqual({ status: "idle" })
     await Bun.sleep(300)
     expect(events.turns).toHaveLength(1)
-  })
-
-  test("abort in the middle of a slow reply ends the turn, the process stays, and the next prompt works", async () => {
-    stub.reply(text("x".repeat(400), { chunkSize: 4, delayMs: 40 }), text("After the abort."))
-    const { events, session } = open()
-    await session.prompt({ text: "slow please" })
-    await waitFor("the reply to stream", () => events.streamedText.length > 0)
-    await session.abort()
-    expect(events.turns).toEqual([{ status: "idle", aborted: true }])
-    await waitFor("the model request to be cancelled", () => stub.turns[0]!.cancelled)
-    const pid = events.started[0]!
-    expect(isAlive(pid)).toBe(true)
-    await session.prompt({ text: "and now?" })
-    expect(await events.turn(2)).toEqual({ status: "idle" })
-    expect(events.streamedText).toContain("After the abort.")
-    expect(events.started).toEqual([pid])
-  })
-
-  test("abort while a permission waits withdraws the request and ends the turn", async () => {
-    stub.reply(toolUse("Write", { file_path: join(project.directory, "never.txt"), content: "x" }))
-    const { events, session } = open()
-    await session.prompt({ text: "write" })
-    const ask = await events.ask(1)
-    await session.abort()
-    expect(events.withdrawn).toEqual([ask.nativeId])
-    expect(events.turns).toEqual([{ status: "idle", aborted: true }])
-    // A late answer to the withdrawn request is harmless.
-    await session.answer(ask.nativeId, { decision: "allow" })
-    expect(existsSync(join(project.directory, "never.txt"))).toBe(false)
-  })
-
-  test("a claude killed while it asks leaves the request to the agents layer: not withdrawn, named by its input to match when asked again", async () => {
-    const input = { file_path: join(project.directory, "later.txt"), content: "later\n" }
-    stub.reply(toolUse("Write", input), toolUse("Write", input), text("Wrote it."))
-    const { events, session } = open()
-    await session.prompt({ text: "write later.txt" })
-    const ask = await events.ask(1)
-    expect(ask.input).toEqual(input)
-    process.kill(events.started[0]!, "SIGKILL")
-    expect(await events.turn(1)).toMatchObject({ status: "error" })
-    expect(events.withdrawn).toEqual([])
-    // An answer to the dead process's request goes nowhere.
-    await session.answer(ask.nativeId, { decision: "allow" })
-
-    await session.prompt({ text: "go on" })
-    const again = await events.ask(2)
-    expect(again).toMatchObject({ tool: "Write", input })
-    expect(again.nativeId).not.toBe(ask.nativeId)
-    await session.answer(again.nativeId, { decision: "allow" })
-    expect(await events.turn(2)).toEqual({ status: "idle" })
-    expect(readFileSync(input.file_path, "utf8")).toBe("later\n")
-  })
-
-  test("abort without a turn does nothing", async () => {
-    const { events, session } = open()
-    await session.abort()
-    expect(events.started).toEqual([])
-    expect(events.turns).toEqual([])
   })
 
   test("a model API error fails the turn with claude's message", async () => {
@@ -229,39 +154,6 @@ describe("Claude Code session", { timeout: 90_000 }, () => {
     expect(await events.turn(1)).toEqual({ status: "error", error: "claude exited during the turn (code 1: Error: this claude is broken)" })
     expect(events.crashes).toEqual([expect.objectContaining({ reason: "exited (code 1: Error: this claude is broken)" })])
     expect(readFileSync(events.crashes[0]!.logFile, "utf8")).toContain("this claude is broken")
-  })
-
-  test("an idle process closes after the idle timeout, and the next prompt resumes it", async () => {
-    stub.reply(text("Before the nap."), text("After the nap."))
-    const { events, session } = open({ config: { idleTimeoutMs: 300 } })
-    await session.prompt({ text: "first" })
-    await events.turn(1)
-    const pid = events.started[0]!
-    await waitFor("the idle process to exit", () => events.exited.includes(pid))
-    expect(isAlive(pid)).toBe(false)
-    expect(events.crashes).toEqual([])
-
-    await session.prompt({ text: "second" })
-    expect(await events.turn(2)).toEqual({ status: "idle" })
-    expect(cmdline(events.started[1]!)).toContain("--resume")
-    expect(JSON.stringify(stub.turns[1]!.body.messages)).toContain("Before the nap.")
-  })
-
-  test("a new Harness (as after a daemon restart) opened with the saved resume continues the conversation", async () => {
-    stub.reply(text("Noted: the code is 4711."), text("The code was 4711."))
-    const first = open()
-    await first.session.prompt({ text: "the code is 4711" })
-    await first.events.turn(1)
-    const resume = first.events.resumes[0]!
-    await first.harness.stop()
-    expect(isAlive(first.events.started[0]!)).toBe(false)
-
-    const second = open({ agent: { id: first.agent.id, resume } })
-    await second.session.prompt({ text: "what was the code?" })
-    expect(await second.events.turn(1)).toEqual({ status: "idle" })
-    expect(second.events.resumes).toEqual([])
-    expect(cmdline(second.events.started[0]!)).toEqual(expect.arrayContaining(["--resume", resume.sessionId]))
-    expect(JSON.stringify(stub.turns[1]!.body.messages)).toContain("Noted: the code is 4711.")
   })
 
   test("a turn's model is used for that turn only; the agent's model otherwise", async () => {

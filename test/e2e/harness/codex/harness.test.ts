@@ -3,14 +3,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, afterEach, describe, expect, test } from "vitest"
+import { afterAll, describe, expect, test } from "vitest"
 import { INSTALL_COMMAND } from "../../../../src/harness/codex/binary.ts"
 import { createCodexHarness } from "../../../../src/harness/codex/index.ts"
-import { type Harness, HarnessUnavailableError } from "../../../../src/harness/harness.ts"
 import { CodexEvents, testCodexBinary, useCodexProject } from "../../../support/codex-project.ts"
+import { expectBadSetting, expectOnlyOrphanStopped, useHarnessSessions } from "../../../support/harness-scenarios.ts"
 import { folderWith } from "../../../support/path-folder.ts"
 import { text, useResponsesStub } from "../../../support/responses-stub.ts"
-import { isAlive, waitFor } from "../../../support/wait.ts"
 
 const stub = useResponsesStub()
 const project = useCodexProject(stub)
@@ -57,13 +56,7 @@ describe("Codex check", { timeout: 30_000 }, () => {
   })
 
   test("a bad config section is a problem whose fix unsets the setting, and open() refuses with the same message", async () => {
-    const harness = createCodexHarness(project.context({ startTimeoutMs: "soon" }))
-    expect((await harness.check()).problems).toEqual([
-      { problem: "harnesses.codex.startTimeoutMs in config.json must be a number of milliseconds", fix: "iterate config unset harnesses.codex.startTimeoutMs" },
-    ])
-    expect(() => harness.open({ id: "a", name: "a", directory: project.directory }, new CodexEvents())).toThrow(
-      new HarnessUnavailableError("harnesses.codex.startTimeoutMs in config.json must be a number of milliseconds"),
-    )
+    await expectBadSetting(createCodexHarness(project.context({ startTimeoutMs: "soon" })), "harnesses.codex.startTimeoutMs", project.directory, new CodexEvents())
   })
 
   test("models: codex's own names; a name with spaces, or none, is refused", () => {
@@ -76,31 +69,15 @@ describe("Codex check", { timeout: 30_000 }, () => {
 })
 
 describe("orphans", { timeout: 60_000 }, () => {
-  const harnesses: Harness[] = []
-  afterEach(async () => void (await Promise.all(harnesses.splice(0).map((h) => h.stop()))))
+  const { open } = useHarnessSessions((config) => createCodexHarness(project.context(config)), () => new CodexEvents(), () => project.directory)
 
   test("an app-server a previous daemon of the same data folder started is stopped; anything else is left alone", async () => {
     stub.reply(text("hi"))
-    const before = createCodexHarness(project.context())
-    harnesses.push(before)
-    const events = new CodexEvents()
-    await before.open({ id: "orphan", name: "orphan", directory: project.directory }, events).prompt({ text: "hi" })
+    const { events, session } = open()
+    await session.prompt({ text: "hi" })
     await events.turn(1)
-    const pid = events.started[0]!
-
-    const sleeper = Bun.spawn(["sleep", "60"])
     // An app-server of another daemon (another data folder) is not ours to stop.
     const stranger = Bun.spawn([real, "app-server"], { cwd: project.directory, env: { ...project.env, ITERATE_CODEX_SERVER: join(root, "elsewhere") }, stdin: "pipe", stdout: "ignore", stderr: "ignore" })
-    try {
-      const after = createCodexHarness(project.context())
-      expect(await after.stopOrphan(sleeper.pid)).toBe(false)
-      expect(await after.stopOrphan(stranger.pid)).toBe(false)
-      expect(isAlive(sleeper.pid) && isAlive(stranger.pid)).toBe(true)
-      expect(await after.stopOrphan(pid)).toBe(true)
-      await waitFor("the orphan to be gone", () => !isAlive(pid))
-    } finally {
-      sleeper.kill()
-      stranger.kill()
-    }
+    await expectOnlyOrphanStopped(createCodexHarness(project.context()), events.started[0]!, stranger)
   })
 })

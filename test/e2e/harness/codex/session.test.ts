@@ -2,47 +2,39 @@
 // on a Harness with events that record every call; agents of one harness share one app-server.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { createCodexHarness } from "../../../../src/harness/codex/index.ts"
-import type { Harness, HarnessAgent, HarnessSession, TurnInput } from "../../../../src/harness/harness.ts"
+import type { HarnessSession, TurnInput } from "../../../../src/harness/harness.ts"
 import { descendants } from "../../../../src/harness/process/tree.ts"
 import { CodexEvents, testCodexBinary, useCodexProject, userTexts } from "../../../support/codex-project.ts"
+import { cmdline, sessionScenarios, useHarnessSessions } from "../../../support/harness-scenarios.ts"
 import { addFilePatch, applyPatch, exec, failure, text, useResponsesStub } from "../../../support/responses-stub.ts"
 import { isAlive, waitFor } from "../../../support/wait.ts"
 
 const stub = useResponsesStub()
 const project = useCodexProject(stub)
 
-function cmdline(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
-  } catch {
-    return [] // exited while we looked
-  }
-}
-
 /** Everything the model was sent in request `n` (0-based; the last by default). */
 const asked = (n = -1) => JSON.stringify(stub.turns.at(n)!.body.input)
 
 describe("Codex session", { timeout: 90_000 }, () => {
-  const harnesses: Harness[] = []
-  afterEach(async () => {
-    await Promise.all(harnesses.splice(0).map((h) => h.stop()))
-  })
+  const { harnessFor, open } = useHarnessSessions((config) => createCodexHarness(project.context(config)), () => new CodexEvents(), () => project.directory)
 
-  let agents = 0
-  function harnessFor(config: Record<string, unknown> = {}) {
-    const harness = createCodexHarness(project.context(config))
-    harnesses.push(harness)
-    return harness
-  }
-  function open(options: { harness?: Harness; config?: Record<string, unknown>; agent?: Partial<HarnessAgent> } = {}) {
-    const harness = options.harness ?? harnessFor(options.config)
-    const events = new CodexEvents()
-    const agent: HarnessAgent = { id: `agent-${++agents}`, name: `agent-${agents}`, directory: project.directory, ...options.agent }
-    const session: HarnessSession = harness.open(agent, events)
-    return { harness, events, session, agent }
-  }
+  sessionScenarios({
+    process: "codex app-server",
+    open,
+    stub,
+    text,
+    write: {
+      tool: "apply_patch",
+      reply: (name, content) => applyPatch(addFilePatch(name, content)),
+      input: (name, content) => ({ changes: [{ path: join(project.directory, name), kind: { type: "add" }, diff: content }] }),
+    },
+    directory: () => project.directory,
+    userTexts: (n) => userTexts(stub.turns[n]!.body),
+    sent: asked,
+    killed: { status: "error", error: "codex app-server exited (signal SIGKILL)" },
+  })
 
   test("a prompt starts the app-server and a thread in the agent's directory; the reply streams, the turn ends idle", async () => {
     stub.reply(text("Hello from the stub, streamed in pieces."))
@@ -130,18 +122,6 @@ describe("Codex session", { timeout: 90_000 }, () => {
     expect(asked()).toContain("hello")
   })
 
-  test("a second prompt continues the same thread", async () => {
-    stub.reply(text("The first answer."), text("The second answer."))
-    const { events, session } = open()
-    await session.prompt({ text: "first question" })
-    await events.turn(1)
-    await session.prompt({ text: "second question" })
-    await events.turn(2)
-    expect(events.resumes).toHaveLength(1)
-    expect(userTexts(stub.turns[1]!.body)).toEqual(expect.arrayContaining(["first question", "second question"]))
-    expect(asked(1)).toContain("The first answer.")
-  })
-
   test("a prompt sent while a turn runs is folded into it: one turn end, and the model hears both", async () => {
     stub.reply(exec("sleep 1"), text("Both heard."))
     const { events, session } = open()
@@ -153,61 +133,6 @@ describe("Codex session", { timeout: 90_000 }, () => {
     expect(userTexts(stub.turns.at(-1)!.body)).toEqual(expect.arrayContaining(["slow one", "and a follow-up"]))
     await Bun.sleep(300)
     expect(events.turns).toHaveLength(1)
-  })
-
-  test("abort in the middle of a slow reply ends the turn, the app-server stays, and the next prompt works", async () => {
-    stub.reply(text("x".repeat(400), { chunkSize: 4, delayMs: 40 }), text("After the abort."))
-    const { events, session } = open()
-    await session.prompt({ text: "slow please" })
-    await waitFor("the reply to stream", () => events.streamedText.length > 0)
-    await session.abort()
-    expect(events.turns).toEqual([{ status: "idle", aborted: true }])
-    await waitFor("the model request to be cancelled", () => stub.turns[0]!.cancelled)
-    const pid = events.started[0]!
-    await session.prompt({ text: "and now?" })
-    expect(await events.turn(2)).toEqual({ status: "idle" })
-    expect(events.streamedText).toContain("After the abort.")
-    expect(events.started).toEqual([pid])
-  })
-
-  test("abort while a permission waits withdraws the request and ends the turn", async () => {
-    stub.reply(applyPatch(addFilePatch("never.txt", "x\n")))
-    const { events, session } = open()
-    await session.prompt({ text: "write" })
-    const ask = await events.ask(1)
-    await session.abort()
-    expect(events.withdrawn).toEqual([ask.nativeId])
-    expect(events.turns).toEqual([{ status: "idle", aborted: true }])
-    // A late answer to the withdrawn request is harmless.
-    await session.answer(ask.nativeId, { decision: "allow" })
-    expect(existsSync(join(project.directory, "never.txt"))).toBe(false)
-  })
-
-  test("abort without a turn does nothing", async () => {
-    const { events, session } = open()
-    await session.abort()
-    expect(events.started).toEqual([])
-    expect(events.turns).toEqual([])
-  })
-
-  test("an app-server killed while it asks leaves the request to the agents layer: not withdrawn, named by its input to match when asked again", async () => {
-    const patch = addFilePatch("later.txt", "later\n")
-    stub.reply(applyPatch(patch), applyPatch(patch), text("Wrote it."))
-    const { events, session } = open()
-    await session.prompt({ text: "write later.txt" })
-    const ask = await events.ask(1)
-    process.kill(events.started[0]!, "SIGKILL")
-    expect(await events.turn(1)).toEqual({ status: "error", error: "codex app-server exited (signal SIGKILL)" })
-    expect(events.withdrawn).toEqual([])
-    await session.answer(ask.nativeId, { decision: "allow" })
-
-    await session.prompt({ text: "go on" })
-    const again = await events.ask(2)
-    expect(again).toMatchObject({ tool: "apply_patch", input: ask.input })
-    expect(again.nativeId).not.toBe(ask.nativeId)
-    await session.answer(again.nativeId, { decision: "allow" })
-    expect(await events.turn(2)).toEqual({ status: "idle" })
-    expect(readFileSync(join(project.directory, "later.txt"), "utf8")).toBe("later\n")
   })
 
   test("a killed app-server is a crash to the agents with a thread on it; the turn fails and the next prompt resumes the thread", async () => {
@@ -233,38 +158,6 @@ describe("Codex session", { timeout: 90_000 }, () => {
     expect(idle.events.started).toEqual([pid, expect.any(Number)])
     expect(idle.events.resumes).toHaveLength(1)
     expect(asked()).toContain("remember the word tangerine")
-  })
-
-  test("an idle app-server stops after the idle timeout, and the next prompt starts another and resumes the thread", async () => {
-    stub.reply(text("Before the nap."), text("After the nap."))
-    const { events, session } = open({ config: { idleTimeoutMs: 300 } })
-    await session.prompt({ text: "first" })
-    await events.turn(1)
-    const pid = events.started[0]!
-    await waitFor("the idle app-server to exit", () => events.exited.includes(pid))
-    expect(isAlive(pid)).toBe(false)
-    expect(events.crashes).toEqual([])
-
-    await session.prompt({ text: "second" })
-    expect(await events.turn(2)).toEqual({ status: "idle" })
-    expect(events.started).toHaveLength(2)
-    expect(asked(1)).toContain("Before the nap.")
-  })
-
-  test("a new Harness (as after a daemon restart) opened with the saved resume continues the thread", async () => {
-    stub.reply(text("Noted: the code is 4711."), text("The code was 4711."))
-    const first = open()
-    await first.session.prompt({ text: "the code is 4711" })
-    await first.events.turn(1)
-    const resume = first.events.resumes[0]!
-    await first.harness.stop()
-    expect(isAlive(first.events.started[0]!)).toBe(false)
-
-    const second = open({ agent: { id: first.agent.id, resume } })
-    await second.session.prompt({ text: "what was the code?" })
-    expect(await second.events.turn(1)).toEqual({ status: "idle" })
-    expect(second.events.resumes).toEqual([])
-    expect(asked(1)).toContain("Noted: the code is 4711.")
   })
 
   test("a thread this CODEX_HOME does not have fails the prompt saying so, once: the next prompt starts a new thread", async () => {
