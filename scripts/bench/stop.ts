@@ -1,5 +1,5 @@
 // How quickly the daemon stops, and takes its harnesses along. For each harness (opencode,
-// claude, pi) one agent, first idle after a turn (its harness process up), then busy: running a
+// claude, pi, codex, and claude-agent-acp as the ACP agent) one agent, first idle after a turn (its harness process up), then busy: running a
 // shell command that ignores SIGTERM (`trap "" TERM; sleep 300`), which only SIGKILL ends.
 //   - `iterate server stop`: wall time of the command (it returns once the daemon has exited);
 //   - `iterate server restart` (idle): its stop half (from the command's start until the old
@@ -15,10 +15,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { isAlive } from "../../src/os/process.ts"
 import * as anthropic from "../../test/support/anthropic-stub.ts"
-import { testClaudeBinary } from "../../test/support/claude-project.ts"
+import { testClaudeAcp, testClaudeBinary } from "../../test/support/claude-project.ts"
+import { testCodexBinary, writeCodexConfig } from "../../test/support/codex-project.ts"
 import * as openai from "../../test/support/llm-stub.ts"
 import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "../../test/support/opencode-project.ts"
 import { PI_STUB_MODEL, testPiCli, writeModels } from "../../test/support/pi-project.ts"
+import * as responses from "../../test/support/responses-stub.ts"
 import { type IterateHome, iterateHome } from "./_agents.ts"
 import { median, table } from "./_support.ts"
 
@@ -62,21 +64,40 @@ function opencode(): Setup {
   }
 }
 
-function claude(): Setup {
+/** Claude Code, itself or under claude-agent-acp (an ACP agent, which runs it), on the Anthropic stub. */
+function claudeOn(harness: "claude" | "claude-acp"): Setup {
   const stub = new anthropic.AnthropicStub().start()
-  const home = iterateHome("stop-claude", { claude: { binary: testClaudeBinary() } }, (root) => ({
+  const config = harness === "claude" ? { claude: { binary: testClaudeBinary() } } : { "claude-acp": { acp: testClaudeAcp() } }
+  const home = iterateHome(`stop-${harness}`, config, (root) => ({
     ANTHROPIC_BASE_URL: stub.url,
     ANTHROPIC_API_KEY: "sk-ant-stub",
     CLAUDE_CONFIG_DIR: join(root, "claude-config"),
+    IS_SANDBOX: "1",
   }))
   const project = join(home.root, "project")
   mkdirSync(project)
   return {
     home,
     project,
-    args: ["--harness", "claude"],
+    args: ["--harness", harness],
     text: () => stub.reply(anthropic.text("ok")),
     command: (line) => stub.reply(anthropic.toolUse("Bash", { command: line, description: "Wait" })),
+    stop: () => stub.stop(),
+  }
+}
+
+function codex(): Setup {
+  const stub = new responses.ResponsesStub().start()
+  const home = iterateHome("stop-codex", { codex: { binary: testCodexBinary() } }, (root) => ({ CODEX_HOME: join(root, "codex-home") }))
+  writeCodexConfig(join(home.root, "codex-home"), stub.url)
+  const project = join(home.root, "project")
+  mkdirSync(project)
+  return {
+    home,
+    project,
+    args: ["--harness", "codex"],
+    text: () => stub.reply(responses.text("ok")),
+    command: (line) => stub.reply(responses.exec(line)),
     stop: () => stub.stop(),
   }
 }
@@ -204,7 +225,8 @@ const fmt = (values: number[]) => (Number.isFinite(median(values)) ? `${median(v
 
 const rows: string[][] = []
 let watchdogMb = Number.NaN
-for (const [name, make] of Object.entries({ opencode, claude, pi })) {
+const harnesses = { opencode, claude: () => claudeOn("claude"), pi, codex, "claude-acp": () => claudeOn("claude-acp") }
+for (const [name, make] of Object.entries(harnesses)) {
   const setup = make()
   try {
     const f = await measure(setup)
