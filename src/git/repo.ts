@@ -28,7 +28,9 @@ const PATHS = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--abso
 
 /** The checkout `dir` is in, or why there is none (a folder that does not exist is in no repository). */
 export async function checkoutOf(dir: string): Promise<Checkout | CheckoutProblem> {
-  if (!existsSync(dir) || !mayBeInRepository(dir)) return "not-a-repository"
+  if (!existsSync(dir)) return "not-a-repository"
+  // Where git is missing that is what to say, repository or not.
+  if (!mayBeInRepository(dir)) return Bun.which("git") ? "not-a-repository" : "no-git"
   // One git for the paths, HEAD's commit and its branch; a branch with no commit yet needs two more.
   const [paths, config] = await Promise.all([
     runGit([...PATHS, "HEAD", "--symbolic-full-name", "HEAD"], { cwd: dir }),
