@@ -27,6 +27,9 @@ test("attach opens Codex's TUI on the agent's thread; the next prompt goes on fr
   await Bun.sleep(300)
   keys("\r")
   await waitFor("the TUI's reply", () => screen().includes("Gotkumquat."), { timeoutMs: 30_000 })
+  // The reply is drawn before the turn ends, and Ctrl-C during a turn interrupts it instead of quitting.
+  // Codex tells the terminal its state (OSC 7501): the last one told must no longer be "working".
+  await waitFor("the TUI's turn to end", () => tui.raw().match(/\x1b\]7501;state=(\w+)/g)?.at(-1)?.endsWith("working") === false, { timeoutMs: 30_000 })
   keys("\x03")
   expect(await tui.process.exited).toBe(0)
 
