@@ -103,6 +103,7 @@ const STATE_STATUS: Record<BatchTask["state"], string> = {
   done: "idle",
   failed: "error",
   skipped: "skipped",
+  cancelled: "cancelled",
 }
 
 function TaskRow({ task, now }: { task: BatchTask; now: number }) {
