@@ -257,15 +257,16 @@ Examples:
     )
     .action((file, options, command) => run(io, file, options, command))
 
-  const batches = program
-    .command("batches")
+  const batches = program.command("batches").description("list batches, show one batch's tasks, or cancel one")
+  batches
+    .command("list", { isDefault: true })
     .argument("[batch]", "a batch's id: its tasks")
-    .description("list batches, or show one batch's tasks; cancel one (batches cancel)")
+    .description("list batches, or show one batch's tasks")
     .option("--json", "print JSON")
     .option("-f, --follow", "with a batch: follow it live until it ends, as iterate batch does")
     .addHelpText(
       "after",
-      "\nExamples:\n  iterate batches\n  iterate batches bk3x9qa\n  iterate batches bk3x9qa --follow\n  iterate batches --json | jq '.[] | select(.endedAt == null) | .id'\n  iterate batches cancel bk3x9qa",
+      "\nExamples:\n  iterate batches\n  iterate batches bk3x9qa\n  iterate batches bk3x9qa --follow\n  iterate batches --json | jq '.[] | select(.endedAt == null) | .id'",
     )
     .action((id: string | undefined, options, command) => (id === undefined ? list(io, options, command) : show(io, id, options, command)))
 
