@@ -202,8 +202,9 @@ describe.each(STORES)("batches, on %s", { timeout: 180_000 }, (store) => {
   test("iterate batches cancel: the running task is cancelled with its agent kept, the queued ones never get one; the live client shows them and exits 1; the route answers 404 and 409", async () => {
     answerByPrompt(stub)
     stub.hold()
+    const checkout = initRepo(agents.newProject("cancelled"), { "README.md": "# cancelled\n" })
     const file = tasksFile("cancel.txt", ["write c1.txt", "write c2.txt", "write c3.txt"])
-    const client = watch(agents.sandbox.spawn(["batch", file, "--dir", repo.root, "--parallel", "1"]))
+    const client = watch(agents.sandbox.spawn(["batch", file, "--dir", checkout.root, "--parallel", "1"]))
     await waitFor("the first task's turn at the model", () => stub.inFlight === 1, { timeoutMs: 120_000 })
     const batches: Array<{ id: string; source: string }> = JSON.parse((await agents.iterate(["batches", "--json"])).stdout)
     const { id } = batches.find((b) => b.source === "cancel.txt")!
