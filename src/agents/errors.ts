@@ -39,6 +39,7 @@ export type AgentErrorCode =
   // batches (src/agents/batch)
   | "invalid_batch"
   | "batch_not_found"
+  | "batch_ended"
 
 /** A refusal to show the client: `code` picks the HTTP status. */
 export class AgentError extends Error {

@@ -1,6 +1,6 @@
 // `iterate batch FILE|-`: a batch of tasks, each an agent of its own in its own worktree, run by
 // the daemon (the command follows it, and may leave: Ctrl-C detaches); `iterate batches [ID]`:
-// the batches, or one of them (again live with --follow).
+// the batches, or one of them (again live with --follow); `iterate batches cancel ID` stops one.
 import { readFileSync } from "node:fs"
 import { basename, resolve } from "node:path"
 import type { Command } from "commander"
@@ -10,9 +10,9 @@ import { readStreamFrom } from "../client/stream-reader.ts"
 import { CliError, EXIT } from "../errors.ts"
 import type { PermissionPolicy } from "../protocol/agent-events.ts"
 import { type Batch, elapsed, foldBatch } from "../protocol/batch-events.ts"
-import { createBatch, getBatch, listBatches } from "../sdk/sdk.gen.ts"
+import { cancelBatch, createBatch, getBatch, listBatches } from "../sdk/sdk.gen.ts"
 import { parseTaskFile, TaskFileError } from "./batch/file.ts"
-import { endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, fittedTable, tableRows } from "./batch/show.ts"
+import { cancelledLine, endedLine, newlyEnded, summary, summaryLines, TABLE_HEADER, fittedTable, tableRows } from "./batch/show.ts"
 import { integer, policy } from "./options.ts"
 
 interface BatchOptions {
@@ -171,11 +171,18 @@ async function list(io: Output, options: { json?: boolean }, command: Command): 
     ["ID", "SOURCE", "STATE", "TASKS", "TIME", "DIRECTORY"],
     batches.map((b) => {
       const { counts } = b
-      const tally = [`${counts.done} done`, counts.failed && `${counts.failed} failed`, counts.running && `${counts.running} running`, counts.queued && `${counts.queued} queued`, counts.skipped && `${counts.skipped} skipped`]
+      const tally = [
+        `${counts.done} done`,
+        counts.failed && `${counts.failed} failed`,
+        counts.running && `${counts.running} running`,
+        counts.queued && `${counts.queued} queued`,
+        counts.skipped && `${counts.skipped} skipped`,
+        counts.cancelled && `${counts.cancelled} cancelled`,
+      ]
       return [
         b.id,
         b.source ?? "-",
-        b.endedAt ? "ended" : "running",
+        b.cancelledAt ? "cancelled" : b.endedAt ? "ended" : "running",
         `${counts.total}: ${tally.filter(Boolean).join(", ")}`,
         elapsed(b.createdAt, b.endedAt, now),
         b.directory,
@@ -193,6 +200,26 @@ async function show(io: Output, id: string, options: { json?: boolean; follow?: 
   if (batch.endedAt) for (const line of summaryLines(batch, Date.now())) io.out(line)
   else io.hint(`it runs: ${batch.counts.running} at work, ${batch.counts.queued} queued (follow it: iterate batches ${batch.id} --follow)`)
   if (options.follow && !summary(batch, Date.now()).ok) process.exitCode = EXIT.failure
+}
+
+// A batch's id: `b` and six letters or digits (src/agents/batch/batches.ts).
+const BATCH_ID = /^b[a-z0-9]{6}$/
+
+/** The batch id given on the command line; anything else names no batch (exit 1, as an unknown one). */
+export function batchId(value: string): string {
+  if (!BATCH_ID.test(value)) throw new CliError(`no batch ${value}: a batch's id is b and six letters or digits (see: iterate batches)`)
+  return value
+}
+
+async function cancel(io: Output, id: string, options: { json?: boolean }, command: Command): Promise<void> {
+  const connection = await connectFor(io, command)
+  const batch = unwrap(connection, await cancelBatch({ client: connection.client, path: { batch: id } }), { notFound: `no batch ${id} (see: iterate batches)` }) as Batch
+  printCancelled(io, batch, options)
+}
+
+export function printCancelled(io: Output, batch: Batch, options: { json?: boolean }): void {
+  if (options.json) io.printJson(batch)
+  else io.out(cancelledLine(batch))
 }
 
 export function registerBatch(program: Command, io: Output): void {
@@ -230,12 +257,36 @@ Examples:
     )
     .action((file, options, command) => run(io, file, options, command))
 
-  program
-    .command("batches")
+  const batches = program.command("batches").description("list batches, show one batch's tasks, or cancel one")
+  batches
+    .command("list", { isDefault: true })
     .argument("[batch]", "a batch's id: its tasks")
     .description("list batches, or show one batch's tasks")
     .option("--json", "print JSON")
     .option("-f, --follow", "with a batch: follow it live until it ends, as iterate batch does")
-    .addHelpText("after", "\nExamples:\n  iterate batches\n  iterate batches bk3x9qa\n  iterate batches bk3x9qa --follow\n  iterate batches --json | jq '.[] | select(.endedAt == null) | .id'")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  iterate batches\n  iterate batches bk3x9qa\n  iterate batches bk3x9qa --follow\n  iterate batches --json | jq '.[] | select(.endedAt == null) | .id'",
+    )
     .action((id: string | undefined, options, command) => (id === undefined ? list(io, options, command) : show(io, id, options, command)))
+
+  batches
+    .command("cancel")
+    .argument("<batch>", "the batch's id", batchId)
+    .description("cancel a batch: its queued tasks never start, the turns of those at work are aborted, and it ends")
+    .option("--json", "print the batch as it ended, as JSON")
+    .addHelpText(
+      "after",
+      `
+Every task that had not ended is cancelled. The agents of those that were at work stay, with their
+worktrees, so what they did can still be reviewed (iterate diff), merged (iterate merge) or removed
+(iterate agents rm). Running the same file again runs the tasks that never had an agent; the others
+count as ran (skipped), as long as their agents are there. Exits 1 when the batch is unknown or has
+ended already.
+
+Examples:
+  iterate batches cancel bk3x9qa
+  iterate batches cancel bk3x9qa --json | jq .counts`,
+    )
+    .action((id: string, options, command) => cancel(io, id, options, command))
 }

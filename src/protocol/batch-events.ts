@@ -5,8 +5,9 @@
 //   iterate:batch:created        {batch}   the batch as it was made, every task with it
 //   iterate:batch:task:changed   {task}    one task as it is now: started, its agent waiting for a
 //                                          permission or not, its files changed so far, ended
-//   iterate:batch:ended          {batch}   every task ended (done, failed or skipped); the stream
-//                                          is closed after it
+//   iterate:batch:ended          {batch}   every task ended (done, failed, skipped or cancelled), or
+//                                          the batch was cancelled (cancelledAt); the stream is
+//                                          closed after it
 
 export const BATCH_EVENT = {
   created: "iterate:batch:created",
@@ -19,11 +20,12 @@ export const BATCH_EVENT = {
  * harness takes the prompt; running: its agent's turn runs; waiting: that turn waits for a
  * permission answer; done: the turn ended well; failed: it ended in an error, or the agent could
  * not be made; skipped: a task of that name ran in an earlier batch of the same directory and its
- * agent is still there (`earlier` tells how it ended).
+ * agent is still there (`earlier` tells how it ended); cancelled: the batch was cancelled before the
+ * task ended (its agent, when it had one, stays, its turn aborted).
  */
-export type TaskState = "queued" | "starting" | "running" | "waiting" | "done" | "failed" | "skipped"
+export type TaskState = "queued" | "starting" | "running" | "waiting" | "done" | "failed" | "skipped" | "cancelled"
 
-export const FINAL_STATES: readonly TaskState[] = ["done", "failed", "skipped"]
+export const FINAL_STATES: readonly TaskState[] = ["done", "failed", "skipped", "cancelled"]
 
 export const isFinal = (state: TaskState): boolean => FINAL_STATES.includes(state)
 
@@ -51,7 +53,7 @@ export interface BatchTask {
   /** why it failed */
   error?: string
   /** a skipped task: the batch the task ran in, and how it ended there */
-  earlier?: { batch: string; state: "done" | "failed" | "running" }
+  earlier?: { batch: string; state: "done" | "failed" | "running" | "cancelled" }
 }
 
 export interface BatchCounts {
@@ -62,6 +64,7 @@ export interface BatchCounts {
   done: number
   failed: number
   skipped: number
+  cancelled: number
 }
 
 export interface Batch {
@@ -82,6 +85,8 @@ export interface Batch {
   worktree: boolean
   createdAt: string
   endedAt?: string
+  /** when it was cancelled (`iterate batches cancel`): its tasks that had not ended then were cancelled */
+  cancelledAt?: string
   counts: BatchCounts
   /** the node that runs it */
   node: string
@@ -90,7 +95,7 @@ export interface Batch {
 }
 
 export function countTasks(tasks: Pick<BatchTask, "state">[]): BatchCounts {
-  const counts: BatchCounts = { total: tasks.length, queued: 0, running: 0, done: 0, failed: 0, skipped: 0 }
+  const counts: BatchCounts = { total: tasks.length, queued: 0, running: 0, done: 0, failed: 0, skipped: 0, cancelled: 0 }
   for (const { state } of tasks) {
     if (state === "starting" || state === "running" || state === "waiting") counts.running++
     else counts[state]++

@@ -524,9 +524,13 @@ export type Batch = {
     worktree: boolean;
     createdAt: string;
     /**
-     * when its last task ended
+     * when its last task ended, or it was cancelled
      */
     endedAt?: string;
+    /**
+     * when it was cancelled: its tasks that had not ended then were cancelled
+     */
+    cancelledAt?: string;
     counts: BatchCounts;
     /**
      * the node that runs it
@@ -548,6 +552,7 @@ export type BatchCounts = {
     done: number;
     failed: number;
     skipped: number;
+    cancelled: number;
 };
 
 export type BatchTask = {
@@ -567,9 +572,9 @@ export type BatchTask = {
     harness: string;
     model?: string;
     /**
-     * queued: not started; starting: its agent and worktree being made (and set up), until its harness takes the prompt; running: its agent's turn runs; waiting: that turn waits for a permission answer; done; failed: ended in an error (or its agent could not be made); skipped: a task of that name ran in an earlier batch of the directory and its agent is still there
+     * queued: not started; starting: its agent and worktree being made (and set up), until its harness takes the prompt; running: its agent's turn runs; waiting: that turn waits for a permission answer; done; failed: ended in an error (or its agent could not be made); skipped: a task of that name ran in an earlier batch of the directory and its agent is still there; cancelled: the batch was cancelled before it ended (its agent, when it had one, stays, its turn aborted)
      */
-    state: 'queued' | 'starting' | 'running' | 'waiting' | 'done' | 'failed' | 'skipped';
+    state: 'queued' | 'starting' | 'running' | 'waiting' | 'done' | 'failed' | 'skipped' | 'cancelled';
     /**
      * its agent once made (a skipped task's: the earlier one's)
      */
@@ -598,7 +603,7 @@ export type BatchTask = {
      */
     earlier?: {
         batch: string;
-        state: 'done' | 'failed' | 'running';
+        state: 'done' | 'failed' | 'running' | 'cancelled';
     };
 };
 
@@ -2650,6 +2655,48 @@ export type GetBatchResponses = {
 };
 
 export type GetBatchResponse = GetBatchResponses[keyof GetBatchResponses];
+
+export type CancelBatchData = {
+    body?: never;
+    path: {
+        /**
+         * batch id
+         */
+        batch: string;
+    };
+    query?: never;
+    url: '/v1/batches/{batch}/cancel';
+};
+
+export type CancelBatchErrors = {
+    /**
+     * Bad input
+     */
+    400: Error;
+    /**
+     * Missing or wrong credentials
+     */
+    401: Error;
+    /**
+     * Not found
+     */
+    404: Error;
+    /**
+     * The batch already ended (batch_ended), or runs on another node (elsewhere: the message names it)
+     */
+    409: Error;
+};
+
+export type CancelBatchError = CancelBatchErrors[keyof CancelBatchErrors];
+
+export type CancelBatchResponses = {
+    /**
+     * The batch as it ended
+     */
+    200: Batch;
+};
+
+export type CancelBatchResponse = CancelBatchResponses[keyof CancelBatchResponses];
 
 export type GetWebSessionData = {
     body?: never;

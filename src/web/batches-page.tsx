@@ -1,9 +1,9 @@
 // Batches (`iterate batch`): the list, and one batch's tasks with their progress, kept live by
 // following the batch's stream (src/protocol/batch-events.ts); each task links to its agent's page
-// and to what it changed.
+// and to what it changed. A batch that has not ended can be cancelled, after a question.
 import { useEffect, useState } from "preact/hooks"
 import { type Batch, type BatchTask, elapsed, foldBatch } from "../protocol/batch-events.ts"
-import { listBatches } from "../sdk/sdk.gen.ts"
+import { cancelBatch, listBatches } from "../sdk/sdk.gen.ts"
 import { call } from "./api.ts"
 import { follow } from "./live.ts"
 import { Link, when } from "./ui.tsx"
@@ -30,11 +30,59 @@ function Counts({ batch }: { batch: Batch }) {
     counts.running && `${counts.running} running`,
     counts.queued && `${counts.queued} queued`,
     counts.skipped && `${counts.skipped} skipped`,
+    counts.cancelled && `${counts.cancelled} cancelled`,
   ].filter(Boolean)
   return (
     <span class="batch-counts" data-done={counts.done} data-failed={counts.failed}>
       {counts.total} tasks: {parts.join(", ")}
     </span>
+  )
+}
+
+const batchStatus = (batch: Batch) => (batch.cancelledAt ? "cancelled" : batch.endedAt ? (batch.counts.failed ? "error" : "idle") : "busy")
+
+/** Cancel, after a question: what has not ended is cancelled; the page shows it from the batch's stream. */
+function CancelBatch({ batch }: { batch: Batch }) {
+  const [asking, setAsking] = useState(false)
+  const [cancelling, setCancelling] = useState(false)
+  const [problem, setProblem] = useState<string>()
+  const cancel = async () => {
+    setCancelling(true)
+    setProblem(undefined)
+    try {
+      await call(cancelBatch({ path: { batch: batch.id } }))
+      setAsking(false)
+    } catch (error) {
+      setProblem((error as Error).message)
+    } finally {
+      setCancelling(false)
+    }
+  }
+  const { queued, running } = batch.counts
+  return (
+    <div class="cancel-batch">
+      {asking ? (
+        <div class="card confirm-cancel">
+          <div>
+            Cancel batch <strong>{batch.id}</strong>? {queued} queued task{queued === 1 ? "" : "s"} will not start; the turn{running === 1 ? "" : "s"} of the {running} at work{" "}
+            {running === 1 ? "is" : "are"} aborted. Their agents and worktrees stay, to review, merge or remove.
+          </div>
+          <div class="actions">
+            <button type="button" class="danger" disabled={cancelling} onClick={cancel}>
+              Cancel batch
+            </button>
+            <button type="button" disabled={cancelling} onClick={() => setAsking(false)}>
+              Keep it running
+            </button>
+          </div>
+        </div>
+      ) : (
+        <button type="button" class="danger" onClick={() => (setAsking(true), setProblem(undefined))}>
+          Cancel
+        </button>
+      )}
+      {problem && <div class="card error cancel-refused">{problem}</div>}
+    </div>
   )
 }
 
@@ -78,8 +126,8 @@ export function BatchesPage() {
                   {batch.id}
                   {batch.source && <span class="muted"> · {batch.source}</span>}
                 </span>
-                <span class="status" data-status={batch.endedAt ? (batch.counts.failed ? "error" : "idle") : "busy"}>
-                  {batch.endedAt ? "ended" : "running"}
+                <span class="status" data-status={batchStatus(batch)}>
+                  {batch.cancelledAt ? "cancelled" : batch.endedAt ? "ended" : "running"}
                 </span>
               </div>
               <div class="muted small row-meta">
@@ -103,6 +151,7 @@ const STATE_STATUS: Record<BatchTask["state"], string> = {
   done: "idle",
   failed: "error",
   skipped: "skipped",
+  cancelled: "cancelled",
 }
 
 function TaskRow({ task, now }: { task: BatchTask; now: number }) {
@@ -190,10 +239,13 @@ export function BatchPage({ id }: { id: string }) {
           Batch {batch.id}
           {batch.source && <span class="muted"> · {batch.source}</span>}
         </h1>
-        <span class="status" data-status={batch.endedAt ? (batch.counts.failed ? "error" : "idle") : "busy"}>
-          {batch.endedAt ? `ended after ${elapsed(batch.createdAt, batch.endedAt, now)}` : `running for ${elapsed(batch.createdAt, undefined, now)}`}
+        <span class="status" data-status={batchStatus(batch)}>
+          {batch.endedAt
+            ? `${batch.cancelledAt ? "cancelled" : "ended"} after ${elapsed(batch.createdAt, batch.endedAt, now)}`
+            : `running for ${elapsed(batch.createdAt, undefined, now)}`}
         </span>
       </div>
+      {!batch.endedAt && <CancelBatch batch={batch} />}
       <div class="muted small batch-meta">
         <Counts batch={batch} /> · at most {batch.parallel} at once · {batch.worktree ? "a worktree each" : "no worktrees"} · permissions {batch.permissions} ·{" "}
         <span class="directory">{batch.directory}</span>

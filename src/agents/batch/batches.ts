@@ -5,7 +5,10 @@
 // on start. A task whose agent's turn the stop cut short (that turn ends as interrupted) has its
 // prompt sent again, to the same agent in the same worktree, whose harness session resumes where
 // the harness keeps one. Every change of a task goes on the batch's stream (`batches/<id>`, see
-// src/protocol/batch-events.ts), which clients follow the way they follow agents.
+// src/protocol/batch-events.ts), which clients follow the way they follow agents. A batch cancelled
+// (`iterate batches cancel`) starts nothing more: its tasks that had not ended are cancelled, the
+// turns of their agents aborted, and the agents kept for review; the cancellation is recorded
+// before anything is done about it, so that a daemon stopped meanwhile finishes it on start.
 import { existsSync, statSync } from "node:fs"
 import { isAbsolute } from "node:path"
 import { checkoutOf } from "../../git/repo.ts"
@@ -80,13 +83,19 @@ export class Batches {
     this.#streams = new AgentStreams(options.streams)
   }
 
-  /** Resumes the batches of this node that had not ended. */
+  /** Resumes the batches of this node that had not ended; those whose cancellation a stop cut short are cancelled. */
   async start(): Promise<void> {
     for (const batch of await this.options.store.unfinished(this.options.node)) {
       const tasks = await this.options.store.tasks(batch.id)
       const unfinished = tasks.filter((t) => !isFinal(t.state)).length
-      console.log(`batch ${batch.id}: resumed, ${unfinished} of ${tasks.length} tasks not ended`)
-      this.#run(batch, tasks).begin()
+      const run = this.#run(batch, tasks)
+      if (batch.cancelledAt) {
+        console.log(`batch ${batch.id}: cancelled before the daemon stopped; ${unfinished} of ${tasks.length} tasks cancelled now`)
+        void run.cancel().catch((error) => console.error(`batch ${batch.id}: could not finish its cancellation: ${message(error)}`))
+      } else {
+        console.log(`batch ${batch.id}: resumed, ${unfinished} of ${tasks.length} tasks not ended`)
+        run.begin()
+      }
     }
   }
 
@@ -153,7 +162,8 @@ export class Batches {
       const ran = earlier.get(names[index]!)
       if (!ran) return { ...base, state: "queued" }
       const { agent, files, additions, deletions, error, startedAt, endedAt } = ran
-      const state = ran.state === "done" || ran.state === "failed" ? ran.state : "running"
+      // Cancelled with an agent, it ran (as far as it got): that agent's work is there to review.
+      const state = ran.state === "done" || ran.state === "failed" || ran.state === "cancelled" ? ran.state : "running"
       return { ...base, state: "skipped", agent, files, additions, deletions, error, startedAt, endedAt, earlier: { batch: ran.batch, state } }
     })
     await store.create(batch, records)
@@ -177,6 +187,26 @@ export class Batches {
     const batch = await this.options.store.get(id)
     if (!batch) throw new AgentError("batch_not_found", `no batch ${id} (see: iterate batches)`)
     return view(batch, await this.options.store.tasks(id), new Set())
+  }
+
+  /**
+   * Cancels the batch: nothing more starts, its tasks that had not ended are cancelled (the turns
+   * of their agents aborted; the agents stay), and it ends. The batch as it ended.
+   */
+  async cancel(id: string): Promise<Batch> {
+    const running = this.#runs.get(id)
+    if (running) return running.cancel()
+    const batch = await this.options.store.get(id)
+    if (!batch) throw new AgentError("batch_not_found", `no batch ${id} (see: iterate batches)`)
+    if (batch.endedAt) throw ended(batch)
+    if (batch.node !== this.options.node) {
+      // Its node follows its tasks; this one would only race it.
+      const node = (await this.options.agents.nodes()).find((n) => n.id === batch.node)
+      const where = node?.alive ? `node ${node.id}; cancel it there: iterate --server ${node.url} batches cancel ${id}` : `node ${batch.node}, which is not running: it goes on when that node starts again`
+      throw new AgentError("elsewhere", `batch ${id} runs on ${where}`)
+    }
+    // This node's, not taken up yet (its start is under way): cancelled from where it stands.
+    return this.#run(batch, await this.options.store.tasks(id)).cancel()
   }
 
   #run(batch: BatchRecord, tasks: TaskRecord[]): BatchRun {
@@ -208,6 +238,7 @@ async function checkRepository(directory: string): Promise<void> {
 }
 
 const invalid = (text: string) => new AgentError("invalid_batch", text)
+const ended = (batch: Pick<BatchRecord, "id">) => new AgentError("batch_ended", `batch ${batch.id} already ended`)
 
 interface RunContext {
   store: BatchStore
@@ -223,8 +254,8 @@ class BatchRun {
   private readonly waiting = new Set<number>()
   /** running tasks whose agent did something since their files were last counted */
   private readonly touched = new Set<number>()
-  /** what to do to stop following each running task's agent */
-  private readonly watchers = new Set<() => void>()
+  /** what to do to stop following each running task's agent, by the task's index */
+  private readonly watchers = new Map<number, () => void>()
   private readonly driving = new Set<Promise<void>>()
   /** agents are made one at a time: their worktrees are added to the same repository */
   private making: Promise<unknown> = Promise.resolve()
@@ -234,6 +265,7 @@ class BatchRun {
   private counting = false
   private stopped = false
   private ending: Promise<void> | undefined
+  private cancelling: Promise<Batch> | undefined
 
   constructor(
     private readonly batch: BatchRecord,
@@ -264,14 +296,70 @@ class BatchRun {
   async stop(): Promise<void> {
     this.stopped = true
     clearInterval(this.timer)
-    for (const unwatch of [...this.watchers]) unwatch()
+    for (const unwatch of [...this.watchers.values()]) unwatch()
     await Promise.allSettled([...this.driving])
     await this.ending
     await this.appending
   }
 
+  /**
+   * Cancels what has not ended: queued tasks never start, the turns of those at work are aborted
+   * (a turn that ends because of it changes nothing), then the batch ends. The batch as it ended.
+   */
+  cancel(): Promise<Batch> {
+    if (this.ending && !this.cancelling) return Promise.reject(ended(this.batch))
+    return (this.cancelling ??= (async () => {
+      if (!this.batch.cancelledAt) {
+        // Set first: nothing starts meanwhile. Recorded before anything is done, for a restart to finish it.
+        this.batch.cancelledAt = new Date().toISOString()
+        await this.ctx.store.putBatch(this.batch)
+      }
+      clearInterval(this.timer)
+      const cancelled = this.tasks.filter((t) => !isFinal(t.state))
+      const endedAt = new Date().toISOString()
+      for (const task of cancelled) {
+        // Settled at once, before any await: whatever its work or its turn does next sees it ended.
+        task.state = "cancelled"
+        task.endedAt = endedAt
+        this.watchers.get(task.index)?.()
+        this.touched.delete(task.index)
+        this.waiting.delete(task.index)
+      }
+      await Promise.all(cancelled.map((task) => this.cancelTask(task)))
+      // Agents being made are recorded on their tasks before the batch's stream closes.
+      await Promise.allSettled([...this.driving])
+      await this.end()
+      return this.view()
+    })())
+  }
+
+  /** A task just cancelled: its agent's turn aborted and its files counted one last time, when it has an agent. */
+  private async cancelTask(task: TaskRecord): Promise<void> {
+    if (!task.agent) {
+      // Made already (and maybe prompted), not yet recorded on the task: by this daemon now, or one that stopped then.
+      const made = await this.madeFor(task)
+      if (made) task.agent = { id: made.id, name: made.name }
+    }
+    if (task.agent) {
+      await this.abort(task.agent.id)
+      await this.countFiles(task, task.agent.id)
+    }
+    await this.save(task)
+    await this.changed(task)
+  }
+
+  /** Aborts the agent's turn, if it has one; an agent removed meanwhile has none. */
+  private async abort(agent: string): Promise<void> {
+    await this.ctx.agents.abort(agent).catch((error) => console.error(`batch ${this.batch.id}: could not abort the turn of agent ${agent}: ${message(error)}`))
+  }
+
+  /** Whether the task's work goes no further: the batch stopped following it, or it was cancelled. */
+  private done(task: TaskRecord): boolean {
+    return this.stopped || task.state === "cancelled"
+  }
+
   private schedule(): void {
-    if (this.stopped || this.ending) return
+    if (this.stopped || this.ending || this.batch.cancelledAt) return
     for (const index of toStart(this.tasks, this.batch.parallel)) {
       const task = this.tasks[index]!
       task.state = "starting"
@@ -298,46 +386,67 @@ class BatchRun {
     await this.save(task)
     await this.changed(task)
     const agent = await this.agentFor(task)
-    if (this.stopped) return
+    // Cancelled while its agent was being made: that agent is never prompted.
+    if (!agent || this.done(task)) return
     if (task.promptOffset === undefined) {
       // A prompt sent before the daemon could record it is on the agent's stream.
       task.promptOffset = await this.firstPrompt(agent)
-      if (task.promptOffset === undefined) return this.prompt(task, agent).then(() => this.follow(task, agent))
-      task.attempts = Math.max(task.attempts, 1)
-      await this.save(task)
+      if (task.promptOffset === undefined) {
+        if (!(await this.prompted(task, agent))) return
+      } else {
+        task.attempts = Math.max(task.attempts, 1)
+        await this.save(task)
+      }
     }
     return this.follow(task, agent)
+  }
+
+  /** Sends the task's prompt; whether its work goes on. */
+  private async prompted(task: TaskRecord, agent: Agent): Promise<boolean> {
+    await this.prompt(task, agent)
+    if (task.state !== "cancelled") return !this.stopped
+    // Cancelled while the prompt was on its way: the abort sent then may have come before it, and found no turn.
+    await this.abort(agent.id)
+    return false
   }
 
   private async follow(task: TaskRecord, agent: Agent): Promise<void> {
     for (;;) {
       const end = await this.turnEnd(task, agent)
-      if (!end || this.stopped) return
+      if (!end || this.done(task)) return
       const outcome = afterTurn(end, task.attempts, interrupted)
       if (outcome.next === "again") {
         console.log(`batch ${this.batch.id}: the turn of task ${task.name} was cut short (${end.error}); its prompt is sent again`)
-        await this.prompt(task, agent)
+        if (!(await this.prompted(task, agent))) return
         continue
       }
       return this.finish(task, outcome.next === "done" ? { state: "done" } : { state: "failed", error: outcome.error }, agent)
     }
   }
 
-  /** The task's agent: the one it has, the one it was making when the daemon stopped, or a new one. */
-  private async agentFor(task: TaskRecord): Promise<Agent> {
+  /**
+   * The task's agent: the one it has, the one it was making when the daemon stopped, or a new one;
+   * none when the task was cancelled before its turn to be made came.
+   */
+  private async agentFor(task: TaskRecord): Promise<Agent | undefined> {
     const { agents } = this.ctx
     if (task.agent) {
       const agent = await agents.get(task.agent.id).catch(unlessGone)
       if (!agent) throw new Error(`its agent ${task.agent.name} was removed`)
       return agent
     }
-    if (task.agentName) {
-      const made = await agents.get(task.agentName).catch(unlessGone)
-      if (made && task.startedAt && made.createdAt >= task.startedAt) return this.adopt(task, made)
-    }
-    const turn = this.making.then(() => this.make(task))
+    const made = await this.madeFor(task)
+    if (made) return this.adopt(task, made)
+    const turn = this.making.then(() => (this.done(task) ? undefined : this.make(task)))
     this.making = turn.catch(() => {})
     return turn
+  }
+
+  /** The agent made for the task under the name it recorded (by this daemon, or one stopped meanwhile), if any. */
+  private async madeFor(task: TaskRecord): Promise<Agent | undefined> {
+    if (!task.agentName) return undefined
+    const made = await this.ctx.agents.get(task.agentName).catch(unlessGone)
+    return made && task.startedAt && made.createdAt >= task.startedAt ? made : undefined
   }
 
   private async make(task: TaskRecord): Promise<Agent> {
@@ -415,7 +524,7 @@ class BatchRun {
       const asked = new Set<string>()
       const finish = () => {
         unsubscribe()
-        this.watchers.delete(stop)
+        if (this.watchers.get(task.index) === stop) this.watchers.delete(task.index)
       }
       const stop = () => (finish(), resolve(undefined))
       const read = async () => {
@@ -426,7 +535,7 @@ class BatchRun {
             again = false
             for (;;) {
               const events = await streams.read(agent.stream, cursor)
-              if (!this.watchers.has(stop)) return
+              if (this.watchers.get(task.index) !== stop) return
               if (!events) return finish(), reject(new Error(`its agent ${agent.name} was removed`))
               if (events.length === 0) {
                 // A daemon killed between recording a turn's end and appending it leaves the end in
@@ -454,7 +563,7 @@ class BatchRun {
           reading = false
         }
       }
-      this.watchers.add(stop)
+      this.watchers.set(task.index, stop)
       const unsubscribe = streams.subscribe(agent.stream, () => void read())
     })
   }
@@ -519,6 +628,8 @@ class BatchRun {
   }
 
   private async finish(task: TaskRecord, outcome: { state: "done" } | { state: "failed"; error: string }, agent?: Agent): Promise<void> {
+    // Cancelled meanwhile: its end was settled then (an agent that failed to be made, a turn ended by the abort).
+    if (isFinal(task.state)) return
     this.touched.delete(task.index)
     this.waiting.delete(task.index)
     if (agent) await this.countFiles(task, agent.id)

@@ -77,6 +77,10 @@ export class PostgresBatchStore implements BatchStore {
     )
   }
 
+  async putBatch(batch: BatchRecord): Promise<void> {
+    await this.#pg.guard(() => this.#sql`UPDATE batches SET data = ${batchData(batch)} WHERE id = ${batch.id}`)
+  }
+
   async end(id: string, endedAt: string): Promise<void> {
     await this.#pg.guard(() => this.#sql`UPDATE batches SET ended_at = ${endedAt} WHERE id = ${id}`)
   }

@@ -38,6 +38,7 @@ export class SqliteBatchStore implements BatchStore {
     tasks: Statement<TaskRow, [string]>
     all: Statement<TaskRow, []>
     put: Statement<unknown, [string, number, string, string, string | null, string]>
+    putBatch: Statement<unknown, [string, string]>
     end: Statement<unknown, [string, string]>
     unfinished: Statement<BatchRow, [string]>
     ran: Statement<TaskRow, [string]>
@@ -54,6 +55,7 @@ export class SqliteBatchStore implements BatchStore {
       tasks: this.#db.query("SELECT data FROM batch_tasks WHERE batch_id = ? ORDER BY idx"),
       all: this.#db.query("SELECT data FROM batch_tasks ORDER BY rowid"),
       put: this.#db.query("UPDATE batch_tasks SET name = ?3, state = ?4, agent_id = ?5, data = ?6 WHERE batch_id = ?1 AND idx = ?2"),
+      putBatch: this.#db.query("UPDATE batches SET data = ?2 WHERE id = ?1"),
       end: this.#db.query("UPDATE batches SET ended_at = ?2 WHERE id = ?1"),
       unfinished: this.#db.query("SELECT * FROM batches WHERE node = ? AND ended_at IS NULL ORDER BY created_at, rowid"),
       ran: this.#db.query("SELECT data FROM batch_tasks WHERE directory = ? AND state != 'skipped' AND agent_id IS NOT NULL ORDER BY rowid"),
@@ -89,6 +91,10 @@ export class SqliteBatchStore implements BatchStore {
 
   async putTask(task: TaskRecord): Promise<void> {
     this.#q.put.run(...row(task))
+  }
+
+  async putBatch(batch: BatchRecord): Promise<void> {
+    this.#q.putBatch.run(batch.id, batchData(batch))
   }
 
   async end(id: string, endedAt: string): Promise<void> {

@@ -29,6 +29,8 @@ export interface BatchStore {
   allTasks(): Promise<TaskRecord[]>
   /** The task's whole record as it is now. */
   putTask(task: TaskRecord): Promise<void>
+  /** The batch's own fields as they are now (its cancelledAt), in its data column; its id, node, directory and times stay. */
+  putBatch(batch: BatchRecord): Promise<void>
   end(id: string, endedAt: string): Promise<void>
   /** The node's batches that have not ended. */
   unfinished(node: string): Promise<BatchRecord[]>

@@ -42,11 +42,13 @@ export interface Summary {
   done: number
   failed: number
   skipped: number
+  /** tasks the batch's cancellation ended */
+  cancelled: number
   /** from the batch's creation to its end */
   durationMs: number
   /** each task's agent, in the order of the tasks */
   agents: string[]
-  /** whether any task ended in an error (skipped ones by how they ended where they ran) */
+  /** no task ended in an error (skipped ones by how they ended where they ran), and none was cancelled */
   ok: boolean
 }
 
@@ -58,9 +60,10 @@ export function summary(batch: Batch, now: number): Summary {
     done: batch.counts.done,
     failed: batch.counts.failed,
     skipped: batch.counts.skipped,
+    cancelled: batch.counts.cancelled,
     durationMs: (batch.endedAt ? Date.parse(batch.endedAt) : now) - Date.parse(batch.createdAt),
     agents: tasks.flatMap((t) => (t.agent ? [t.agent.name] : [])),
-    ok: !tasks.some(taskFailed),
+    ok: !tasks.some((t) => taskFailed(t) || t.state === "cancelled"),
   }
 }
 
@@ -68,7 +71,7 @@ export function summary(batch: Batch, now: number): Summary {
 export function summaryLines(batch: Batch, now: number): string[] {
   const s = summary(batch, now)
   const tasks = batch.tasks ?? []
-  const counts = [`${s.done} done`, `${s.failed} failed`, ...(s.skipped ? [`${s.skipped} skipped`] : [])].join(", ")
+  const counts = [`${s.done} done`, `${s.failed} failed`, ...(s.skipped ? [`${s.skipped} skipped`] : []), ...(s.cancelled ? [`${s.cancelled} cancelled`] : [])].join(", ")
   const lines = [`batch ${batch.id}: ${counts} in ${elapsed(batch.createdAt, batch.endedAt, now)}`]
   if (s.agents.length) lines.push(`agents: ${s.agents.join(" ")}`)
   const failed = tasks.filter(taskFailed)
@@ -76,6 +79,12 @@ export function summaryLines(batch: Batch, now: number): string[] {
   const first = tasks.find((t) => t.agent && t.state === "done")?.agent?.name
   if (first) lines.push(`see each change: iterate diff AGENT (e.g. iterate diff ${first})${batch.worktree ? "; land it: iterate merge AGENT" : ""}`)
   return lines
+}
+
+/** What `iterate batches cancel` says of the batch it cancelled. */
+export function cancelledLine(batch: Batch): string {
+  const { cancelled, total } = batch.counts
+  return `cancelled batch ${batch.id}: ${cancelled} task${cancelled === 1 ? "" : "s"} cancelled, ${total - cancelled} had ended`
 }
 
 /** The tasks that ended since `shown` (their indexes), which it then holds. */

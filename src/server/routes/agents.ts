@@ -272,6 +272,7 @@ const STATUS: Record<AgentErrorCode, ContentfulStatusCode> = {
   push_failed: 502,
   invalid_batch: 400,
   batch_not_found: 404,
+  batch_ended: 409,
   budget_exceeded: 402,
 }
 

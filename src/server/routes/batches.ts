@@ -1,15 +1,15 @@
 // Batches of tasks (src/agents/batch): made here, run by the daemon (the client that made one may
-// go), listed and shown; each one's progress is also on its stream `batches/<id>`.
+// go), listed, shown and cancelled; each one's progress is also on its stream `batches/<id>`.
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi"
 import { DEFAULT_PARALLEL, DEFAULT_PERMISSIONS, MAX_PARALLEL, MAX_TASKS } from "../../agents/batch/batches.ts"
 import { PERMISSION_POLICIES } from "../../protocol/agent-events.ts"
 import type { DaemonContext } from "../context.ts"
-import { errorResponses, notFoundResponse } from "../schemas.ts"
+import { ErrorSchema, errorResponses, notFoundResponse } from "../schemas.ts"
 import { answer, json } from "./agents.ts"
 
-const TaskState = z.enum(["queued", "starting", "running", "waiting", "done", "failed", "skipped"]).openapi({
+const TaskState = z.enum(["queued", "starting", "running", "waiting", "done", "failed", "skipped", "cancelled"]).openapi({
   description:
-    "queued: not started; starting: its agent and worktree being made (and set up), until its harness takes the prompt; running: its agent's turn runs; waiting: that turn waits for a permission answer; done; failed: ended in an error (or its agent could not be made); skipped: a task of that name ran in an earlier batch of the directory and its agent is still there",
+    "queued: not started; starting: its agent and worktree being made (and set up), until its harness takes the prompt; running: its agent's turn runs; waiting: that turn waits for a permission answer; done; failed: ended in an error (or its agent could not be made); skipped: a task of that name ran in an earlier batch of the directory and its agent is still there; cancelled: the batch was cancelled before it ended (its agent, when it had one, stays, its turn aborted)",
 })
 
 const Task = z
@@ -30,7 +30,7 @@ const Task = z
     deletions: z.number().int().optional(),
     error: z.string().optional().openapi({ description: "why it failed" }),
     earlier: z
-      .object({ batch: z.string(), state: z.enum(["done", "failed", "running"]) })
+      .object({ batch: z.string(), state: z.enum(["done", "failed", "running", "cancelled"]) })
       .optional()
       .openapi({ description: "a skipped task: the batch it ran in, and how it ended there" }),
   })
@@ -44,6 +44,7 @@ const Counts = z
     done: z.number().int(),
     failed: z.number().int(),
     skipped: z.number().int(),
+    cancelled: z.number().int(),
   })
   .openapi("BatchCounts")
 
@@ -59,7 +60,8 @@ const Batch = z
     permissions: z.string().openapi({ description: "each agent's permission policy" }),
     worktree: z.boolean().openapi({ description: "each agent works in a worktree of its own" }),
     createdAt: z.string(),
-    endedAt: z.string().optional().openapi({ description: "when its last task ended" }),
+    endedAt: z.string().optional().openapi({ description: "when its last task ended, or it was cancelled" }),
+    cancelledAt: z.string().optional().openapi({ description: "when it was cancelled: its tasks that had not ended then were cancelled" }),
     counts: Counts,
     node: z.string().openapi({ description: "the node that runs it" }),
     tasks: z.array(Task).optional().openapi({ description: "absent in listings" }),
@@ -118,9 +120,25 @@ const get = createRoute({
   responses: { 200: json(Batch, "The batch"), ...errorResponses, ...notFoundResponse },
 })
 
+const cancel = createRoute({
+  method: "post",
+  path: "/v1/batches/{batch}/cancel",
+  operationId: "cancelBatch",
+  summary:
+    "Cancel a batch: its queued tasks never start, the turns of those at work are aborted (their agents and worktrees stay, for review), every task not ended is cancelled, and the batch ends",
+  request: { params: BatchParam },
+  responses: {
+    200: json(Batch, "The batch as it ended"),
+    ...errorResponses,
+    ...notFoundResponse,
+    409: json(ErrorSchema, "The batch already ended (batch_ended), or runs on another node (elsewhere: the message names it)"),
+  },
+})
+
 export function batchRoutes(app: OpenAPIHono, ctx: DaemonContext) {
   const { batches } = ctx
   app.openapi(create, (c) => answer(c, async () => c.json(await batches.create(c.req.valid("json")), 201)))
   app.openapi(list, async (c) => c.json({ batches: await batches.list() }, 200))
   app.openapi(get, (c) => answer(c, async () => c.json(await batches.get(c.req.valid("param").batch), 200)))
+  app.openapi(cancel, (c) => answer(c, async () => c.json(await batches.cancel(c.req.valid("param").batch), 200)))
 }

@@ -1,6 +1,7 @@
 // Batches end to end through the compiled binary: the real opencode in worktrees of its own, the
 // scripted model answering each agent by its prompt ("write <file>": a write of that file, then a
-// reply), real git, on each store. The tests of a store share one daemon and one checkout.
+// reply), real git, on each store. The tests of a store share one daemon and one checkout. A batch
+// cancelled while its first task's reply is held: that task's agent stays, the others never start.
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
@@ -196,5 +197,51 @@ describe.each(STORES)("batches, on %s", { timeout: 180_000 }, (store) => {
       const agent = now.find((a) => a.name === `${name}-txt`)!
       expect(readFileSync(join(agent.directory, `${name}.txt`), "utf8")).toBe(`${name}.txt by its task\n`)
     }
+  })
+
+  test("iterate batches cancel: the running task is cancelled with its agent kept, the queued ones never get one; the live client shows them and exits 1; the route answers 404 and 409", async () => {
+    answerByPrompt(stub)
+    stub.hold()
+    const checkout = initRepo(agents.newProject("cancelled"), { "README.md": "# cancelled\n" })
+    const file = tasksFile("cancel.txt", ["write c1.txt", "write c2.txt", "write c3.txt"])
+    const client = watch(agents.sandbox.spawn(["batch", file, "--dir", checkout.root, "--parallel", "1"]))
+    await waitFor("the first task's turn at the model", () => stub.inFlight === 1, { timeoutMs: 120_000 })
+    const batches: Array<{ id: string; source: string }> = JSON.parse((await agents.iterate(["batches", "--json"])).stdout)
+    const { id } = batches.find((b) => b.source === "cancel.txt")!
+
+    const cancelled = await agents.iterate(["batches", "cancel", id])
+    expect(cancelled.stdout).toBe(`cancelled batch ${id}: 3 tasks cancelled, 0 had ended\n`)
+    expect(await client.exited()).toBe(1)
+    const lines = client.seen.stdout.trim().split("\n")
+    expect(lines.slice(0, 3).map((l) => l.split(/\s+/).slice(0, 2).join(" ")).sort()).toEqual(["cancelled c1-txt", "cancelled c2-txt", "cancelled c3-txt"])
+    expect(lines[3]).toMatch(new RegExp(`^batch ${id}: 0 done, 0 failed, 3 cancelled in \\d+s$`))
+    expect(lines[4]).toBe("agents: c1-txt")
+    // The abort reached the model: its held request was given up.
+    await waitFor("the held request given up", () => stub.inFlight === 0, { timeoutMs: 60_000 })
+    stub.release()
+
+    const shown = JSON.parse((await agents.iterate(["batches", id, "--json"])).stdout)
+    expect(shown).toMatchObject({ id, cancelledAt: expect.any(String), endedAt: expect.any(String), counts: { total: 3, cancelled: 3 } })
+    expect(shown.tasks.map((t: TaskLine) => [t.name, t.state, t.agent?.name])).toEqual([
+      ["c1-txt", "cancelled", "c1-txt"],
+      ["c2-txt", "cancelled", undefined],
+      ["c3-txt", "cancelled", undefined],
+    ])
+    const names = (await listed(agents)).map((a) => a.name)
+    expect(names).toContain("c1-txt")
+    expect(names.filter((n) => n === "c2-txt" || n === "c3-txt")).toEqual([])
+    expect((await agents.iterate(["batches"])).stdout).toMatch(new RegExp(`\\n${id}\\s+cancel\\.txt\\s+cancelled\\s+3: 0 done, 3 cancelled`))
+
+    const again = await agents.iterate(["batches", "cancel", id, "--json"], { code: 1 })
+    expect([again.stdout, again.stderr]).toEqual(["", `iterate: batch ${id} already ended\n`])
+    const unknown = await agents.iterate(["batches", "cancel", "bnope23"], { code: 1 })
+    expect(unknown.stderr).toBe("iterate: no batch bnope23 (see: iterate batches)\n")
+    const malformed = await agents.iterate(["batches", "cancel", "nope"], { code: 1 })
+    expect(malformed.stderr).toBe("iterate: no batch nope: a batch's id is b and six letters or digits (see: iterate batches)\n")
+    const route = (batch: string) => agents.sandbox.api(`/v1/batches/${batch}/cancel`, { method: "POST" })
+    const missing = await route("bnope23")
+    expect([missing.status, ((await missing.json()) as { error: { code: string } }).error.code]).toEqual([404, "batch_not_found"])
+    const ended = await route(id)
+    expect([ended.status, await ended.json()]).toEqual([409, { error: { code: "batch_ended", message: `batch ${id} already ended` } }])
   })
 })

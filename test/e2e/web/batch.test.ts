@@ -1,11 +1,12 @@
 // Batches and todo lists in the web UI, end to end: real headless Chromium on the compiled binary's
 // daemon, the real opencode in worktrees of its own answering the scripted model. The batches
 // list, a batch's tasks live as they run, wait for a permission and end, with links to each
-// agent's page and changes; an agent's todo list on its page.
+// agent's page and changes; the Cancel button of a batch that runs; an agent's todo list on its page.
 import { beforeAll, describe, expect, test } from "vitest"
 import { useAgentSandbox } from "../../support/agent-sandbox.ts"
 import { initRepo, type TestRepo } from "../../support/git-repo.ts"
 import { afterTool, lastUserText, text, toolCall, useLlmStub } from "../../support/llm-stub.ts"
+import { waitFor } from "../../support/wait.ts"
 import { useBrowserPage } from "../../support/web.ts"
 
 const stub = useLlmStub()
@@ -86,6 +87,46 @@ describe("batches in the browser", { timeout: 180_000 }, () => {
       ["completed", "✓ read the code"],
       ["in_progress", "▸ write the fix"],
     ])
+    expect(web.errors).toEqual([])
+  })
+
+  test("Cancel asks first, then the batch's tasks show cancelled and the batch as cancelled; its running task's agent stays", async () => {
+    stub.respond((request) => (/^write (\S+)/.test(lastUserText(request)) ? text("Working on it.") : undefined))
+    stub.hold()
+    const made = await agents.sandbox.api("/v1/batches", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ directory: repo.root, source: "stop.jsonl", parallel: 1, tasks: [{ prompt: "write gamma.txt", name: "gamma" }, { prompt: "write delta.txt", name: "delta" }] }),
+    })
+    const batch = (await made.json()) as { id: string }
+    await web.page.goto(new URL(`/batches/${batch.id}`, web.page.url()).href)
+    await waitFor("gamma's turn at the model", () => stub.inFlight === 1, { timeoutMs: 120_000 })
+    await web.page.locator('tr.batch-task[data-task="gamma"]:is([data-state="starting"], [data-state="running"])').waitFor()
+
+    await web.page.click(".cancel-batch >> button:has-text('Cancel')")
+    const confirm = web.page.locator(".confirm-cancel")
+    expect((await confirm.locator("div").first().textContent())!.replace(/\s+/g, " ")).toBe(
+      `Cancel batch ${batch.id}? 1 queued task will not start; the turn of the 1 at work is aborted. Their agents and worktrees stay, to review, merge or remove.`,
+    )
+    // Asked, not done: keeping it running changes nothing.
+    await confirm.locator("button", { hasText: "Keep it running" }).click()
+    expect(await web.page.locator(".confirm-cancel").count()).toBe(0)
+    expect(await web.page.locator('tr.batch-task[data-task="delta"]').getAttribute("data-state")).toBe("queued")
+
+    await web.page.click(".cancel-batch >> button:has-text('Cancel')")
+    await web.page.locator(".confirm-cancel button", { hasText: "Cancel batch" }).click()
+    await web.page.locator('.batch-page[data-ended="true"]').waitFor()
+    expect(await web.page.locator("tr.batch-task").evaluateAll((rows) => rows.map((r) => [r.getAttribute("data-task"), r.getAttribute("data-state")]))).toEqual([
+      ["gamma", "cancelled"],
+      ["delta", "cancelled"],
+    ])
+    expect(await web.page.locator(".batch-page .page-head .status").textContent()).toMatch(/^cancelled after \d+s$/)
+    expect(await web.page.locator(".batch-meta .batch-counts").textContent()).toBe("2 tasks: 2 cancelled")
+    expect(await web.page.locator(".cancel-batch").count()).toBe(0)
+    await web.page.locator('tr.batch-task[data-task="gamma"] td:nth-child(7) >> text=gamma').waitFor()
+
+    await web.page.click("header.top >> text=Batches")
+    expect(await web.page.locator(`.batch-row[data-batch="${batch.id}"] .status`).textContent()).toBe("cancelled")
     expect(web.errors).toEqual([])
   })
 })

@@ -2,7 +2,8 @@
 // harness, not for the code under test) on SQLite stores in temporary files, real git on real
 // repositories. A batch starts at most `parallel` tasks at once, each in a worktree of its own;
 // running it again skips what ran; a daemon stopped mid-batch and started again on the same stores
-// ends every task, the ones it cut short prompted again.
+// ends every task, the ones it cut short prompted again; a batch cancelled starts nothing more, its
+// running turns aborted, and a cancellation a stop cut short is finished on start.
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, test } from "vitest"
@@ -13,6 +14,8 @@ import { LocalFleet } from "../../../src/agents/fleet/fleet.ts"
 import { SqliteAgentStore } from "../../../src/agents/sqlite-store.ts"
 import { AgentStreams } from "../../../src/agents/stream.ts"
 import type { HarnessAgent, HarnessEvents, HarnessFactory } from "../../../src/harness/harness.ts"
+import type { TurnEnd } from "../../../src/agents/batch/plan.ts"
+import { AGENT_EVENT } from "../../../src/protocol/agent-events.ts"
 import { type Batch, BATCH_EVENT, foldBatch } from "../../../src/protocol/batch-events.ts"
 import { SqliteStreamStore } from "../../../src/streams/store.ts"
 import { testRepo } from "../../support/git-repo.ts"
@@ -32,6 +35,8 @@ class ScriptedHarness {
   /** prompts taken and not yet ended */
   inFlight = 0
   maxInFlight = 0
+  /** how an aborted turn ends */
+  abortedAs: TurnEnd = { status: "idle", aborted: true }
 
   factory(): HarnessFactory {
     return () => ({
@@ -42,8 +47,13 @@ class ScriptedHarness {
         prompt: async (input) => {
           this.turns.push({ agent, text: input.text, events })
           this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight)
+          // The harness took the prompt: its task runs.
+          events.event({ type: "scripted.turn.started" })
         },
-        abort: async () => events.turnEnded({ status: "idle", aborted: true }),
+        abort: async () => {
+          this.inFlight--
+          events.turnEnded(this.abortedAs)
+        },
         answer: async () => {},
         attach: async () => ({ argv: [], env: {} }),
         close: async () => {},
@@ -262,5 +272,103 @@ describe("batches", () => {
     expect(repo.read("here.txt")).toBe("write here\n")
     const events = (await d.streams.read(`batches/${batch.id}`, undefined))!
     expect(events.at(-1)!.type).toBe(BATCH_EVENT.ended)
+  })
+})
+
+/** The refusal's code and message, or "done". */
+const refusal = (work: Promise<unknown>) => work.then(() => "done", (error: Error & { code?: string }) => `${error.code}: ${error.message}`)
+
+describe("cancelling a batch", () => {
+  test("queued tasks never start, the running one's turn is aborted and its agent kept; the turn that ends because of it changes nothing; run again, only the tasks that had no agent run", async () => {
+    const harness = new ScriptedHarness()
+    // An abort that reads like a crash would have its prompt sent again, were the task still followed.
+    harness.abortedAs = { status: "error", error: "scripted crashed during the turn: aborted" }
+    const d = await daemon(harness)
+    const repo = testRepo()
+    const batch = await d.batches.create({ directory: repo.root, parallel: 1, harness: "scripted", tasks: tasks("first", "second", "third") })
+    const [turn] = await harness.waiting(1, new Set())
+    await Bun.write(join(turn!.agent.directory, "half.txt"), "half done\n")
+    await waitFor("the first task running", async () => (await d.batches.get(batch.id)).tasks![0]!.state === "running")
+
+    const cancelled = await d.batches.cancel(batch.id)
+    expect(cancelled.cancelledAt).toBeDefined()
+    expect(cancelled.endedAt).toBeDefined()
+    expect(cancelled.counts).toMatchObject({ total: 3, cancelled: 3, queued: 0, running: 0, done: 0, failed: 0 })
+    const [first, second, third] = cancelled.tasks!
+    expect(first).toMatchObject({ state: "cancelled", agent: { name: "first" }, attempts: 1, files: 1, additions: 1, deletions: 0 })
+    expect(first!.endedAt).toBeDefined()
+    for (const task of [second, third]) expect(task).toMatchObject({ state: "cancelled", attempts: 0, endedAt: expect.any(String) })
+    expect([second!.agent, third!.agent, second!.startedAt]).toEqual([undefined, undefined, undefined])
+
+    // The abort ended the turn; nothing was prompted again, nothing else started.
+    await waitFor("the first agent's turn ended", async () => (await d.agents.get("first")).status === "error")
+    expect(harness.turns.map((t) => t.text)).toEqual(["write first"])
+    expect((await d.agents.list()).map((a) => a.name)).toEqual(["first"])
+    expect(existsSync(join((await d.agents.get("first")).directory, "half.txt"))).toBe(true)
+    expect(await d.batches.get(batch.id)).toEqual(cancelled)
+    expect(await folded(d, batch.id)).toEqual(cancelled)
+    expect((await d.streams.read(`batches/${batch.id}`, undefined))!.at(-1)!.type).toBe(BATCH_EVENT.ended)
+    expect((await d.batches.list())[0]).toMatchObject({ id: batch.id, cancelledAt: cancelled.cancelledAt, counts: { cancelled: 3 } })
+
+    // Ended: a second cancel is refused, as is an unknown batch.
+    expect(await refusal(d.batches.cancel(batch.id))).toBe(`batch_ended: batch ${batch.id} already ended`)
+    expect(await refusal(d.batches.cancel("bnope00"))).toBe("batch_not_found: no batch bnope00 (see: iterate batches)")
+
+    const again = await d.batches.create({ directory: repo.root, parallel: 1, harness: "scripted", tasks: tasks("first", "second", "third") })
+    expect(again.tasks!.map((t) => [t.name, t.state, t.earlier])).toEqual([
+      ["first", "skipped", { batch: batch.id, state: "cancelled" }],
+      ["second", "queued", undefined],
+      ["third", "queued", undefined],
+    ])
+    const taken = new Set([turn!])
+    for (const _ of [1, 2]) {
+      const [next] = await harness.waiting(1, taken)
+      taken.add(next!)
+      await harness.end(next!)
+    }
+    expect((await ended(d, again.id)).counts).toMatchObject({ done: 2, skipped: 1 })
+  })
+
+  test("cancelled as soon as it is made: the task whose agent was being made ends cancelled, and nothing is ever prompted", async () => {
+    const harness = new ScriptedHarness()
+    const d = await daemon(harness)
+    const repo = testRepo()
+    const batch = await d.batches.create({ directory: repo.root, parallel: 2, harness: "scripted", tasks: tasks("early", "late", "later") })
+    const cancelled = await d.batches.cancel(batch.id)
+    expect(cancelled.tasks!.map((t) => t.state)).toEqual(["cancelled", "cancelled", "cancelled"])
+    // Whichever agents were made by then are on their tasks, and were never prompted.
+    const made = await d.agents.list()
+    expect(made.map((a) => a.id).sort()).toEqual(cancelled.tasks!.flatMap((t) => (t.agent ? [t.agent.id] : [])).sort())
+    for (const agent of made) {
+      const events = (await d.streams.read(agent.stream, undefined)) ?? []
+      expect(events.filter((e) => e.type === AGENT_EVENT.prompt)).toEqual([])
+    }
+    expect(harness.turns).toEqual([])
+  })
+
+  test("a daemon stopped after recording a cancellation finishes it on start instead of resuming the tasks", async () => {
+    const harness = new ScriptedHarness()
+    const d = await daemon(harness)
+    const repo = testRepo()
+    const batch = await d.batches.create({ directory: repo.root, parallel: 1, harness: "scripted", tasks: tasks("one", "two") })
+    const [turn] = await harness.waiting(1, new Set())
+    await d.stop()
+    // What a cancel records first, and all a daemon killed right after it leaves.
+    const store = new SqliteBatchStore(join(d.data, "agents.db"))
+    const cancelledAt = new Date().toISOString()
+    await store.putBatch({ ...(await store.get(batch.id))!, cancelledAt })
+    await store.close()
+
+    const restarted = await daemon(harness, d.data)
+    const done = await ended(restarted, batch.id)
+    expect(done).toMatchObject({ cancelledAt, counts: { cancelled: 2 } })
+    expect(done.tasks!.map((t) => [t.name, t.state, t.agent?.name])).toEqual([
+      ["one", "cancelled", "one"],
+      ["two", "cancelled", undefined],
+    ])
+    // The cut-short turn was not prompted again, and the queued task never started.
+    expect(harness.turns).toEqual([turn])
+    expect((await restarted.agents.list()).map((a) => a.name)).toEqual(["one"])
+    expect(await restarted.batches.cancel(batch.id).catch((error: Error) => error.message)).toBe(`batch ${batch.id} already ended`)
   })
 })

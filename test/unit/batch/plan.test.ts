@@ -46,6 +46,13 @@ describe("tasks that ran before", () => {
     expect([...found.keys()]).toEqual(["a", "b"])
     expect(found.get("a")).toMatchObject({ batch: "b2", agent: { id: "a2" } })
   })
+
+  test("a cancelled task ran when it had an agent; one cancelled before it had one did not", () => {
+    const ran = [record("kept", { batch: "b1", agent: { id: "k1", name: "kept" }, state: "cancelled" }), record("never", { batch: "b1", state: "cancelled" })]
+    const found = ranBefore(ran, new Set(["k1"]))
+    expect([...found.keys()]).toEqual(["kept"])
+    expect(found.get("kept")).toMatchObject({ state: "cancelled" })
+  })
 })
 
 describe("scheduling", () => {
@@ -56,6 +63,7 @@ describe("scheduling", () => {
     expect(toStart(states("running", "starting", "queued", "queued"), 2)).toEqual([])
     expect(toStart(states("done", "running", "failed", "skipped", "queued", "queued", "queued"), 2)).toEqual([4])
     expect(toStart(states("done", "skipped"), 4)).toEqual([])
+    expect(toStart(states("cancelled", "cancelled"), 4)).toEqual([])
     const twenty = states(...Array.from({ length: 20 }, () => "queued" as const))
     expect(toStart(twenty, 20)).toHaveLength(STARTING_AT_ONCE)
     expect(toStart(states("starting", "running", "running", "queued", "queued"), 20)).toEqual([3].slice(0, STARTING_AT_ONCE - 1))
@@ -101,7 +109,7 @@ describe("the batch's stream", () => {
     folded = foldBatch(folded, { type: BATCH_EVENT.taskChanged, payload: { task: task(0, "waiting") } })
     folded = foldBatch(folded, { type: BATCH_EVENT.taskChanged, payload: { task: task(1, "failed", { error: "no" }) } })
     expect(folded!.tasks!.map((t) => t.state)).toEqual(["waiting", "failed", "skipped"])
-    expect(folded!.counts).toEqual({ total: 3, queued: 0, running: 1, done: 0, failed: 1, skipped: 1 })
+    expect(folded!.counts).toEqual({ total: 3, queued: 0, running: 1, done: 0, failed: 1, skipped: 1, cancelled: 0 })
     const ended = batch([task(0, "done"), task(1, "failed"), task(2, "skipped")])
     expect(foldBatch(folded, { type: BATCH_EVENT.ended, payload: { batch: { ...ended, endedAt: "2026-01-01T00:01:00.000Z" } } })!.endedAt).toBe("2026-01-01T00:01:00.000Z")
     expect(foldBatch(folded, { type: "something else" })).toBe(folded)

@@ -72,7 +72,7 @@ describe("the batch as it goes", () => {
       "failed: tests: the model said no",
       "see each change: iterate diff AGENT (e.g. iterate diff verbose-flag); land it: iterate merge AGENT",
     ])
-    expect(summary(ended, T0)).toEqual({ type: "summary", batch: "bk3x9qa", done: 2, failed: 1, skipped: 1, durationMs: 72_000, agents: ["verbose-flag", "readme-2", "tests", "lint"], ok: false })
+    expect(summary(ended, T0)).toEqual({ type: "summary", batch: "bk3x9qa", done: 2, failed: 1, skipped: 1, cancelled: 0, durationMs: 72_000, agents: ["verbose-flag", "readme-2", "tests", "lint"], ok: false })
     const skippedFailure = batch([task(0, "tests", "skipped", { agent: { id: "a3", name: "tests" }, error: "the model said no", earlier: { batch: "bold123", state: "failed" } })], { endedAt: at(1), worktree: false })
     expect(summary(skippedFailure, T0).ok).toBe(false)
     expect(summaryLines(skippedFailure, T0)).toEqual([
