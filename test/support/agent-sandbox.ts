@@ -15,6 +15,9 @@
 //   gemini    Gemini CLI as the built-in ACP agent `gemini` (harnesses.gemini.acp: the devDependency's
 //             gemini.js --acp), GOOGLE_GEMINI_BASE_URL (the Gemini stub) and a dummy key, its
 //             usage statistics and update checks off in ~/.gemini/settings.json
+//   qwen      Qwen Code as the built-in ACP agent `qwen` (harnesses.qwen.acp: the devDependency's
+//             cli-entry.js --acp), the LLM stub as its OpenAI provider (OPENAI_BASE_URL and a dummy
+//             key), settings in ~/.qwen/settings.json (see qwen-project.ts)
 // each binary being the devDependency's. config.json carries a comment, as users write them.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -24,10 +27,11 @@ import { testCodexBinary, writeCodexConfig } from "./codex-project.ts"
 import { GEMINI_SETTINGS, testGeminiCli } from "./gemini-stub.ts"
 import { OPENCODE_ENV, testOpencodeBinary, writeProjectConfig } from "./opencode-project.ts"
 import { testPiCli, writeModels } from "./pi-project.ts"
+import { qwenEnv, testQwenCli, writeQwenSettings } from "./qwen-project.ts"
 import { type Result, Sandbox } from "./sandbox.ts"
 import { isAlive } from "./wait.ts"
 
-export type HarnessName = "opencode" | "claude" | "pi" | "codex" | "claude-acp" | "gemini"
+export type HarnessName = "opencode" | "claude" | "pi" | "codex" | "claude-acp" | "gemini" | "qwen"
 
 interface Wiring {
   /** added to the sandbox's environment; `dir` is the sandbox's folder */
@@ -61,6 +65,11 @@ const WIRINGS: Record<HarnessName, Wiring> = {
       mkdirSync(join(dir, ".gemini"), { recursive: true })
       writeFileSync(join(dir, ".gemini", "settings.json"), JSON.stringify(GEMINI_SETTINGS))
     },
+  },
+  qwen: {
+    env: (_, stubUrl) => qwenEnv(stubUrl),
+    config: () => ({ acp: [testQwenCli(), "--acp"] }),
+    setup: writeQwenSettings,
   },
   pi: {
     // Off the network (no update checks, no tool downloads) and away from a developer's Pi.
@@ -167,6 +176,9 @@ const HARNESS_PROCESS: Record<HarnessName, (argv: string[], environ: string) => 
   codex: (argv, environ) => argv[1] === "app-server" && environ.includes("\0ITERATE_CODEX_SERVER="),
   "claude-acp": (_, environ) => environ.includes("\0ITERATE_ACP_AGENT=claude-acp\0"),
   gemini: (_, environ) => environ.includes("\0ITERATE_ACP_AGENT=gemini\0"),
+  // Qwen Code's launcher (cli-entry.js) runs the agent (cli.js) as its child and dies of the signal
+  // that child dies of: the child is the harness.
+  qwen: (argv, environ) => argv.some((arg) => arg.endsWith("/qwen-code/cli.js")) && environ.includes("\0ITERATE_ACP_AGENT=qwen\0"),
 }
 
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1])

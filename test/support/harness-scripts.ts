@@ -1,4 +1,4 @@
-// What differs between the harnesses claude, pi and codex when a test drives them through the
+// What differs between the harnesses claude, pi, codex, claude-agent-acp and qwen when a test drives them through the
 // compiled binary against a scripted model server: the stub each talks to, how a reply, a file
 // write and a command are scripted for it, and where a request holds the conversation. The CLI suite
 // (test/e2e/agents/harness-suite.ts) and the ACP suite (test/e2e/acp/harness-suite.ts) run on these.
@@ -21,7 +21,7 @@ export const conversationOf = (request: { body: { messages: unknown } | { input:
   JSON.stringify("messages" in request.body ? request.body.messages : request.body.input)
 
 export interface HarnessScript<Reply> {
-  harness: "claude" | "pi" | "codex" | "claude-acp"
+  harness: "claude" | "pi" | "codex" | "claude-acp" | "qwen"
   stub: ModelServer<Reply>
   /** a streamed text reply; slow with a delay between its chunks */
   text(body: string, options?: { chunkSize?: number; delayMs?: number }): Reply
@@ -33,6 +33,10 @@ export interface HarnessScript<Reply> {
   model?: string
   /** After an abort the agent is started afresh in its session (an ACP agent that can restore one), rather than kept. */
   restartsAfterAbort?: boolean
+  /** Its process killed (SIGKILL) mid-turn, the turn fails as a crash: false when the harness has no one process that is the agent. */
+  killable?: boolean
+  /** A refused tool call ends the turn, without the model being told. */
+  endsTurnOnDeny?: boolean
 }
 
 /** `--model M` when the harness needs one. */
@@ -73,4 +77,19 @@ export const codexScript = (): HarnessScript<responses.StubReply> => ({
   // apply_patch takes paths relative to the thread's directory
   write: (_, name, content) => responses.applyPatch(responses.addFilePatch(name, content)),
   command: (line) => responses.exec(line),
+})
+
+/** Qwen Code from npm as the built-in ACP agent `qwen`, with the LLM stub as its OpenAI provider; the stub lives for the file. */
+export const qwenScript = (): HarnessScript<openai.StubReply> => ({
+  harness: "qwen",
+  stub: openai.useLlmStub(),
+  text: openai.text,
+  // Qwen Code's write_file takes an absolute path
+  write: (directory, name, content) => openai.toolCall("write_file", { file_path: join(directory, name), content }),
+  command: (line) => openai.toolCall("run_shell_command", { command: line, description: "Run it" }),
+  restartsAfterAbort: true,
+  // Its launcher and a supervisor run the agent as a grandchild: one killed leaves the others to
+  // end the turn as cancelled, which no test can tell from an abort.
+  killable: false,
+  endsTurnOnDeny: true,
 })

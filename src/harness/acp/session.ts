@@ -12,7 +12,7 @@
 // prompt sent while one runs waits here and goes out when the one before it has its result; the
 // turn is over when the last has. session/cancel aborts it (and answers the agent's open permission
 // requests "cancelled", as ACP asks); an agent that does not stop within ABORT_TIMEOUT_MS is stopped.
-import type { InitializeResponse, NewSessionResponse, PermissionOption, ReadTextFileRequest, ReadTextFileResponse, RequestPermissionRequest, RequestPermissionResponse, SessionConfigOption, StopReason, WriteTextFileRequest } from "@agentclientprotocol/sdk"
+import type { InitializeResponse, NewSessionResponse, PermissionOption, ReadTextFileRequest, ReadTextFileResponse, RequestPermissionRequest, RequestPermissionResponse, SessionConfigOption, SessionModeState, StopReason, WriteTextFileRequest } from "@agentclientprotocol/sdk"
 import { PROTOCOL_VERSION, RequestError } from "@agentclientprotocol/sdk"
 import { VERSION } from "../../version.ts"
 import { type AttachCommand, type HarnessAgent, type HarnessEvents, type HarnessSession, HarnessUnavailableError, type PermissionAnswer, type TurnEnd, type TurnInput } from "../harness.ts"
@@ -39,6 +39,8 @@ export interface AcpSessionOptions {
 }
 
 const ABORT_TIMEOUT_MS = 10_000
+// The mode in which ACP agents ask before they act (Claude's, Gemini CLI's and Qwen Code's id for it).
+const ASKING_MODE = "default"
 // Nothing tells a replay that goes on after the session/load answer from the next turn's updates
 // but time: the replay is over once the agent has said nothing for this long (its updates come
 // back to back), or, from an agent that never falls quiet, after REPLAY_MAX_MS.
@@ -235,6 +237,7 @@ export class AcpSession implements HarnessSession {
     if (this.#sessionId) events.warn(`${name} could not restore its context (${this.#lost}): this turn starts a new conversation; the turns before it are in this transcript only`)
     this.#sessionId = made.sessionId
     events.resumable({ sessionId: made.sessionId })
+    await this.#askingMode(client, made.sessionId, made.modes)
     return { client, sessionId: made.sessionId, capabilities, configOptions: made.configOptions ?? [], ...(made.models && { models: made.models }) }
   }
 
@@ -246,8 +249,9 @@ export class AcpSession implements HarnessSession {
     for (const method of methods) {
       this.#replaying = method === "session/load"
       try {
-        const restored = await client.request<{ configOptions?: SessionConfigOption[] | null; models?: Live["models"] } | null>(method, params)
+        const restored = await client.request<{ configOptions?: SessionConfigOption[] | null; models?: Live["models"]; modes?: SessionModeState | null } | null>(method, params)
         if (this.#replaying) await this.#replayOver()
+        await this.#askingMode(client, sessionId, restored?.modes)
         return { client, sessionId, capabilities, configOptions: restored?.configOptions ?? [], ...(restored?.models && { models: restored.models }) }
       } catch (error) {
         // The process died: that is no answer about the session.
@@ -258,6 +262,18 @@ export class AcpSession implements HarnessSession {
       }
     }
     return undefined
+  }
+
+  /**
+   * iterate's permission policy answers for the person, so the agent must ask it whatever it would
+   * ask a person: a session that starts in another mode is put in the agent's `default` one, when it
+   * has one. Qwen Code starts in `auto`, where a model of its own approves commands unasked.
+   */
+  async #askingMode(client: AcpClient, sessionId: string, modes: SessionModeState | null | undefined): Promise<void> {
+    if (!modes || modes.currentModeId === ASKING_MODE || !modes.availableModes.some((m) => m.id === ASKING_MODE)) return
+    await client.request("session/set_mode", { sessionId, modeId: ASKING_MODE }).catch((error: unknown) => {
+      this.options.events.warn(`${this.options.name} stayed in its ${modes.currentModeId} mode (session/set_mode ${ASKING_MODE} failed: ${(error as Error).message}): it may run tools without asking`)
+    })
   }
 
   /** Once the agent has been quiet since session/load's answer: the replay it sent after that is over. */
@@ -458,7 +474,9 @@ export class AcpSession implements HarnessSession {
     if (!ask) return
     this.#asks.delete(nativeId)
     ask.respond(response)
-    this.options.events.permissionWithdrawn(nativeId)
+    // Closed (its daemon stopping): what an agent takes back as it shuts down (Qwen Code does) is
+    // not withdrawn, as with an agent that died: the agents layer keeps it answerable for the next.
+    if (!this.#closed) this.options.events.permissionWithdrawn(nativeId)
   }
 }
 

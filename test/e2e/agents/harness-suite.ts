@@ -90,13 +90,15 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
     })
 
     test("a request answered deny: nothing is written and the turn ends cleanly", async () => {
-      stub.reply(script.write(agents.project, "denied.txt", "no\n"), script.text("Understood, I did not write it."))
+      // A harness that ends the turn on a refusal does not ask the model again.
+      const answer = script.endsTurnOnDeny ? "" : "Understood, I did not write it.\n"
+      stub.reply(script.write(agents.project, "denied.txt", "no\n"), ...(answer ? [script.text(answer.trim())] : []))
       const prompt = watch(agents.sandbox.spawn(["prompt", "project", "write denied.txt"]))
       const asked = await request("write denied.txt")
       await agents.iterate(["permit", "project", asked.id, "--deny"])
       expect(await prompt.exited()).toBe(0)
       expect(prompt.seen.stderr).toContain("✗ denied: write denied.txt")
-      expect(prompt.seen.stdout).toBe("Understood, I did not write it.\n")
+      expect(prompt.seen.stdout).toBe(answer)
       expect(existsSync(file("denied.txt"))).toBe(false)
       expect(of(await agents.events("project"), REPLY).at(-1)).toEqual({ id: asked.id, decision: "deny" })
       expect(await agentJson()).toMatchObject({ status: "idle" })
@@ -119,7 +121,7 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
       else expect(processes()).toEqual([pid])
     })
 
-    test("a killed harness process: the turn fails, the crash is on the stream, the next prompt respawns it in the same session", async () => {
+    if (script.killable !== false) test("a killed harness process: the turn fails, the crash is on the stream, the next prompt respawns it in the same session", async () => {
       const pid = await onlyProcess()
       stub.reply(slow())
       const prompt = watch(agents.sandbox.spawn(["prompt", "project", "talk for a long time"]))
@@ -140,7 +142,7 @@ export function harnessSuite<Reply>(script: HarnessScript<Reply>): void {
     })
 
     const interruptions: Array<[string, string, () => Promise<void>]> = [
-      ["a killed harness", "kept.txt", async () => void process.kill(await onlyProcess(), "SIGKILL")],
+      ...(script.killable !== false ? [["a killed harness", "kept.txt", async () => void process.kill(await onlyProcess(), "SIGKILL")] as [string, string, () => Promise<void>]] : []),
       ["a daemon restart", "kept-over-restart.txt", async () => void (await agents.iterate(["server", "restart"]))],
     ]
     for (const [what, name, interrupt] of interruptions)

@@ -23,6 +23,10 @@ interface Script {
   /** never answers initialize */
   silent?: boolean
   configOptions?: unknown[]
+  /** the session modes session/new and session/load report, current one first */
+  modes?: string[]
+  /** session/set_mode fails */
+  refusesMode?: boolean
 }
 
 /** What the scripted agents were asked, across every process the session started. */
@@ -32,9 +36,13 @@ interface Seen {
   prompts: string[]
   cancels: number
   configs: unknown[]
+  modes: unknown[]
 }
 
 let pids = 1000
+
+const modesOf = (script: Script) =>
+  script.modes ? { modes: { currentModeId: script.modes[0]!, availableModes: script.modes.map((id) => ({ id, name: id })) } } : {}
 
 function scriptedPeer(script: Script, seen: Seen, sessions: Set<string>): AgentPeer {
   let nextSession = 0
@@ -53,7 +61,7 @@ function scriptedPeer(script: Script, seen: Seen, sessions: Set<string>): AgentP
       const sessionId = `s${++nextSession}-${pids}`
       sessions.add(sessionId)
       expect(params.cwd).toBeTruthy()
-      return { sessionId, ...(script.configOptions && { configOptions: script.configOptions as never }) }
+      return { sessionId, ...(script.configOptions && { configOptions: script.configOptions as never }), ...modesOf(script) }
     })
     .onRequest("session/load", async ({ params, client }) => {
       seen.methods.push("session/load")
@@ -68,11 +76,16 @@ function scriptedPeer(script: Script, seen: Seen, sessions: Set<string>): AgentP
             await replay()
           }
         })()
-      return {}
+      return { ...modesOf(script) }
     })
     .onRequest("session/resume", async ({ params }) => {
       seen.methods.push("session/resume")
       if (!sessions.has(params.sessionId)) throw new Error("no such session")
+      return {}
+    })
+    .onRequest("session/set_mode", async ({ params }) => {
+      seen.modes.push(params)
+      if (script.refusesMode) throw new Error("no modes today")
       return {}
     })
     .onRequest("session/set_config_option", async ({ params }) => {
@@ -144,7 +157,7 @@ afterEach(async () => {
 
 function open(script: Script, options: { resume?: string; model?: string; sessions?: Set<string>; startTimeoutMs?: number } = {}) {
   const events = new RecordedEvents()
-  const seen: Seen = { initialize: [], methods: [], prompts: [], cancels: 0, configs: [] }
+  const seen: Seen = { initialize: [], methods: [], prompts: [], cancels: 0, configs: [], modes: [] }
   const sessions = options.sessions ?? new Set<string>()
   const peers: Array<AgentPeer & { crash(): void }> = []
   const session = new AcpSession({
@@ -393,6 +406,33 @@ describe("ACP session", () => {
 
     const none = open({}, { model: "fast" })
     await expect(none.session.prompt({ text: "one" })).rejects.toThrow("scripted does not let a client choose its model")
+  })
+
+  test("a session that starts in a mode that does not ask (Qwen Code's auto) is put in the agent's default mode, when made and when restored", async () => {
+    const { session, events, seen, peers } = open({ modes: ["auto", "plan", "default", "yolo"], loadSession: true })
+    await session.prompt({ text: "one" })
+    await events.turn(1)
+    expect(seen.modes).toEqual([{ sessionId: expect.any(String), modeId: "default" }])
+    peers[0]!.crash()
+    await waitFor("the crash", () => events.crashes[0])
+    await session.prompt({ text: "two" })
+    await events.turn(2)
+    expect(seen.methods).toEqual(["session/new", "session/load"])
+    expect(seen.modes).toEqual([{ sessionId: expect.any(String), modeId: "default" }, { sessionId: expect.any(String), modeId: "default" }])
+    expect(events.warnings).toEqual([])
+
+    // Already asking, or with no mode of that name: nothing to set.
+    for (const modes of [["default", "auto"], ["ask", "auto"]]) {
+      const other = open({ modes })
+      await other.session.prompt({ text: "one" })
+      await other.events.turn(1)
+      expect(other.seen.modes).toEqual([])
+    }
+
+    const refusing = open({ modes: ["auto", "default"], refusesMode: true })
+    await refusing.session.prompt({ text: "one" })
+    expect(await refusing.events.turn(1)).toEqual({ status: "idle" })
+    expect(refusing.events.warnings).toEqual([expect.stringMatching(/^scripted stayed in its auto mode \(session\/set_mode default failed: .*\): it may run tools without asking$/)])
   })
 
   test("an agent that never answers initialize: the prompt fails naming the harness, the time and what to do", async () => {
