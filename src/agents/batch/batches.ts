@@ -307,7 +307,8 @@ class BatchRun {
    * (a turn that ends because of it changes nothing), then the batch ends. The batch as it ended.
    */
   cancel(): Promise<Batch> {
-    if (this.ending && !this.cancelling) return Promise.reject(ended(this.batch))
+    // Ended (a cancellation too, while its run is being let go): a second cancel has nothing to do.
+    if (this.batch.endedAt || (this.ending && !this.cancelling)) return Promise.reject(ended(this.batch))
     return (this.cancelling ??= (async () => {
       if (!this.batch.cancelledAt) {
         // Set first: nothing starts meanwhile. Recorded before anything is done, for a restart to finish it.
