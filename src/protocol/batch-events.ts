@@ -92,7 +92,7 @@ export interface Batch {
   /** when it was cancelled (`iterate batches cancel`): its tasks that had not ended then were cancelled */
   cancelledAt?: string
   counts: BatchCounts
-  /** the node that runs it */
+  /** the node that runs it: the one it was made on, or the one that took it over when that one died */
   node: string
   /** absent in listings */
   tasks?: BatchTask[]
