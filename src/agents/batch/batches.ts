@@ -17,6 +17,7 @@ import { isAbsolute } from "node:path"
 import { checkoutOf } from "../../git/repo.ts"
 import { AGENT_EVENT, HARNESS_EVENT, PERMISSION_POLICIES, type StatusPayload } from "../../protocol/agent-events.ts"
 import { type Batch, BATCH_EVENT, type BatchTask, countTasks, isFinal } from "../../protocol/batch-events.ts"
+import { StoreUnavailableError } from "../../storage/unavailable.ts"
 import type { EventInput, StreamEvent } from "../../streams/events.ts"
 import type { StreamStore } from "../../streams/store.ts"
 import { INTERRUPTED } from "../adapter.ts"
@@ -153,8 +154,8 @@ export class Batches {
         }
       }
     } catch (error) {
-      // The store is out of reach or a query failed: the next check tries again.
-      if (!this.#stopped) console.error(`batches: could not look for batches to take over: ${message(error)}`)
+      // The store is out of reach (logged by its guard) or a query failed: the next check tries again.
+      if (!this.#stopped && !(error instanceof StoreUnavailableError)) console.error(`batches: could not look for batches to take over: ${message(error)}`)
     }
   }
 
@@ -257,7 +258,7 @@ export class Batches {
       const node = (await this.options.agents.nodes()).find((n) => n.id === batch.node)
       const where = node?.alive
         ? `node ${node.id}; cancel it there: iterate --server ${node.url} batches cancel ${id}`
-        : `node ${batch.node}, which is not running: it goes on when that node starts again, or on another node once that one's lease TTL has passed`
+        : `node ${batch.node}, which is not running: it goes on when that node starts again, or on another node once its lease TTL has passed`
       throw new AgentError("elsewhere", `batch ${id} runs on ${where}`)
     }
     // This node's, not taken up yet (its start is under way): cancelled from where it stands.
