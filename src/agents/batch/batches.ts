@@ -85,6 +85,8 @@ export class Batches {
   readonly #streams: AgentStreams
   #timer: ReturnType<typeof setInterval> | undefined
   #checking: Promise<void> | undefined
+  /** batches this node claimed and has not run yet, and the node each was taken from */
+  readonly #claimed = new Map<string, string>()
   #stopped = false
 
   constructor(private readonly options: BatchesOptions) {
@@ -150,8 +152,15 @@ export class Batches {
         for (const batch of await store.unfinished(node)) {
           if (this.#stopped || !(await store.claim(batch.id, node, this.#node))) continue
           console.log(`batch ${batch.id}: taken over from node ${node} (not alive)`)
-          await this.#resume({ ...batch, node: this.#node }, node)
+          this.#claimed.set(batch.id, node)
         }
+      }
+      // Kept until it runs: the store out of reach between its claim and its resumption, the next check resumes it.
+      for (const [id, from] of this.#claimed) {
+        const batch = await store.get(id)
+        if (this.#stopped) return
+        if (batch?.node === this.#node && !batch.endedAt && !this.#runs.has(id)) await this.#resume(batch, from)
+        this.#claimed.delete(id)
       }
     } catch (error) {
       // The store is out of reach (logged by its guard) or a query failed: the next check tries again.
