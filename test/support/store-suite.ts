@@ -18,6 +18,8 @@ const text = (messages: { data: Uint8Array }[]) => messages.map((m) => decoder.d
 export interface OpenedStore {
   stores: Stores
   setLease: (name: string, epoch: number) => Promise<void>
+  /** Where nodes beat (PostgreSQL): records a heartbeat of the node `agoMs` ago, with that lease TTL. */
+  beat?: (node: string, leaseTtlMs: number, agoMs: number) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -113,9 +115,18 @@ export function storeSuite(kind: string, open: (dir: string) => Promise<OpenedSt
       expect((await batches.unfinished(winner)).map((b) => b.id)).toEqual([batch.id])
       // Its tasks go with it, untouched.
       expect((await batches.tasks(batch.id)).map((t) => [t.name, t.state])).toEqual([["one", "queued"]])
+      if (handle.beat) {
+        // A node whose heartbeat is within its TTL (it started again) keeps its batch; one past it does not.
+        await handle.beat(winner, 60_000, 0)
+        expect(await batches.claim(batch.id, winner, "d")).toBe(false)
+        await handle.beat(winner, 1_000, 5_000)
+        expect(await batches.claim(batch.id, winner, "d")).toBe(true)
+        expect((await batches.get(batch.id))!.node).toBe("d")
+      }
+      const last = (await batches.get(batch.id))!.node
       await batches.end(batch.id, new Date().toISOString())
-      expect(await batches.claim(batch.id, winner, "d")).toBe(false)
-      expect((await batches.get(batch.id))!.node).toBe(winner)
+      expect(await batches.claim(batch.id, last, "e")).toBe(false)
+      expect((await batches.get(batch.id))!.node).toBe(last)
     })
   })
 }

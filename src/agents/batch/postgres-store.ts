@@ -90,8 +90,16 @@ export class PostgresBatchStore implements BatchStore {
     return this.#batches(() => this.#sql`SELECT * FROM batches WHERE node = ${node} AND ended_at IS NULL ORDER BY created_at, id`)
   }
 
+  /**
+   * Only while `from` is gone, checked in the same statement: a node that beat again meanwhile (it
+   * started again, and is reading its unfinished batches to resume them) keeps its batches.
+   */
   async claim(id: string, from: string, to: string): Promise<boolean> {
-    const taken = await this.#pg.guard(() => this.#sql`UPDATE batches SET node = ${to} WHERE id = ${id} AND node = ${from} AND ended_at IS NULL RETURNING id`)
+    const taken = await this.#pg.guard(
+      () => this.#sql`UPDATE batches SET node = ${to} WHERE id = ${id} AND node = ${from} AND ended_at IS NULL
+                        AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = ${from} AND n.heartbeat_at + n.lease_ttl_ms * interval '1 millisecond' >= now())
+                      RETURNING id`,
+    )
     return taken.length > 0
   }
 
