@@ -20,9 +20,10 @@ export async function renderOpenApiDocument() {
   const store = new SqliteStreamStore(":memory:")
   const subscriptions = await Subscriptions.open(store, new SqliteSubscriptionTable(":memory:"), () => "")
   const agentStore = new SqliteAgentStore(":memory:")
-  const agents = new Agents({ store: agentStore, fleet: new LocalFleet("sdk", agentStore), logDir: tmpdir(), dataDir: tmpdir(), worktreesDir: tmpdir(), streams: store })
+  const fleet = new LocalFleet("sdk", agentStore)
+  const agents = new Agents({ store: agentStore, fleet, logDir: tmpdir(), dataDir: tmpdir(), worktreesDir: tmpdir(), streams: store })
   const batchStore = new SqliteBatchStore(":memory:")
-  const batches = new Batches({ store: batchStore, agents, streams: store, node: "sdk" })
+  const batches = new Batches({ store: batchStore, agents, streams: store, fleet })
   const sessions = new WebSessions(":memory:")
   const api = createApi({
     store,

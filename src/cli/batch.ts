@@ -167,8 +167,10 @@ async function list(io: Output, options: { json?: boolean }, command: Command): 
   if (options.json) return io.printJson(batches)
   if (batches.length === 0) return io.note("no batches yet (run one with: iterate batch tasks.jsonl)")
   const now = Date.now()
+  // The node matters once there is more than one: a fleet's nodes make batches, and take over those of nodes that died.
+  const nodes = new Set(batches.map((b) => b.node)).size > 1
   io.printTable(
-    ["ID", "SOURCE", "STATE", "TASKS", "TIME", "DIRECTORY"],
+    ["ID", "SOURCE", "STATE", "TASKS", "TIME", "DIRECTORY", ...(nodes ? ["NODE"] : [])],
     batches.map((b) => {
       const { counts } = b
       const tally = [
@@ -186,6 +188,7 @@ async function list(io: Output, options: { json?: boolean }, command: Command): 
         `${counts.total}: ${tally.filter(Boolean).join(", ")}`,
         elapsed(b.createdAt, b.endedAt, now),
         b.directory,
+        ...(nodes ? [b.node] : []),
       ]
     }),
   )

@@ -5,6 +5,9 @@
 //   iterate:batch:created        {batch}   the batch as it was made, every task with it
 //   iterate:batch:task:changed   {task}    one task as it is now: started, its agent waiting for a
 //                                          permission or not, its files changed so far, ended
+//   iterate:batch:moved          {from,   another node runs the batch from now on: its node `from`
+//                                 to}      was gone (killed, or stopped and not back within its
+//                                          lease TTL) and node `to` took it over
 //   iterate:batch:ended          {batch}   every task ended (done, failed, skipped or cancelled), or
 //                                          the batch was cancelled (cancelledAt); the stream is
 //                                          closed after it
@@ -12,6 +15,7 @@
 export const BATCH_EVENT = {
   created: "iterate:batch:created",
   taskChanged: "iterate:batch:task:changed",
+  moved: "iterate:batch:moved",
   ended: "iterate:batch:ended",
 } as const
 
@@ -88,7 +92,7 @@ export interface Batch {
   /** when it was cancelled (`iterate batches cancel`): its tasks that had not ended then were cancelled */
   cancelledAt?: string
   counts: BatchCounts
-  /** the node that runs it */
+  /** the node that runs it: the one it was made on, or the one that took it over when that one died */
   node: string
   /** absent in listings */
   tasks?: BatchTask[]
@@ -116,8 +120,9 @@ export const taskFailed = (task: BatchTask): boolean => task.state === "failed" 
 
 /** Folds the next event of a batch's stream into the batch; undefined until its `created` event. */
 export function foldBatch(batch: Batch | undefined, event: { type: string; payload?: unknown }): Batch | undefined {
-  const payload = event.payload as { batch?: Batch; task?: BatchTask } | undefined
+  const payload = event.payload as { batch?: Batch; task?: BatchTask; to?: string } | undefined
   if (event.type === BATCH_EVENT.created || event.type === BATCH_EVENT.ended) return payload?.batch ?? batch
+  if (event.type === BATCH_EVENT.moved) return batch && payload?.to ? { ...batch, node: payload.to } : batch
   if (event.type !== BATCH_EVENT.taskChanged || !batch?.tasks || !payload?.task) return batch
   const task = payload.task
   const tasks = batch.tasks.map((t) => (t.index === task.index ? task : t))

@@ -497,7 +497,7 @@ export type Todo = {
 export type Batch = {
     id: string;
     /**
-     * its progress events (iterate:batch:created, iterate:batch:task:changed, iterate:batch:ended)
+     * its progress events (iterate:batch:created, iterate:batch:task:changed, iterate:batch:moved, iterate:batch:ended)
      */
     stream: string;
     /**
@@ -533,7 +533,7 @@ export type Batch = {
     cancelledAt?: string;
     counts: BatchCounts;
     /**
-     * the node that runs it
+     * the node that runs it: the one it was made on, or the one that took it over when that one died
      */
     node: string;
     /**

@@ -126,7 +126,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     index: stores.index,
     budgetUsd: config.agents?.budgetUsd,
   })
-  const batches = new Batches({ store: stores.batches, agents, streams: store, node: stores.fleet.nodeId })
+  const batches = new Batches({ store: stores.batches, agents, streams: store, fleet: stores.fleet })
   const token = randomBytes(32).toString("base64url")
   let url = ""
   const closing = new AbortController()

@@ -1,6 +1,6 @@
-// The stream store interface, in process, against one implementation: the unit project runs it
-// on a real SQLite file (test/unit/streams/store.test.ts), the e2e project on a real PostgreSQL
-// database (test/e2e/streams/store.test.ts).
+// The stream store interface (and the batch store's claim), in process, against one
+// implementation: the unit project runs it on a real SQLite file (test/unit/streams/store.test.ts),
+// the e2e project on a real PostgreSQL database (test/e2e/streams/store.test.ts).
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -18,6 +18,8 @@ const text = (messages: { data: Uint8Array }[]) => messages.map((m) => decoder.d
 export interface OpenedStore {
   stores: Stores
   setLease: (name: string, epoch: number) => Promise<void>
+  /** Where nodes beat (PostgreSQL): records a heartbeat of the node `agoMs` ago, with that lease TTL. */
+  beat?: (node: string, leaseTtlMs: number, agoMs: number) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -97,6 +99,34 @@ export function storeSuite(kind: string, open: (dir: string) => Promise<OpenedSt
       unwatch()
       // Marked deleted, then removed with its last fork (which goes after the source it released).
       expect(changes).toEqual(["deleted source", "deleted source", "deleted fork"])
+    })
+
+    test("a batch is claimed from its node by one taker only, and not once it ended", async () => {
+      const batches = handle.stores.batches
+      const batch = { id: "bclaim1", node: "a", directory: dir, parallel: 1, harness: "opencode", permissions: "allow-edits", worktree: false, createdAt: new Date().toISOString() }
+      await batches.create(batch, [{ batch: batch.id, index: 0, name: "one", prompt: "write one", harness: "opencode", state: "queued", attempts: 0 }])
+      expect(await batches.claim(batch.id, "elsewhere", "b")).toBe(false)
+      // Two nodes taking it over at once: one wins.
+      const taken = await Promise.all([batches.claim(batch.id, "a", "b"), batches.claim(batch.id, "a", "c")])
+      expect(taken.filter(Boolean)).toHaveLength(1)
+      const winner = taken[0] ? "b" : "c"
+      expect((await batches.get(batch.id))!.node).toBe(winner)
+      expect(await batches.unfinished("a")).toEqual([])
+      expect((await batches.unfinished(winner)).map((b) => b.id)).toEqual([batch.id])
+      // Its tasks go with it, untouched.
+      expect((await batches.tasks(batch.id)).map((t) => [t.name, t.state])).toEqual([["one", "queued"]])
+      if (handle.beat) {
+        // A node whose heartbeat is within its TTL (it started again) keeps its batch; one past it does not.
+        await handle.beat(winner, 60_000, 0)
+        expect(await batches.claim(batch.id, winner, "d")).toBe(false)
+        await handle.beat(winner, 1_000, 5_000)
+        expect(await batches.claim(batch.id, winner, "d")).toBe(true)
+        expect((await batches.get(batch.id))!.node).toBe("d")
+      }
+      const last = (await batches.get(batch.id))!.node
+      await batches.end(batch.id, new Date().toISOString())
+      expect(await batches.claim(batch.id, last, "e")).toBe(false)
+      expect((await batches.get(batch.id))!.node).toBe(last)
     })
   })
 }

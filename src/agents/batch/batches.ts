@@ -9,17 +9,22 @@
 // (`iterate batches cancel`) starts nothing more: its tasks that had not ended are cancelled, the
 // turns of their agents aborted, and the agents kept for review; the cancellation is recorded
 // before anything is done about it, so that a daemon stopped meanwhile finishes it on start.
+// In a fleet, a batch is run by its node; when that node is gone (its heartbeat older than its
+// lease TTL: killed, or stopped and not back), a living node claims the batch and runs it from
+// where it got to, as its own node would have on start.
 import { existsSync, statSync } from "node:fs"
 import { isAbsolute } from "node:path"
 import { checkoutOf } from "../../git/repo.ts"
 import { AGENT_EVENT, HARNESS_EVENT, PERMISSION_POLICIES, type StatusPayload } from "../../protocol/agent-events.ts"
 import { type Batch, BATCH_EVENT, type BatchTask, countTasks, isFinal } from "../../protocol/batch-events.ts"
+import { StoreUnavailableError } from "../../storage/unavailable.ts"
 import type { EventInput, StreamEvent } from "../../streams/events.ts"
 import type { StreamStore } from "../../streams/store.ts"
 import { INTERRUPTED } from "../adapter.ts"
 import type { Agent, Agents } from "../agents.ts"
 import { AgentError } from "../errors.ts"
 import { numbered, readableId } from "../names.ts"
+import type { Fleet } from "../fleet/fleet.ts"
 import { AgentStreams } from "../stream.ts"
 import { afterTurn, nameTasks, ranBefore, type TaskInput, taskLabel, toStart, type TurnEnd } from "./plan.ts"
 import type { BatchRecord, BatchStore, TaskRecord } from "./store.ts"
@@ -42,8 +47,8 @@ export interface BatchesOptions {
   store: BatchStore
   agents: Agents
   streams: StreamStore
-  /** this node: it runs the batches made here */
-  node: string
+  /** which nodes there are: this one runs the batches made here, and those it takes over from nodes that are gone */
+  fleet: Fleet
 }
 
 export const DEFAULT_PARALLEL = 4
@@ -78,31 +83,89 @@ function unlessGone(error: unknown): undefined {
 export class Batches {
   readonly #runs = new Map<string, BatchRun>()
   readonly #streams: AgentStreams
+  #timer: ReturnType<typeof setInterval> | undefined
+  #checking: Promise<void> | undefined
+  /** batches this node claimed and has not run yet, and the node each was taken from */
+  readonly #claimed = new Map<string, string>()
+  #stopped = false
 
   constructor(private readonly options: BatchesOptions) {
     this.#streams = new AgentStreams(options.streams)
   }
 
-  /** Resumes the batches of this node that had not ended; those whose cancellation a stop cut short are cancelled. */
+  get #node(): string {
+    return this.options.fleet.nodeId
+  }
+
+  /**
+   * Resumes the batches of this node that had not ended; those whose cancellation a stop cut short
+   * are cancelled. In a fleet, from now on it also looks for batches to take over, as often as the
+   * fleet looks for agents to.
+   */
   async start(): Promise<void> {
-    for (const batch of await this.options.store.unfinished(this.options.node)) {
-      const tasks = await this.options.store.tasks(batch.id)
-      const unfinished = tasks.filter((t) => !isFinal(t.state)).length
-      const run = this.#run(batch, tasks)
-      if (batch.cancelledAt) {
-        console.log(`batch ${batch.id}: cancelled before the daemon stopped; ${unfinished} of ${tasks.length} tasks cancelled now`)
-        void run.cancel().catch((error) => console.error(`batch ${batch.id}: could not finish its cancellation: ${message(error)}`))
-      } else {
-        console.log(`batch ${batch.id}: resumed, ${unfinished} of ${tasks.length} tasks not ended`)
-        run.begin()
-      }
+    for (const batch of await this.options.store.unfinished(this.#node)) await this.#resume(batch)
+    const every = this.options.fleet.checkEveryMs
+    if (every !== undefined) this.#timer = setInterval(() => void (this.#checking ??= this.#check().finally(() => (this.#checking = undefined))), every)
+  }
+
+  /** Stops following the tasks; they stay where they are, for the next start (or another node) to resume. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearInterval(this.#timer)
+    await this.#checking
+    await Promise.all([...this.#runs.values()].map((run) => run.stop()))
+    this.#runs.clear()
+  }
+
+  /** Runs the batch from where it got to: its tasks under way followed, the rest started; or its cancellation finished. */
+  async #resume(batch: BatchRecord, from?: string): Promise<void> {
+    const tasks = await this.options.store.tasks(batch.id)
+    const unfinished = tasks.filter((t) => !isFinal(t.state)).length
+    const run = this.#run(batch, tasks)
+    if (from !== undefined) await run.moved(from)
+    if (batch.cancelledAt) {
+      console.log(`batch ${batch.id}: cancelled before its daemon stopped; ${unfinished} of ${tasks.length} tasks cancelled now`)
+      void run.cancel().catch((error) => console.error(`batch ${batch.id}: could not finish its cancellation: ${message(error)}`))
+    } else {
+      console.log(`batch ${batch.id}: resumed, ${unfinished} of ${tasks.length} tasks not ended`)
+      run.begin()
     }
   }
 
-  /** Stops following the tasks; they stay where they are, for the next start to resume. */
-  async stop(): Promise<void> {
-    await Promise.all([...this.#runs.values()].map((run) => run.stop()))
-    this.#runs.clear()
+  /**
+   * Lets go of the batches another node claimed (this one was cut off from the store for longer
+   * than its lease TTL), then takes over those of the nodes that are gone.
+   */
+  async #check(): Promise<void> {
+    const { store, fleet } = this.options
+    try {
+      for (const [id, run] of this.#runs) {
+        const now = await store.get(id)
+        if (this.#stopped) return
+        if (now && now.node !== this.#node && this.#runs.get(id) === run) {
+          console.log(`batch ${id}: node ${now.node} runs it now; this node no longer follows it`)
+          this.#runs.delete(id)
+          await run.stop()
+        }
+      }
+      for (const node of await fleet.gone()) {
+        for (const batch of await store.unfinished(node)) {
+          if (this.#stopped || !(await store.claim(batch.id, node, this.#node))) continue
+          console.log(`batch ${batch.id}: taken over from node ${node} (not alive)`)
+          this.#claimed.set(batch.id, node)
+        }
+      }
+      // Kept until it runs: the store out of reach between its claim and its resumption, the next check resumes it.
+      for (const [id, from] of this.#claimed) {
+        const batch = await store.get(id)
+        if (this.#stopped) return
+        if (batch?.node === this.#node && !batch.endedAt && !this.#runs.has(id)) await this.#resume(batch, from)
+        this.#claimed.delete(id)
+      }
+    } catch (error) {
+      // The store is out of reach (logged by its guard) or a query failed: the next check tries again.
+      if (!this.#stopped && !(error instanceof StoreUnavailableError)) console.error(`batches: could not look for batches to take over: ${message(error)}`)
+    }
   }
 
   async create(input: NewBatch): Promise<Batch> {
@@ -145,7 +208,7 @@ export class Batches {
       ...(input.model !== undefined && { model: input.model }),
       permissions,
       worktree,
-      node: this.options.node,
+      node: this.#node,
       createdAt: new Date().toISOString(),
     }
     const records = tasks.map((task, index): TaskRecord => {
@@ -199,10 +262,12 @@ export class Batches {
     const batch = await this.options.store.get(id)
     if (!batch) throw new AgentError("batch_not_found", `no batch ${id} (see: iterate batches)`)
     if (batch.endedAt) throw ended(batch)
-    if (batch.node !== this.options.node) {
+    if (batch.node !== this.#node) {
       // Its node follows its tasks; this one would only race it.
       const node = (await this.options.agents.nodes()).find((n) => n.id === batch.node)
-      const where = node?.alive ? `node ${node.id}; cancel it there: iterate --server ${node.url} batches cancel ${id}` : `node ${batch.node}, which is not running: it goes on when that node starts again`
+      const where = node?.alive
+        ? `node ${node.id}; cancel it there: iterate --server ${node.url} batches cancel ${id}`
+        : `node ${batch.node}, which is not running: it goes on when that node starts again, or on another node once its lease TTL has passed`
       throw new AgentError("elsewhere", `batch ${id} runs on ${where}`)
     }
     // This node's, not taken up yet (its start is under way): cancelled from where it stands.
@@ -284,6 +349,11 @@ class BatchRun {
   /** The batch's first event. */
   async announce(): Promise<void> {
     await this.emit({ type: BATCH_EVENT.created, payload: { batch: this.view() } })
+  }
+
+  /** Taken over from the node `from`: its readers learn which node runs it now. */
+  async moved(from: string): Promise<void> {
+    await this.emit({ type: BATCH_EVENT.moved, payload: { from, to: this.batch.node } })
   }
 
   /** Takes up the tasks that were under way (after a restart), then starts what there is room for. */

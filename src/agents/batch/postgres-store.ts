@@ -1,5 +1,6 @@
 // Batches in the PostgreSQL database the fleet shares: the same rows as agents.db's
-// (src/agents/batch/sqlite-store.ts). Each batch is run by the node it was made on.
+// (src/agents/batch/sqlite-store.ts). Each batch is run by its node: the one it was made on, or
+// the one that took it over when that one died (`claim`).
 import type { SQL } from "bun"
 import { migratePostgres, type Migration, type Postgres } from "../../storage/postgres.ts"
 import { type BatchRecord, type BatchRow, type BatchStore, batchData, type TaskRecord, type TaskRow, toBatch, toTask } from "./store.ts"
@@ -87,6 +88,19 @@ export class PostgresBatchStore implements BatchStore {
 
   unfinished(node: string): Promise<BatchRecord[]> {
     return this.#batches(() => this.#sql`SELECT * FROM batches WHERE node = ${node} AND ended_at IS NULL ORDER BY created_at, id`)
+  }
+
+  /**
+   * Only while `from` is gone, checked in the same statement: a node that beat again meanwhile (it
+   * started again, and is reading its unfinished batches to resume them) keeps its batches.
+   */
+  async claim(id: string, from: string, to: string): Promise<boolean> {
+    const taken = await this.#pg.guard(
+      () => this.#sql`UPDATE batches SET node = ${to} WHERE id = ${id} AND node = ${from} AND ended_at IS NULL
+                        AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = ${from} AND n.heartbeat_at + n.lease_ttl_ms * interval '1 millisecond' >= now())
+                      RETURNING id`,
+    )
+    return taken.length > 0
   }
 
   ran(directory: string): Promise<TaskRecord[]> {

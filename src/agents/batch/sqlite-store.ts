@@ -41,6 +41,7 @@ export class SqliteBatchStore implements BatchStore {
     putBatch: Statement<unknown, [string, string]>
     end: Statement<unknown, [string, string]>
     unfinished: Statement<BatchRow, [string]>
+    claim: Statement<unknown, [string, string, string]>
     ran: Statement<TaskRow, [string]>
   }
 
@@ -58,6 +59,7 @@ export class SqliteBatchStore implements BatchStore {
       putBatch: this.#db.query("UPDATE batches SET data = ?2 WHERE id = ?1"),
       end: this.#db.query("UPDATE batches SET ended_at = ?2 WHERE id = ?1"),
       unfinished: this.#db.query("SELECT * FROM batches WHERE node = ? AND ended_at IS NULL ORDER BY created_at, rowid"),
+      claim: this.#db.query("UPDATE batches SET node = ?3 WHERE id = ?1 AND node = ?2 AND ended_at IS NULL"),
       ran: this.#db.query("SELECT data FROM batch_tasks WHERE directory = ? AND state != 'skipped' AND agent_id IS NOT NULL ORDER BY rowid"),
     }
   }
@@ -103,6 +105,11 @@ export class SqliteBatchStore implements BatchStore {
 
   async unfinished(node: string): Promise<BatchRecord[]> {
     return this.#q.unfinished.all(node).map(toBatch)
+  }
+
+  /** One node uses agents.db: it never takes a batch from another, but the update is the same as on PostgreSQL. */
+  async claim(id: string, from: string, to: string): Promise<boolean> {
+    return this.#q.claim.run(id, from, to).changes > 0
   }
 
   async ran(directory: string): Promise<TaskRecord[]> {

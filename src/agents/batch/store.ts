@@ -34,6 +34,12 @@ export interface BatchStore {
   end(id: string, endedAt: string): Promise<void>
   /** The node's batches that have not ended. */
   unfinished(node: string): Promise<BatchRecord[]>
+  /**
+   * Makes `to` the node of the batch, if it has not ended, `from` still is its node and `from` is
+   * gone (its heartbeat older than its lease TTL, where nodes beat); whether this call did. One
+   * atomic update, so that of two nodes taking over the same batch one wins.
+   */
+  claim(id: string, from: string, to: string): Promise<boolean>
   /** Tasks that ran (were given an agent, not skipped) in batches of `directory`, oldest first. */
   ran(directory: string): Promise<TaskRecord[]>
   close(): Promise<void>

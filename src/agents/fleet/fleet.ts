@@ -60,10 +60,18 @@ export interface Fleet {
   /** Runs an agent just brought back from the archive here; `member.refusal` said nothing against it. */
   restored(agent: AgentRecord): Promise<void>
   nodes(): Promise<NodeView[]>
+  /** How often this node looks for work the others left (a third of the lease TTL); undefined when it is the only node. */
+  readonly checkEveryMs: number | undefined
+  /**
+   * The nodes whose heartbeat is older than their lease TTL (killed, cut off, or stopped and not
+   * back in time): their agents' leases have expired, and the rest of their work may be taken over.
+   */
+  gone(): Promise<string[]>
 }
 
 /** One daemon with its own SQLite store: it runs every agent, and no lease is needed. */
 export class LocalFleet implements Fleet {
+  readonly checkEveryMs = undefined
   #info: NodeInfo | undefined
   #member: FleetMember | undefined
 
@@ -102,5 +110,9 @@ export class LocalFleet implements Fleet {
   async nodes(): Promise<NodeView[]> {
     const info = this.#info!
     return [{ ...info, heartbeatAt: new Date().toISOString(), alive: true, agents: this.#member!.running(), self: true }]
+  }
+
+  async gone(): Promise<string[]> {
+    return []
   }
 }

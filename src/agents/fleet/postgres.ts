@@ -51,7 +51,7 @@ export class PostgresFleet implements Fleet {
     for (const candidate of await this.#candidates(`a.node = $1`)) await this.#consider(candidate)
     this.#soon()
     await this.#ticking
-    this.#timer = setInterval(() => this.#soon(), this.leaseTtlMs / 3)
+    this.#timer = setInterval(() => this.#soon(), this.checkEveryMs)
   }
 
   async stop(): Promise<void> {
@@ -119,6 +119,17 @@ export class PostgresFleet implements Fleet {
           self: row.id === this.nodeId,
         }),
       )
+    })
+  }
+
+  get checkEveryMs(): number {
+    return this.leaseTtlMs / 3
+  }
+
+  gone(): Promise<string[]> {
+    return this.#pg.guard(async () => {
+      const rows = await this.#sql`SELECT id FROM nodes WHERE id != ${this.nodeId} AND heartbeat_at + lease_ttl_ms * interval '1 millisecond' < now() ORDER BY id`
+      return rows.map((row: { id: string }) => row.id)
     })
   }
 

@@ -51,7 +51,7 @@ const Counts = z
 const Batch = z
   .object({
     id: z.string().openapi({ example: "bk3x9qa" }),
-    stream: z.string().openapi({ description: "its progress events (iterate:batch:created, iterate:batch:task:changed, iterate:batch:ended)", example: "batches/bk3x9qa" }),
+    stream: z.string().openapi({ description: "its progress events (iterate:batch:created, iterate:batch:task:changed, iterate:batch:moved, iterate:batch:ended)", example: "batches/bk3x9qa" }),
     directory: z.string().openapi({ description: "where its agents work" }),
     source: z.string().optional().openapi({ description: "the task file's name; - for stdin" }),
     parallel: z.number().int(),
@@ -63,7 +63,7 @@ const Batch = z
     endedAt: z.string().optional().openapi({ description: "when its last task ended, or it was cancelled" }),
     cancelledAt: z.string().optional().openapi({ description: "when it was cancelled: its tasks that had not ended then were cancelled" }),
     counts: Counts,
-    node: z.string().openapi({ description: "the node that runs it" }),
+    node: z.string().openapi({ description: "the node that runs it: the one it was made on, or the one that took it over when that one died" }),
     tasks: z.array(Task).optional().openapi({ description: "absent in listings" }),
   })
   .openapi("Batch")

@@ -98,9 +98,10 @@ async function daemon(harness: ScriptedHarness, data = scratchDir("data")): Prom
   const store = new SqliteAgentStore(join(data, "agents.db"))
   const batchStore = new SqliteBatchStore(join(data, "agents.db"))
   const streamStore = new SqliteStreamStore(join(data, "streams.db"))
+  const fleet = new LocalFleet("node", store)
   const agents = new Agents({
     store,
-    fleet: new LocalFleet("node", store),
+    fleet,
     logDir: data,
     dataDir: data,
     worktreesDir: join(data, "worktrees"),
@@ -108,7 +109,7 @@ async function daemon(harness: ScriptedHarness, data = scratchDir("data")): Prom
     harnesses: { scripted: harness.factory() },
   })
   await agents.start({ url: "http://127.0.0.1:0", roots: [], version: "test", startedAt: new Date().toISOString() })
-  const batches = new Batches({ store: batchStore, agents, streams: streamStore, node: "node" })
+  const batches = new Batches({ store: batchStore, agents, streams: streamStore, fleet })
   await batches.start()
   let stopped = false
   const made: Daemon & { data: string } = {

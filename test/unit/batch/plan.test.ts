@@ -115,6 +115,13 @@ describe("the batch's stream", () => {
     expect(foldBatch(folded, { type: "something else" })).toBe(folded)
   })
 
+  test("a batch taken over by another node: its node is that one from then on, its tasks as they were", () => {
+    const made = foldBatch(undefined, { type: BATCH_EVENT.created, payload: { batch: { ...batch([task(0, "running")]), node: "node-a" } } })
+    const moved = foldBatch(made, { type: BATCH_EVENT.moved, payload: { from: "node-a", to: "node-b" } })
+    expect(moved).toEqual({ ...made, node: "node-b" })
+    expect(foldBatch(undefined, { type: BATCH_EVENT.moved, payload: { from: "node-a", to: "node-b" } })).toBeUndefined()
+  })
+
   test("a task failed in this batch or, skipped, in the one it ran in", () => {
     expect(taskFailed(task(0, "failed"))).toBe(true)
     expect(taskFailed(task(0, "skipped", { earlier: { batch: "b0", state: "failed" } }))).toBe(true)
