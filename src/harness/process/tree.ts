@@ -2,6 +2,7 @@
 // a new session (setsid), so killing opencode's process group is not enough: those commands
 // would live on as orphans. The tree is read from the parent links before anything is killed.
 import { readdirSync, readFileSync } from "node:fs"
+import { isAlive } from "../../os/process.ts"
 
 interface ProcessEntry {
   pid: number
@@ -34,7 +35,8 @@ const POLITE_MS = 500
 
 /**
  * SIGTERM to `root` and its descendants, SIGKILL to whatever is left once `root` has not exited
- * within `graceMs`, and SIGKILL to the descendants after `root` is gone.
+ * within `graceMs`, and SIGKILL to the descendants still there when `root` is gone and the grace
+ * is over.
  */
 export async function killTree(root: number, exited: Promise<unknown>, graceMs = POLITE_MS): Promise<void> {
   if (process.platform === "win32") {
@@ -43,11 +45,16 @@ export async function killTree(root: number, exited: Promise<unknown>, graceMs =
     return
   }
   const tree = [{ pid: root, ppid: 0, pgid: root }, ...descendants(root)]
+  const deadline = Date.now() + graceMs
   signalAll(tree, "SIGTERM")
   const timer = setTimeout(() => signalAll(tree, "SIGKILL"), graceMs)
   await exited
   clearTimeout(timer)
-  signalAll(tree.slice(1), "SIGKILL")
+  // What it started had the same SIGTERM and may be finishing politely (Claude Code under
+  // claude-agent-acp writes the turn that just ended to its session file): the rest of the grace.
+  const rest = tree.slice(1)
+  while (Date.now() < deadline && rest.some((entry) => isAlive(entry.pid))) await Bun.sleep(10)
+  signalAll(rest, "SIGKILL")
 }
 
 function signalAll(tree: ProcessEntry[], signal: NodeJS.Signals): void {
